@@ -1,0 +1,28 @@
+// Date: a calendar day (proleptic Gregorian), no time zone, no clock.
+// parse_date accepts exactly YYYY-MM-DD with a real day of a real month.
+// Plain value type; thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace p2p {
+
+struct Date {
+  int year = 1970, month = 1, day = 1;
+
+  long days_since_epoch() const;           // 1970-01-01 is 0
+  static Date from_days(long days);
+  int weekday() const;                     // 0 = Sunday ... 6 = Saturday
+  Date plus_days(long n) const { return from_days(days_since_epoch() + n); }
+  std::string iso() const;                 // "2026-11-18"
+  std::string display() const;             // "Wed Nov 18, 2026"
+
+  friend bool operator==(const Date&, const Date&) = default;
+  friend auto operator<=>(const Date& a, const Date& b) { return a.days_since_epoch() <=> b.days_since_epoch(); }
+};
+
+std::optional<Date> parse_date(std::string_view text);
+
+}  // namespace p2p

@@ -1,0 +1,45 @@
+// Case: stage 1 of the pipeline (case -> validate -> select -> merge -> expand
+// -> layout -> pdf). Owns reading a case file (format "p2p-case/1") and checking
+// it against every rule of docs/case-format.md. It does not know about
+// templates, layout or PDF.
+// All functions are pure (no I/O; "today" is passed in) and thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "calendar/date.h"
+#include "core/diagnostic.h"
+
+namespace p2p {
+
+// A case that passed validation. `doc` keeps the input as given (unknown keys
+// included, they were reported as warnings); the typed fields are the ones the
+// domain rules of later stages need.
+struct Case {
+  nlohmann::json doc;
+  std::string id;            // /case_id, safe as a folder name
+  bool urgent = false;       // /urgent
+  std::string payer_id;      // /payer/id
+  std::string plan_type;     // /payer/plan_type
+  std::string state;         // /payer/state
+  std::string denial_type;   // /denial/type
+  Date denial_date;          // /denial/date
+};
+
+// Parses UTF-8 JSON text. Malformed JSON gives one error whose message names
+// line and column ("line 3, column 17: ..."); path is "".
+Result<nlohmann::json> parse_case_json(std::string_view text);
+
+// Every rule of format p2p-case/1, all problems at once: errors for missing or
+// wrong values (each with its JSON pointer), warnings for unknown keys and soft
+// rules. `today` decides "date of birth not in the future".
+Diagnostics validate_case(const nlohmann::json& doc, const Date& today);
+
+// parse_case_json + validate_case + typed fields. Fails when any error was found;
+// warnings ride along on success.
+Result<Case> load_case(std::string_view text, const Date& today);
+
+}  // namespace p2p

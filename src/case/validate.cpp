@@ -1,0 +1,691 @@
+// validate_case: every rule of format p2p-case/1 (docs/case-format.md).
+// Each object of the format is described once, as a table of its keys (name,
+// required or not, how to check the value); the same table drives the
+// "is required" errors and the "unknown key" warnings, so they cannot drift
+// apart. Rules that look at more than one value (dates that must agree, a code
+// whose shape depends on its coding system) run after their object's table.
+// Findings are collected, never thrown: the caller sees every problem at once.
+
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdio>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "case/case.h"
+
+namespace p2p {
+
+namespace {
+
+using json = nlohmann::json;
+
+// Where findings go, plus the little context the cross-field rules need.
+struct Checker {
+  Date today;
+  Diagnostics found;
+
+  void error(const std::string& path, std::string message) {
+    found.push_back(error_at(path, std::move(message)));
+  }
+  void warn(const std::string& path, std::string message) {
+    found.push_back(warning_at(path, std::move(message)));
+  }
+};
+
+using Check = void (*)(Checker&, const json&, const std::string& path);
+
+enum class Need { required, optional };
+
+// One key of one object of the format.
+struct Field {
+  std::string_view name;
+  Need need;
+  Check check;
+};
+
+// ---- paths and wording ---------------------------------------------------------
+
+// RFC 6901: "~" and "/" inside a key would otherwise read as syntax.
+std::string child(const std::string& path, std::string_view key) {
+  std::string out = path + "/";
+  for (char ch : key) {
+    if (ch == '~') out += "~0";
+    else if (ch == '/') out += "~1";
+    else out += ch;
+  }
+  return out;
+}
+
+std::string child(const std::string& path, std::size_t index) {
+  return path + "/" + std::to_string(index);
+}
+
+std::string type_name(const json& v) {
+  switch (v.type()) {
+    case json::value_t::object: return "an object";
+    case json::value_t::array: return "an array";
+    case json::value_t::string: return "a string";
+    case json::value_t::boolean: return "a boolean";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned: return "an integer";
+    case json::value_t::number_float: return "a number";
+    case json::value_t::null: return "null";
+    default: return "an unsupported value";
+  }
+}
+
+// Echoes a value back inside a message. JSON quoting keeps control characters
+// and quotes readable; a long value is cut (on a UTF-8 boundary) so one bad
+// field cannot flood the report.
+std::string in_quotes(std::string_view s) {
+  constexpr std::size_t kMax = 60;
+  std::string text(s);
+  if (text.size() > kMax) {
+    std::size_t cut = kMax;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    text = text.substr(0, cut) + "...";
+  }
+  return json(text).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string joined(std::span<const std::string_view> words) {
+  std::string out;
+  for (auto w : words) {
+    if (!out.empty()) out += ", ";
+    out += w;
+  }
+  return out;
+}
+
+// Reports a value of the wrong JSON type; true when the type was right.
+bool expect_type(Checker& c, const json& v, const std::string& path, bool ok, std::string_view wanted) {
+  if (!ok) c.error(path, "expected " + std::string(wanted) + ", got " + type_name(v));
+  return ok;
+}
+
+bool is_blank(std::string_view s) {
+  return s.find_first_not_of(" \t\r\n\f\v") == std::string_view::npos;
+}
+
+bool is_digit(char ch) { return ch >= '0' && ch <= '9'; }
+bool is_upper(char ch) { return ch >= 'A' && ch <= 'Z'; }
+bool is_lower(char ch) { return ch >= 'a' && ch <= 'z'; }
+
+bool all_digits(std::string_view s) {
+  for (char ch : s)
+    if (!is_digit(ch)) return false;
+  return true;
+}
+
+// JSON Schema counts 1.0 as an integer; so do we, so the shipped schema and
+// this validator agree.
+bool is_integral(const json& v) {
+  if (v.is_number_integer()) return true;
+  if (!v.is_number_float()) return false;
+  double d = v.get<double>();
+  return std::isfinite(d) && d == std::floor(d);
+}
+
+// ---- value checks (one per kind of value in the format) -------------------------
+
+void text(Checker& c, const json& v, const std::string& path) {
+  expect_type(c, v, path, v.is_string(), "a string");
+}
+
+void boolean(Checker& c, const json& v, const std::string& path) {
+  expect_type(c, v, path, v.is_boolean(), "a boolean");
+}
+
+void date(Checker& c, const json& v, const std::string& path) {
+  if (!expect_type(c, v, path, v.is_string(), "a string")) return;
+  const auto& s = v.get_ref<const std::string&>();
+  if (!parse_date(s)) c.error(path, in_quotes(s) + " is not a date (YYYY-MM-DD)");
+}
+
+// True when s[i] and s[i+1] are digits that read as a number up to `max`.
+bool two_digits(std::string_view s, std::size_t i, int max) {
+  if (i + 2 > s.size() || !is_digit(s[i]) || !is_digit(s[i + 1])) return false;
+  return (s[i] - '0') * 10 + (s[i + 1] - '0') <= max;
+}
+
+// YYYY-MM-DDTHH:MM[:SS[.fraction]](Z|+HH:MM|-HH:MM). The offset is required:
+// a call time without one is ambiguous across the payer's and the practice's
+// time zones.
+bool is_date_time(std::string_view s) {
+  if (s.size() < 17 || s[10] != 'T' || !parse_date(s.substr(0, 10))) return false;
+  if (!two_digits(s, 11, 23) || s[13] != ':' || !two_digits(s, 14, 59)) return false;
+  std::size_t i = 16;
+  if (s[i] == ':') {
+    if (!two_digits(s, i + 1, 59)) return false;
+    i += 3;
+    if (i < s.size() && s[i] == '.') {
+      std::size_t first = ++i;
+      while (i < s.size() && is_digit(s[i])) ++i;
+      if (i == first) return false;
+    }
+  }
+  if (i < s.size() && s[i] == 'Z') return i + 1 == s.size();
+  if (i >= s.size() || (s[i] != '+' && s[i] != '-')) return false;
+  return s.size() == i + 6 && two_digits(s, i + 1, 23) && s[i + 3] == ':' && two_digits(s, i + 4, 59);
+}
+
+void date_time(Checker& c, const json& v, const std::string& path) {
+  if (!expect_type(c, v, path, v.is_string(), "a string")) return;
+  const auto& s = v.get_ref<const std::string&>();
+  if (!is_date_time(s))
+    c.error(path, in_quotes(s) + " is not a date-time (ISO 8601 with offset, e.g. 2026-11-20T10:30:00-05:00)");
+}
+
+// An array of text lines (addresses, findings, next steps ...).
+void lines(Checker& c, const json& v, const std::string& path) {
+  if (!expect_type(c, v, path, v.is_array(), "an array")) return;
+  for (std::size_t i = 0; i < v.size(); ++i) text(c, v[i], child(path, i));
+}
+
+template <const auto& Choices>
+void one_of(Checker& c, const json& v, const std::string& path) {
+  if (!expect_type(c, v, path, v.is_string(), "a string")) return;
+  const auto& s = v.get_ref<const std::string&>();
+  for (auto choice : Choices)
+    if (s == choice) return;
+  c.error(path, in_quotes(s) + " is not one of: " + joined(Choices));
+}
+
+void positive_integer(Checker& c, const json& v, const std::string& path) {
+  if (!expect_type(c, v, path, is_integral(v), "an integer")) return;
+  if (v.get<double>() < 1) c.error(path, "must be a positive integer (got " + v.dump() + ")");
+}
+
+void positive_number(Checker& c, const json& v, const std::string& path) {
+  if (!expect_type(c, v, path, v.is_number(), "a number")) return;
+  if (!(v.get<double>() > 0)) c.error(path, "must be a positive number (got " + v.dump() + ")");
+}
+
+// ---- objects and arrays ---------------------------------------------------------
+
+// Checks an object against its table: required keys, each value, unknown keys.
+// Returns false when `v` is not an object at all (then nothing else is said).
+bool check_fields(Checker& c, const json& v, const std::string& path, std::span<const Field> fields) {
+  if (!expect_type(c, v, path, v.is_object(), "an object")) return false;
+  for (const auto& f : fields) {
+    auto it = v.find(std::string(f.name));
+    std::string at = child(path, f.name);
+    if (it == v.end()) {
+      if (f.need == Need::required) c.error(at, "is required");
+    } else if (f.need == Need::required && it->is_string() && is_blank(it->get_ref<const std::string&>())) {
+      c.error(at, "must not be empty");  // a blank required value is as missing as an absent one
+    } else {
+      f.check(c, *it, at);
+    }
+  }
+  for (const auto& item : v.items()) {
+    bool known = false;
+    for (const auto& f : fields) known = known || item.key() == f.name;
+    if (!known) c.warn(child(path, item.key()), "unknown key, ignored");
+  }
+  return true;
+}
+
+template <const auto& Fields>
+void object_of(Checker& c, const json& v, const std::string& path) {
+  check_fields(c, v, path, Fields);
+}
+
+template <Check Item, std::size_t Min = 0>
+void array_of(Checker& c, const json& v, const std::string& path) {
+  if (!expect_type(c, v, path, v.is_array(), "an array")) return;
+  if (v.size() < Min) c.error(path, "must have at least " + std::to_string(Min) + " item" + (Min == 1 ? "" : "s"));
+  for (std::size_t i = 0; i < v.size(); ++i) Item(c, v[i], child(path, i));
+}
+
+// Member `name` of `v`, or null when `v` is no object or lacks it: the
+// cross-field rules only act on values that passed their own checks.
+const json& member(const json& v, std::string_view name) {
+  static const json kAbsent;
+  if (!v.is_object()) return kAbsent;
+  auto it = v.find(std::string(name));
+  return it == v.end() ? kAbsent : *it;
+}
+
+std::string_view string_at(const json& v, std::string_view name) {
+  const json& m = member(v, name);
+  return m.is_string() ? std::string_view(m.get_ref<const std::string&>()) : std::string_view{};
+}
+
+std::optional<Date> date_at(const json& v, std::string_view name) { return parse_date(string_at(v, name)); }
+
+// ---- identifiers and codes -----------------------------------------------------
+
+void format(Checker& c, const json& v, const std::string& path) {
+  if (!expect_type(c, v, path, v.is_string(), "a string")) return;
+  const auto& s = v.get_ref<const std::string&>();
+  if (s != "p2p-case/1") c.error(path, in_quotes(s) + " is not a supported format (expected \"p2p-case/1\")");
+}
+
+// How to show one character of a case id: quoted if printable ASCII, else as
+// a code point (a control character or a lone byte would garble the message).
+std::string describe_char(std::string_view s, std::size_t i) {
+  auto b = static_cast<unsigned char>(s[i]);
+  if (b == ' ') return "a space";
+  if (b > ' ' && b < 0x7F) return "\"" + std::string(1, static_cast<char>(b)) + "\"";
+  unsigned cp = b;
+  std::size_t more = b >= 0xF0 ? 3 : b >= 0xE0 ? 2 : b >= 0xC0 ? 1 : 0;
+  if (more) cp = b & (0x3F >> more);
+  for (std::size_t k = 1; k <= more && i + k < s.size(); ++k)
+    cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "U+%04X", cp);
+  return buf;
+}
+
+bool is_id_char(char ch) {
+  return is_digit(ch) || is_upper(ch) || is_lower(ch) || ch == '.' || ch == '_' || ch == '-';
+}
+
+// The case id names the output folder (DIR/<case_id>/), so it must be one
+// harmless path segment: no separators, no "..", no hidden folder.
+void case_id(Checker& c, const json& v, const std::string& path) {
+  if (!expect_type(c, v, path, v.is_string(), "a string")) return;
+  const auto& s = v.get_ref<const std::string&>();
+  if (s.size() > 64) {
+    c.error(path, "is " + std::to_string(s.size()) + " characters long; a case id has at most 64");
+    return;
+  }
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (!is_id_char(s[i])) {
+      c.error(path, in_quotes(s) + " contains " + describe_char(s, i) +
+                        "; a case id may only contain letters, digits, \".\", \"_\" and \"-\"");
+      return;
+    }
+  }
+  if (s.front() == '.')
+    c.error(path, in_quotes(s) + " starts with \".\"; a case id must not (it names the output folder)");
+}
+
+// ^[a-z0-9]+(-[a-z0-9]+)*$ : the payer id picks template folders.
+bool is_slug(std::string_view s) {
+  if (s.empty() || s.front() == '-' || s.back() == '-') return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '-' && s[i + 1] == '-') return false;
+    if (s[i] != '-' && !is_lower(s[i]) && !is_digit(s[i])) return false;
+  }
+  return true;
+}
+
+void payer_id(Checker& c, const json& v, const std::string& path) {
+  if (!expect_type(c, v, path, v.is_string(), "a string")) return;
+  const auto& s = v.get_ref<const std::string&>();
+  if (!is_slug(s))
+    c.error(path, in_quotes(s) + " is not a payer id (lowercase letters and digits, words joined by single \"-\", e.g. bcbs-il)");
+}
+
+// The state whose insurance law governs the plan: the 50 states, DC and the
+// five inhabited territories.
+constexpr std::array<std::string_view, 56> kStates = {
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN",
+    "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV",
+    "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN",
+    "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "DC", "PR", "GU", "VI", "AS", "MP"};
+
+void us_state(Checker& c, const json& v, const std::string& path) {
+  if (!expect_type(c, v, path, v.is_string(), "a string")) return;
+  const auto& s = v.get_ref<const std::string&>();
+  for (auto state : kStates)
+    if (s == state) return;
+  c.error(path, in_quotes(s) + " is not a US state or territory code (two capital letters, e.g. NY)");
+}
+
+// ICD-10-CM code shape only (not membership in the code set): category = a
+// letter, a digit, a digit or letter (C7A, M1A); then up to 4 more characters,
+// with or without the dot.
+bool is_icd10_shape(std::string_view s) {
+  auto alnum = [](char ch) { return is_digit(ch) || is_upper(ch); };
+  if (s.size() < 3 || !is_upper(s[0]) || !is_digit(s[1]) || !alnum(s[2])) return false;
+  std::string_view rest = s.substr(3);
+  if (!rest.empty() && rest.front() == '.') {
+    rest.remove_prefix(1);
+    if (rest.empty()) return false;
+  }
+  if (rest.size() > 4) return false;
+  for (char ch : rest)
+    if (!alnum(ch)) return false;
+  return true;
+}
+
+void icd10(Checker& c, const json& v, const std::string& path) {
+  if (!expect_type(c, v, path, v.is_string(), "a string")) return;
+  const auto& s = v.get_ref<const std::string&>();
+  if (!is_icd10_shape(s))
+    c.error(path, in_quotes(s) +
+                      " is not an ICD-10-CM code (letter, digit, digit or letter, then optionally \".\" and up to 4 "
+                      "more, e.g. M51.16)");
+}
+
+// CPT: five digits (Category I), or four digits and F (Category II), T
+// (Category III) or U (PLA codes). HCPCS Level II: a letter and four digits.
+bool is_cpt(std::string_view s) {
+  if (s.size() != 5 || !all_digits(s.substr(0, 4))) return false;
+  return is_digit(s[4]) || s[4] == 'F' || s[4] == 'T' || s[4] == 'U';
+}
+
+bool is_hcpcs(std::string_view s) { return s.size() == 5 && is_upper(s[0]) && all_digits(s.substr(1)); }
+
+void check_service_code(Checker& c, const json& service, const std::string& path) {
+  std::string_view system = string_at(service, "system");
+  std::string_view code = string_at(service, "code");
+  if (code.empty()) return;  // missing, blank or mistyped: already reported
+  std::string at = child(path, "code");
+  if (system == "CPT" && !is_cpt(code))
+    c.error(at, in_quotes(code) + " is not a CPT code (5 digits, or 4 digits then F, T or U, e.g. 72148)");
+  if (system == "HCPCS" && !is_hcpcs(code))
+    c.error(at, in_quotes(code) + " is not a HCPCS code (a capital letter then 4 digits, e.g. J1745)");
+}
+
+// ---- citations ------------------------------------------------------------------
+
+// Keys are resolved against the citation library by a later stage; here only
+// their spelling is checked.
+bool is_citation_key(std::string_view s) {
+  if (s.empty() || !(is_lower(s[0]) || is_digit(s[0]))) return false;
+  for (char ch : s)
+    if (!(is_lower(ch) || is_digit(ch) || ch == '.' || ch == '_' || ch == '-')) return false;
+  return true;
+}
+
+void citation_year(Checker& c, const json& v, const std::string& path) {
+  if (!expect_type(c, v, path, is_integral(v), "an integer")) return;
+  // Next year is allowed: journals publish issues dated ahead.
+  int last = c.today.year + 1;
+  double year = v.get<double>();
+  if (year < 1900 || year > last)
+    c.error(path, "must be between 1900 and " + std::to_string(last) + " (got " + v.dump() + ")");
+}
+
+void pmid(Checker& c, const json& v, const std::string& path) {
+  if (!expect_type(c, v, path, v.is_string(), "a string")) return;
+  const auto& s = v.get_ref<const std::string&>();
+  if (s.empty() || s.size() > 9 || !all_digits(s)) c.error(path, in_quotes(s) + " is not a PubMed ID (1 to 9 digits)");
+}
+
+void doi(Checker& c, const json& v, const std::string& path) {
+  if (!expect_type(c, v, path, v.is_string(), "a string")) return;
+  const auto& s = v.get_ref<const std::string&>();
+  if (!s.starts_with("10.") || s.find('/') == std::string::npos)
+    c.error(path, in_quotes(s) + " is not a DOI (it starts with \"10.\" and contains \"/\", e.g. 10.1001/jama.296.20.2441)");
+}
+
+void web_address(Checker& c, const json& v, const std::string& path) {
+  if (!expect_type(c, v, path, v.is_string(), "a string")) return;
+  const auto& s = v.get_ref<const std::string&>();
+  if (!s.starts_with("http://") && !s.starts_with("https://"))
+    c.error(path, in_quotes(s) + " is not a web address (it starts with http:// or https://)");
+}
+
+constexpr std::array<std::string_view, 2> kCitationKinds = {"guideline", "study"};
+
+constexpr Field kCitation[] = {
+    {"kind", Need::required, one_of<kCitationKinds>},
+    {"source", Need::required, text},
+    {"title", Need::required, text},
+    {"year", Need::optional, citation_year},
+    {"pmid", Need::optional, pmid},
+    {"doi", Need::optional, doi},
+    {"url", Need::optional, web_address},
+    {"point", Need::optional, text},
+};
+
+void citation(Checker& c, const json& v, const std::string& path) {
+  if (v.is_object()) {
+    check_fields(c, v, path, kCitation);
+    return;
+  }
+  if (!expect_type(c, v, path, v.is_string(), "a string or an object")) return;
+  const auto& s = v.get_ref<const std::string&>();
+  if (is_blank(s)) {
+    c.error(path, "must not be empty");
+  } else if (!is_citation_key(s)) {
+    c.error(path, in_quotes(s) +
+                      " is not a citation key (lowercase letters, digits, \".\", \"_\" and \"-\", starting with a "
+                      "letter or digit)");
+  }
+}
+
+// ---- the objects of the format -------------------------------------------------
+
+constexpr Field kReviewer[] = {
+    {"name", Need::optional, text},
+    {"credentials", Need::optional, text},
+    {"specialty", Need::optional, text},
+};
+
+constexpr Field kPractice[] = {
+    {"name", Need::required, text},
+    {"address", Need::optional, lines},
+    {"phone", Need::optional, text},
+    {"fax", Need::optional, text},
+    {"npi", Need::optional, text},
+};
+
+constexpr Field kPhysician[] = {
+    {"name", Need::required, text},
+    {"credentials", Need::optional, text},
+    {"specialty", Need::required, text},
+    {"npi", Need::optional, text},
+    {"phone", Need::optional, text},
+};
+
+constexpr Field kCaseManager[] = {
+    {"name", Need::optional, text},
+    {"phone", Need::optional, text},
+    {"email", Need::optional, text},
+};
+
+constexpr Field kPatient[] = {
+    {"name", Need::required, text},
+    {"dob", Need::required, date},
+    {"member_id", Need::required, text},
+    {"sex", Need::optional, text},
+    {"mrn", Need::optional, text},
+    {"group_number", Need::optional, text},
+};
+
+void patient(Checker& c, const json& v, const std::string& path) {
+  if (!check_fields(c, v, path, kPatient)) return;
+  auto dob = date_at(v, "dob");
+  if (dob && *dob > c.today) c.error(child(path, "dob"), "date of birth is in the future");
+}
+
+constexpr std::array<std::string_view, 7> kPlanTypes = {
+    "erisa", "state_regulated", "medicare_advantage", "medicaid_managed_care", "aca_marketplace", "fehb", "other"};
+
+constexpr Field kPayer[] = {
+    {"id", Need::required, payer_id},
+    {"name", Need::required, text},
+    {"plan", Need::optional, text},
+    {"plan_type", Need::required, one_of<kPlanTypes>},
+    {"state", Need::required, us_state},
+    {"p2p_phone", Need::optional, text},
+    {"appeals_fax", Need::optional, text},
+    {"appeals_address", Need::optional, lines},
+};
+
+constexpr std::array<std::string_view, 9> kDenialTypes = {
+    "medical_necessity", "insufficient_documentation", "criteria_not_met",
+    "experimental_investigational", "level_of_care", "concurrent_review",
+    "out_of_network", "benefit_exclusion", "administrative"};
+
+constexpr Field kDenial[] = {
+    {"date", Need::required, date},
+    {"type", Need::required, one_of<kDenialTypes>},
+    {"reason", Need::required, text},
+    {"reason_code", Need::optional, text},
+    {"reference_number", Need::optional, text},
+    {"claim_number", Need::optional, text},
+    {"reviewer", Need::optional, object_of<kReviewer>},
+};
+
+// A denial dated after today is most likely a typo; deadlines are computed from
+// it, so say so, but do not block the packet.
+void denial(Checker& c, const json& v, const std::string& path) {
+  if (!check_fields(c, v, path, kDenial)) return;
+  auto when = date_at(v, "date");
+  if (when && *when > c.today)
+    c.warn(child(path, "date"), in_quotes(when->iso()) + " is in the future (today is " + c.today.iso() + ")");
+}
+
+constexpr Field kDiagnosis[] = {
+    {"icd10", Need::required, icd10},
+    {"description", Need::required, text},
+    {"primary", Need::optional, boolean},
+};
+
+// Several primaries leave the brief unsure which one to lead with.
+void diagnoses(Checker& c, const json& v, const std::string& path) {
+  array_of<object_of<kDiagnosis>, 1>(c, v, path);
+  if (!v.is_array()) return;
+  std::string first;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const json& d = v[i];
+    if (member(d, "primary") != true) continue;
+    std::string at = child(child(path, i), "primary");
+    if (first.empty()) first = child(path, i);
+    else c.warn(at, "only one diagnosis should be primary; " + first + " already is");
+  }
+}
+
+constexpr std::array<std::string_view, 2> kCodeSystems = {"CPT", "HCPCS"};
+
+constexpr Field kService[] = {
+    {"code", Need::required, text},
+    {"system", Need::required, one_of<kCodeSystems>},
+    {"description", Need::required, text},
+    {"units", Need::optional, positive_integer},
+    {"date", Need::optional, date},
+};
+
+void service(Checker& c, const json& v, const std::string& path) {
+  if (check_fields(c, v, path, kService)) check_service_code(c, v, path);
+}
+
+constexpr Field kPriorTreatment[] = {
+    {"treatment", Need::required, text},
+    {"start", Need::required, date},
+    {"end", Need::optional, date},
+    {"outcome", Need::required, text},
+};
+
+void prior_treatment(Checker& c, const json& v, const std::string& path) {
+  if (!check_fields(c, v, path, kPriorTreatment)) return;
+  auto start = date_at(v, "start");
+  auto end = date_at(v, "end");
+  if (start && end && *end < *start)
+    c.error(child(path, "end"), in_quotes(end->iso()) + " is before start " + in_quotes(start->iso()));
+}
+
+constexpr Field kClinical[] = {
+    {"summary", Need::required, text},
+    {"duration", Need::optional, text},
+    {"functional_status", Need::optional, text},
+    {"findings", Need::optional, lines},
+    {"prior_treatments", Need::optional, array_of<prior_treatment>},
+    {"if_upheld", Need::required, text},
+    {"urgency_reason", Need::optional, text},
+};
+
+constexpr std::array<std::string_view, 4> kCriterionStatuses = {"met", "not_met", "partial", "unknown"};
+
+constexpr Field kCriterion[] = {
+    {"id", Need::required, text},
+    {"text", Need::required, text},
+    {"status", Need::required, one_of<kCriterionStatuses>},
+    {"evidence", Need::optional, text},
+    {"source", Need::optional, text},
+};
+
+constexpr Field kPolicy[] = {
+    {"id", Need::optional, text},
+    {"name", Need::optional, text},
+    {"url", Need::optional, web_address},
+    {"effective", Need::optional, date},
+    {"criteria", Need::optional, array_of<object_of<kCriterion>>},
+};
+
+constexpr Field kP2p[] = {
+    {"scheduled", Need::optional, date_time},
+    {"reference_number", Need::optional, text},
+    {"phone", Need::optional, text},
+    {"reviewer", Need::optional, object_of<kReviewer>},
+    {"goal", Need::optional, text},
+    {"fallback", Need::optional, text},
+};
+
+constexpr std::array<std::string_view, 4> kDispositions = {"overturned", "upheld", "deferred", "modified"};
+
+constexpr Field kCall[] = {
+    {"started", Need::optional, date_time},
+    {"duration_minutes", Need::optional, positive_number},
+    {"reviewer", Need::optional, object_of<kReviewer>},
+    {"points_discussed", Need::optional, lines},
+    {"reviewer_reasoning", Need::optional, text},
+    {"disposition", Need::optional, one_of<kDispositions>},
+    {"auth_number", Need::optional, text},
+    {"objections", Need::optional, lines},
+    {"next_steps", Need::optional, lines},
+};
+
+// An overturn without its authorization number leaves the post-call form
+// unable to prove the approval; worth a nudge, not a refusal.
+void call(Checker& c, const json& v, const std::string& path) {
+  if (!check_fields(c, v, path, kCall)) return;
+  if (string_at(v, "disposition") == "overturned" && is_blank(string_at(v, "auth_number")))
+    c.warn(child(path, "auth_number"), "should be given when disposition is \"overturned\"");
+}
+
+constexpr std::array<std::string_view, 5> kSettings = {"outpatient", "inpatient", "residential", "home", "pharmacy"};
+
+constexpr Field kCase[] = {
+    {"format", Need::required, format},
+    {"case_id", Need::required, case_id},
+    {"urgent", Need::optional, boolean},
+    {"setting", Need::optional, one_of<kSettings>},
+    {"practice", Need::required, object_of<kPractice>},
+    {"physician", Need::required, object_of<kPhysician>},
+    {"case_manager", Need::optional, object_of<kCaseManager>},
+    {"patient", Need::required, patient},
+    {"payer", Need::required, object_of<kPayer>},
+    {"denial", Need::required, denial},
+    {"diagnoses", Need::required, diagnoses},
+    {"services", Need::required, array_of<service, 1>},
+    {"clinical", Need::required, object_of<kClinical>},
+    {"policy", Need::optional, object_of<kPolicy>},
+    {"citations", Need::optional, array_of<citation>},
+    {"p2p", Need::optional, object_of<kP2p>},
+    {"call", Need::optional, call},
+};
+
+// A denial cannot predate the patient; it usually means swapped dates.
+void check_denial_after_birth(Checker& c, const json& doc) {
+  auto dob = date_at(member(doc, "patient"), "dob");
+  auto denied = date_at(member(doc, "denial"), "date");
+  if (dob && denied && *denied < *dob)
+    c.error("/denial/date", in_quotes(denied->iso()) + " is before the date of birth " + in_quotes(dob->iso()));
+}
+
+}  // namespace
+
+Diagnostics validate_case(const nlohmann::json& doc, const Date& today) {
+  Checker c{today, {}};
+  try {
+    if (check_fields(c, doc, "", kCase)) check_denial_after_birth(c, doc);
+  } catch (const std::exception& e) {
+    // Only reachable through a bug here; keep the promise that nothing throws.
+    c.error("", std::string("internal error while validating: ") + e.what());
+  }
+  return std::move(c.found);
+}
+
+}  // namespace p2p

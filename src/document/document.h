@@ -1,0 +1,67 @@
+// Document: the tree between Markdown and layout. The markdown stage builds
+// it from cmark-gfm's AST; the layout stage measures and places it. It holds
+// only what the layout can draw (no raw HTML, no links), so the layout never
+// needs to know where a document came from.
+// Plain values; copy freely, no shared state.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace p2p {
+
+// Inline style bits.
+enum Style : uint8_t {
+  kPlain = 0,
+  kBold = 1,
+  kItalic = 2,
+  kMark = 4,     // highlighted: a template's <mark>...</mark>, used to make gaps stand out
+  kCode = 8,
+};
+
+struct Span {
+  std::string text;      // UTF-8; "\n" alone means a hard line break
+  uint8_t style = kPlain;
+  bool is_break() const { return text == "\n"; }
+};
+
+using Inlines = std::vector<Span>;
+
+enum class Align : uint8_t { left, center, right };
+
+struct Block;
+using Blocks = std::vector<Block>;
+
+struct TableCell {
+  Inlines content;
+};
+
+struct TableRow {
+  std::vector<TableCell> cells;
+  bool header = false;
+  bool marked = false;   // some cell holds kMark text: the row is shaded so a gap stands out
+};
+
+struct Block {
+  enum class Kind : uint8_t { paragraph, heading, list, table, rule, quote, code, more };
+  Kind kind = Kind::paragraph;
+  int level = 0;                     // heading level 1..6
+  Inlines inlines;                   // paragraph, heading, code (one span), more
+  // list
+  bool ordered = false;
+  int start = 1;
+  std::vector<Blocks> items;         // each item is a list of blocks
+  // table
+  std::vector<Align> aligns;
+  std::vector<TableRow> rows;
+  // quote
+  Blocks children;
+};
+
+// Document metadata, written to the PDF's info dictionary.
+struct DocumentInfo {
+  std::string title, author, subject, keywords;
+};
+
+}  // namespace p2p

@@ -1,0 +1,26 @@
+// Expand stage: a Markdown template with mustache placeholders + the merged
+// case data -> Markdown text. Every value from the data is escaped for
+// Markdown (and so for the placeholder syntax too), so a patient named
+// `**Bob** {{x}} <i>` prints exactly that and can never inject markup.
+// Template text is trusted (case managers write it); data is not.
+// Thread-safe: each call compiles its own template.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "core/diagnostic.h"
+
+namespace p2p {
+
+// `template_name` only labels error messages ("templates/brief/default.md").
+Result<std::string> expand_template(std::string_view template_text, const nlohmann::json& data,
+                                    const std::string& template_name);
+
+// Backslash-escapes every ASCII punctuation character that Markdown or GFM
+// tables could read as syntax, and turns line breaks into spaces.
+std::string escape_markdown(std::string_view value);
+
+}  // namespace p2p

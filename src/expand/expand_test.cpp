@@ -1,0 +1,45 @@
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include "expand/expand.h"
+
+using namespace p2p;
+using nlohmann::json;
+
+TEST_CASE("values are escaped for Markdown and for placeholders") {
+  json data = {{"patient", {{"name", "**Bob** {{x}} <i>"}}}};
+  auto r = expand_template("Patient: {{patient.name}}", data, "t.md");
+  REQUIRE(r.is_ok());
+  CHECK(r.value() == "Patient: \\*\\*Bob\\*\\* \\{\\{x\\}\\} \\<i\\>");
+}
+
+TEST_CASE("escape_markdown covers table pipes, list starts and line breaks") {
+  CHECK(escape_markdown("a | b") == "a \\| b");
+  CHECK(escape_markdown("1. first") == "1\\. first");
+  CHECK(escape_markdown("- dash") == "\\- dash");
+  CHECK(escape_markdown("# not a heading") == "\\# not a heading");
+  CHECK(escape_markdown("two\nlines\r\n") == "two lines ");
+  CHECK(escape_markdown("Núñez Ødegaard Zoë") == "Núñez Ødegaard Zoë");
+  CHECK(escape_markdown("[link](x) `code` ~~s~~ &amp;") == "\\[link\\]\\(x\\) \\`code\\` \\~\\~s\\~\\~ \\&amp;");
+}
+
+TEST_CASE("numbers, booleans, null and lists render as a template expects") {
+  json data = {{"n", 42}, {"x", 2.5}, {"yes", true}, {"no", false}, {"none", nullptr},
+               {"items", json::array({"a", "b"})}};
+  auto r = expand_template("{{n}} {{x}} {{#yes}}Y{{/yes}}{{#no}}N{{/no}}[{{none}}]{{#items}}<{{.}}>{{/items}}", data,
+                           "t.md");
+  REQUIRE(r.is_ok());
+  CHECK(r.value() == "42 2\\.5 Y[]<a><b>");
+}
+
+TEST_CASE("template text itself is not escaped") {
+  auto r = expand_template("**Label:** {{v}}", json{{"v", "x"}}, "t.md");
+  REQUIRE(r.is_ok());
+  CHECK(r.value() == "**Label:** x");
+}
+
+TEST_CASE("a broken template is an error naming the template") {
+  auto r = expand_template("{{#open}} never closed", json::object(), "templates/brief/default.md");
+  REQUIRE_FALSE(r.is_ok());
+  CHECK(r.diagnostics()[0].message.find("templates/brief/default.md") != std::string::npos);
+}

@@ -1,0 +1,509 @@
+// The layout engine: line filling, block placement, tables, page flow,
+// letterhead and footer. One Flow walks the blocks top to bottom and starts a
+// new page when the next line or table row does not fit; each block kind has
+// its own place_* function. Page furniture (letterhead, footer, page numbers)
+// is painted last, when the page count is known.
+#include "layout/layout.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace p2p {
+
+namespace {
+
+const Color kInk{0.08f, 0.08f, 0.10f};
+const Color kMuted{0.38f, 0.38f, 0.42f};
+const Color kAccent{0.10f, 0.24f, 0.45f};
+const Color kRuleGray{0.65f, 0.65f, 0.68f};
+const Color kHeaderFill{0.87f, 0.90f, 0.95f};
+const Color kMarkFill{1.00f, 0.86f, 0.60f};
+const Color kMarkRowFill{1.00f, 0.95f, 0.85f};
+const Color kMarkInk{0.62f, 0.10f, 0.02f};
+const Color kQuoteFill{0.95f, 0.95f, 0.96f};
+
+struct Piece {
+  std::string text;
+  uint8_t style = kPlain;
+  bool space_before = false;
+  bool hard_break = false;
+};
+
+// Splits spans into pieces at spaces; a piece glued to the previous one (no
+// space between) belongs to the same word, e.g. "**Bob**'s".
+std::vector<Piece> to_pieces(const Inlines& spans) {
+  std::vector<Piece> out;
+  bool space = false;
+  for (const Span& sp : spans) {
+    if (sp.is_break()) {
+      out.push_back({"", kPlain, false, true});
+      space = false;
+      continue;
+    }
+    size_t i = 0;
+    const std::string& t = sp.text;
+    while (i < t.size()) {
+      if (t[i] == ' ' || t[i] == '\t' || t[i] == '\n') {
+        space = true;
+        ++i;
+        continue;
+      }
+      size_t j = i;
+      while (j < t.size() && t[j] != ' ' && t[j] != '\t' && t[j] != '\n') ++j;
+      out.push_back({t.substr(i, j - i), sp.style, space, false});
+      space = false;
+      i = j;
+    }
+  }
+  return out;
+}
+
+double piece_width(const Piece& p, double size, const FontSet& fonts) {
+  return fonts.face(font_index(p.style)).width(p.text, size);
+}
+
+// Appends text at x to the line, merging with the previous run when the
+// style is the same and the runs touch (fewer text items, smaller PDF).
+void emit(Line& line, const std::string& text, uint8_t style, double x, double size, const FontSet& fonts,
+          bool with_space) {
+  const FontFace& f = fonts.face(font_index(style));
+  if (!line.runs.empty() && line.runs.back().style == style) {
+    LineRun& last = line.runs.back();
+    if (with_space) last.text += ' ';
+    last.text += text;
+    last.width = f.width(last.text, size);
+  } else {
+    line.runs.push_back({text, style, x, f.width(text, size)});
+  }
+  line.width = line.runs.back().x + line.runs.back().width;
+}
+
+// Breaks one over-long word between characters so that no part exceeds `max`.
+std::vector<std::string> split_word(const std::string& word, const FontFace& f, double size, double max,
+                                    double first_room) {
+  std::vector<std::string> parts;
+  std::string cur;
+  double room = first_room;
+  size_t i = 0;
+  while (i < word.size()) {
+    size_t start = i;
+    next_code_point(word, i);
+    std::string ch = word.substr(start, i - start);
+    if (!cur.empty() && f.width(cur + ch, size) > room) {
+      parts.push_back(cur);
+      cur.clear();
+      room = max;
+    }
+    cur += ch;
+  }
+  if (!cur.empty()) parts.push_back(cur);
+  return parts;
+}
+
+}  // namespace
+
+int font_index(uint8_t style) {
+  int i = 0;
+  if (style & (kBold | kMark)) i |= 1;
+  if (style & kItalic) i |= 2;
+  return i;
+}
+
+std::vector<Line> break_lines(const Inlines& spans, double max_width, double size, const FontSet& fonts) {
+  std::vector<Piece> pieces = to_pieces(spans);
+  std::vector<Line> lines(1);
+  size_t i = 0;
+  while (i < pieces.size()) {
+    if (pieces[i].hard_break) {
+      lines.emplace_back();
+      ++i;
+      continue;
+    }
+    // a word: pieces up to the next space or break
+    size_t j = i + 1;
+    while (j < pieces.size() && !pieces[j].hard_break && !pieces[j].space_before) ++j;
+    double w = 0;
+    for (size_t k = i; k < j; ++k) w += piece_width(pieces[k], size, fonts);
+    Line* line = &lines.back();
+    bool first = line->runs.empty();
+    double space = first ? 0 : fonts.face(font_index(pieces[i].style)).width(" ", size);
+    if (!first && line->width + space + w > max_width) {
+      lines.emplace_back();
+      line = &lines.back();
+      first = true;
+      space = 0;
+    }
+    if (w > max_width && j == i + 1) {
+      // a single unbreakable piece wider than the line (a long ID or URL)
+      const FontFace& f = fonts.face(font_index(pieces[i].style));
+      auto parts = split_word(pieces[i].text, f, size, max_width, max_width);
+      for (size_t p = 0; p < parts.size(); ++p) {
+        if (p > 0) {
+          lines.emplace_back();
+          line = &lines.back();
+        }
+        emit(*line, parts[p], pieces[i].style, 0, size, fonts, false);
+      }
+      i = j;
+      continue;
+    }
+    double x = line->width + space;
+    for (size_t k = i; k < j; ++k) {
+      emit(*line, pieces[k].text, pieces[k].style, x, size, fonts, k == i && !first);
+      x = line->width;
+    }
+    i = j;
+  }
+  if (lines.size() > 1 && lines.back().runs.empty()) lines.pop_back();
+  return lines;
+}
+
+namespace {
+
+// Horizontal extent available to a block (narrows inside lists and quotes).
+struct Column {
+  double x = 0, w = 0;
+};
+
+class Flow {
+ public:
+  Flow(const PageStyle& style, const FontSet& fonts) : style_(style), fonts_(fonts) {
+    s_ = style.body_size;
+    top_ = style.margin_top + letterhead_height() + 10;
+    bottom_ = style.height - style.margin_bottom - footer_height();
+    new_page();
+  }
+
+  std::vector<Page> finish() {
+    for (size_t i = 0; i < pages_.size(); ++i) paint_furniture(pages_[i], static_cast<int>(i) + 1,
+                                                               static_cast<int>(pages_.size()));
+    return std::move(pages_);
+  }
+
+  void place_blocks(const Blocks& blocks, Column col) {
+    for (size_t i = 0; i < blocks.size(); ++i) {
+      const Block* next = i + 1 < blocks.size() ? &blocks[i + 1] : nullptr;
+      place_block(blocks[i], col, next);
+    }
+  }
+
+ private:
+  double line_height(double size) const { return size * style_.line_spacing; }
+
+  double baseline_offset(double size) const {
+    const FontFace& f = fonts_.face(0);
+    double asc = static_cast<double>(f.ascent()) / f.units_per_em();
+    double desc = -static_cast<double>(f.descent()) / f.units_per_em();
+    return (line_height(size) - (asc + desc) * size) / 2 + asc * size;
+  }
+
+  double letterhead_height() const {
+    if (style_.letterhead.name.empty() && style_.letterhead.lines.empty()) return 0;
+    double right = style_.letterhead.lines.size() * 7.5 * 1.25;
+    return std::max(15.0 * 1.25, right) + 4;
+  }
+  double footer_height() const { return 7 * 1.3 + 6; }
+
+  void new_page() {
+    Page p;
+    p.width = style_.width;
+    p.height = style_.height;
+    pages_.push_back(std::move(p));
+    y_ = top_;
+  }
+  Page& page() { return pages_.back(); }
+
+  // Moves to a new page when `h` more points do not fit; never on an empty page.
+  void ensure(double h) {
+    if (y_ + h > bottom_ + 0.01 && y_ > top_ + 0.01) new_page();
+  }
+
+  void paint_line(const Line& line, double x, double size, Color color, bool mark_backgrounds = true) {
+    double base = y_ + baseline_offset(size);
+    for (const LineRun& r : line.runs) {
+      Color c = (r.style & kMark) ? kMarkInk : color;
+      if ((r.style & kMark) && mark_backgrounds)
+        page().rects.push_back({x + r.x - 1.5, y_ + 0.5, r.width + 3, line_height(size) - 1, kMarkFill});
+      page().texts.push_back({x + r.x, base, font_index(r.style), size, r.text, c, r.width});
+    }
+  }
+
+  void place_lines(const std::vector<Line>& lines, Column col, double size, Color color, Align align = Align::left) {
+    for (const Line& line : lines) {
+      ensure(line_height(size));
+      double x = col.x;
+      if (align == Align::right) x += col.w - line.width;
+      if (align == Align::center) x += (col.w - line.width) / 2;
+      paint_line(line, x, size, color);
+      y_ += line_height(size);
+    }
+  }
+
+  void place_block(const Block& b, Column col, const Block* next) {
+    switch (b.kind) {
+      case Block::Kind::paragraph:
+        place_lines(break_lines(b.inlines, col.w, s_, fonts_), col, s_, kInk);
+        y_ += 0.45 * s_;
+        break;
+      case Block::Kind::more: {
+        Inlines it = b.inlines;
+        for (Span& sp : it) sp.style |= kItalic;
+        place_lines(break_lines(it, col.w, s_ * 0.95, fonts_), col, s_ * 0.95, kMuted);
+        y_ += 0.45 * s_;
+        break;
+      }
+      case Block::Kind::heading:
+        place_heading(b, col, next);
+        break;
+      case Block::Kind::list:
+        place_list(b, col);
+        break;
+      case Block::Kind::table:
+        place_table(b, col);
+        break;
+      case Block::Kind::rule:
+        ensure(0.8 * s_);
+        page().lines.push_back({col.x, y_ + 0.3 * s_, col.x + col.w, y_ + 0.3 * s_, 0.6, kRuleGray});
+        y_ += 0.8 * s_;
+        break;
+      case Block::Kind::quote:
+        place_quote(b, col);
+        break;
+      case Block::Kind::code:
+        place_lines(break_lines(b.inlines, col.w, s_ * 0.9, fonts_), col, s_ * 0.9, kInk);
+        y_ += 0.45 * s_;
+        break;
+    }
+  }
+
+  void place_heading(const Block& b, Column col, const Block* next) {
+    double size = b.level == 1 ? 1.55 * s_ : b.level == 2 ? 1.08 * s_ : s_;
+    double before = b.level == 1 ? 0.1 * s_ : b.level == 2 ? 0.35 * s_ : 0.25 * s_;
+    Inlines it = b.inlines;
+    for (Span& sp : it) sp.style |= kBold;
+    auto lines = break_lines(it, col.w, size, fonts_);
+    // keep the heading with the first line of what follows it
+    double need = before + lines.size() * line_height(size) + (next ? line_height(s_) * 2 : 0);
+    ensure(need);
+    if (y_ > top_ + 0.01) y_ += before;
+    place_lines(lines, col, size, b.level <= 2 ? kAccent : kInk);
+    if (b.level == 2) {
+      page().lines.push_back({col.x, y_ + 0.5, col.x + col.w, y_ + 0.5, 0.6, kAccent});
+      y_ += 0.3 * s_;
+    } else {
+      y_ += 0.15 * s_;
+    }
+  }
+
+  void place_list(const Block& b, Column col) {
+    double indent = 1.25 * s_;
+    int number = b.start;
+    for (const Blocks& item : b.items) {
+      std::string marker = b.ordered ? std::to_string(number++) + "." : "\xE2\x80\xA2";  // U+2022 bullet
+      Column inner{col.x + indent, col.w - indent};
+      ensure(line_height(s_));
+      double marker_w = fonts_.face(0).width(marker, s_);
+      double mx = b.ordered ? col.x + indent - 0.35 * s_ - marker_w : col.x + 0.35 * s_;
+      page().texts.push_back({mx, y_ + baseline_offset(s_), 0, s_, marker, kInk, marker_w});
+      double before = y_;
+      size_t page_before = pages_.size();
+      place_item_blocks(item, inner);
+      // the marker belongs to the item's first line; if that line moved to a
+      // new page, move the marker with it
+      if (pages_.size() != page_before && !item.empty()) {
+        Page& old = pages_[page_before - 1];
+        if (!old.texts.empty() && old.texts.back().text == marker && old.texts.back().baseline > before) {
+          TextItem t = old.texts.back();
+          old.texts.pop_back();
+          t.baseline = top_ + baseline_offset(s_);
+          page().texts.push_back(t);
+        }
+      }
+    }
+    y_ += 0.3 * s_;
+  }
+
+  // List items are tight: paragraphs inside an item get a small gap only.
+  void place_item_blocks(const Blocks& blocks, Column col) {
+    for (size_t i = 0; i < blocks.size(); ++i) {
+      const Block& b = blocks[i];
+      if (b.kind == Block::Kind::paragraph) {
+        place_lines(break_lines(b.inlines, col.w, s_, fonts_), col, s_, kInk);
+        y_ += 0.12 * s_;
+      } else {
+        place_block(b, col, i + 1 < blocks.size() ? &blocks[i + 1] : nullptr);
+      }
+    }
+  }
+
+  void place_quote(const Block& b, Column col) {
+    double pad = 0.5 * s_;
+    Column inner{col.x + pad + 2.5, col.w - 2 * pad - 2.5};
+    ensure(line_height(s_) + pad);
+    size_t first_page = pages_.size() - 1;
+    double y0 = y_;
+    y_ += pad * 0.6;
+    size_t first_rect = page().rects.size();
+    place_item_blocks(b.children, inner);
+    y_ += pad * 0.4;
+    // background and bar, per page the quote touches
+    for (size_t p = first_page; p < pages_.size(); ++p) {
+      double top = p == first_page ? y0 : top_;
+      double bot = p + 1 == pages_.size() ? y_ : bottom_;
+      auto& rects = pages_[p].rects;
+      size_t at = p == first_page ? first_rect : 0;
+      rects.insert(rects.begin() + at, {col.x, top, col.w, bot - top, kQuoteFill});
+      rects.insert(rects.begin() + at + 1, {col.x, top, 2.5, bot - top, kAccent});
+    }
+    y_ += 0.45 * s_;
+  }
+
+  // --- tables ---------------------------------------------------------------
+  std::vector<double> column_widths(const Block& t, double avail, double pad) {
+    size_t n = t.aligns.size();
+    std::vector<double> natural(n, 0), minimum(n, 0);
+    for (const TableRow& row : t.rows) {
+      for (size_t c = 0; c < n && c < row.cells.size(); ++c) {
+        Inlines it = row.cells[c].content;
+        if (row.header)
+          for (Span& sp : it) sp.style |= kBold;
+        double line_w = 0;
+        for (const Piece& p : to_pieces(it)) {
+          double w = piece_width(p, s_, fonts_);
+          minimum[c] = std::max(minimum[c], w);
+          line_w += w + (p.space_before ? fonts_.face(0).width(" ", s_) : 0);
+        }
+        natural[c] = std::max(natural[c], line_w);
+      }
+    }
+    double sum_nat = 0, sum_min = 0;
+    for (size_t c = 0; c < n; ++c) {
+      natural[c] += 2 * pad;
+      minimum[c] = std::min(minimum[c] + 2 * pad, avail / 2);
+      sum_nat += natural[c];
+      sum_min += minimum[c];
+    }
+    std::vector<double> w(n);
+    if (sum_nat <= avail) {
+      for (size_t c = 0; c < n; ++c) w[c] = natural[c] + (avail - sum_nat) * natural[c] / sum_nat;
+    } else if (sum_min >= avail) {
+      for (size_t c = 0; c < n; ++c) w[c] = minimum[c] * avail / sum_min;
+    } else {
+      double flex = sum_nat - sum_min;
+      for (size_t c = 0; c < n; ++c) w[c] = minimum[c] + (avail - sum_min) * (natural[c] - minimum[c]) / flex;
+    }
+    return w;
+  }
+
+  void place_table(const Block& t, Column col) {
+    if (t.aligns.empty()) return;
+    double pad = 0.35 * s_, vpad = 0.18 * s_;
+    std::vector<double> widths = column_widths(t, col.w, pad);
+    const TableRow* header = nullptr;
+    for (const TableRow& row : t.rows) {
+      if (row.header) header = &row;
+      if (place_row(row, t, col, widths, pad, vpad)) continue;
+      // the row does not fit: continue on a new page, header row repeated
+      new_page();
+      if (header && !row.header) place_row(*header, t, col, widths, pad, vpad);
+      place_row(row, t, col, widths, pad, vpad);
+    }
+    page().lines.push_back({col.x, y_, col.x + col.w, y_, 0.6, kRuleGray});
+    y_ += 0.55 * s_;
+  }
+
+  // Places one row; returns false without placing anything when the row does
+  // not fit on this page (the caller continues on a new page).
+  bool place_row(const TableRow& row, const Block& t, Column col, const std::vector<double>& widths, double pad,
+                 double vpad) {
+    std::vector<std::vector<Line>> cells;
+    size_t tallest = 1;
+    for (size_t c = 0; c < widths.size(); ++c) {
+      Inlines it = c < row.cells.size() ? row.cells[c].content : Inlines{};
+      if (row.header)
+        for (Span& sp : it) sp.style |= kBold;
+      cells.push_back(break_lines(it, widths[c] - 2 * pad, s_, fonts_));
+      tallest = std::max(tallest, cells.back().size());
+    }
+    double h = tallest * line_height(s_) + 2 * vpad;
+    if (y_ + h > bottom_ + 0.01 && y_ > top_ + 0.01) return false;
+    if (row.header) page().rects.push_back({col.x, y_, col.w, h, kHeaderFill});
+    if (row.marked) {
+      page().rects.push_back({col.x, y_, col.w, h, kMarkRowFill});
+      page().rects.push_back({col.x, y_, 2.5, h, kMarkInk});
+    }
+    page().lines.push_back({col.x, y_, col.x + col.w, y_, row.header ? 0.6 : 0.3, kRuleGray});
+    double x = col.x, row_top = y_;
+    for (size_t c = 0; c < widths.size(); ++c) {
+      y_ = row_top + vpad;
+      Align a = t.aligns[c];
+      for (const Line& line : cells[c]) {
+        double lx = x + pad;
+        if (a == Align::right) lx = x + widths[c] - pad - line.width;
+        if (a == Align::center) lx = x + (widths[c] - line.width) / 2;
+        paint_line(line, lx, s_, kInk, !row.marked);
+        y_ += line_height(s_);
+      }
+      x += widths[c];
+    }
+    y_ = row_top + h;
+    return true;
+  }
+
+  // --- page furniture -----------------------------------------------------
+  void paint_furniture(Page& p, int number, int total) {
+    const Letterhead& lh = style_.letterhead;
+    double x0 = style_.margin_x, x1 = style_.width - style_.margin_x;
+    double y = style_.margin_top;
+    if (!lh.name.empty() || !lh.lines.empty()) {
+      const FontFace& bold = fonts_.face(1);
+      const FontFace& reg = fonts_.face(0);
+      double name_size = 15;
+      double right_w = 0;
+      for (const std::string& l : lh.lines) right_w = std::max(right_w, reg.width(l, 7.5));
+      // the name gets what the address block leaves; long names shrink, never overlap
+      double room = x1 - x0 - right_w - 12;
+      double nw = bold.width(lh.name, name_size);
+      if (nw > room && room > 0) name_size = std::max(8.0, name_size * room / nw);
+      nw = bold.width(lh.name, name_size);
+      p.texts.push_back({x0, y + name_size * 0.95, 1, name_size, lh.name, kAccent, nw});
+      double ly = y + 7.5;
+      for (const std::string& l : lh.lines) {
+        double w = reg.width(l, 7.5);
+        p.texts.push_back({x1 - w, ly, 0, 7.5, l, kMuted, w});
+        ly += 7.5 * 1.25;
+      }
+      double rule_y = style_.margin_top + letterhead_height();
+      p.lines.push_back({x0, rule_y, x1, rule_y, 1.2, kAccent});
+    }
+    double fy = style_.height - style_.margin_bottom;
+    p.lines.push_back({x0, fy - 7 * 1.3 - 2, x1, fy - 7 * 1.3 - 2, 0.4, kRuleGray});
+    const FontFace& reg = fonts_.face(0);
+    if (!style_.footer_left.empty())
+      p.texts.push_back({x0, fy - 2, 0, 7, style_.footer_left, kMuted, reg.width(style_.footer_left, 7)});
+    if (style_.page_numbers) {
+      std::string n = "Page " + std::to_string(number) + " of " + std::to_string(total);
+      double w = reg.width(n, 7);
+      p.texts.push_back({x1 - w, fy - 2, 0, 7, n, kMuted, w});
+    }
+  }
+
+  const PageStyle& style_;
+  const FontSet& fonts_;
+  double s_ = 10;
+  double top_ = 0, bottom_ = 0, y_ = 0;
+  std::vector<Page> pages_;
+};
+
+}  // namespace
+
+LayoutResult layout_document(const Blocks& blocks, const PageStyle& style, const FontSet& fonts) {
+  Flow flow(style, fonts);
+  flow.place_blocks(blocks, Column{style.margin_x, style.width - 2 * style.margin_x});
+  LayoutResult r;
+  r.pages = flow.finish();
+  r.body_size = style.body_size;
+  return r;
+}
+
+}  // namespace p2p

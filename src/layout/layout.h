@@ -1,0 +1,110 @@
+// Layout stage: Document blocks -> positioned pages (frames). Owns line
+// breaking (by each font's own advance widths), block placement, tables with
+// wrapped cells, page breaks, the letterhead and footer, and the one-page fit
+// rule. It knows nothing about PDF: the pdf stage only paints these frames.
+// Coordinates are points, origin at the top-left of the page, y downwards.
+// Pure functions of their inputs; thread-safe (FontFace is immutable).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "document/document.h"
+#include "text/font_face.h"
+
+namespace p2p {
+
+// The four faces of one family, indexed by the kBold | kItalic bits.
+struct FontSet {
+  std::shared_ptr<const FontFace> faces[4];  // regular, bold, italic, bold italic
+  const FontFace& face(int index) const { return *faces[index & 3]; }
+};
+
+struct Color {
+  float r = 0, g = 0, b = 0;
+  friend bool operator==(const Color&, const Color&) = default;
+};
+
+// --- Frames: what the layout produces -----------------------------------
+struct TextItem {
+  double x = 0, baseline = 0;  // left end of the baseline
+  int font = 0;                // index into FontSet
+  double size = 10;
+  std::string text;            // UTF-8, one run of one font
+  Color color;
+  double width = 0;            // measured advance; the exporter may check it
+};
+
+struct RectItem {
+  double x = 0, y = 0, w = 0, h = 0;  // y = top edge
+  Color fill;
+};
+
+struct LineItem {
+  double x1 = 0, y1 = 0, x2 = 0, y2 = 0;
+  double width = 0.5;
+  Color color;
+};
+
+struct Page {
+  double width = 612, height = 792;  // US Letter
+  std::vector<RectItem> rects;       // painted first (backgrounds)
+  std::vector<LineItem> lines;       // then rules and borders
+  std::vector<TextItem> texts;       // then text
+};
+
+// --- What the layout is asked to do --------------------------------------
+struct Letterhead {
+  std::string name;                  // practice name, large, left
+  std::vector<std::string> lines;    // address, phone/fax, NPI: small, right-aligned
+};
+
+struct PageStyle {
+  double width = 612, height = 792;
+  double margin_x = 42, margin_top = 36, margin_bottom = 36;
+  double body_size = 10;             // type size of body text; headings scale from it
+  double line_spacing = 1.22;        // leading as a multiple of the type size
+  Letterhead letterhead;
+  std::string footer_left;           // e.g. "Case RSP-2026-00417 - Confidential"
+  bool page_numbers = true;          // "Page x of y" at the right of the footer
+};
+
+struct LayoutResult {
+  std::vector<Page> pages;
+  double body_size = 0;              // the size actually used
+  int items_cut = 0;                 // list items / table rows replaced by "+N more"
+  int words_cut = 0;                 // words cut from over-long paragraphs (last resort)
+};
+
+// Lays the blocks out on as many pages as they need.
+LayoutResult layout_document(const Blocks& blocks, const PageStyle& style, const FontSet& fonts);
+
+// The one-page rule of the case brief: lay out at style.body_size; if that
+// overflows, shrink the type in steps down to `floor_size`; if it still
+// overflows, cut the longest lists and tables from the end (rows that carry a
+// highlighted gap are kept longest), each cut list ending in a visible
+// "+N more" line; as a last resort shorten the longest paragraph with a
+// visible note. Always returns exactly one page.
+LayoutResult layout_one_page(const Blocks& blocks, const PageStyle& style, const FontSet& fonts,
+                             double floor_size = 8.0);
+
+// --- Line breaking, exposed for tests --------------------------------------
+struct LineRun {
+  std::string text;
+  uint8_t style = kPlain;
+  double x = 0, width = 0;  // x relative to the line's start
+};
+struct Line {
+  std::vector<LineRun> runs;
+  double width = 0;
+};
+
+// Greedy line filling of styled spans into lines of at most `max_width`
+// points; a word longer than a line is broken between characters; hard
+// breaks force a new line.
+std::vector<Line> break_lines(const Inlines& spans, double max_width, double size, const FontSet& fonts);
+
+int font_index(uint8_t style);  // kBold/kItalic/kMark bits -> FontSet index
+
+}  // namespace p2p

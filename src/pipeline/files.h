@@ -1,0 +1,22 @@
+// Files: the pipeline's only door to the file system. Reading whole files,
+// writing whole files atomically (a temporary name in the same folder, fsync,
+// rename), and the SHA-256 of bytes (OpenSSL) for manifests.
+// Functions are thread-safe; two writers of one path: the last rename wins.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/diagnostic.h"
+
+namespace p2p {
+
+std::optional<std::string> read_file(const std::string& path);
+bool file_exists(const std::string& path);
+
+// Creates missing parent folders. Fails with the path and the OS's reason.
+Result<bool> write_file_atomic(const std::string& path, const std::string& bytes);
+
+std::string sha256_hex(const std::string& bytes);
+
+}  // namespace p2p

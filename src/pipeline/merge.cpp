@@ -1,0 +1,124 @@
+#include "pipeline/merge.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+namespace p2p {
+
+namespace {
+
+using json = nlohmann::json;
+
+// Drops empty strings and nulls everywhere: mustache treats "" as present.
+void prune_empty(json& j) {
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end();) {
+      prune_empty(it.value());
+      bool empty = it->is_null() || (it->is_string() && it->get<std::string>().find_first_not_of(" \t\r\n") ==
+                                                            std::string::npos);
+      it = empty ? j.erase(it) : std::next(it);
+    }
+  } else if (j.is_array()) {
+    for (json& v : j) prune_empty(v);
+  }
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+int age_on(const Date& dob, const Date& day) {
+  int age = day.year - dob.year;
+  if (day.month < dob.month || (day.month == dob.month && day.day < dob.day)) --age;
+  return age;
+}
+
+json deadline_view(const Deadline& d) {
+  return {{"date", d.due.iso()}, {"display", d.due.display()}, {"basis", d.basis}, {"source", d.source}};
+}
+
+// Status label and whether the criterion is a gap the physician must close.
+void add_criteria_flags(json& view) {
+  if (!view.contains("policy") || !view["policy"].contains("criteria")) return;
+  int gaps = 0, met = 0;
+  for (json& c : view["policy"]["criteria"]) {
+    std::string s = c.value("status", "unknown");
+    static const std::map<std::string, std::string> kLabels = {
+        {"met", "Met"}, {"not_met", "NOT MET"}, {"partial", "PARTIAL"}, {"unknown", "UNKNOWN"}};
+    c["status_label"] = kLabels.count(s) ? kLabels.at(s) : s;
+    c["gap"] = s != "met";
+    (s == "met" ? met : gaps) += 1;
+  }
+  view["policy"]["gap_count"] = gaps;
+  view["policy"]["met_count"] = met;
+  view["policy"]["has_gaps"] = gaps > 0;
+  view["policy"]["has_criteria"] = !view["policy"]["criteria"].empty();
+  view["policy"]["criteria_count"] = static_cast<int>(view["policy"]["criteria"].size());
+}
+
+// The payer's reviewer (from the scheduled call, else from the denial) and
+// whether their specialty differs from the treating physician's: then the
+// physician should ask for a same-specialty reviewer.
+void add_reviewer(json& view) {
+  json reviewer;
+  if (view.contains("p2p") && view["p2p"].contains("reviewer")) reviewer = view["p2p"]["reviewer"];
+  else if (view.contains("denial") && view["denial"].contains("reviewer")) reviewer = view["denial"]["reviewer"];
+  if (reviewer.is_null() || reviewer.empty()) return;
+  view["reviewer"] = reviewer;
+  std::string theirs = lower(reviewer.value("specialty", ""));
+  std::string ours = lower(view["physician"].value("specialty", ""));
+  if (!theirs.empty() && theirs != ours) view["reviewer_mismatch"] = true;
+}
+
+std::string scheduled_display(const std::string& iso) {
+  // "2026-11-20T10:30:00-05:00" -> "Fri Nov 20, 2026 10:30 (UTC-05:00)"
+  auto d = parse_date(iso.substr(0, 10));
+  if (!d || iso.size() < 16) return iso;
+  std::string offset = iso.size() > 19 ? iso.substr(iso.find_first_of("Z+-", 16)) : "";
+  if (offset == "Z") offset = "+00:00";
+  return d->display() + " " + iso.substr(11, 5) + (offset.empty() ? "" : " (UTC" + offset + ")");
+}
+
+}  // namespace
+
+json merge_case_view(const Case& c, const CaseDeadlines& deadlines, const Date& today) {
+  json view = c.doc;
+  prune_empty(view);
+  view["today"] = today.iso();
+  view["denial"]["date_display"] = c.denial_date.display();
+  view["denial"]["type_label"] = [&] {
+    std::string t = c.denial_type;
+    std::replace(t.begin(), t.end(), '_', ' ');
+    return t;
+  }();
+  if (auto dob = parse_date(view["patient"].value("dob", ""))) view["patient"]["age"] = age_on(*dob, c.denial_date);
+  if (view["clinical"].contains("prior_treatments"))
+    for (json& t : view["clinical"]["prior_treatments"])
+      if (!t.contains("end")) t["ongoing"] = true;
+  for (json& d : view["diagnoses"])
+    if (!d.value("primary", false)) d.erase("primary");
+  if (view.contains("citations")) {
+    json list = json::array();
+    for (json& cit : view["citations"]) {
+      // library keys are resolved by the knowledge stage (issue 3); until
+      // then a key prints as itself so nothing silently disappears
+      list.push_back(cit.is_string() ? json{{"source", "Library"}, {"title", cit}} : cit);
+    }
+    view["citations"] = list;
+  }
+  if (view.contains("p2p") && view["p2p"].contains("scheduled"))
+    view["p2p"]["scheduled_display"] = scheduled_display(view["p2p"]["scheduled"].get<std::string>());
+  add_criteria_flags(view);
+  add_reviewer(view);
+  view["deadlines"]["p2p_request"] = deadline_view(deadlines.p2p_request);
+  if (deadlines.internal_appeal) view["deadlines"]["internal_appeal"] = deadline_view(*deadlines.internal_appeal);
+  if (deadlines.expedited) {
+    view["deadlines"]["expedited"] = true;
+    view["deadlines"]["expedited_note"] = deadlines.expedited_note;
+  }
+  return view;
+}
+
+}  // namespace p2p

@@ -1,0 +1,18 @@
+// Merge stage: a validated case + computed knowledge (deadlines) -> the data
+// a template sees. It adds what the templates should not compute: display
+// dates, the patient's age, status labels and gap flags for each criterion,
+// whether the payer's reviewer is outside the physician's specialty. Empty
+// strings become absent, so a template's {{#x}} section is skipped for them.
+// Pure function; thread-safe.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "case/case.h"
+#include "knowledge/deadlines.h"
+
+namespace p2p {
+
+nlohmann::json merge_case_view(const Case& c, const CaseDeadlines& deadlines, const Date& today);
+
+}  // namespace p2p

@@ -1,0 +1,75 @@
+// Pipeline: the stages in order, for one case.
+//   case -> validate -> select -> merge -> expand -> markdown -> layout -> pdf
+// generate_packet runs them and returns the documents in memory; write_packet
+// puts them on disk atomically (temp name, then rename). The pipeline knows
+// nothing about how it was called (CLI, watcher or service): all outside
+// inputs come through Resources (templates, fonts, rules: loaded once) and
+// Env (the clock), so a fixed clock gives byte-identical PDFs.
+// Thread contract: Resources is immutable after load_resources and may be
+// shared by threads; call prepare_pdf_export() (pdf/pdf_export.h) once before
+// generating from several threads.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "case/case.h"
+#include "core/diagnostic.h"
+#include "layout/layout.h"
+#include "select/select.h"
+
+namespace p2p {
+
+// The clock, injected. SOURCE_DATE_EPOCH (reproducible-builds convention)
+// fixes it; otherwise it is the current time.
+struct Env {
+  long long timestamp = 0;  // seconds since 1970, UTC
+  Date today;
+  static Env from_process();
+  static Env at(long long timestamp);
+};
+
+struct Resources {
+  std::string root;               // folder holding templates/ and fonts/
+  std::string templates_dir;      // root + "/templates"
+  FontSet fonts;
+  nlohmann::json deadline_rules;  // templates/knowledge/deadlines.json
+};
+
+// Loads fonts and rule files under `root`. Fails naming the missing or
+// malformed file.
+Result<Resources> load_resources(const std::string& root);
+
+struct GeneratedDocument {
+  std::string kind;         // "brief"
+  std::string file_name;    // "brief.pdf"
+  TemplateChoice template_choice;
+  std::string pdf;          // the bytes
+  int pages = 0;
+  double body_size = 0;     // type size the layout settled on
+  int items_cut = 0;        // list entries replaced by "+N more" to keep one page
+};
+
+struct Packet {
+  std::string case_id;
+  std::vector<GeneratedDocument> documents;
+  Diagnostics warnings;
+};
+
+// Renders every document of a validated case (load_case in case/case.h).
+// A failure here is ours, not the input's: a missing or broken template, a
+// rule file error, a PDF error.
+Result<Packet> generate_packet(const Case& c, const Resources& res, const Env& env);
+
+// The manifest written beside the documents (kind, template, pages, bytes,
+// sha256 per document).
+nlohmann::json packet_manifest(const Packet& p, const Env& env);
+
+// Writes DIR/<case_id>/<document>.pdf and manifest.json, each through a
+// temporary name and a rename, so a crash never leaves half a file.
+Result<std::string> write_packet(const Packet& p, const std::string& out_dir, const Env& env);
+
+}  // namespace p2p

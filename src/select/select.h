@@ -1,0 +1,34 @@
+// Select stage: which template file serves a document. For each document
+// kind the most specific file that exists wins:
+//   templates/<kind>/by-payer/<payer>/<denial_type>.md   payer + denial type
+//   templates/<kind>/by-payer/<payer>.md                 payer
+//   templates/<kind>/by-type/<denial_type>.md            denial type
+//   templates/<kind>/default.md                          everyone else
+// Adding a variant is adding a file; nothing is compiled in.
+// Pure function of its inputs (file existence is asked through `exists`).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/diagnostic.h"
+
+namespace p2p {
+
+struct TemplateChoice {
+  std::string kind;                     // "brief"
+  std::string chosen;                   // path relative to the templates folder
+  std::vector<std::string> candidates;  // every path tried, most specific first
+};
+
+// Candidate paths, most specific first (relative to the templates folder).
+std::vector<std::string> template_candidates(const std::string& kind, const std::string& payer_id,
+                                             const std::string& denial_type);
+
+// Fails with an error naming the kind when not even default.md exists.
+Result<TemplateChoice> select_template(const std::string& kind, const std::string& payer_id,
+                                       const std::string& denial_type,
+                                       const std::function<bool(const std::string&)>& exists);
+
+}  // namespace p2p

@@ -1,0 +1,63 @@
+// FontFace: the metrics of one TrueType font file, read by us (tables head,
+// hhea, OS/2, cmap, hmtx) so that the layout engine breaks lines by the
+// font's own advance widths without touching the PDF library. The PDF
+// exporter embeds the same file, and PoDoFo 0.9.8 draws with plain advances
+// (no kerning), so what we measure is exactly what is drawn.
+// A loaded FontFace is immutable: share it freely between threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/diagnostic.h"
+
+namespace p2p {
+
+class FontFace {
+ public:
+  // Reads and parses `path`. Fails (path "" , message naming the file and the
+  // problem) when the file is missing or is not a TrueType font with a Unicode
+  // cmap.
+  static Result<std::shared_ptr<const FontFace>> load(const std::string& path);
+  // Same, from bytes already in memory.
+  static Result<std::shared_ptr<const FontFace>> parse(std::string bytes, std::string path_for_messages);
+
+  const std::string& path() const { return path_; }
+  const std::string& bytes() const { return bytes_; }   // the whole font file
+  std::string postscript_name() const { return postscript_name_; }
+
+  int units_per_em() const { return units_per_em_; }
+  // Vertical metrics in font units (OS/2 typo/win or hhea, as PoDoFo/FreeType use them).
+  int ascent() const { return ascent_; }     // positive, above baseline
+  int descent() const { return descent_; }   // negative, below baseline
+  int line_gap() const { return line_gap_; }
+
+  bool has_glyph(char32_t cp) const { return glyph_index(cp) != 0; }
+  uint16_t glyph_index(char32_t cp) const;
+  // Advance width in font units; characters the font lacks measure as .notdef (glyph 0).
+  int advance(char32_t cp) const;
+
+  // Width in points of UTF-8 text at `size` points. Invalid UTF-8 bytes count as U+FFFD.
+  double width(std::string_view utf8, double size) const;
+
+ private:
+  FontFace() = default;
+  std::string path_;
+  std::string bytes_;
+  std::string postscript_name_;
+  int units_per_em_ = 1000;
+  int ascent_ = 0, descent_ = 0, line_gap_ = 0;
+  std::vector<uint16_t> advances_;            // by glyph index (hmtx, last value repeated)
+  std::vector<uint16_t> bmp_to_glyph_;        // 65536 entries: direct lookup for the BMP
+  // Code points above U+FFFF (cmap format 12 only), sorted, non-overlapping.
+  struct CodeRange { char32_t first, last; uint32_t first_glyph; };
+  std::vector<CodeRange> supplementary_;
+};
+
+// Decodes one UTF-8 code point at `i` and advances `i`; invalid bytes give U+FFFD.
+char32_t next_code_point(std::string_view s, size_t& i);
+
+}  // namespace p2p
