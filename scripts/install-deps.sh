@@ -1,0 +1,24 @@
+#!/bin/sh
+# Installs the Debian bookworm packages p2pdoc needs to build and test.
+# Does nothing when they are all present; otherwise needs root (apt-get).
+set -eu
+PACKAGES="cmake g++ make pkg-config
+  libpodofo-dev libboost-dev libssl-dev
+  libcmark-gfm-dev libcmark-gfm-extensions-dev
+  nlohmann-json3-dev libcurl4-openssl-dev doctest-dev
+  libkainjow-mustache-dev libcli11-dev libcpp-httplib-dev
+  qpdf poppler-utils pdftk-java python3 python3-jsonschema"
+missing=""
+for p in $PACKAGES; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "installing:$missing"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: run as root (sudo) to install:$missing" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing

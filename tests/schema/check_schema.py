@@ -1,0 +1,195 @@
+#!/usr/bin/python3
+"""Checks schema/p2p-case-1.schema.json against the samples.
+
+Usage: /usr/bin/python3 tests/schema/check_schema.py REPO_ROOT
+
+1. The schema is a valid JSON Schema draft 2020-12 document.
+2. Every samples/*.json validates against it.
+3. Mutated copies of one sample (each breaking one rule) do NOT validate,
+   and valid edge cases (leap day, HCPCS code, citation key) still do.
+4. Nothing in the repo's schema, samples or docs points outside the repo
+   (the shared case example must not be referenced).
+
+Needs only Debian's python3-jsonschema (4.10 on bookworm). Exit 0 when every
+check passes; 1 with one line per failure otherwise; 2 on bad usage.
+"""
+
+import copy
+import glob
+import json
+import os
+import sys
+
+try:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+except ImportError:  # pragma: no cover
+    print("check_schema: python3-jsonschema is not installed (apt-get install python3-jsonschema)")
+    sys.exit(2)
+
+SCHEMA_REL = os.path.join("schema", "p2p-case-1.schema.json")
+BASE_SAMPLE = "uhc-lumbar-mri.json"
+FORBIDDEN_REFERENCE = "case-examples/lumbar-mri-uhc.json"
+
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def describe(errors):
+    return "; ".join(
+        "/" + "/".join(str(p) for p in e.absolute_path) + ": " + e.message for e in errors
+    )
+
+
+def set_at(doc, path, value):
+    for key in path[:-1]:
+        doc = doc[key]
+    doc[path[-1]] = value
+
+
+def delete_at(doc, path):
+    for key in path[:-1]:
+        doc = doc[key]
+    del doc[path[-1]]
+
+
+# (name, mutation) pairs. Each mutation breaks exactly one rule the schema
+# encodes; the mutated case must be rejected.
+MUST_FAIL = [
+    ("missing patient.dob", lambda d: delete_at(d, ["patient", "dob"])),
+    ("missing format", lambda d: delete_at(d, ["format"])),
+    ("wrong format version", lambda d: set_at(d, ["format"], "p2p-case/2")),
+    ("missing physician.specialty", lambda d: delete_at(d, ["physician", "specialty"])),
+    ("blank patient.name", lambda d: set_at(d, ["patient", "name"], "   ")),
+    ("case_id starting with '.'", lambda d: set_at(d, ["case_id"], ".hidden")),
+    ("case_id '..'", lambda d: set_at(d, ["case_id"], "..")),
+    ("case_id with '/'", lambda d: set_at(d, ["case_id"], "a/b")),
+    ("case_id longer than 64", lambda d: set_at(d, ["case_id"], "A" * 65)),
+    ("bad CPT code for system CPT", lambda d: set_at(d, ["services", 0, "code"], "7214")),
+    ("HCPCS-shaped code under system CPT", lambda d: set_at(d, ["services", 0, "code"], "J0135")),
+    ("CPT-shaped code under system HCPCS",
+     lambda d: set_at(d, ["services", 0], {"code": "72148", "system": "HCPCS", "description": "x"})),
+    ("unknown code system", lambda d: set_at(d, ["services", 0, "system"], "ICD")),
+    ("empty services", lambda d: set_at(d, ["services"], [])),
+    ("empty diagnoses", lambda d: set_at(d, ["diagnoses"], [])),
+    ("bad ICD-10 shape", lambda d: set_at(d, ["diagnoses", 0, "icd10"], "m51.16")),
+    ("bad denial.type enum", lambda d: set_at(d, ["denial", "type"], "not_necessary")),
+    ("bad payer.plan_type enum", lambda d: set_at(d, ["payer", "plan_type"], "commercial")),
+    ("bad setting enum", lambda d: set_at(d, ["setting"], "clinic")),
+    ("bad criterion status enum", lambda d: set_at(d, ["policy", "criteria", 0, "status"], "yes")),
+    ("bad payer.state", lambda d: set_at(d, ["payer", "state"], "XX")),
+    ("payer.id not a lowercase slug", lambda d: set_at(d, ["payer", "id"], "UHC")),
+    ("impossible date 2026-13-01",
+     lambda d: set_at(d, ["clinical", "prior_treatments", 0, "start"], "2026-13-01")),
+    ("impossible date 2026-02-29", lambda d: set_at(d, ["denial", "date"], "2026-02-29")),
+    ("date-time without offset", lambda d: set_at(d, ["p2p", "scheduled"], "2026-11-24T10:30:00")),
+    ("urgent as a string", lambda d: set_at(d, ["urgent"], "yes")),
+    ("units zero", lambda d: set_at(d, ["services", 0, "units"], 0)),
+    ("citation object without title",
+     lambda d: set_at(d, ["citations", 0], {"kind": "guideline", "source": "ACR"})),
+    ("citation kind not in enum",
+     lambda d: set_at(d, ["citations", 0], {"kind": "review", "source": "ACR", "title": "x"})),
+    ("pmid with letters", lambda d: set_at(d, ["citations", 1, "pmid"], "PMID17119140")),
+    ("bad call.disposition",
+     lambda d: set_at(d, ["call"], {"disposition": "approved"})),
+]
+
+# Valid variants: must still validate (guards against an over-strict schema).
+MUST_PASS = [
+    ("unknown top-level key (a warning, not an error)", lambda d: set_at(d, ["x_vendor_note"], "hello")),
+    ("leap day 2024-02-29", lambda d: set_at(d, ["denial", "date"], "2024-02-29")),
+    ("CPT category II code 3008F", lambda d: set_at(d, ["services", 0, "code"], "3008F")),
+    ("HCPCS code J0135",
+     lambda d: set_at(d, ["services", 0], {"code": "J0135", "system": "HCPCS", "description": "x"})),
+    ("ICD-10 without dot", lambda d: set_at(d, ["diagnoses", 0, "icd10"], "M5116")),
+    ("ICD-10 with 7th character", lambda d: set_at(d, ["diagnoses", 0, "icd10"], "S32.010A")),
+    ("citation library key", lambda d: set_at(d, ["citations", 0], "acr-low-back-pain-2021")),
+    ("date-time with Z", lambda d: set_at(d, ["p2p", "scheduled"], "2026-11-24T15:30:00Z")),
+    ("overturned call without auth_number (warning only)",
+     lambda d: set_at(d, ["call"], {"disposition": "overturned"})),
+]
+
+
+def main(argv):
+    if len(argv) != 2 or not os.path.isdir(argv[1]):
+        print("usage: check_schema.py REPO_ROOT")
+        return 2
+    root = argv[1]
+    failures = []
+
+    schema_path = os.path.join(root, SCHEMA_REL)
+    try:
+        schema = load(schema_path)
+    except (OSError, ValueError) as e:
+        print(f"FAIL {SCHEMA_REL}: cannot read: {e}")
+        return 1
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as e:
+        print(f"FAIL {SCHEMA_REL}: not a valid draft 2020-12 schema: {e.message}")
+        return 1
+    if schema.get("$schema") != "https://json-schema.org/draft/2020-12/schema":
+        failures.append(f"{SCHEMA_REL}: $schema is not draft 2020-12")
+    validator = Draft202012Validator(schema)
+
+    samples = sorted(glob.glob(os.path.join(root, "samples", "*.json")))
+    if not samples:
+        failures.append("samples/: no *.json found")
+    case_ids = {}
+    for path in samples:
+        rel = os.path.relpath(path, root)
+        try:
+            doc = load(path)
+        except (OSError, ValueError) as e:
+            failures.append(f"{rel}: not JSON: {e}")
+            continue
+        errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
+        if errors:
+            failures.append(f"{rel}: does not validate: {describe(errors)}")
+        cid = doc.get("case_id") if isinstance(doc, dict) else None
+        if cid in case_ids:
+            failures.append(f"{rel}: case_id {cid!r} also used by {case_ids[cid]}")
+        case_ids[cid] = rel
+
+    base_path = os.path.join(root, "samples", BASE_SAMPLE)
+    if os.path.exists(base_path):
+        base = load(base_path)
+        if list(validator.iter_errors(base)):
+            failures.append(f"samples/{BASE_SAMPLE}: base of the mutation tests is itself invalid")
+        for name, mutate in MUST_FAIL:
+            doc = copy.deepcopy(base)
+            mutate(doc)
+            if validator.is_valid(doc):
+                failures.append(f"mutation accepted but must be rejected: {name}")
+        for name, mutate in MUST_PASS:
+            doc = copy.deepcopy(base)
+            mutate(doc)
+            errors = list(validator.iter_errors(doc))
+            if errors:
+                failures.append(f"valid variant rejected: {name}: {describe(errors)}")
+    else:
+        failures.append(f"samples/{BASE_SAMPLE}: missing (base of the mutation tests)")
+
+    # The repo must stand alone: no file it ships points at the shared example.
+    scanned = [schema_path] + samples + [os.path.join(root, "docs", "case-format.md")]
+    for path in scanned:
+        if not os.path.exists(path):
+            continue
+        with open(path, encoding="utf-8") as f:
+            if FORBIDDEN_REFERENCE in f.read():
+                failures.append(f"{os.path.relpath(path, root)}: refers to {FORBIDDEN_REFERENCE} outside the repo")
+
+    for line in failures:
+        print("FAIL " + line)
+    if failures:
+        print(f"check_schema: {len(failures)} failure(s)")
+        return 1
+    print(f"check_schema: ok ({len(samples)} samples valid, {len(MUST_FAIL)} mutations rejected, "
+          f"{len(MUST_PASS)} valid variants accepted)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
