@@ -1,2 +1,210 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
+
+#include <algorithm>
+#include <string>
+
+#include "layout/layout.h"
+#include "markdown/markdown.h"
+
+using namespace p2p;
+
+namespace {
+
+const FontSet& fonts() {
+  static FontSet set = [] {
+    FontSet s;
+    const char* files[4] = {"LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf", "LiberationSans-Italic.ttf",
+                            "LiberationSans-BoldItalic.ttf"};
+    for (int i = 0; i < 4; ++i) s.faces[i] = FontFace::load(std::string(P2P_SOURCE_ROOT) + "/fonts/" + files[i]).value();
+    return s;
+  }();
+  return set;
+}
+
+PageStyle style() {
+  PageStyle st;
+  st.letterhead.name = "Riverside Spine & Pain Associates";
+  st.letterhead.lines = {"410 Western Avenue, Suite 200", "Albany, NY 12203", "Tel (518) 555-0142"};
+  st.footer_left = "Case T-1";
+  return st;
+}
+
+std::string all_text(const Page& p) {
+  std::string s;
+  for (const TextItem& t : p.texts) s += t.text + " ";
+  return s;
+}
+
+std::string repeat(const std::string& s, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+// Every text item lies inside the page margins and no two overlap.
+void check_clean(const Page& p, const PageStyle& st) {
+  const double asc = 0.905, desc = 0.212;  // Liberation Sans, per em
+  struct Box { double x0, y0, x1, y1; std::string text; };
+  std::vector<Box> boxes;
+  for (const TextItem& t : p.texts) {
+    CHECK(t.x >= st.margin_x - 0.01);
+    CHECK(t.x + t.width <= st.width - st.margin_x + 0.01);
+    CHECK(t.baseline - asc * t.size >= st.margin_top - 0.01);
+    CHECK(t.baseline + desc * t.size <= st.height - st.margin_bottom + 0.01);
+    CHECK(t.width == doctest::Approx(fonts().face(t.font).width(t.text, t.size)));
+    boxes.push_back({t.x, t.baseline - asc * t.size, t.x + t.width, t.baseline + desc * t.size, t.text});
+  }
+  int overlaps = 0;
+  for (size_t i = 0; i < boxes.size(); ++i)
+    for (size_t j = i + 1; j < boxes.size(); ++j) {
+      const Box &a = boxes[i], &b = boxes[j];
+      double ox = std::min(a.x1, b.x1) - std::max(a.x0, b.x0);
+      double oy = std::min(a.y1, b.y1) - std::max(a.y0, b.y0);
+      if (ox > 0.5 && oy > 0.5) {
+        ++overlaps;
+        MESSAGE("overlap: '" << a.text << "' and '" << b.text << "'");
+      }
+    }
+  CHECK(overlaps == 0);
+}
+
+}  // namespace
+
+TEST_CASE("break_lines keeps every word, in order, within the width") {
+  std::string text = "Ten weeks of supervised physical therapy and a 6-day oral steroid taper did not change her "
+                     "ODI (52/100 to 48/100); Núñez Ødegaard Zoë.";
+  Inlines in = {{text, kPlain}};
+  for (double w : {60.0, 120.0, 300.0}) {
+    auto lines = break_lines(in, w, 10, fonts());
+    std::string joined;
+    for (const Line& l : lines) {
+      CHECK(l.width <= w + 0.01);
+      for (const LineRun& r : l.runs) joined += (joined.empty() ? "" : " ") + r.text;
+    }
+    CHECK(joined == text);
+  }
+}
+
+TEST_CASE("break_lines measures with the font of each style") {
+  Inlines in = {{"Bold", kBold}, {" then plain", kPlain}};
+  auto lines = break_lines(in, 500, 10, fonts());
+  REQUIRE(lines.size() == 1);
+  REQUIRE(lines[0].runs.size() == 2);
+  CHECK(lines[0].runs[0].width == doctest::Approx(fonts().face(1).width("Bold", 10)));
+  CHECK(lines[0].runs[1].x == doctest::Approx(lines[0].runs[0].width + fonts().face(0).width(" ", 10)));
+}
+
+TEST_CASE("a word glued across styles is never split at the style change") {
+  Inlines in = {{"aaaa ", kPlain}, {"Bob", kBold}, {"'s", kPlain}};
+  double w = fonts().face(0).width("aaaa Bob", 10);  // room for "aaaa Bob" but not "'s"
+  auto lines = break_lines(in, w + 1, 10, fonts());
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[1].runs[0].text == "Bob");
+  CHECK(lines[1].runs[1].text == "'s");
+}
+
+TEST_CASE("an over-long word is broken between characters; hard breaks start lines") {
+  auto lines = break_lines({{repeat("X", 80), kPlain}}, 100, 10, fonts());
+  CHECK(lines.size() > 3);
+  for (const Line& l : lines) CHECK(l.width <= 100.01);
+  auto two = break_lines({{"one", kPlain}, {"\n", kPlain}, {"two", kPlain}}, 500, 10, fonts());
+  CHECK(two.size() == 2);
+}
+
+TEST_CASE("a short document keeps its size and stays clean") {
+  PageStyle st = style();
+  LayoutResult r = layout_one_page(parse_markdown("# Title\n\nSome **bold** and *italic* text.\n\n- a\n- b\n"), st,
+                                   fonts());
+  REQUIRE(r.pages.size() == 1);
+  CHECK(r.body_size == st.body_size);
+  CHECK(r.items_cut == 0);
+  check_clean(r.pages[0], st);
+  CHECK(all_text(r.pages[0]).find("Page 1 of 1") != std::string::npos);
+  CHECK(all_text(r.pages[0]).find("Riverside Spine") != std::string::npos);
+}
+
+TEST_CASE("overflow first shrinks the type, not below the floor, before cutting anything") {
+  PageStyle st = style();
+  std::string md = "# Brief\n\n";
+  for (int i = 0; i < 54; ++i) md += "- finding number " + std::to_string(i) + " with a few words\n";
+  Blocks blocks = parse_markdown(md);
+  CHECK(layout_document(blocks, st, fonts()).pages.size() == 2);  // too long at 10 pt
+  LayoutResult r = layout_one_page(blocks, st, fonts(), 8.0);
+  REQUIRE(r.pages.size() == 1);
+  CHECK(r.body_size < st.body_size);
+  CHECK(r.body_size >= 8.0);
+  CHECK(r.items_cut == 0);
+  check_clean(r.pages[0], st);
+}
+
+TEST_CASE("then lists are cut from the end with a visible +N more line") {
+  PageStyle st = style();
+  std::string md = "# Brief\n\n";
+  for (int i = 0; i < 150; ++i) md += "- item" + std::to_string(i) + " of a long list\n";
+  md += "\n## After the list\n\nThis paragraph must still be there.\n";
+  LayoutResult r = layout_one_page(parse_markdown(md), st, fonts(), 8.0);
+  REQUIRE(r.pages.size() == 1);
+  CHECK(r.body_size == 8.0);
+  CHECK(r.items_cut > 0);
+  std::string text = all_text(r.pages[0]);
+  CHECK(text.find("+" + std::to_string(r.items_cut) + " more items not shown") != std::string::npos);
+  CHECK(text.find("item0 ") != std::string::npos);     // the start of the list is kept
+  CHECK(text.find("item149 ") == std::string::npos);   // the end is cut
+  CHECK(text.find("must still be there") != std::string::npos);
+  check_clean(r.pages[0], st);
+}
+
+TEST_CASE("table rows that carry a gap are kept longest") {
+  PageStyle st = style();
+  std::string md = "| # | Criterion | Status |\n|:-|:-|:-|\n";
+  for (int i = 0; i < 120; ++i) {
+    bool gap = i == 100;
+    md += "| " + std::to_string(i) + " | criterion text number " + std::to_string(i) + " | " +
+          (gap ? "<mark>NOT MET</mark>" : "Met") + " |\n";
+  }
+  LayoutResult r = layout_one_page(parse_markdown(md), st, fonts(), 8.0);
+  REQUIRE(r.pages.size() == 1);
+  CHECK(r.items_cut > 0);
+  std::string text = all_text(r.pages[0]);
+  CHECK(text.find("criterion text number 100 ") != std::string::npos);
+  CHECK(text.find("NOT MET") != std::string::npos);
+  CHECK(text.find("more rows not shown") != std::string::npos);
+  check_clean(r.pages[0], st);
+}
+
+TEST_CASE("a paragraph longer than a page is shortened, visibly, as the last resort") {
+  PageStyle st = style();
+  std::string md = "# Brief\n\n" + repeat("lorem ipsum dolor sit amet ", 1200) + "\n";
+  LayoutResult r = layout_one_page(parse_markdown(md), st, fonts(), 8.0);
+  REQUIRE(r.pages.size() == 1);
+  CHECK(r.words_cut > 0);
+  CHECK(all_text(r.pages[0]).find("words cut to fit one page") != std::string::npos);
+  check_clean(r.pages[0], st);
+}
+
+TEST_CASE("long documents flow onto more pages, table headers repeat") {
+  PageStyle st = style();
+  std::string md = "| Col A | Col B |\n|-|-|\n";
+  for (int i = 0; i < 90; ++i) md += "| row " + std::to_string(i) + " | some wrapped cell text |\n";
+  LayoutResult r = layout_document(parse_markdown(md), st, fonts());
+  REQUIRE(r.pages.size() >= 2);
+  for (const Page& p : r.pages) {
+    check_clean(p, st);
+    CHECK(all_text(p).find("Col A") != std::string::npos);
+  }
+  CHECK(all_text(r.pages.back()).find("Page " + std::to_string(r.pages.size()) + " of " +
+                                      std::to_string(r.pages.size())) != std::string::npos);
+}
+
+TEST_CASE("table cells wrap inside their column") {
+  PageStyle st = style();
+  std::string md = "| # | Criterion | Evidence |\n|-|-|-|\n| 1 | " + repeat("long criterion words ", 12) + " | " +
+                   repeat("evidence words here ", 10) + " |\n";
+  LayoutResult r = layout_document(parse_markdown(md), st, fonts());
+  REQUIRE(r.pages.size() == 1);
+  check_clean(r.pages[0], st);
+  int lines_with_criterion = 0;
+  for (const TextItem& t : r.pages[0].texts) lines_with_criterion += t.text.find("criterion") != std::string::npos;
+  CHECK(lines_with_criterion > 1);
+}

@@ -1,2 +1,120 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
+
+#include <filesystem>
+
+#include "pipeline/files.h"
+#include "pipeline/merge.h"
+#include "pipeline/pipeline.h"
+
+using namespace p2p;
+using nlohmann::json;
+
+namespace {
+
+const std::string kRoot = P2P_SOURCE_ROOT;
+
+const Resources& resources() {
+  static Resources res = load_resources(kRoot).value();
+  return res;
+}
+
+Case sample_case(const std::function<void(json&)>& edit = nullptr) {
+  json doc = json::parse(*read_file(kRoot + "/samples/uhc-lumbar-mri.json"));
+  if (edit) edit(doc);
+  auto r = load_case(doc.dump(), *parse_date("2026-11-23"));
+  for (const auto& d : r.diagnostics()) MESSAGE(d.to_string());
+  REQUIRE(r.is_ok());
+  return r.value();
+}
+
+}  // namespace
+
+TEST_CASE("resources load from the repository") {
+  auto r = load_resources(kRoot);
+  REQUIRE(r.is_ok());
+  CHECK(r.value().fonts.faces[0]->units_per_em() == 2048);
+  auto bad = load_resources("/nonexistent");
+  REQUIRE_FALSE(bad.is_ok());
+  CHECK(bad.diagnostics().size() == 5);  // four fonts and the rules file, all named
+}
+
+TEST_CASE("a fixed clock gives byte-identical PDFs; another clock does not") {
+  Case c = sample_case();
+  auto a = generate_packet(c, resources(), Env::at(1795000000));
+  auto b = generate_packet(c, resources(), Env::at(1795000000));
+  auto later = generate_packet(c, resources(), Env::at(1795003600));
+  REQUIRE(a.is_ok());
+  REQUIRE(b.is_ok());
+  REQUIRE(later.is_ok());
+  CHECK(a.value().documents[0].pdf == b.value().documents[0].pdf);
+  CHECK(a.value().documents[0].pdf != later.value().documents[0].pdf);
+  CHECK(a.value().documents[0].pdf.rfind("%PDF-1.7", 0) == 0);
+  CHECK(a.value().documents[0].pages == 1);
+}
+
+TEST_CASE("Env reads SOURCE_DATE_EPOCH") {
+  setenv("SOURCE_DATE_EPOCH", "1795000000", 1);
+  Env e = Env::from_process();
+  CHECK(e.timestamp == 1795000000);
+  CHECK(e.today.iso() == "2026-11-18");
+  unsetenv("SOURCE_DATE_EPOCH");
+}
+
+TEST_CASE("write_packet writes the documents and the manifest, no temporary files") {
+  Case c = sample_case();
+  Env env = Env::at(1795000000);
+  auto p = generate_packet(c, resources(), env);
+  REQUIRE(p.is_ok());
+  std::string out = std::filesystem::temp_directory_path() / ("p2p-pipeline-test-" + std::to_string(getpid()));
+  auto dir = write_packet(p.value(), out, env);
+  REQUIRE(dir.is_ok());
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir.value())) names.push_back(e.path().filename());
+  std::sort(names.begin(), names.end());
+  CHECK(names == std::vector<std::string>{"brief.pdf", "manifest.json"});
+  json m = json::parse(*read_file(dir.value() + "/manifest.json"));
+  CHECK(m["case_id"] == c.id);
+  CHECK(m["documents"][0]["sha256"] == sha256_hex(*read_file(dir.value() + "/brief.pdf")));
+  CHECK(m["documents"][0]["template"] == "templates/brief/default.md");
+  CHECK(m["documents"][0]["template_candidates"].size() == 4);
+  CHECK(m["generated"] == "2026-11-18T11:06:40Z");
+  std::filesystem::remove_all(out);
+}
+
+TEST_CASE("sha256 of known bytes") {
+  CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST_CASE("merge: criteria gaps, reviewer specialty, age, deadlines") {
+  Case c = sample_case([](json& d) {
+    d["denial"]["reviewer"] = {{"name", "R. Patel"}, {"specialty", "Internal medicine"}};
+    d.erase("p2p");
+  });
+  auto deadlines = compute_deadlines(c, resources().deadline_rules);
+  REQUIRE(deadlines.is_ok());
+  json v = merge_case_view(c, deadlines.value(), *parse_date("2026-11-23"));
+  int gaps = 0;
+  for (const json& cr : v["policy"]["criteria"]) {
+    CHECK(cr["gap"].get<bool>() == (cr["status"] != "met"));
+    if (cr["status"] == "not_met") CHECK(cr["status_label"] == "NOT MET");
+    gaps += cr["gap"].get<bool>();
+  }
+  CHECK(v["policy"]["gap_count"] == gaps);
+  CHECK(v["reviewer_mismatch"] == true);
+  CHECK(v["patient"]["age"].is_number_integer());
+  CHECK(v["deadlines"]["p2p_request"]["date"] == deadlines.value().p2p_request.due.iso());
+  Case same = sample_case([](json& d) {
+    d["denial"]["reviewer"] = {{"name", "A. Lee"}, {"specialty", d["physician"]["specialty"]}};
+    d.erase("p2p");
+  });
+  json v2 = merge_case_view(same, deadlines.value(), *parse_date("2026-11-23"));
+  CHECK_FALSE(v2.contains("reviewer_mismatch"));
+}
+
+TEST_CASE("merge drops empty strings so template sections are skipped") {
+  Case c = sample_case([](json& d) { d["policy"]["criteria"][0]["source"] = ""; });
+  auto deadlines = compute_deadlines(c, resources().deadline_rules);
+  json v = merge_case_view(c, deadlines.value(), *parse_date("2026-11-23"));
+  CHECK_FALSE(v["policy"]["criteria"][0].contains("source"));
+}

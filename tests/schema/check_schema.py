@@ -94,6 +94,13 @@ MUST_FAIL = [
     ("pmid with letters", lambda d: set_at(d, ["citations", 1, "pmid"], "PMID17119140")),
     ("bad call.disposition",
      lambda d: set_at(d, ["call"], {"disposition": "approved"})),
+    ("call.duration_minutes zero", lambda d: set_at(d, ["call"], {"duration_minutes": 0})),
+    ("citation key with capitals", lambda d: set_at(d, ["citations", 0], "ACR-2021")),
+    ("citation year 1899", lambda d: set_at(d, ["citations", 0, "year"], 1899)),
+    ("doi without '/'", lambda d: set_at(d, ["citations", 1, "doi"], "10.1001")),
+    ("policy.url not http(s)", lambda d: set_at(d, ["policy", "url"], "www.example.org/policy")),
+    ("year 0000 date", lambda d: set_at(d, ["patient", "dob"], "0000-01-01")),
+    ("offset hour 24", lambda d: set_at(d, ["p2p", "scheduled"], "2026-11-24T10:30:00+24:00")),
 ]
 
 # Valid variants: must still validate (guards against an over-strict schema).
@@ -109,6 +116,12 @@ MUST_PASS = [
     ("date-time with Z", lambda d: set_at(d, ["p2p", "scheduled"], "2026-11-24T15:30:00Z")),
     ("overturned call without auth_number (warning only)",
      lambda d: set_at(d, ["call"], {"disposition": "overturned"})),
+    ("call.duration_minutes 12.5", lambda d: set_at(d, ["call"], {"duration_minutes": 12.5})),
+    ("date-time without seconds", lambda d: set_at(d, ["p2p", "scheduled"], "2026-11-24T10:30-05:00")),
+    ("date-time with fraction", lambda d: set_at(d, ["p2p", "scheduled"], "2026-11-24T10:30:00.250-05:00")),
+    ("units 1.0 counts as an integer", lambda d: set_at(d, ["services", 0, "units"], 1.0)),
+    ("accented and symbol-laden patient name",
+     lambda d: set_at(d, ["patient", "name"], "**Zoë** Ødegaard {{x}} <i>")),
 ]
 
 
