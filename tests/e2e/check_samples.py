@@ -95,6 +95,18 @@ with tempfile.TemporaryDirectory() as tmp:
         leftovers = [f for f in os.listdir(os.path.join(outs[0], cid)) if ".tmp-" in f]
         check(not leftovers, f"{label}: temporary files left: {leftovers}")
 
+    # values are text, never markup: a hostile name prints exactly as given
+    case = json.load(open(samples[0], encoding="utf-8"))
+    tricky = "**Bob** {{x}} <i> Núñez Ødegaard Zoë | _a_"
+    case["patient"]["name"] = tricky
+    case["case_id"] = "ESCAPE-1"
+    path = os.path.join(tmp, "escape.json")
+    json.dump(case, open(path, "w", encoding="utf-8"), ensure_ascii=False)
+    r = run([BIN, "generate", path, "--out", os.path.join(tmp, "esc")], env=env)
+    check(r.returncode == 0, f"escape case: exit {r.returncode} {r.stderr}")
+    text = pdf_text(os.path.join(tmp, "esc", "ESCAPE-1", "brief.pdf"))
+    check(tricky in text, f"escape case: pdftotext lacks {tricky!r}")
+
     # a case from stdin
     with open(samples[0], "rb") as f:
         r = subprocess.run([BIN, "generate", "-", "--out", os.path.join(tmp, "stdin")], stdin=f, capture_output=True, env=env)
