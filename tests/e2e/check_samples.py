@@ -64,7 +64,7 @@ def check_pdf(pdf, case, label):
 
 
 with tempfile.TemporaryDirectory() as tmp:
-    env = dict(os.environ, SOURCE_DATE_EPOCH="1795000000")  # 2026-11-18T...Z
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1795435200")  # 2026-11-23T12:00:00Z
     samples = sorted(glob.glob(os.path.join(ROOT, "samples", "*.json")))
     check(len(samples) >= 6, f"only {len(samples)} samples")
 

@@ -7,7 +7,8 @@ Usage: /usr/bin/python3 tests/schema/check_schema.py REPO_ROOT
 2. Every samples/*.json validates against it.
 3. Mutated copies of one sample (each breaking one rule) do NOT validate,
    and valid edge cases (leap day, HCPCS code, citation key) still do.
-4. Nothing in the repo's schema, samples or docs points outside the repo
+4. The example in docs/case-format.md validates.
+5. Nothing in the repo's schema, samples or docs points outside the repo
    (the shared case example must not be referenced).
 
 Needs only Debian's python3-jsonschema (4.10 on bookworm). Exit 0 when every
@@ -184,6 +185,25 @@ def main(argv):
                 failures.append(f"valid variant rejected: {name}: {describe(errors)}")
     else:
         failures.append(f"samples/{BASE_SAMPLE}: missing (base of the mutation tests)")
+
+    # The full example in docs/case-format.md must itself be a valid case.
+    doc_path = os.path.join(root, "docs", "case-format.md")
+    if os.path.exists(doc_path):
+        with open(doc_path, encoding="utf-8") as f:
+            text = f.read()
+        start = text.find("## Example")
+        block = text.find("```json\n", start) if start >= 0 else -1
+        end = text.find("```", block + 8) if block >= 0 else -1
+        if end < 0:
+            failures.append("docs/case-format.md: no ```json block under '## Example'")
+        else:
+            try:
+                example = json.loads(text[block + 8:end])
+                errors = list(validator.iter_errors(example))
+                if errors:
+                    failures.append(f"docs/case-format.md: example does not validate: {describe(errors)}")
+            except ValueError as e:
+                failures.append(f"docs/case-format.md: example is not JSON: {e}")
 
     # The repo must stand alone: no file it ships points at the shared example.
     scanned = [schema_path] + samples + [os.path.join(root, "docs", "case-format.md")]
