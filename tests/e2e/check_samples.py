@@ -85,7 +85,7 @@ with tempfile.TemporaryDirectory() as tmp:
         a = open(pdf_a, "rb").read()
         b = open(os.path.join(outs[1], cid, "brief.pdf"), "rb").read()
         check(a == b, f"{label}: two runs with SOURCE_DATE_EPOCH differ")
-        check(len(a) <= 60 * 1024, f"{label}: brief is {len(a)} bytes")
+        check(len(a) <= 30 * 1024, f"{label}: brief is {len(a)} bytes, over the 30 KB budget")
         man = json.load(open(os.path.join(outs[0], cid, "manifest.json")))
         doc = man["documents"][0]
         check(doc["kind"] == "brief" and doc["pages"] == 1 and doc["bytes"] == len(a), f"{label}: manifest {doc}")
