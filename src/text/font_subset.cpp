@@ -292,6 +292,46 @@ void append_composite(std::string_view g, const std::vector<uint16_t>& old_to_ne
 // covered[i] has new id i + 1, so runs of consecutive code points are runs of
 // consecutive ids: one segment (or group) per run, no glyph id arrays.
 // Returns "" when the subset is too scattered for a format 4 table.
+// The name table cut to the Windows-platform records a PDF reader or font
+// tool may look at (copyright, family, subfamily, full name, PostScript
+// name). The original carries the same strings for two platforms plus long
+// licence texts: about 3 KB per face, a tenth of a brief.
+std::string minimal_name_table(std::string_view name) {
+  auto u16 = [&](size_t at) -> uint32_t {
+    return at + 2 <= name.size() ? (static_cast<uint8_t>(name[at]) << 8) | static_cast<uint8_t>(name[at + 1]) : 0;
+  };
+  if (name.size() < 6) return std::string(name);
+  uint32_t count = u16(2), storage = u16(4);
+  struct Record { uint32_t platform, encoding, language, id; std::string_view text; };
+  std::vector<Record> keep;
+  for (uint32_t i = 0; i < count; ++i) {
+    size_t at = 6 + 12 * i;
+    if (at + 12 > name.size()) return std::string(name);
+    Record r{u16(at), u16(at + 2), u16(at + 4), u16(at + 6), {}};
+    size_t len = u16(at + 8), off = storage + u16(at + 10);
+    if (off + len > name.size()) return std::string(name);
+    r.text = name.substr(off, len);
+    bool wanted = r.id == 0 || r.id == 1 || r.id == 2 || r.id == 4 || r.id == 6;
+    if (r.platform == 3 && wanted) keep.push_back(r);
+  }
+  if (keep.empty()) return std::string(name);
+  std::string out;
+  put16(out, 0);
+  put16(out, static_cast<uint32_t>(keep.size()));
+  put16(out, static_cast<uint32_t>(6 + 12 * keep.size()));
+  std::string strings;
+  for (const Record& r : keep) {
+    put16(out, r.platform);
+    put16(out, r.encoding);
+    put16(out, r.language);
+    put16(out, r.id);
+    put16(out, static_cast<uint32_t>(r.text.size()));
+    put16(out, static_cast<uint32_t>(strings.size()));
+    strings += r.text;
+  }
+  return out + strings;
+}
+
 std::string build_cmap(const std::vector<char32_t>& covered) {
   struct Run { uint32_t first, last, first_id; };
   std::vector<Run> bmp, all;
@@ -574,7 +614,8 @@ Result<FontSubset> subset_font(const FontFace& face, const std::vector<char32_t>
   tables.push_back({make_tag("cmap"), cmap});
   tables.push_back({make_tag("loca"), loca});
   tables.push_back({make_tag("glyf"), glyf});
-  if (!s.name.empty()) tables.push_back({make_tag("name"), s.name});
+  std::string name = s.name.empty() ? std::string() : minimal_name_table(s.name);  // outlives `tables`
+  if (!name.empty()) tables.push_back({make_tag("name"), name});
   tables.push_back({make_tag("post"), post});
   out.ttf = assemble(tables);
 

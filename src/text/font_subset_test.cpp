@@ -316,7 +316,7 @@ TEST_CASE("tables: the right set, sorted, aligned, with correct checksums") {
   CHECK(sbe16(out.table("head"), 50) == 0);   // short loca fits
   CHECK(out.table("loca").size() == 2 * size_t{glyphs + 1});
   CHECK(out.table("OS/2") == source.table("OS/2"));
-  CHECK(out.table("name") == source.table("name"));
+  CHECK(out.table("name").size() < source.table("name").size() / 2);   // Windows records only
   CHECK(out.table("post").size() == 32);
   CHECK(be32(out.table("post"), 0) == 0x00030000);
   CHECK(out.table("post").substr(4, 28) == source.table("post").substr(4, 28));
