@@ -14,11 +14,15 @@ for p in $PACKAGES; do
 done
 [ -z "$missing" ] && exit 0
 echo "installing:$missing"
+SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
-  echo "install-deps: run as root (sudo) to install:$missing" >&2
-  exit 1
+  if command -v sudo >/dev/null 2>&1; then
+    SUDO="sudo"
+  else
+    echo "install-deps: run as root to install:$missing" >&2
+    exit 1
+  fi
 fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
