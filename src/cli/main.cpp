@@ -1,4 +1,4 @@
-// p2pdoc command line: `generate` and `validate`. A thin shell over the
+// p2pdoc command line: `generate`, `validate` and `explain`. A thin shell over the
 // pipeline library: read files, call the stages, print results, choose the
 // exit code (0 all ok, 2 some input invalid, 1 internal error).
 // Diagnostics go to stderr and name the input file and JSON path; the
@@ -57,15 +57,16 @@ struct LoadedCase {
   Diagnostics warnings;
 };
 
-// Validates one input; prints what is wrong. Returns the case when valid.
-std::optional<LoadedCase> load_input(const std::string& arg, const Env& env, Counts& n) {
+// Validates one input (format rules and library keys); prints what is wrong.
+// Returns the case when valid.
+std::optional<LoadedCase> load_input(const std::string& arg, const Resources& res, const Env& env, Counts& n) {
   Input in = read_input(arg);
   if (!in.text) {
     std::cerr << in.name << ": cannot read the file\n";
     ++n.invalid;
     return std::nullopt;
   }
-  auto loaded = load_case(*in.text, env.today);
+  auto loaded = load_case_checked(*in.text, res, env);
   print_diagnostics(in.name, loaded.diagnostics());
   if (!loaded.is_ok()) {
     ++n.invalid;
@@ -75,11 +76,20 @@ std::optional<LoadedCase> load_input(const std::string& arg, const Env& env, Cou
   return LoadedCase{loaded.take(), std::move(warnings)};
 }
 
-int run_validate(const std::vector<std::string>& files) {
+std::optional<Resources> resources_or_report(const std::string& root) {
+  auto res = load_resources(root);
+  if (res.is_ok()) return res.take();
+  print_diagnostics("p2pdoc", res.diagnostics());
+  return std::nullopt;
+}
+
+int run_validate(const std::vector<std::string>& files, const std::string& root) {
   Env env = Env::from_process();
+  auto res = resources_or_report(root);
+  if (!res) return kInternal;
   Counts n;
   for (const std::string& f : files) {
-    if (auto loaded = load_input(f, env, n)) {
+    if (auto loaded = load_input(f, *res, env, n)) {
       ++n.ok;
       std::cout << "valid    " << loaded->c.id << "  (" << f << ")\n";
     }
@@ -90,17 +100,14 @@ int run_validate(const std::vector<std::string>& files) {
 
 int run_generate(const std::vector<std::string>& files, const std::string& out, const std::string& root) {
   Env env = Env::from_process();
-  auto res = load_resources(root);
-  if (!res.is_ok()) {
-    print_diagnostics("p2pdoc", res.diagnostics());
-    return kInternal;
-  }
+  auto res = resources_or_report(root);
+  if (!res) return kInternal;
   Counts n;
   for (const std::string& f : files) {
-    auto loaded = load_input(f, env, n);
+    auto loaded = load_input(f, *res, env, n);
     if (!loaded) continue;
     const Case& c = loaded->c;
-    auto packet = generate_packet(c, res.value(), env);
+    auto packet = generate_packet(c, *res, env);
     if (!packet.is_ok()) {
       print_diagnostics(f, packet.diagnostics());
       ++n.internal;
@@ -123,6 +130,20 @@ int run_generate(const std::vector<std::string>& files, const std::string& out, 
   return n.exit_code();
 }
 
+int run_explain(const std::vector<std::string>& files, const std::string& root) {
+  Env env = Env::from_process();
+  auto res = resources_or_report(root);
+  if (!res) return kInternal;
+  Counts n;
+  for (const std::string& f : files) {
+    if (auto loaded = load_input(f, *res, env, n)) {
+      ++n.ok;
+      std::cout << explain_case(loaded->c, *res) << "\n";
+    }
+  }
+  return n.exit_code();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -141,6 +162,11 @@ int main(int argc, char** argv) {
 
   CLI::App* val = app.add_subcommand("validate", "Check cases against format p2p-case/1; write nothing");
   val->add_option("cases", files, "Case JSON files; - reads one case from stdin")->required();
+  val->add_option("--root", root, "Folder holding templates/ and fonts/");
+
+  CLI::App* exp = app.add_subcommand("explain", "Show which templates and library entries a case would use");
+  exp->add_option("cases", files, "Case JSON files; - reads one case from stdin")->required();
+  exp->add_option("--root", root, "Folder holding templates/ and fonts/");
 
   try {
     app.parse(argc, argv);
@@ -150,7 +176,8 @@ int main(int argc, char** argv) {
   }
   try {
     if (*gen) return run_generate(files, out, root);
-    return run_validate(files);
+    if (*exp) return run_explain(files, root);
+    return run_validate(files, root);
   } catch (const std::exception& e) {
     std::cerr << "p2pdoc: internal error: " << e.what() << "\n";
     return kInternal;

@@ -33,6 +33,19 @@ enum class Align : uint8_t { left, center, right };
 struct Block;
 using Blocks = std::vector<Block>;
 
+// A fillable form field, written in a template as a fenced block:
+//   ```field
+//   name: reviewer_name
+//   label: Reviewer (name, credentials, specialty)
+//   type: text            (text, multiline or checkbox)
+//   lines: 1              (height of a multiline box, in lines)
+//   value: {{call.reviewer.name}}
+//   ```
+struct FieldSpec {
+  std::string name, label, type = "text", value;
+  int lines = 1;
+};
+
 struct TableCell {
   Inlines content;
 };
@@ -44,7 +57,7 @@ struct TableRow {
 };
 
 struct Block {
-  enum class Kind : uint8_t { paragraph, heading, list, table, rule, quote, code, more };
+  enum class Kind : uint8_t { paragraph, heading, list, table, rule, quote, code, more, field };
   Kind kind = Kind::paragraph;
   int level = 0;                     // heading level 1..6
   Inlines inlines;                   // paragraph, heading, code (one span), more
@@ -52,11 +65,17 @@ struct Block {
   bool ordered = false;
   int start = 1;
   std::vector<Blocks> items;         // each item is a list of blocks
+  // lists and tables: which is cut first when a one-page document overflows
+  // (higher first). Set by a template comment `<!-- cut: N -->` before it;
+  // 0 means cut only after every prioritised one is down to one entry.
+  int cut_priority = 0;
   // table
   std::vector<Align> aligns;
   std::vector<TableRow> rows;
   // quote
   Blocks children;
+  // field
+  FieldSpec field;
 };
 
 // Document metadata, written to the PDF's info dictionary.

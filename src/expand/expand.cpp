@@ -56,15 +56,56 @@ std::string escape_markdown(std::string_view value) {
 }
 
 Result<std::string> expand_template(std::string_view template_text, const nlohmann::json& data,
-                                    const std::string& template_name) {
+                                    const std::string& template_name, Escaping escaping) {
   km::mustache tpl{std::string(template_text)};
   if (!tpl.is_valid())
     return Result<std::string>::fail({error_at("", "template " + template_name + ": " + tpl.error_message())});
-  tpl.set_custom_escape([](const std::string& s) { return escape_markdown(s); });
+  if (escaping == Escaping::markdown)
+    tpl.set_custom_escape([](const std::string& s) { return escape_markdown(s); });
+  else
+    tpl.set_custom_escape([](const std::string& s) { return s; });
   std::string out = tpl.render(to_mustache(data));
   if (!tpl.is_valid())
     return Result<std::string>::fail({error_at("", "template " + template_name + ": " + tpl.error_message())});
   return Result<std::string>::ok(std::move(out));
+}
+
+}  // namespace p2p
+
+namespace p2p {
+
+TemplateText split_front_matter(std::string_view text) {
+  TemplateText out;
+  auto line_end = [&](size_t from) {
+    size_t e = text.find('\n', from);
+    return e == std::string_view::npos ? text.size() : e;
+  };
+  auto trim = [](std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+    return std::string(s);
+  };
+  size_t first = line_end(0);
+  if (trim(text.substr(0, first)) != "---") {
+    out.body = std::string(text);
+    return out;
+  }
+  size_t pos = first + 1;
+  while (pos < text.size()) {
+    size_t end = line_end(pos);
+    std::string line = trim(text.substr(pos, end - pos));
+    pos = end + 1;
+    if (line == "---") {
+      out.body = pos < text.size() ? std::string(text.substr(pos)) : std::string();
+      return out;
+    }
+    size_t colon = line.find(':');
+    if (colon != std::string::npos) out.front[trim(line.substr(0, colon))] = trim(std::string_view(line).substr(colon + 1));
+  }
+  // no closing line: not front matter after all
+  out.front.clear();
+  out.body = std::string(text);
+  return out;
 }
 
 }  // namespace p2p

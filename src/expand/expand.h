@@ -6,6 +6,7 @@
 // Thread-safe: each call compiles its own template.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -15,9 +16,23 @@
 
 namespace p2p {
 
+// How values are escaped: for Markdown templates, or not at all for plain
+// text output (the case manager's notice).
+enum class Escaping { markdown, none };
+
 // `template_name` only labels error messages ("templates/brief/default.md").
 Result<std::string> expand_template(std::string_view template_text, const nlohmann::json& data,
-                                    const std::string& template_name);
+                                    const std::string& template_name, Escaping escaping = Escaping::markdown);
+
+// A template may open with a front-matter block of `key: value` lines
+// between two `---` lines (title, font, one_page, footer...). Returns the
+// keys and the body after the block; without a block, no keys and the whole
+// text.
+struct TemplateText {
+  std::map<std::string, std::string> front;
+  std::string body;
+};
+TemplateText split_front_matter(std::string_view text);
 
 // Backslash-escapes every ASCII punctuation character that Markdown or GFM
 // tables could read as syntax, and turns line breaks into spaces.

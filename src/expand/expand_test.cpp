@@ -43,3 +43,22 @@ TEST_CASE("a broken template is an error naming the template") {
   REQUIRE_FALSE(r.is_ok());
   CHECK(r.diagnostics()[0].message.find("templates/brief/default.md") != std::string::npos);
 }
+
+TEST_CASE("plain-text templates are not escaped") {
+  auto r = expand_template("Subject: {{s}}", nlohmann::json{{"s", "P2P scheduled: *Bob* (72148)"}}, "t.txt",
+                           Escaping::none);
+  REQUIRE(r.is_ok());
+  CHECK(r.value() == "Subject: P2P scheduled: *Bob* (72148)");
+}
+
+TEST_CASE("front matter: keys and body; no block means no keys") {
+  TemplateText t = split_front_matter("---\ntitle: Letter of medical necessity\nfont: serif\n---\n# Body\n");
+  CHECK(t.front.at("title") == "Letter of medical necessity");
+  CHECK(t.front.at("font") == "serif");
+  CHECK(t.body == "# Body\n");
+  TemplateText none = split_front_matter("# Just a body\n---\n");
+  CHECK(none.front.empty());
+  CHECK(none.body == "# Just a body\n---\n");
+  TemplateText unclosed = split_front_matter("---\ntitle: x\n# body");
+  CHECK(unclosed.front.empty());
+}

@@ -46,6 +46,7 @@ TEST_CASE("a payer's own window overrides the default") {
   json rules = library_rules();
   rules["p2p_request"]["payers"]["cigna"] = {{"business_days", 5}, {"source", "test"}};
   CHECK(compute(make_case("2026-11-18", "erisa", "cigna"), rules).p2p_request.due.iso() == "2026-11-25");
+  rules["p2p_request"]["payers"]["aetna"] = {{"business_days", 3}, {"source", "Aetna: test"}};
   CHECK(compute(make_case("2026-11-18", "erisa", "aetna"), rules).p2p_request.source.find("Aetna") == 0);
 }
 

@@ -17,6 +17,7 @@ bool is_cuttable(const Block& b) { return b.kind == Block::Kind::list || b.kind 
 
 // A list or table in document order, with how much of it is kept.
 struct Cuttable {
+  int priority = 0;    // from the template: higher is cut first
   int total = 0;       // items, or body rows for a table
   int kept = 0;
   std::vector<int> removal_order;  // body-row indexes, first removed first
@@ -32,6 +33,7 @@ void collect(const Blocks& blocks, std::vector<Cuttable>& out) {
   for (const Block& b : blocks) {
     if (b.kind == Block::Kind::table) {
       Cuttable c;
+      c.priority = b.cut_priority;
       c.total = c.kept = body_rows(b);
       // unmarked rows go first, from the end; highlighted gaps are kept longest
       std::vector<int> marked;
@@ -45,6 +47,7 @@ void collect(const Blocks& blocks, std::vector<Cuttable>& out) {
       out.push_back(std::move(c));
     } else if (b.kind == Block::Kind::list) {
       Cuttable c;
+      c.priority = b.cut_priority;
       c.total = c.kept = static_cast<int>(b.items.size());
       out.push_back(std::move(c));
       for (const Blocks& item : b.items) collect(item, out);
@@ -172,7 +175,8 @@ LayoutResult layout_one_page(const Blocks& blocks, const PageStyle& style, const
   }
   st.body_size = floor_size;
 
-  // 2. cut lists and tables, always the one with the most kept entries
+  // 2. cut lists and tables: the template's priority first, then the one
+  //    with the most entries kept
   std::vector<Cuttable> cuts;
   collect(blocks, cuts);
   int cut = 0;
@@ -181,7 +185,9 @@ LayoutResult layout_one_page(const Blocks& blocks, const PageStyle& style, const
   for (;;) {
     Cuttable* longest = nullptr;
     for (Cuttable& c : cuts)
-      if (c.kept > 1 && (!longest || c.kept > longest->kept)) longest = &c;
+      if (c.kept > 1 && (!longest || c.priority > longest->priority ||
+                         (c.priority == longest->priority && c.kept > longest->kept)))
+        longest = &c;
     if (!longest) break;
     longest->kept -= 1;
     ++cut;

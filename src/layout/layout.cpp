@@ -21,6 +21,7 @@ const Color kMarkFill{1.00f, 0.86f, 0.60f};
 const Color kMarkRowFill{1.00f, 0.95f, 0.85f};
 const Color kMarkInk{0.62f, 0.10f, 0.02f};
 const Color kQuoteFill{0.95f, 0.95f, 0.96f};
+const Color kFieldFill{0.97f, 0.97f, 0.99f};
 
 struct Piece {
   std::string text;
@@ -182,6 +183,13 @@ class Flow {
 
   void place_blocks(const Blocks& blocks, Column col) {
     for (size_t i = 0; i < blocks.size(); ++i) {
+      if (is_checkbox(blocks[i])) {
+        size_t j = i;
+        while (j < blocks.size() && is_checkbox(blocks[j])) ++j;
+        place_checkboxes(blocks, i, j, col);
+        i = j - 1;
+        continue;
+      }
       const Block* next = i + 1 < blocks.size() ? &blocks[i + 1] : nullptr;
       place_block(blocks[i], col, next);
     }
@@ -273,7 +281,93 @@ class Flow {
         place_lines(break_lines(b.inlines, col.w, s_ * 0.9, fonts_), col, s_ * 0.9, kInk);
         y_ += 0.45 * s_;
         break;
+      case Block::Kind::field:
+        if (is_checkbox(b)) {
+          Blocks one{b};
+          place_checkboxes(one, 0, 1, col);
+        } else {
+          place_field(b, col);
+        }
+        break;
     }
+  }
+
+  static bool is_checkbox(const Block& b) { return b.kind == Block::Kind::field && b.field.type == "checkbox"; }
+
+  // A text field: its label, then a box the PDF makes fillable. The box is
+  // drawn as ordinary lines so the form also works printed blank.
+  void place_field(const Block& b, Column col) {
+    const FieldSpec& f = b.field;
+    double label_size = 0.85 * s_;
+    auto label = break_lines({{f.label, kBold}}, col.w, label_size, fonts_);
+    double box_h = std::max(1, f.lines) * line_height(s_) + 0.5 * s_;
+    ensure(label.size() * line_height(label_size) + box_h);
+    place_lines(label, col, label_size, kMuted);
+    y_ += 0.1 * s_;
+    page().rects.push_back({col.x, y_, col.w, box_h, kFieldFill});
+    add_box_outline(col.x, y_, col.w, box_h);
+    FieldItem item;
+    item.kind = f.type == "multiline" || f.lines > 1 ? FieldItem::Kind::multiline : FieldItem::Kind::text;
+    item.name = f.name;
+    item.label = f.label;
+    item.x = col.x;
+    item.y = y_;
+    item.w = col.w;
+    item.h = box_h;
+    item.value = f.value;
+    item.font_size = s_;
+    page().fields.push_back(item);
+    y_ += box_h + 0.55 * s_;
+  }
+
+  void add_box_outline(double x, double y, double w, double h) {
+    auto& L = page().lines;
+    L.push_back({x, y, x + w, y, 0.5, kRuleGray});
+    L.push_back({x + w, y, x + w, y + h, 0.5, kRuleGray});
+    L.push_back({x + w, y + h, x, y + h, 0.5, kRuleGray});
+    L.push_back({x, y + h, x, y, 0.5, kRuleGray});
+  }
+
+  // Consecutive checkboxes flow in a row (wrapping), each a square and its label.
+  void place_checkboxes(const Blocks& blocks, size_t from, size_t to, Column col) {
+    double box = 0.95 * s_, gap = 0.4 * s_, spacing = 1.4 * s_;
+    double lh = line_height(s_);
+    double x = col.x;
+    ensure(lh);
+    for (size_t i = from; i < to; ++i) {
+      const FieldSpec& f = blocks[i].field;
+      double label_w = fonts_.face(0).width(f.label, s_);
+      double need = box + gap + std::min(label_w, col.w - box - gap);
+      if (x > col.x && x + need > col.x + col.w) {
+        x = col.x;
+        y_ += lh + 0.25 * s_;
+        ensure(lh);
+      }
+      double top = y_ + (lh - box) / 2;
+      page().rects.push_back({x, top, box, box, kFieldFill});
+      add_box_outline(x, top, box, box);
+      FieldItem item;
+      item.kind = FieldItem::Kind::checkbox;
+      item.name = f.name;
+      item.label = f.label;
+      item.x = x;
+      item.y = top;
+      item.w = box;
+      item.h = box;
+      bool ticked = !f.value.empty() && f.value != "false" && f.value != "no" && f.value != "Off";
+      item.value = ticked ? "Yes" : "";
+      item.font_size = s_;
+      page().fields.push_back(item);
+      auto lines = break_lines({{f.label, kPlain}}, col.x + col.w - (x + box + gap), s_, fonts_);
+      double used = 0;
+      for (size_t k = 0; k < lines.size(); ++k) {
+        if (k > 0) y_ += lh;
+        paint_line(lines[k], x + box + gap, s_, kInk);
+        used = std::max(used, lines[k].width);
+      }
+      x += box + gap + used + spacing;
+    }
+    y_ += lh + 0.55 * s_;
   }
 
   void place_heading(const Block& b, Column col, const Block* next) {

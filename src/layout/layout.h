@@ -47,11 +47,25 @@ struct LineItem {
   Color color;
 };
 
+// A fillable form field (AcroForm in the PDF). The layout draws its printed
+// look (label, box outline or checkbox square) as ordinary items, so the
+// page works on paper too; the field itself is this interactive area.
+struct FieldItem {
+  enum class Kind : uint8_t { text, multiline, checkbox };
+  Kind kind = Kind::text;
+  std::string name;            // unique within the document, e.g. "reviewer_name"
+  std::string label;           // what the field asks for (tooltip)
+  double x = 0, y = 0, w = 0, h = 0;  // y = top edge
+  std::string value;           // pre-filled text; checkbox: "Yes" when ticked, "" otherwise
+  double font_size = 9;
+};
+
 struct Page {
   double width = 612, height = 792;  // US Letter
   std::vector<RectItem> rects;       // painted first (backgrounds)
   std::vector<LineItem> lines;       // then rules and borders
   std::vector<TextItem> texts;       // then text
+  std::vector<FieldItem> fields;     // interactive form fields, over everything
 };
 
 // --- What the layout is asked to do --------------------------------------
@@ -82,8 +96,9 @@ LayoutResult layout_document(const Blocks& blocks, const PageStyle& style, const
 
 // The one-page rule of the case brief: lay out at style.body_size; if that
 // overflows, shrink the type in steps down to `floor_size`; if it still
-// overflows, cut the longest lists and tables from the end (rows that carry a
-// highlighted gap are kept longest), each cut list ending in a visible
+// overflows, cut lists and tables from the end: those the template gives a
+// higher cut priority first, then the longest (rows that carry a highlighted
+// gap are kept longest), each cut list ending in a visible
 // "+N more" line; as a last resort shorten the longest paragraph with a
 // visible note. Always returns exactly one page.
 LayoutResult layout_one_page(const Blocks& blocks, const PageStyle& style, const FontSet& fonts,

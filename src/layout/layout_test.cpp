@@ -208,3 +208,18 @@ TEST_CASE("table cells wrap inside their column") {
   for (const TextItem& t : r.pages[0].texts) lines_with_criterion += t.text.find("criterion") != std::string::npos;
   CHECK(lines_with_criterion > 1);
 }
+
+TEST_CASE("the template's cut priority decides which list loses entries first") {
+  PageStyle st = style();
+  std::string md = "# Brief\n\n";
+  for (int i = 0; i < 40; ++i) md += "- keep" + std::to_string(i) + " essential entry\n";
+  md += "\n<!-- cut: 3 -->\n";
+  for (int i = 0; i < 40; ++i) md += "- tip" + std::to_string(i) + " nice to have\n";
+  LayoutResult r = layout_one_page(parse_markdown(md), st, fonts(), 8.0);
+  REQUIRE(r.pages.size() == 1);
+  REQUIRE(r.items_cut > 0);
+  std::string text = all_text(r.pages[0]);
+  CHECK(text.find("keep39 ") != std::string::npos);  // the unmarked list is whole
+  CHECK(text.find("tip39 ") == std::string::npos);   // the marked one was cut
+  check_clean(r.pages[0], st);
+}

@@ -3,6 +3,10 @@
 // because cmark splits text around every piece of markup.
 #include "markdown/markdown.h"
 
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 
@@ -76,6 +80,42 @@ Inlines inlines_of(cmark_node* n) {
 
 Blocks blocks_of(cmark_node* parent);
 
+// Template values arrive Markdown-escaped (a backslash before punctuation);
+// inside a fenced block Markdown does not remove those, so we do.
+std::string unescape(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 1 < s.size() && std::ispunct(static_cast<unsigned char>(s[i + 1]))) ++i;
+    out += s[i];
+  }
+  return out;
+}
+
+Block field_of(const std::string& text) {
+  Block b;
+  b.kind = Block::Kind::field;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(pos, end - pos);
+    pos = end + 1;
+    size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string key = line.substr(0, colon);
+    std::string value = line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\r')) value.pop_back();
+    value = unescape(value);
+    if (key == "name") b.field.name = value;
+    else if (key == "label") b.field.label = value;
+    else if (key == "type") b.field.type = value;
+    else if (key == "value") b.field.value = value;
+    else if (key == "lines") b.field.lines = std::max(1, std::atoi(value.c_str()));
+  }
+  return b;
+}
+
 Block table_of(cmark_node* table) {
   Block b;
   b.kind = Block::Kind::table;
@@ -124,6 +164,10 @@ void add_block(cmark_node* n, Blocks& out) {
       b.children = blocks_of(n);
       break;
     case CMARK_NODE_CODE_BLOCK:
+      if (const char* info = cmark_node_get_fence_info(n); info && std::strcmp(info, "field") == 0) {
+        out.push_back(field_of(literal(n)));
+        return;
+      }
       b.kind = Block::Kind::code;
       b.inlines.push_back({literal(n), kCode});
       break;
@@ -139,9 +183,30 @@ void add_block(cmark_node* n, Blocks& out) {
   out.push_back(std::move(b));
 }
 
+// `<!-- cut: N -->` on its own line: the cut priority of the next list or table.
+int cut_priority_of(cmark_node* n) {
+  if (cmark_node_get_type(n) != CMARK_NODE_HTML_BLOCK) return -1;
+  std::string html = literal(n);
+  int priority = -1;
+  if (std::sscanf(html.c_str(), "<!-- cut: %d -->", &priority) != 1) return -1;
+  return priority;
+}
+
 Blocks blocks_of(cmark_node* parent) {
   Blocks out;
-  for (cmark_node* n = cmark_node_first_child(parent); n; n = cmark_node_next(n)) add_block(n, out);
+  int pending = -1;
+  for (cmark_node* n = cmark_node_first_child(parent); n; n = cmark_node_next(n)) {
+    if (int p = cut_priority_of(n); p >= 0) {
+      pending = p;
+      continue;
+    }
+    size_t before = out.size();
+    add_block(n, out);
+    if (pending >= 0 && out.size() > before) {
+      out.back().cut_priority = pending;
+      pending = -1;
+    }
+  }
   return out;
 }
 

@@ -63,3 +63,14 @@ TEST_CASE("block quotes keep their paragraphs") {
   CHECK(b[0].kind == Block::Kind::quote);
   CHECK(plain_text(b[0].children[0].inlines) == "The payer's words. Second line.");
 }
+
+TEST_CASE("a fenced field block becomes a form field, values unescaped") {
+  Blocks b = parse_markdown("```field\nname: reviewer\nlabel: Reviewer\ntype: multiline\nlines: 3\nvalue: Dr\\. R\\. Patel \\(MD\\)\n```\n");
+  REQUIRE(b.size() == 1);
+  CHECK(b[0].kind == Block::Kind::field);
+  CHECK(b[0].field.name == "reviewer");
+  CHECK(b[0].field.label == "Reviewer");
+  CHECK(b[0].field.type == "multiline");
+  CHECK(b[0].field.lines == 3);
+  CHECK(b[0].field.value == "Dr. R. Patel (MD)");
+}

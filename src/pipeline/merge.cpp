@@ -83,8 +83,19 @@ std::string scheduled_display(const std::string& iso) {
 
 }  // namespace
 
-json merge_case_view(const Case& c, const CaseDeadlines& deadlines, const Date& today) {
+json merge_case_view(const Case& c, const CaseDeadlines& deadlines, const Evidence& evidence, const Date& today) {
   json view = c.doc;
+  view["citations"] = evidence.citations;
+  if (!evidence.policy.empty()) view["policy"] = evidence.policy;
+  if (evidence.policy_from_library) {
+    view["policy"]["from_library"] = true;
+    view["policy"]["library_source"] = evidence.policy_source;
+  }
+  if (!evidence.payer.empty()) view["payer_info"] = evidence.payer;
+  if (!evidence.denial_type.empty()) {
+    view["denial_advice"] = evidence.denial_type;
+    if (!evidence.denial_type.value("p2p_fit", true)) view["denial_advice"]["p2p_unlikely"] = true;
+  }
   prune_empty(view);
   view["today"] = today.iso();
   view["denial"]["date_display"] = c.denial_date.display();
@@ -99,15 +110,7 @@ json merge_case_view(const Case& c, const CaseDeadlines& deadlines, const Date& 
       if (!t.contains("end")) t["ongoing"] = true;
   for (json& d : view["diagnoses"])
     if (!d.value("primary", false)) d.erase("primary");
-  if (view.contains("citations")) {
-    json list = json::array();
-    for (json& cit : view["citations"]) {
-      // library keys are resolved by the knowledge stage (issue 3); until
-      // then a key prints as itself so nothing silently disappears
-      list.push_back(cit.is_string() ? json{{"source", "Library"}, {"title", cit}} : cit);
-    }
-    view["citations"] = list;
-  }
+  if (view["citations"].empty()) view.erase("citations");
   if (view.contains("p2p") && view["p2p"].contains("scheduled"))
     view["p2p"]["scheduled_display"] = scheduled_display(view["p2p"]["scheduled"].get<std::string>());
   add_criteria_flags(view);

@@ -10,9 +10,11 @@
 
 #include "case/case.h"
 #include "knowledge/deadlines.h"
+#include "knowledge/evidence.h"
 
 namespace p2p {
 
-nlohmann::json merge_case_view(const Case& c, const CaseDeadlines& deadlines, const Date& today);
+nlohmann::json merge_case_view(const Case& c, const CaseDeadlines& deadlines, const Evidence& evidence,
+                               const Date& today);
 
 }  // namespace p2p

@@ -1,7 +1,10 @@
 #include "pipeline/pipeline.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
+#include <sstream>
 
 #include "expand/expand.h"
 #include "knowledge/deadlines.h"
@@ -19,6 +22,9 @@ namespace p2p {
 namespace {
 
 using json = nlohmann::json;
+
+// The documents this version writes, in packet order.
+const char* kDocumentKinds[] = {"brief"};
 
 const char* kFontFiles[4] = {"LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf", "LiberationSans-Italic.ttf",
                              "LiberationSans-BoldItalic.ttf"};
@@ -90,6 +96,42 @@ Result<GeneratedDocument> render_document(const std::string& kind, const std::st
   return R::ok(std::move(doc));
 }
 
+json load_json(const std::string& path, Diagnostics& errors) {
+  auto text = read_file(path);
+  if (!text) {
+    errors.push_back(error_at("", "cannot read " + path));
+    return json::object();
+  }
+  json j = json::parse(*text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    errors.push_back(error_at("", path + " is not a JSON object"));
+    return json::object();
+  }
+  return j;
+}
+
+// The library files; each payer's P2P window joins the deadline rules so
+// that deadlines are computed from one table.
+void load_knowledge(const std::string& dir, KnowledgeLibrary& lib, Diagnostics& errors) {
+  lib.deadlines = load_json(dir + "/deadlines.json", errors);
+  lib.citations = load_json(dir + "/citations.json", errors);
+  lib.policies = load_json(dir + "/policies.json", errors);
+  lib.denial_types = load_json(dir + "/denial_types.json", errors);
+  std::error_code ec;
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir + "/payers", ec))
+    if (e.path().extension() == ".json") files.push_back(e.path());
+  if (ec) errors.push_back(error_at("", "cannot read " + dir + "/payers: " + ec.message()));
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    std::string id = f.stem().string();
+    json payer = load_json(f.string(), errors);
+    if (payer.contains("p2p_request") && lib.deadlines.is_object())
+      lib.deadlines["p2p_request"]["payers"][id] = payer["p2p_request"];
+    lib.payers[id] = std::move(payer);
+  }
+}
+
 }  // namespace
 
 Env Env::at(long long timestamp) {
@@ -118,14 +160,7 @@ Result<Resources> load_resources(const std::string& root) {
     if (face.is_ok()) res.fonts.faces[i] = face.value();
     else errors.insert(errors.end(), face.diagnostics().begin(), face.diagnostics().end());
   }
-  std::string rules_path = res.templates_dir + "/knowledge/deadlines.json";
-  auto rules = read_file(rules_path);
-  if (!rules) {
-    errors.push_back(error_at("", "cannot read " + rules_path));
-  } else {
-    res.deadline_rules = json::parse(*rules, nullptr, false);
-    if (res.deadline_rules.is_discarded()) errors.push_back(error_at("", rules_path + " is not valid JSON"));
-  }
+  load_knowledge(res.templates_dir + "/knowledge", res.knowledge, errors);
   if (has_errors(errors)) return Result<Resources>::fail(errors);
   return Result<Resources>::ok(std::move(res));
 }
@@ -134,14 +169,67 @@ Result<Packet> generate_packet(const Case& c, const Resources& res, const Env& e
   Packet packet;
   packet.case_id = c.id;
 
-  auto deadlines = compute_deadlines(c, res.deadline_rules);
+  auto deadlines = compute_deadlines(c, res.knowledge.deadlines);
   if (!deadlines.is_ok()) return Result<Packet>::fail(deadlines.diagnostics());
-  json view = merge_case_view(c, deadlines.value(), env.today);
+  json view = merge_case_view(c, deadlines.value(), gather_evidence(c, res.knowledge), env.today);
 
   auto brief = render_document("brief", "Peer-to-peer case brief", c, view, res, env);
   if (!brief.is_ok()) return Result<Packet>::fail(brief.diagnostics());
   packet.documents.push_back(brief.take());
   return Result<Packet>::ok(std::move(packet));
+}
+
+Result<Case> load_case_checked(std::string_view text, const Resources& res, const Env& env) {
+  auto loaded = load_case(text, env.today);
+  if (!loaded.is_ok()) return loaded;
+  Diagnostics all = loaded.diagnostics();
+  Diagnostics keys = check_library_keys(loaded.value(), res.knowledge);
+  all.insert(all.end(), keys.begin(), keys.end());
+  if (has_errors(all)) return Result<Case>::fail(all);
+  return Result<Case>::ok(loaded.take(), all);
+}
+
+std::string explain_case(const Case& c, const Resources& res) {
+  std::ostringstream out;
+  out << "case " << c.id << ": payer " << c.payer_id << ", denial type " << c.denial_type << ", plan type "
+      << c.plan_type << ", state " << c.state << "\n\n";
+  for (const char* kind : kDocumentKinds) {
+    auto choice = select_template(kind, c.payer_id, c.denial_type, [&](const std::string& rel) {
+      return file_exists(res.templates_dir + "/" + rel);
+    });
+    out << kind << ":\n";
+    for (const std::string& cand : template_candidates(kind, c.payer_id, c.denial_type)) {
+      bool chosen = choice.is_ok() && choice.value().chosen == cand;
+      bool tried = choice.is_ok() && std::find(choice.value().candidates.begin(), choice.value().candidates.end(),
+                                               cand) != choice.value().candidates.end();
+      out << "  " << (chosen ? "-> " : tried ? "   " : "   ") << "templates/" << cand
+          << (chosen ? "  (chosen)" : tried ? "  (not present)" : "  (not tried: a more specific file won)") << "\n";
+    }
+  }
+  Evidence ev = gather_evidence(c, res.knowledge);
+  out << "\npayer entry: templates/knowledge/" << ev.payer_file << "\n";
+  out << "denial type: " << ev.denial_type.value("label", c.denial_type)
+      << (ev.denial_type.value("p2p_fit", true) ? "" : " (a P2P is unlikely to help)") << "\n";
+  out << "citations:\n";
+  for (const json& cit : ev.citations)
+    out << "  " << (cit.value("suggested", false) ? "suggested " : cit.contains("key") ? "library   " : "case      ")
+        << cit.value("source", "?") << ": " << cit.value("title", cit.value("key", "?")) << "\n";
+  out << "policy criteria: "
+      << (ev.policy_from_library ? "from the library (" + ev.policy_source + "), status unknown"
+                                 : ev.policy.contains("criteria") ? "from the case" : "none")
+      << "\n";
+  auto d = compute_deadlines(c, res.knowledge.deadlines);
+  if (d.is_ok()) {
+    out << "P2P request by " << d.value().p2p_request.due.iso() << " (" << d.value().p2p_request.basis << "; "
+        << d.value().p2p_request.source << ")\n";
+    if (d.value().internal_appeal)
+      out << "internal appeal by " << d.value().internal_appeal->due.iso() << " (" << d.value().internal_appeal->basis
+          << "; " << d.value().internal_appeal->source << ")\n";
+    else
+      out << "internal appeal: no rule in the library for plan type " << c.plan_type << "\n";
+    if (d.value().expedited) out << "expedited: " << d.value().expedited_note << "\n";
+  }
+  return out.str();
 }
 
 json packet_manifest(const Packet& p, const Env& env) {

@@ -18,6 +18,7 @@
 
 #include "case/case.h"
 #include "core/diagnostic.h"
+#include "knowledge/evidence.h"
 #include "layout/layout.h"
 #include "select/select.h"
 
@@ -36,12 +37,21 @@ struct Resources {
   std::string root;               // folder holding templates/ and fonts/
   std::string templates_dir;      // root + "/templates"
   FontSet fonts;
-  nlohmann::json deadline_rules;  // templates/knowledge/deadlines.json
+  KnowledgeLibrary knowledge;     // templates/knowledge/*.json and payers/*.json
 };
 
 // Loads fonts and rule files under `root`. Fails naming the missing or
 // malformed file.
 Result<Resources> load_resources(const std::string& root);
+
+// load_case (case/case.h) plus the checks that need the library: citation
+// keys must exist in templates/knowledge/citations.json.
+Result<Case> load_case_checked(std::string_view text, const Resources& res, const Env& env);
+
+// What the pipeline would use for a case, for a person to read: the template
+// chosen for each document and the candidates tried, the payer entry, the
+// denial-type advice, where citations and criteria come from, the deadlines.
+std::string explain_case(const Case& c, const Resources& res);
 
 struct GeneratedDocument {
   std::string kind;         // "brief"

@@ -36,7 +36,8 @@ TEST_CASE("resources load from the repository") {
   CHECK(r.value().fonts.faces[0]->units_per_em() == 2048);
   auto bad = load_resources("/nonexistent");
   REQUIRE_FALSE(bad.is_ok());
-  CHECK(bad.diagnostics().size() == 5);  // four fonts and the rules file, all named
+  CHECK(bad.diagnostics().size() == 9);  // four fonts, four library files, the payers folder: all named
+  CHECK(bad.diagnostics()[0].message.find("/nonexistent/fonts/") != std::string::npos);
 }
 
 TEST_CASE("a fixed clock gives byte-identical PDFs; another clock does not") {
@@ -91,9 +92,9 @@ TEST_CASE("merge: criteria gaps, reviewer specialty, age, deadlines") {
     d["denial"]["reviewer"] = {{"name", "R. Patel"}, {"specialty", "Internal medicine"}};
     d.erase("p2p");
   });
-  auto deadlines = compute_deadlines(c, resources().deadline_rules);
+  auto deadlines = compute_deadlines(c, resources().knowledge.deadlines);
   REQUIRE(deadlines.is_ok());
-  json v = merge_case_view(c, deadlines.value(), *parse_date("2026-11-23"));
+  json v = merge_case_view(c, deadlines.value(), gather_evidence(c, resources().knowledge), *parse_date("2026-11-23"));
   int gaps = 0;
   for (const json& cr : v["policy"]["criteria"]) {
     CHECK(cr["gap"].get<bool>() == (cr["status"] != "met"));
@@ -108,13 +109,13 @@ TEST_CASE("merge: criteria gaps, reviewer specialty, age, deadlines") {
     d["denial"]["reviewer"] = {{"name", "A. Lee"}, {"specialty", d["physician"]["specialty"]}};
     d.erase("p2p");
   });
-  json v2 = merge_case_view(same, deadlines.value(), *parse_date("2026-11-23"));
+  json v2 = merge_case_view(same, deadlines.value(), gather_evidence(same, resources().knowledge), *parse_date("2026-11-23"));
   CHECK_FALSE(v2.contains("reviewer_mismatch"));
 }
 
 TEST_CASE("merge drops empty strings so template sections are skipped") {
   Case c = sample_case([](json& d) { d["policy"]["criteria"][0]["source"] = ""; });
-  auto deadlines = compute_deadlines(c, resources().deadline_rules);
-  json v = merge_case_view(c, deadlines.value(), *parse_date("2026-11-23"));
+  auto deadlines = compute_deadlines(c, resources().knowledge.deadlines);
+  json v = merge_case_view(c, deadlines.value(), gather_evidence(c, resources().knowledge), *parse_date("2026-11-23"));
   CHECK_FALSE(v["policy"]["criteria"][0].contains("source"));
 }

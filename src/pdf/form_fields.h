@@ -1,0 +1,58 @@
+// Form fields: a page's FieldItems -> AcroForm widgets with their own
+// appearance streams. Internal header of the pdf stage, included only by
+// pdf_export.cpp (PoDoFo types appear in it on purpose).
+//
+// What add_form_fields writes, per field: a merged field/widget annotation
+// (/FT /Tx or /Btn, /T name, /TU label as tooltip, /Ff 4096 for multi-line,
+// /F 4 so it prints, /DA, /MK, /BS, /M = the given timestamp) whose normal
+// appearance (/AP /N) it paints itself: text fields show the value in the
+// form font (one line vertically centred, or wrapped by the font's advances
+// from the top), checkboxes get a /Yes appearance with a drawn tick and an
+// empty /Off one, selected by /V and /AS. Each appearance also strokes a thin
+// gray border and is otherwise transparent: the printed look of the field
+// (label, box) is already drawn by the layout. /V keeps the full Unicode value;
+// characters the form font's WinAnsi encoding lacks show as '?' in the
+// appearance only.
+//
+// The form font, in the AcroForm /DR and named by every /DA, lets a viewer
+// regenerate an appearance when the user types: one FULL (not subset) simple
+// TrueType font made from `face`, /Encoding /WinAnsiEncoding, /Widths for
+// codes 32..255 from the face's advances. It is written once per document
+// (kept in `cache`); its compressed FontFile2 bytes are computed once per
+// process per font and shared (thread-safe).
+//
+// Deterministic: the same input gives the same objects; there is no clock in
+// here (every widget's /M is `timestamp`, seconds since 1970, UTC).
+// Thread contract: as pdf_export (one document per thread at a time, after
+// prepare_pdf_export()). Throws PoDoFo::PdfError on a PoDoFo error, like the
+// rest of the exporter.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <podofo/podofo.h>
+
+#include "layout/layout.h"
+#include "text/font_face.h"
+
+namespace p2p {
+
+// Per-document state: which form font object this document already holds.
+// One per PdfMemDocument, shared by all its pages; starts empty.
+struct FormFontCache {
+  PoDoFo::PdfObject* font = nullptr;  // the /Font dictionary in /DR, null until the first field
+  std::string resource_name;          // its name in /DR and /DA, e.g. "LiberationSans"
+};
+
+// Adds `fields` (layout coordinates: points, origin top-left, y down, on a
+// page `page_height` points tall) to `doc`'s AcroForm as widgets of `page`,
+// with appearance streams, so they show and print in poppler and mupdf and
+// list in `pdftk dump_data_fields`. Creates the AcroForm and the form font on
+// the first call that has fields; does nothing when `fields` is empty.
+// Field names must be unique within the document (the caller's duty).
+void add_form_fields(PoDoFo::PdfMemDocument& doc, PoDoFo::PdfPage* page, double page_height,
+                     const std::vector<FieldItem>& fields, const FontFace& face, FormFontCache& cache,
+                     long long timestamp);
+
+}  // namespace p2p
