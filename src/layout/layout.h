@@ -78,7 +78,7 @@ struct PageStyle {
   double width = 612, height = 792;
   double margin_x = 42, margin_top = 36, margin_bottom = 36;
   double body_size = 10;             // type size of body text; headings scale from it
-  double line_spacing = 1.22;        // leading as a multiple of the type size
+  double line_spacing = 1.18;        // leading as a multiple of the type size
   Letterhead letterhead;
   std::string footer_left;           // e.g. "Case RSP-2026-00417 - Confidential"
   bool page_numbers = true;          // "Page x of y" at the right of the footer

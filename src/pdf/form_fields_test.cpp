@@ -1,0 +1,360 @@
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <podofo/podofo.h>
+
+#include "pdf/form_fields.h"
+
+using namespace PoDoFo;
+using p2p::FieldItem;
+using p2p::FontFace;
+
+// The form is checked with the real tools a user's viewer stack relies on:
+// qpdf (structure), pdftk (field list, as a form-processing tool reads it),
+// pdffonts (embedding), pdftoppm (poppler rendering).
+
+namespace {
+
+const FontFace& sans() {
+  static auto face = [] {
+    auto r = FontFace::load(std::string(P2P_SOURCE_ROOT) + "/fonts/LiberationSans-Regular.ttf");
+    REQUIRE(r.is_ok());
+    return r.value();
+  }();
+  return *face;
+}
+
+constexpr long long kTimestamp = 1767225600;  // 2026-01-01 00:00:00 UTC
+
+FieldItem field(FieldItem::Kind kind, std::string name, std::string label, double x, double y, double w, double h,
+                std::string value) {
+  FieldItem f;
+  f.kind = kind;
+  f.name = std::move(name);
+  f.label = std::move(label);
+  f.x = x, f.y = y, f.w = w, f.h = h;
+  f.value = std::move(value);
+  f.font_size = 10;
+  return f;
+}
+
+std::vector<FieldItem> sample_fields() {
+  return {
+      field(FieldItem::Kind::text, "caller_name", "Caller name", 72, 100, 220, 20, "José Núñez"),
+      field(FieldItem::Kind::multiline, "notes", "Call notes", 72, 140, 300, 70,
+            "First line of the notes\nSecond line (with parentheses)\nThird line \\ backslash"),
+      field(FieldItem::Kind::checkbox, "follow_up", "Follow-up needed", 72, 230, 12, 12, "Yes"),
+      field(FieldItem::Kind::checkbox, "conflict_check", "Conflict checked", 72, 250, 12, 12, ""),
+      field(FieldItem::Kind::text, "score", "Score", 320, 100, 120, 20, "Ærø ≥ 90 %"),
+      field(FieldItem::Kind::multiline, "long_text", "Long text", 320, 230, 150, 60,
+            "A long sentence that certainly does not fit on one line of a narrow box and must wrap "
+            "Supercalifragilisticexpialidocious-and-then-some-more-letters-without-spaces"),
+  };
+}
+
+std::string build_pdf(const std::vector<FieldItem>& fields, long long timestamp, int pages = 1) {
+  PdfMemDocument doc;
+  doc.SetPdfVersion(ePdfVersion_1_7);
+  p2p::FormFontCache cache;
+  for (int i = 0; i < pages; ++i) {
+    PdfPage* page = doc.CreatePage(PdfPage::CreateStandardPageSize(ePdfPageSize_Letter));
+    std::vector<FieldItem> fs = fields;
+    if (i > 0)
+      for (FieldItem& f : fs) f.name += "_p" + std::to_string(i + 1);
+    p2p::add_form_fields(doc, page, 792, fs, sans(), cache, timestamp);
+  }
+  // the Info dates are the caller's business (pdf_export sets them); fix them here
+  doc.GetInfo()->GetObject()->GetDictionary().AddKey("CreationDate", PdfString("D:20260101000000Z"));
+  doc.GetInfo()->GetObject()->GetDictionary().AddKey("ModDate", PdfString("D:20260101000000Z"));
+  PdfRefCountedBuffer buf;
+  PdfOutputDevice dev(&buf);
+  doc.Write(&dev);
+  return std::string(buf.GetBuffer(), dev.GetLength());
+}
+
+std::string temp_path(const std::string& suffix) {
+  static std::atomic<int> n{0};
+  return "/tmp/p2p_form_test_" + std::to_string(getpid()) + "_" + std::to_string(n++) + suffix;
+}
+
+std::string write_temp(const std::string& bytes) {
+  std::string path = temp_path(".pdf");
+  std::ofstream(path, std::ios::binary) << bytes;
+  return path;
+}
+
+struct Run {
+  int status = -1;
+  std::string out;  // stdout and stderr together
+};
+
+Run run(const std::string& cmd) {
+  Run r;
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  r.status = pclose(p);
+  return r;
+}
+
+bool have(const char* tool) { return run(std::string("command -v ") + tool + " >/dev/null").status == 0; }
+
+// pdftk dump_data_fields_utf8 -> one key/values map per field.
+std::map<std::string, std::multimap<std::string, std::string>> pdftk_fields(const std::string& path) {
+  Run r = run("pdftk '" + path + "' dump_data_fields_utf8");
+  REQUIRE_MESSAGE(r.status == 0, r.out);
+  std::map<std::string, std::multimap<std::string, std::string>> fields;
+  std::multimap<std::string, std::string> cur;
+  auto flush = [&] {
+    auto it = cur.find("FieldName");
+    if (it != cur.end()) fields[it->second] = cur;
+    cur.clear();
+  };
+  std::istringstream in(r.out);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line == "---") {
+      flush();
+      continue;
+    }
+    size_t colon = line.find(": ");
+    if (colon != std::string::npos) cur.emplace(line.substr(0, colon), line.substr(colon + 2));
+  }
+  flush();
+  return fields;
+}
+
+std::string get(const std::multimap<std::string, std::string>& m, const std::string& key) {
+  auto it = m.find(key);
+  return it == m.end() ? std::string("<missing>") : it->second;
+}
+
+// The decoded normal appearance of each widget, by field name ("name" or
+// "name/Yes" for checkbox states).
+std::map<std::string, std::string> appearances(const std::string& bytes) {
+  PdfMemDocument doc;
+  doc.LoadFromBuffer(bytes.data(), static_cast<long>(bytes.size()));
+  std::map<std::string, std::string> out;
+  auto decode = [&](const PdfObject* ref) {
+    const PdfObject* xo = doc.GetObjects().GetObject(ref->GetReference());
+    char* data = nullptr;
+    pdf_long len = 0;
+    xo->GetStream()->GetFilteredCopy(&data, &len);
+    std::string s(data, static_cast<size_t>(len));
+    podofo_free(data);
+    return s;
+  };
+  for (int i = 0; i < doc.GetPageCount(); ++i) {
+    PdfPage* page = doc.GetPage(i);
+    for (int a = 0; a < page->GetNumAnnots(); ++a) {
+      PdfObject* w = page->GetAnnotation(a)->GetObject();
+      std::string name = w->GetDictionary().GetKey("T")->GetString().GetStringUtf8();
+      const PdfObject* n = w->GetDictionary().GetKey("AP")->GetDictionary().GetKey("N");
+      if (n->IsReference()) {
+        out[name] = decode(n);
+      } else {
+        for (const auto& [state, ref] : n->GetDictionary().GetKeys()) out[name + "/" + state.GetName()] = decode(ref);
+      }
+    }
+  }
+  return out;
+}
+
+size_t count(const std::string& hay, const std::string& needle) {
+  size_t n = 0;
+  for (size_t p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("the form passes qpdf, lists in pdftk, embeds its font and renders") {
+  std::string bytes = build_pdf(sample_fields(), kTimestamp);
+  std::string path = write_temp(bytes);
+
+  SUBCASE("qpdf --check is clean") {
+    Run r = run("qpdf --check '" + path + "'");
+    CHECK_MESSAGE(r.status == 0, r.out);
+    CHECK(r.out.find("No syntax or stream encoding errors found") != std::string::npos);
+    CHECK(r.out.find("WARNING") == std::string::npos);
+  }
+
+  SUBCASE("pdftk lists every field with its type, value and flags") {
+    REQUIRE_MESSAGE(have("pdftk"), "pdftk missing: apt-get install -y pdftk-java");
+    auto fields = pdftk_fields(path);
+    CHECK(fields.size() == 6);
+    REQUIRE(fields.count("caller_name"));
+    REQUIRE(fields.count("notes"));
+    REQUIRE(fields.count("follow_up"));
+    REQUIRE(fields.count("conflict_check"));
+    REQUIRE(fields.count("score"));
+    CHECK(get(fields["caller_name"], "FieldType") == "Text");
+    CHECK(get(fields["caller_name"], "FieldValue") == "José Núñez");
+    CHECK(get(fields["caller_name"], "FieldNameAlt") == "Caller name");
+    CHECK(get(fields["caller_name"], "FieldFlags") == "0");
+    CHECK(get(fields["notes"], "FieldType") == "Text");
+    CHECK(get(fields["notes"], "FieldFlags") == "4096");
+    CHECK(get(fields["notes"], "FieldNameAlt") == "Call notes");
+    CHECK(get(fields["follow_up"], "FieldType") == "Button");
+    CHECK(get(fields["follow_up"], "FieldValue") == "Yes");
+    CHECK(get(fields["conflict_check"], "FieldType") == "Button");
+    CHECK(get(fields["conflict_check"], "FieldValue") == "Off");
+    CHECK(get(fields["score"], "FieldValue") == "Ærø ≥ 90 %");  // full Unicode in /V
+    auto states = fields["follow_up"].equal_range("FieldStateOption");
+    std::vector<std::string> opts;
+    for (auto it = states.first; it != states.second; ++it) opts.push_back(it->second);
+    CHECK(opts == std::vector<std::string>{"Off", "Yes"});
+  }
+
+  SUBCASE("pdffonts: every font embedded") {
+    Run r = run("pdffonts '" + path + "'");
+    REQUIRE_MESSAGE(r.status == 0, r.out);
+    std::istringstream in(r.out);
+    std::string line;
+    int fonts = 0;
+    while (std::getline(in, line)) {
+      if (line.rfind("name", 0) == 0 || line.rfind("----", 0) == 0 || line.empty()) continue;
+      ++fonts;
+      CHECK_MESSAGE(line.find("TrueType") != std::string::npos, line);
+      CHECK_MESSAGE(line.find("WinAnsi") != std::string::npos, line);
+      // columns: name type encoding emb sub uni object ID
+      std::istringstream cols(line);
+      std::string name, type, encoding, emb, sub;
+      cols >> name >> type >> encoding >> emb >> sub;
+      CHECK_MESSAGE(emb == "yes", line);
+      CHECK_MESSAGE(sub == "no", line);  // full font, so typing in a viewer has every glyph
+    }
+    CHECK(fonts == 1);
+  }
+
+  SUBCASE("poppler renders it without complaint") {
+    std::string prefix = temp_path("");
+    Run r = run("pdftoppm -png -r 60 -singlefile '" + path + "' '" + prefix + "'");
+    CHECK_MESSAGE(r.status == 0, r.out);
+    CHECK_MESSAGE(r.out.empty(), r.out);
+    CHECK(std::ifstream(prefix + ".png").good());
+    std::remove((prefix + ".png").c_str());
+  }
+
+  SUBCASE("mupdf renders it without complaint (when installed)") {
+    if (!have("mutool")) return;
+    std::string png = temp_path(".png");
+    Run r = run("mutool draw -q -r 60 -o '" + png + "' '" + path + "'");
+    CHECK_MESSAGE(r.status == 0, r.out);
+    CHECK_MESSAGE(r.out.empty(), r.out);
+    std::remove(png.c_str());
+  }
+
+  std::remove(path.c_str());
+}
+
+TEST_CASE("appearance streams draw the values in the form font") {
+  auto ap = appearances(build_pdf(sample_fields(), kTimestamp));
+  const std::string& name = ap["caller_name"];
+  CHECK(name.find("/Tx BMC") != std::string::npos);
+  CHECK(name.find("EMC") != std::string::npos);
+  CHECK(name.find("/LiberationSans 10 Tf") != std::string::npos);
+  CHECK(name.find("(Jos\\351 N\\372\\361ez) Tj") != std::string::npos);  // WinAnsi bytes
+  CHECK(count(name, " Tj") == 1);
+
+  const std::string& notes = ap["notes"];
+  CHECK(count(notes, " Tj") == 3);
+  CHECK(notes.find("(Second line \\(with parentheses\\)) Tj") != std::string::npos);
+  CHECK(notes.find("(Third line \\\\ backslash) Tj") != std::string::npos);
+
+  // not in WinAnsi: '?' in the appearance only
+  CHECK(ap["score"].find("(\\306r\\370 ? 90 %) Tj") != std::string::npos);
+
+  // wrapped by the font's advances: several lines, each within the box
+  const std::string& wrapped = ap["long_text"];
+  CHECK(count(wrapped, " Tj") >= 4);
+
+  CHECK(ap.count("follow_up/Yes"));
+  CHECK(ap.count("follow_up/Off"));
+  CHECK(ap["follow_up/Yes"].find(" l S") != std::string::npos);  // the tick
+  CHECK(ap["follow_up/Off"].find(" l S") == std::string::npos);
+  CHECK(ap["conflict_check/Off"].find(" l S") == std::string::npos);
+}
+
+TEST_CASE("same input, same bytes; the timestamp is the widgets' /M") {
+  std::string a = build_pdf(sample_fields(), kTimestamp);
+  std::string b = build_pdf(sample_fields(), kTimestamp);
+  CHECK(a == b);
+  CHECK(a.find("/M (D:20260101000000Z)") != std::string::npos);
+  std::string c = build_pdf(sample_fields(), kTimestamp + 61);
+  CHECK(c.find("/M (D:20260101000101Z)") != std::string::npos);
+}
+
+TEST_CASE("one form font per document, however many pages carry fields") {
+  std::string bytes = build_pdf(sample_fields(), kTimestamp, 3);
+  std::string path = write_temp(bytes);
+  Run r = run("pdffonts '" + path + "'");
+  CHECK(count(r.out, "TrueType") == 1);
+  Run q = run("qpdf --check '" + path + "'");
+  CHECK_MESSAGE(q.status == 0, q.out);
+  if (have("pdftk")) CHECK(pdftk_fields(path).size() == 18);
+  std::remove(path.c_str());
+}
+
+TEST_CASE("a page without fields adds no form") {
+  PdfMemDocument doc;
+  PdfPage* page = doc.CreatePage(PdfPage::CreateStandardPageSize(ePdfPageSize_Letter));
+  p2p::FormFontCache cache;
+  p2p::add_form_fields(doc, page, 792, {}, sans(), cache, kTimestamp);
+  CHECK(cache.font == nullptr);
+  CHECK(doc.GetAcroForm(false) == nullptr);
+}
+
+TEST_CASE("cost of the form font and 20 fields per document") {
+  std::vector<FieldItem> fields;
+  for (int i = 0; i < 20; ++i) {
+    auto kind = i % 4 == 3 ? FieldItem::Kind::checkbox : i % 4 == 2 ? FieldItem::Kind::multiline : FieldItem::Kind::text;
+    double h = kind == FieldItem::Kind::checkbox ? 12 : kind == FieldItem::Kind::multiline ? 48 : 18;
+    fields.push_back(field(kind, "field_" + std::to_string(i), "Field " + std::to_string(i), 72, 40 + i * 36,
+                           kind == FieldItem::Kind::checkbox ? 12 : 240, h,
+                           kind == FieldItem::Kind::checkbox ? "Yes" : "Value number " + std::to_string(i) + " with some words"));
+  }
+  build_pdf(fields, kTimestamp);  // warm-up: compresses the font once for the process
+  using clock = std::chrono::steady_clock;
+  const int runs = 50;
+  double add_ms = 0, total_ms = 0, base_ms = 0;
+  size_t size = 0, base_size = 0;
+  for (int k = 0; k < runs; ++k) {
+    auto t0 = clock::now();
+    std::string empty = build_pdf({}, kTimestamp);
+    auto t1 = clock::now();
+    PdfMemDocument doc;
+    PdfPage* page = doc.CreatePage(PdfPage::CreateStandardPageSize(ePdfPageSize_Letter));
+    p2p::FormFontCache cache;
+    auto t2 = clock::now();
+    p2p::add_form_fields(doc, page, 792, fields, sans(), cache, kTimestamp);
+    auto t3 = clock::now();
+    PdfRefCountedBuffer buf;
+    PdfOutputDevice dev(&buf);
+    doc.Write(&dev);
+    auto t4 = clock::now();
+    base_ms += std::chrono::duration<double, std::milli>(t1 - t0).count();
+    add_ms += std::chrono::duration<double, std::milli>(t3 - t2).count();
+    total_ms += std::chrono::duration<double, std::milli>(t4 - t2).count();
+    size = dev.GetLength();
+    base_size = empty.size();
+  }
+  MESSAGE("add_form_fields (font + 20 fields): " << add_ms / runs << " ms; with Write: " << total_ms / runs
+          << " ms; empty page doc incl. Write: " << base_ms / runs << " ms; size " << size << " bytes (empty doc "
+          << base_size << ")");
+  CHECK(add_ms / runs < 50);  // generous: the font is compressed once per process, not per document
+}
