@@ -29,7 +29,12 @@ namespace {
 
 // --- small writers ----------------------------------------------------------
 
-PdfString utf8(const std::string& s) { return PdfString(reinterpret_cast<const pdf_utf8*>(s.c_str())); }
+// ASCII stays a plain string; anything else becomes UTF-16BE with a BOM.
+PdfString utf8(const std::string& s) {
+  bool ascii = std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  if (ascii) return PdfString(s.c_str());
+  return PdfString(reinterpret_cast<const pdf_utf8*>(s.c_str()));
+}
 
 std::string pdf_date(long long t) {
   std::time_t tt = static_cast<std::time_t>(t);
@@ -67,7 +72,8 @@ void put_numbers(std::string& out, std::initializer_list<double> vs, const char*
 }
 
 // A raw PDF token sequence as a dictionary value (numbers keep two decimals).
-PdfObject raw(const std::string& pdf) { return PdfObject(PdfVariant(PdfData(pdf.c_str()))); }
+// PoDoFo writes PdfData right after the key, so it must bring its own space.
+PdfObject raw(const std::string& pdf) { return PdfObject(PdfVariant(PdfData((" " + pdf).c_str()))); }
 
 PdfObject integer(long long v) { return PdfObject(PdfVariant(static_cast<pdf_int64>(v))); }
 
@@ -194,7 +200,7 @@ std::shared_ptr<const FormFontProgram> make_program(const FontFace& face) {
   if (p->base_font.empty()) p->base_font = "FormFont";
   if (p->resource_name.empty()) p->resource_name = "FormFont";
 
-  p->widths = "[";
+  p->widths.push_back('[');
   for (int c = 32; c <= 255; ++c) {
     put_number(p->widths, text_space(face.advance(winansi_unicode(c))));
     p->widths += c == 255 ? "]" : " ";
@@ -213,7 +219,7 @@ std::shared_ptr<const FormFontProgram> make_program(const FontFace& face) {
     p->italic_angle = s.italic_angle;
     p->cap_height = text_space(s.cap_height);
     p->stem_v = s.stem_v;
-    p->bbox = "[";
+    p->bbox.assign(1, '[');
     for (int i = 0; i < 4; ++i) {
       put_number(p->bbox, text_space(s.bbox[i]));
       p->bbox += i == 3 ? "]" : " ";

@@ -23,11 +23,7 @@ namespace {
 
 using json = nlohmann::json;
 
-// The documents this version writes, in packet order.
-const char* kDocumentKinds[] = {"brief"};
-
-const char* kFontFiles[4] = {"LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf", "LiberationSans-Italic.ttf",
-                             "LiberationSans-BoldItalic.ttf"};
+const char* kFaceSuffix[4] = {"-Regular.ttf", "-Bold.ttf", "-Italic.ttf", "-BoldItalic.ttf"};
 
 std::string iso_timestamp(long long t) {
   std::time_t tt = static_cast<std::time_t>(t);
@@ -63,32 +59,58 @@ DocumentInfo info_of(const Case& c, const std::string& title) {
   return info;
 }
 
+bool front_flag(const std::map<std::string, std::string>& front, const char* key, bool fallback) {
+  auto it = front.find(key);
+  if (it == front.end()) return fallback;
+  return it->second == "true" || it->second == "yes";
+}
+
+std::string front_text(const std::map<std::string, std::string>& front, const char* key, const std::string& fallback) {
+  auto it = front.find(key);
+  return it == front.end() ? fallback : it->second;
+}
+
 // One document: select its template, expand it, lay it out, paint it.
-Result<GeneratedDocument> render_document(const std::string& kind, const std::string& title, const Case& c,
-                                          const json& view, const Resources& res, const Env& env) {
+// The template's front matter says how: title, font (sans or serif),
+// one_page (the brief's fit rule), footer (e.g. a draft notice).
+Result<GeneratedDocument> render_document(const DocumentKind& doc_kind, const Case& c, const json& view,
+                                          const Resources& res, const Env& env) {
   using R = Result<GeneratedDocument>;
+  const std::string& kind = doc_kind.kind;
+  std::string ext = doc_kind.text ? ".txt" : ".md";
   auto choice = select_template(kind, c.payer_id, c.denial_type, [&](const std::string& rel) {
     return file_exists(res.templates_dir + "/" + rel);
-  });
+  }, ext);
   if (!choice.is_ok()) return R::fail(choice.diagnostics());
   std::string tpl_path = "templates/" + choice.value().chosen;
   auto text = read_file(res.templates_dir + "/" + choice.value().chosen);
   if (!text) return R::fail({error_at("", "cannot read " + tpl_path)});
-  auto md = expand_template(*text, view, tpl_path);
-  if (!md.is_ok()) return R::fail(md.diagnostics());
+  TemplateText tpl = split_front_matter(*text);
+  auto expanded = expand_template(tpl.body, view, tpl_path, doc_kind.text ? Escaping::none : Escaping::markdown);
+  if (!expanded.is_ok()) return R::fail(expanded.diagnostics());
 
-  PageStyle style;
-  style.letterhead = letterhead_of(c.doc["practice"]);
-  style.footer_left = "Case " + c.id + "  \xC2\xB7  Confidential: protected health information";
-  LayoutResult laid = layout_one_page(parse_markdown(md.value()), style, res.fonts);
-
-  PdfMetadata meta{info_of(c, title), std::string("p2pdoc ") + P2P_VERSION, env.timestamp};
-  auto pdf = export_pdf(laid.pages, res.fonts, meta);
-  if (!pdf.is_ok()) return R::fail(pdf.diagnostics());
   GeneratedDocument doc;
   doc.kind = kind;
-  doc.file_name = kind + ".pdf";
+  doc.file_name = doc_kind.file;
   doc.template_choice = choice.value();
+  if (doc_kind.text) {
+    doc.pdf = expanded.take();
+    return R::ok(std::move(doc));
+  }
+
+  const FontSet& fonts = front_text(tpl.front, "font", "sans") == "serif" ? res.serif : res.sans;
+  PageStyle style;
+  style.letterhead = letterhead_of(c.doc["practice"]);
+  std::string footer = front_text(tpl.front, "footer", "");
+  style.footer_left = "Case " + c.id + "  \xC2\xB7  " + (footer.empty() ? "Confidential: protected health information" : footer);
+  Blocks blocks = parse_markdown(expanded.value());
+  LayoutResult laid = front_flag(tpl.front, "one_page", false) ? layout_one_page(blocks, style, fonts)
+                                                               : layout_document(blocks, style, fonts);
+
+  PdfMetadata meta{info_of(c, front_text(tpl.front, "title", kind)), std::string("p2pdoc ") + P2P_VERSION,
+                   env.timestamp};
+  auto pdf = export_pdf(laid.pages, fonts, meta);
+  if (!pdf.is_ok()) return R::fail(pdf.diagnostics());
   doc.pdf = pdf.take();
   doc.pages = static_cast<int>(laid.pages.size());
   doc.body_size = laid.body_size;
@@ -108,6 +130,18 @@ json load_json(const std::string& path, Diagnostics& errors) {
     return json::object();
   }
   return j;
+}
+
+// templates/packet.json: {"documents": [{"kind", "file", "format"?}, ...]}
+void load_packet(const std::string& path, std::vector<DocumentKind>& out, Diagnostics& errors) {
+  json packet = load_json(path, errors);
+  for (const json& d : packet.value("documents", json::array())) {
+    DocumentKind k{d.value("kind", ""), d.value("file", ""), d.value("format", "pdf") == "text"};
+    bool safe = !k.kind.empty() && !k.file.empty() && k.file.find('/') == std::string::npos && k.file[0] != '.';
+    if (safe) out.push_back(k);
+    else errors.push_back(error_at("", path + ": each document needs a kind and a plain file name"));
+  }
+  if (out.empty() && !has_errors(errors)) errors.push_back(error_at("", path + " lists no documents"));
 }
 
 // The library files; each payer's P2P window joins the deadline rules so
@@ -156,10 +190,13 @@ Result<Resources> load_resources(const std::string& root) {
   res.templates_dir = root + "/templates";
   Diagnostics errors;
   for (int i = 0; i < 4; ++i) {
-    auto face = FontFace::load(root + "/fonts/" + kFontFiles[i]);
-    if (face.is_ok()) res.fonts.faces[i] = face.value();
-    else errors.insert(errors.end(), face.diagnostics().begin(), face.diagnostics().end());
+    for (auto [family, set] : {std::pair{"LiberationSans", &res.sans}, std::pair{"LiberationSerif", &res.serif}}) {
+      auto face = FontFace::load(root + "/fonts/" + family + kFaceSuffix[i]);
+      if (face.is_ok()) set->faces[i] = face.value();
+      else errors.insert(errors.end(), face.diagnostics().begin(), face.diagnostics().end());
+    }
   }
+  load_packet(res.templates_dir + "/packet.json", res.documents, errors);
   load_knowledge(res.templates_dir + "/knowledge", res.knowledge, errors);
   if (has_errors(errors)) return Result<Resources>::fail(errors);
   return Result<Resources>::ok(std::move(res));
@@ -172,11 +209,19 @@ Result<Packet> generate_packet(const Case& c, const Resources& res, const Env& e
   auto deadlines = compute_deadlines(c, res.knowledge.deadlines);
   if (!deadlines.is_ok()) return Result<Packet>::fail(deadlines.diagnostics());
   json view = merge_case_view(c, deadlines.value(), gather_evidence(c, res.knowledge), env.today);
-
-  auto brief = render_document("brief", "Peer-to-peer case brief", c, view, res, env);
-  if (!brief.is_ok()) return Result<Packet>::fail(brief.diagnostics());
-  packet.documents.push_back(brief.take());
+  for (const DocumentKind& kind : res.documents) {
+    auto doc = render_document(kind, c, view, res, env);
+    if (!doc.is_ok()) return Result<Packet>::fail(doc.diagnostics());
+    packet.documents.push_back(doc.take());
+  }
   return Result<Packet>::ok(std::move(packet));
+}
+
+Result<json> case_view(const Case& c, const Resources& res) {
+  auto deadlines = compute_deadlines(c, res.knowledge.deadlines);
+  if (!deadlines.is_ok()) return Result<json>::fail(deadlines.diagnostics());
+  Env env = Env::from_process();
+  return Result<json>::ok(merge_case_view(c, deadlines.value(), gather_evidence(c, res.knowledge), env.today));
 }
 
 Result<Case> load_case_checked(std::string_view text, const Resources& res, const Env& env) {
@@ -193,12 +238,14 @@ std::string explain_case(const Case& c, const Resources& res) {
   std::ostringstream out;
   out << "case " << c.id << ": payer " << c.payer_id << ", denial type " << c.denial_type << ", plan type "
       << c.plan_type << ", state " << c.state << "\n\n";
-  for (const char* kind : kDocumentKinds) {
+  for (const DocumentKind& doc : res.documents) {
+    const std::string& kind = doc.kind;
+    std::string ext = doc.text ? ".txt" : ".md";
     auto choice = select_template(kind, c.payer_id, c.denial_type, [&](const std::string& rel) {
       return file_exists(res.templates_dir + "/" + rel);
-    });
-    out << kind << ":\n";
-    for (const std::string& cand : template_candidates(kind, c.payer_id, c.denial_type)) {
+    }, ext);
+    out << doc.file << ":\n";
+    for (const std::string& cand : template_candidates(kind, c.payer_id, c.denial_type, ext)) {
       bool chosen = choice.is_ok() && choice.value().chosen == cand;
       bool tried = choice.is_ok() && std::find(choice.value().candidates.begin(), choice.value().candidates.end(),
                                                cand) != choice.value().candidates.end();
@@ -236,6 +283,7 @@ json packet_manifest(const Packet& p, const Env& env) {
   json docs = json::array();
   for (const GeneratedDocument& d : p.documents) {
     docs.push_back({{"kind", d.kind},
+                    {"format", d.pages ? "pdf" : "text"},
                     {"file", d.file_name},
                     {"template", "templates/" + d.template_choice.chosen},
                     {"template_candidates", d.template_choice.candidates},

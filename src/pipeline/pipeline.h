@@ -33,11 +33,19 @@ struct Env {
   static Env at(long long timestamp);
 };
 
+// One document of the packet, from templates/packet.json.
+struct DocumentKind {
+  std::string kind;        // "lomn": names the template folder templates/<kind>/
+  std::string file;        // "lomn.pdf"
+  bool text = false;       // plain text output (the notice) instead of a PDF
+};
+
 struct Resources {
   std::string root;               // folder holding templates/ and fonts/
   std::string templates_dir;      // root + "/templates"
-  FontSet fonts;
+  FontSet sans, serif;            // Liberation Sans and Serif, four faces each
   KnowledgeLibrary knowledge;     // templates/knowledge/*.json and payers/*.json
+  std::vector<DocumentKind> documents;  // templates/packet.json, in packet order
 };
 
 // Loads fonts and rule files under `root`. Fails naming the missing or
@@ -53,11 +61,15 @@ Result<Case> load_case_checked(std::string_view text, const Resources& res, cons
 // denial-type advice, where citations and criteria come from, the deadlines.
 std::string explain_case(const Case& c, const Resources& res);
 
+// The data a template sees for this case (the merge stage's output), as
+// `p2p view` prints it for template authors.
+Result<nlohmann::json> case_view(const Case& c, const Resources& res);
+
 struct GeneratedDocument {
   std::string kind;         // "brief"
   std::string file_name;    // "brief.pdf"
   TemplateChoice template_choice;
-  std::string pdf;          // the bytes
+  std::string pdf;          // the bytes (PDF, or UTF-8 text for a text document)
   int pages = 0;
   double body_size = 0;     // type size the layout settled on
   int items_cut = 0;        // list entries replaced by "+N more" to keep one page

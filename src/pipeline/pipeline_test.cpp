@@ -33,10 +33,12 @@ Case sample_case(const std::function<void(json&)>& edit = nullptr) {
 TEST_CASE("resources load from the repository") {
   auto r = load_resources(kRoot);
   REQUIRE(r.is_ok());
-  CHECK(r.value().fonts.faces[0]->units_per_em() == 2048);
+  CHECK(r.value().sans.faces[0]->units_per_em() == 2048);
+  CHECK(r.value().serif.faces[1]->postscript_name() == "LiberationSerif-Bold");
+  CHECK(r.value().documents.at(0).kind == "brief");
   auto bad = load_resources("/nonexistent");
   REQUIRE_FALSE(bad.is_ok());
-  CHECK(bad.diagnostics().size() == 9);  // four fonts, four library files, the payers folder: all named
+  CHECK(bad.diagnostics().size() == 14);  // eight fonts, packet.json, four library files, the payers folder
   CHECK(bad.diagnostics()[0].message.find("/nonexistent/fonts/") != std::string::npos);
 }
 

@@ -3,20 +3,21 @@
 namespace p2p {
 
 std::vector<std::string> template_candidates(const std::string& kind, const std::string& payer_id,
-                                             const std::string& denial_type) {
+                                             const std::string& denial_type, const std::string& ext) {
   return {
-      kind + "/by-payer/" + payer_id + "/" + denial_type + ".md",
-      kind + "/by-payer/" + payer_id + ".md",
-      kind + "/by-type/" + denial_type + ".md",
-      kind + "/default.md",
+      kind + "/by-payer/" + payer_id + "/" + denial_type + ext,
+      kind + "/by-payer/" + payer_id + ext,
+      kind + "/by-type/" + denial_type + ext,
+      kind + "/default" + ext,
   };
 }
 
 Result<TemplateChoice> select_template(const std::string& kind, const std::string& payer_id,
                                        const std::string& denial_type,
-                                       const std::function<bool(const std::string&)>& exists) {
+                                       const std::function<bool(const std::string&)>& exists,
+                                       const std::string& ext) {
   TemplateChoice choice{kind, "", {}};
-  for (const std::string& path : template_candidates(kind, payer_id, denial_type)) {
+  for (const std::string& path : template_candidates(kind, payer_id, denial_type, ext)) {
     choice.candidates.push_back(path);
     if (exists(path)) {
       choice.chosen = path;

@@ -23,12 +23,14 @@ struct TemplateChoice {
 };
 
 // Candidate paths, most specific first (relative to the templates folder).
+// `ext` is the template files' extension: ".md", or ".txt" for text output.
 std::vector<std::string> template_candidates(const std::string& kind, const std::string& payer_id,
-                                             const std::string& denial_type);
+                                             const std::string& denial_type, const std::string& ext = ".md");
 
 // Fails with an error naming the kind when not even default.md exists.
 Result<TemplateChoice> select_template(const std::string& kind, const std::string& payer_id,
                                        const std::string& denial_type,
-                                       const std::function<bool(const std::string&)>& exists);
+                                       const std::function<bool(const std::string&)>& exists,
+                                       const std::string& ext = ".md");
 
 }  // namespace p2p
