@@ -1,4 +1,4 @@
-// p2pdoc command line: `generate`, `validate` and `explain`. A thin shell over the
+// p2pdoc command line: `generate`, `validate`, `explain` and `view`. A thin shell over the
 // pipeline library: read files, call the stages, print results, choose the
 // exit code (0 all ok, 2 some input invalid, 1 internal error).
 // Diagnostics go to stderr and name the input file and JSON path; the
@@ -144,6 +144,27 @@ int run_explain(const std::vector<std::string>& files, const std::string& root) 
   return n.exit_code();
 }
 
+// The data a template sees, for case managers writing templates.
+int run_view(const std::vector<std::string>& files, const std::string& root) {
+  Env env = Env::from_process();
+  auto res = resources_or_report(root);
+  if (!res) return kInternal;
+  Counts n;
+  for (const std::string& f : files) {
+    auto loaded = load_input(f, *res, env, n);
+    if (!loaded) continue;
+    auto view = case_view(loaded->c, *res);
+    if (!view.is_ok()) {
+      print_diagnostics(f, view.diagnostics());
+      ++n.internal;
+      continue;
+    }
+    ++n.ok;
+    std::cout << view.value().dump(2) << "\n";
+  }
+  return n.exit_code();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -168,6 +189,10 @@ int main(int argc, char** argv) {
   exp->add_option("cases", files, "Case JSON files; - reads one case from stdin")->required();
   exp->add_option("--root", root, "Folder holding templates/ and fonts/");
 
+  CLI::App* vw = app.add_subcommand("view", "Print the data templates see for a case (JSON), for template authors");
+  vw->add_option("cases", files, "Case JSON files; - reads one case from stdin")->required();
+  vw->add_option("--root", root, "Folder holding templates/ and fonts/");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -177,6 +202,7 @@ int main(int argc, char** argv) {
   try {
     if (*gen) return run_generate(files, out, root);
     if (*exp) return run_explain(files, root);
+    if (*vw) return run_view(files, root);
     return run_validate(files, root);
   } catch (const std::exception& e) {
     std::cerr << "p2pdoc: internal error: " << e.what() << "\n";

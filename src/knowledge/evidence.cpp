@@ -67,6 +67,21 @@ json resolve_citations(const Case& c, const KnowledgeLibrary& lib) {
   return out;
 }
 
+bool contains(const json& list, const std::string& value) {
+  if (!list.is_array()) return false;
+  return std::any_of(list.begin(), list.end(), [&](const json& v) { return v.is_string() && v == value; });
+}
+
+json applicable_rules(const Case& c, const KnowledgeLibrary& lib) {
+  json out = json::array();
+  for (const json& rule : lib.regulations.value("rules", json::array())) {
+    if (!contains(rule.value("plan_types", json::array()), c.plan_type)) continue;
+    if (rule.contains("states") && !contains(rule["states"], c.state)) continue;
+    out.push_back(rule);
+  }
+  return out;
+}
+
 }  // namespace
 
 Diagnostics check_library_keys(const Case& c, const KnowledgeLibrary& lib) {
@@ -106,6 +121,7 @@ Evidence gather_evidence(const Case& c, const KnowledgeLibrary& lib) {
   if (payer != lib.payers.end()) ev.payer = payer->second;
 
   ev.denial_type = entries(lib.denial_types, "denial_types").value(c.denial_type, json::object());
+  ev.regulations = applicable_rules(c, lib);
   return ev;
 }
 

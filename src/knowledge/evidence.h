@@ -7,6 +7,8 @@
 //     (by ICD-10 prefix or service code), marked "suggested" for review;
 //   - a case naming policy.id without criteria gets the library's criteria
 //     for that payer and policy, each with status "unknown";
+//   - regulations.json rules apply by plan type and state; a state the
+//     library has no entry for gets no state rule (none rather than a wrong one);
 //   - the payer's entry (payers/<id>.json, else payers/default.json) and the
 //     denial type's advice (denial_types.json) are looked up as they are.
 // Pure functions over JSON; thread-safe.
@@ -27,6 +29,7 @@ struct KnowledgeLibrary {
   nlohmann::json citations;      // citations.json: {"citations": {key: entry}}
   nlohmann::json policies;       // policies.json: {"policies": {"payer/id": entry}}
   nlohmann::json denial_types;   // denial_types.json: {"denial_types": {type: entry}}
+  nlohmann::json regulations;    // regulations.json: {"rules": [entry, ...]}
   std::map<std::string, nlohmann::json> payers;  // payers/<id>.json by id, "default" included
 };
 
@@ -41,6 +44,7 @@ struct Evidence {
   nlohmann::json payer;            // the payer's library entry (or the default one)
   std::string payer_file;          // "payers/uhc.json" or "payers/default.json"
   nlohmann::json denial_type;      // the denial type's entry
+  nlohmann::json regulations = nlohmann::json::array();  // rules that apply to the plan type and state
 };
 
 Evidence gather_evidence(const Case& c, const KnowledgeLibrary& lib);

@@ -15,6 +15,7 @@
 #include <podofo/podofo.h>
 #include <zlib.h>
 
+#include "pdf/form_fields.h"
 #include "text/font_subset.h"
 
 namespace p2p {
@@ -289,6 +290,10 @@ Result<std::string> export_pdf(const std::vector<Page>& pages, const FontSet& fo
     auto ok = prepare_fonts(pages, fonts, doc.GetObjects(), used);
     if (!ok.is_ok()) return Result<std::string>::fail(ok.diagnostics());
     for (const Page& page : pages) add_page(doc, page, used);
+    FormFontCache form;
+    for (size_t i = 0; i < pages.size(); ++i)
+      add_form_fields(doc, doc.GetPage(static_cast<int>(i)), pages[i].height, pages[i].fields, fonts.face(0), form,
+                      meta.timestamp);
     write_info(doc, meta);
     PdfRefCountedBuffer buf;
     PdfOutputDevice dev(&buf);

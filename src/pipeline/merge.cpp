@@ -81,6 +81,31 @@ std::string scheduled_display(const std::string& iso) {
   return d->display() + " " + iso.substr(11, 5) + (offset.empty() ? "" : " (UTC" + offset + ")");
 }
 
+std::string long_date(const Date& d) {
+  static const char* kMonths[] = {"January", "February", "March",     "April",   "May",      "June",
+                                  "July",    "August",   "September", "October", "November", "December"};
+  return std::string(kMonths[d.month - 1]) + " " + std::to_string(d.day) + ", " + std::to_string(d.year);
+}
+
+// Rules by topic, so a letter can say "{{#rules.same_specialty}}...".
+json rules_by_topic(const json& rules) {
+  json by = json::object();
+  for (const json& r : rules) by[r.value("topic", "other")].push_back(r);
+  return by;
+}
+
+// The documents the letters enclose: each criterion's source, once, in order.
+json enclosures_of(const json& view) {
+  json out = json::array();
+  if (!view.contains("policy") || !view["policy"].contains("criteria")) return out;
+  for (const json& c : view["policy"]["criteria"]) {
+    std::string src = c.value("source", "");
+    if (src.empty()) continue;
+    if (std::find(out.begin(), out.end(), json(src)) == out.end()) out.push_back(src);
+  }
+  return out;
+}
+
 }  // namespace
 
 json merge_case_view(const Case& c, const CaseDeadlines& deadlines, const Evidence& evidence, const Date& today) {
@@ -115,6 +140,27 @@ json merge_case_view(const Case& c, const CaseDeadlines& deadlines, const Eviden
     view["p2p"]["scheduled_display"] = scheduled_display(view["p2p"]["scheduled"].get<std::string>());
   add_criteria_flags(view);
   add_reviewer(view);
+  view["today_long"] = long_date(today);
+  view["denial"]["date_long"] = long_date(c.denial_date);
+  view["denial"]["is"][c.denial_type] = true;
+  view["payer"]["plan_type_is"][c.plan_type] = true;
+  view["urgent"] = c.urgent;
+  if (!evidence.regulations.empty()) {
+    view["regulations"] = evidence.regulations;
+    view["rules"] = rules_by_topic(evidence.regulations);
+  }
+  json enclosures = enclosures_of(view);
+  if (!enclosures.empty()) view["enclosures"] = enclosures;
+  for (json& d : view["diagnoses"])
+    if (d.value("primary", false) && !view.contains("primary_diagnosis")) view["primary_diagnosis"] = d;
+  if (!view.contains("primary_diagnosis")) view["primary_diagnosis"] = view["diagnoses"][0];
+  std::string codes;
+  for (const json& s : view["services"]) codes += (codes.empty() ? "" : ", ") + s.value("system", "") + " " + s.value("code", "");
+  view["service_codes"] = codes;
+  if (view.contains("call")) {
+    view["call"]["disposition_is"][view["call"].value("disposition", "none")] = true;
+    if (view["call"].contains("started")) view["call"]["started_display"] = scheduled_display(view["call"]["started"].get<std::string>());
+  }
   view["deadlines"]["p2p_request"] = deadline_view(deadlines.p2p_request);
   if (deadlines.internal_appeal) view["deadlines"]["internal_appeal"] = deadline_view(*deadlines.internal_appeal);
   if (deadlines.expedited) {

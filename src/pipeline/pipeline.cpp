@@ -151,6 +151,7 @@ void load_knowledge(const std::string& dir, KnowledgeLibrary& lib, Diagnostics& 
   lib.citations = load_json(dir + "/citations.json", errors);
   lib.policies = load_json(dir + "/policies.json", errors);
   lib.denial_types = load_json(dir + "/denial_types.json", errors);
+  lib.regulations = load_json(dir + "/regulations.json", errors);
   std::error_code ec;
   std::vector<std::filesystem::path> files;
   for (const auto& e : std::filesystem::directory_iterator(dir + "/payers", ec))
