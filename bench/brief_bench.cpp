@@ -1,8 +1,9 @@
-// Benchmark: render the one-page brief for N cases in one process (the
-// samples, round robin) and report ms per brief (median, p90), briefs per
-// second, CPU per brief, peak RSS, RSS at checkpoints (flat memory), and
-// bytes per brief. Everything in memory: no disk writes are timed.
-//   usage: brief_bench [N=2000] [ROOT]
+// Benchmark: render the one-page brief (brief_bench) or the whole packet
+// (packet_bench, built from this file with P2P_BENCH_PACKET) for N cases in
+// one process (the samples, round robin) and report ms per unit (median,
+// p90), units per second, CPU per unit, peak RSS, RSS at checkpoints (flat
+// memory), and bytes per unit. Everything in memory: no disk writes timed.
+//   usage: brief_bench [N=2000] [ROOT]      packet_bench [N=2000] [ROOT]
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -52,7 +53,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cannot load resources from %s\n", root.c_str());
     return 1;
   }
-  Env env = Env::at(1795000000);
+#ifndef P2P_BENCH_PACKET
+  const char* unit = "brief";
+  std::erase_if(res.value().documents, [](const DocumentKind& d) { return d.kind != "brief"; });
+#else
+  const char* unit = "packet";
+#endif
+  Env env = Env::at(1795435200);
   std::vector<Case> cases;
   for (const auto& e : std::filesystem::directory_iterator(root + "/samples")) {
     if (e.path().extension() != ".json") continue;
@@ -75,19 +82,20 @@ int main(int argc, char** argv) {
     auto t1 = std::chrono::steady_clock::now();
     if (!p.is_ok()) return 1;
     ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
-    bytes += p.value().documents[0].pdf.size();
+    for (const GeneratedDocument& d : p.value().documents) bytes += d.pdf.size();
     if ((i + 1) % std::max(1, n / 5) == 0) rss_at.push_back({i + 1, rss_kb()});
   }
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   double cpu = cpu_seconds() - cpu0;
   std::sort(ms.begin(), ms.end());
-  std::printf("briefs            %d (%zu distinct cases)\n", n, cases.size());
-  std::printf("ms per brief      median %.3f  p90 %.3f  max %.3f\n", ms[n / 2], ms[n * 9 / 10], ms.back());
-  std::printf("briefs per second %.0f\n", n / wall);
-  std::printf("CPU ms per brief  %.3f\n", cpu * 1000 / n);
-  std::printf("bytes per brief   %.0f\n", bytes / n);
-  std::printf("peak RSS          %.1f MB\n", peak_rss_kb() / 1024.0);
-  std::printf("RSS after         ");
+  std::printf("%ss: %d (%zu distinct cases, %zu documents each)\n", unit, n, cases.size(),
+              res.value().documents.size());
+  std::printf("ms per %s: median %.3f  p90 %.3f  max %.3f\n", unit, ms[n / 2], ms[n * 9 / 10], ms.back());
+  std::printf("%ss per second: %.0f\n", unit, n / wall);
+  std::printf("CPU ms per %s: %.3f\n", unit, cpu * 1000 / n);
+  std::printf("bytes per %s: %.0f\n", unit, bytes / n);
+  std::printf("peak RSS: %.1f MB\n", peak_rss_kb() / 1024.0);
+  std::printf("RSS after: ");
   for (auto [count, kb] : rss_at) std::printf("%d: %.1f MB  ", count, kb / 1024.0);
   std::printf("\n");
   return 0;

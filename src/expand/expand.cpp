@@ -55,7 +55,19 @@ std::string escape_markdown(std::string_view value) {
   return out;
 }
 
+struct TemplateData::Impl {
+  km::data data;
+};
+
+TemplateData::TemplateData(const nlohmann::json& data) : impl_(std::make_unique<Impl>(Impl{to_mustache(data)})) {}
+TemplateData::~TemplateData() = default;
+
 Result<std::string> expand_template(std::string_view template_text, const nlohmann::json& data,
+                                    const std::string& template_name, Escaping escaping) {
+  return expand_template(template_text, TemplateData(data), template_name, escaping);
+}
+
+Result<std::string> expand_template(std::string_view template_text, const TemplateData& data,
                                     const std::string& template_name, Escaping escaping) {
   km::mustache tpl{std::string(template_text)};
   if (!tpl.is_valid())
@@ -64,7 +76,7 @@ Result<std::string> expand_template(std::string_view template_text, const nlohma
     tpl.set_custom_escape([](const std::string& s) { return escape_markdown(s); });
   else
     tpl.set_custom_escape([](const std::string& s) { return s; });
-  std::string out = tpl.render(to_mustache(data));
+  std::string out = tpl.render(data.impl().data);
   if (!tpl.is_valid())
     return Result<std::string>::fail({error_at("", "template " + template_name + ": " + tpl.error_message())});
   return Result<std::string>::ok(std::move(out));

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -16,12 +17,30 @@
 
 namespace p2p {
 
+// The case data converted once for the template engine, so that a packet of
+// several documents converts it once instead of once per template.
+// Immutable after construction; share it between calls on one thread.
+class TemplateData {
+ public:
+  explicit TemplateData(const nlohmann::json& data);
+  ~TemplateData();
+  TemplateData(const TemplateData&) = delete;
+  TemplateData& operator=(const TemplateData&) = delete;
+  struct Impl;
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
 // How values are escaped: for Markdown templates, or not at all for plain
 // text output (the case manager's notice).
 enum class Escaping { markdown, none };
 
 // `template_name` only labels error messages ("templates/brief/default.md").
 Result<std::string> expand_template(std::string_view template_text, const nlohmann::json& data,
+                                    const std::string& template_name, Escaping escaping = Escaping::markdown);
+Result<std::string> expand_template(std::string_view template_text, const TemplateData& data,
                                     const std::string& template_name, Escaping escaping = Escaping::markdown);
 
 // A template may open with a front-matter block of `key: value` lines

@@ -68,13 +68,17 @@ double piece_width(const Piece& p, double size, const FontSet& fonts) {
 void emit(Line& line, const std::string& text, uint8_t style, double x, double size, const FontSet& fonts,
           bool with_space) {
   const FontFace& f = fonts.face(font_index(style));
+  double w = f.width(text, size);
   if (!line.runs.empty() && line.runs.back().style == style) {
     LineRun& last = line.runs.back();
-    if (with_space) last.text += ' ';
+    if (with_space) {
+      last.text += ' ';
+      last.width += f.width(" ", size);
+    }
     last.text += text;
-    last.width = f.width(last.text, size);
+    last.width += w;  // advances add up exactly: no kerning
   } else {
-    line.runs.push_back({text, style, x, f.width(text, size)});
+    line.runs.push_back({text, style, x, w});
   }
   line.width = line.runs.back().x + line.runs.back().width;
 }

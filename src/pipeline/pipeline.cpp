@@ -73,7 +73,7 @@ std::string front_text(const std::map<std::string, std::string>& front, const ch
 // One document: select its template, expand it, lay it out, paint it.
 // The template's front matter says how: title, font (sans or serif),
 // one_page (the brief's fit rule), footer (e.g. a draft notice).
-Result<GeneratedDocument> render_document(const DocumentKind& doc_kind, const Case& c, const json& view,
+Result<GeneratedDocument> render_document(const DocumentKind& doc_kind, const Case& c, const TemplateData& view,
                                           const Resources& res, const Env& env) {
   using R = Result<GeneratedDocument>;
   const std::string& kind = doc_kind.kind;
@@ -209,7 +209,7 @@ Result<Packet> generate_packet(const Case& c, const Resources& res, const Env& e
 
   auto deadlines = compute_deadlines(c, res.knowledge.deadlines);
   if (!deadlines.is_ok()) return Result<Packet>::fail(deadlines.diagnostics());
-  json view = merge_case_view(c, deadlines.value(), gather_evidence(c, res.knowledge), env.today);
+  TemplateData view(merge_case_view(c, deadlines.value(), gather_evidence(c, res.knowledge), env.today));
   for (const DocumentKind& kind : res.documents) {
     auto doc = render_document(kind, c, view, res, env);
     if (!doc.is_ok()) return Result<Packet>::fail(doc.diagnostics());
