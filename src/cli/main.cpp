@@ -1,4 +1,4 @@
-// p2pdoc command line: `generate`, `validate`, `explain` and `view`. A thin shell over the
+// p2pdoc command line: `generate`, `validate`, `explain`, `view` and `watch`. A thin shell over the
 // pipeline library: read files, call the stages, print results, choose the
 // exit code (0 all ok, 2 some input invalid, 1 internal error).
 // Diagnostics go to stderr and name the input file and JSON path; the
@@ -15,6 +15,7 @@
 
 #include "pipeline/files.h"
 #include "pipeline/pipeline.h"
+#include "watch/watch.h"
 
 namespace {
 
@@ -122,8 +123,9 @@ int run_generate(const std::vector<std::string>& files, const std::string& out, 
     }
     ++n.ok;
     for (const GeneratedDocument& d : packet.value().documents)
-      std::cout << "ok       " << c.id << "  " << dir.value() << "/" << d.file_name << "  (" << d.pages
-                << (d.pages == 1 ? " page, " : " pages, ") << d.pdf.size() << " bytes)\n";
+      std::cout << "ok       " << c.id << "  " << dir.value() << "/" << d.file_name << "  ("
+                << (d.pages == 0 ? std::string("text, ") : std::to_string(d.pages) + (d.pages == 1 ? " page, " : " pages, "))
+                << d.pdf.size() << " bytes)\n";
   }
   std::cout << "generated " << n.ok << " ok, " << (n.invalid + n.internal) << " failed (" << n.invalid
             << " invalid input, " << n.internal << " internal error)\n";
@@ -165,6 +167,45 @@ int run_view(const std::vector<std::string>& files, const std::string& root) {
   return n.exit_code();
 }
 
+// The watcher (watch/watch.h): settings from --config, then the flags given.
+struct WatchArgs {
+  std::string inbox, out, config, log, root;
+  int workers = 0;
+  double timeout = 0;
+  int quiet_ms = 0;
+  bool once = false;
+};
+
+int run_watch(const WatchArgs& a, const CLI::App& cmd) {
+  watch::WatchConfig cfg;
+  cfg.root = default_root();
+  if (!a.config.empty()) {
+    auto loaded = watch::load_watch_config(a.config, cfg);
+    if (!loaded.is_ok()) {
+      print_diagnostics("p2pdoc watch", loaded.diagnostics());
+      return kInvalid;
+    }
+    cfg = loaded.take();
+  }
+  auto given = [&](const char* flag) { return cmd.get_option(flag)->count() > 0; };
+  if (given("inbox")) cfg.inbox = a.inbox;
+  if (given("--out")) cfg.out = a.out;
+  if (given("--root")) cfg.root = a.root;
+  if (given("--log")) cfg.log = a.log;
+  if (given("--workers")) cfg.workers = a.workers;
+  if (given("--timeout")) cfg.timeout_s = a.timeout;
+  if (given("--quiet-period")) cfg.quiet_period_ms = a.quiet_ms;
+  if (a.once) cfg.once = true;
+  Diagnostics problems = watch::check_watch_config(cfg);
+  if (!problems.empty()) {
+    print_diagnostics("p2pdoc watch", problems);
+    return kInvalid;
+  }
+  auto res = resources_or_report(cfg.root);
+  if (!res) return kInternal;
+  return watch::watch_inbox(cfg, std::move(*res));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -193,6 +234,18 @@ int main(int argc, char** argv) {
   vw->add_option("cases", files, "Case JSON files; - reads one case from stdin")->required();
   vw->add_option("--root", root, "Folder holding templates/ and fonts/");
 
+  WatchArgs wa;
+  CLI::App* wat = app.add_subcommand("watch", "Generate packets for case files dropped into INBOX (docs/watch.md)");
+  wat->add_option("inbox", wa.inbox, "The watched folder (or inbox = ... in the config file)");
+  wat->add_option("-o,--out", wa.out, "Packets go to DIR/<case_id>/");
+  wat->add_option("-j,--workers", wa.workers, "Worker processes (default: one per CPU)");
+  wat->add_flag("--once", wa.once, "Drain the inbox (and working/) and exit");
+  wat->add_option("--timeout", wa.timeout, "Seconds one case may take before it fails (default 120)");
+  wat->add_option("--quiet-period", wa.quiet_ms, "Milliseconds a scanned file must stay unchanged (default 1000)");
+  wat->add_option("--config", wa.config, "Settings file (key = value lines); flags override it");
+  wat->add_option("--log", wa.log, "Append the JSON log lines to FILE instead of stderr");
+  wat->add_option("--root", wa.root, "Folder holding templates/ and fonts/");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -203,6 +256,7 @@ int main(int argc, char** argv) {
     if (*gen) return run_generate(files, out, root);
     if (*exp) return run_explain(files, root);
     if (*vw) return run_view(files, root);
+    if (*wat) return run_watch(wa, *wat);
     return run_validate(files, root);
   } catch (const std::exception& e) {
     std::cerr << "p2pdoc: internal error: " << e.what() << "\n";

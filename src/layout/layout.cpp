@@ -22,6 +22,7 @@ const Color kMarkRowFill{1.00f, 0.95f, 0.85f};
 const Color kMarkInk{0.62f, 0.10f, 0.02f};
 const Color kQuoteFill{0.95f, 0.95f, 0.96f};
 const Color kFieldFill{0.97f, 0.97f, 0.99f};
+constexpr size_t kKeepTogetherLines = 8;
 
 struct Piece {
   std::string text;
@@ -253,10 +254,15 @@ class Flow {
 
   void place_block(const Block& b, Column col, const Block* next) {
     switch (b.kind) {
-      case Block::Kind::paragraph:
-        place_lines(break_lines(b.inlines, col.w, s_, fonts_), col, s_, kInk);
+      case Block::Kind::paragraph: {
+        auto lines = break_lines(b.inlines, col.w, s_, fonts_);
+        // a short paragraph (a signature block, an address) is never split
+        // across pages; a long one may be
+        if (lines.size() <= kKeepTogetherLines) ensure(lines.size() * line_height(s_));
+        place_lines(lines, col, s_, kInk);
         y_ += 0.45 * s_;
         break;
+      }
       case Block::Kind::more: {
         Inlines it = b.inlines;
         for (Span& sp : it) sp.style |= kItalic;

@@ -1,6 +1,8 @@
 #include "pipeline/files.h"
 
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -64,6 +66,44 @@ Result<bool> write_file_atomic(const std::string& path, const std::string& bytes
     ::unlink(tmp.c_str());
     return fail(why);
   }
+  return Result<bool>::ok(true);
+}
+
+namespace {
+
+void fsync_dir(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+}  // namespace
+
+void remove_tree(const std::string& path) {
+  std::error_code ec;
+  fs::remove_all(path, ec);
+}
+
+Result<bool> install_directory(const std::string& staged, const std::string& target, const std::string& previous) {
+  auto fail = [&](const std::string& what) {
+    return Result<bool>::fail({error_at("", "cannot install " + target + ": " + what)});
+  };
+  fsync_dir(staged);
+  std::string parent = fs::path(target).parent_path().string();
+  if (::rename(staged.c_str(), target.c_str()) == 0) {  // no old packet: a plain rename
+    fsync_dir(parent);
+    return Result<bool>::ok(true);
+  }
+  if (errno != EEXIST && errno != ENOTEMPTY) return fail(std::strerror(errno));
+  // glibc 2.36 has no wrapper for renameat2: call it directly
+  if (::syscall(SYS_renameat2, AT_FDCWD, staged.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) != 0)
+    return fail(std::strerror(errno));
+  // `staged` now holds the old packet: keep it as the previous one
+  remove_tree(previous);
+  if (::rename(staged.c_str(), previous.c_str()) != 0) return fail(std::strerror(errno));
+  fsync_dir(parent);
   return Result<bool>::ok(true);
 }
 

@@ -19,4 +19,13 @@ Result<bool> write_file_atomic(const std::string& path, const std::string& bytes
 
 std::string sha256_hex(const std::string& bytes);
 
+// Puts the folder `staged` at `target` in one step. When `target` exists the
+// two are exchanged atomically (renameat2 RENAME_EXCHANGE), so a reader sees
+// the old folder or the new one, never neither, never a mix; the old one is
+// then moved to `previous` (an older `previous` is removed first).
+Result<bool> install_directory(const std::string& staged, const std::string& target, const std::string& previous);
+
+// Recursively removes a folder we own (a staging folder, an old .prev).
+void remove_tree(const std::string& path);
+
 }  // namespace p2p

@@ -67,8 +67,15 @@ void add_reviewer(json& view) {
   else if (view.contains("denial") && view["denial"].contains("reviewer")) reviewer = view["denial"]["reviewer"];
   if (reviewer.is_null() || reviewer.empty()) return;
   view["reviewer"] = reviewer;
-  std::string theirs = lower(reviewer.value("specialty", ""));
-  std::string ours = lower(view["physician"].value("specialty", ""));
+  // "Pain medicine (same-specialty reviewer requested)" and "Pain medicine
+  // (anesthesiology)" are one specialty: compare what comes before "("
+  auto base = [](std::string s) {
+    s = lower(s.substr(0, s.find('(')));
+    while (!s.empty() && s.back() == ' ') s.pop_back();
+    return s;
+  };
+  std::string theirs = base(reviewer.value("specialty", ""));
+  std::string ours = base(view["physician"].value("specialty", ""));
   if (!theirs.empty() && theirs != ours) view["reviewer_mismatch"] = true;
 }
 
@@ -104,6 +111,27 @@ json enclosures_of(const json& view) {
     if (std::find(out.begin(), out.end(), json(src)) == out.end()) out.push_back(src);
   }
   return out;
+}
+
+// Flags a template can test but mustache cannot compute: "has_<key>" beside
+// every non-empty list, and "<key>_is": {value: true} beside every
+// enumerated field, so templates can word each status or kind differently.
+void add_template_flags(json& j) {
+  static const char* kEnums[] = {"status", "kind", "disposition", "type", "plan_type", "system", "setting"};
+  if (j.is_array()) {
+    for (json& v : j) add_template_flags(v);
+    return;
+  }
+  if (!j.is_object()) return;
+  json extra = json::object();
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    add_template_flags(it.value());
+    if (it->is_array() && !it->empty()) extra["has_" + it.key()] = true;
+    for (const char* e : kEnums)
+      if (it.key() == e && it->is_string()) extra[std::string(e) + "_is"][it->get<std::string>()] = true;
+  }
+  for (auto it = extra.begin(); it != extra.end(); ++it)
+    if (!j.contains(it.key())) j[it.key()] = it.value();
 }
 
 }  // namespace
@@ -167,6 +195,12 @@ json merge_case_view(const Case& c, const CaseDeadlines& deadlines, const Eviden
     view["deadlines"]["expedited"] = true;
     view["deadlines"]["expedited_note"] = deadlines.expedited_note;
   }
+  if (auto dob = parse_date(view["patient"].value("dob", ""))) view["patient"]["dob_long"] = long_date(*dob);
+  for (const char* k : {"p2p_request", "internal_appeal"})
+    if (view["deadlines"].contains(k))
+      view["deadlines"][k]["date_long"] = long_date(*parse_date(view["deadlines"][k]["date"].get<std::string>()));
+  view["primary_service"] = view["services"][0];
+  add_template_flags(view);
   return view;
 }
 

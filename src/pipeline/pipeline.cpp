@@ -1,6 +1,9 @@
 #include "pipeline/pipeline.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -304,14 +307,24 @@ json packet_manifest(const Packet& p, const Env& env) {
 }
 
 Result<std::string> write_packet(const Packet& p, const std::string& out_dir, const Env& env) {
+  static std::atomic<unsigned> counter{0};
+  // built beside its final place (same file system, so the swap is a rename);
+  // the leading dot keeps it apart from case ids, which never start with one
+  std::string staged = out_dir + "/.staging-" + p.case_id + "-" + std::to_string(getpid()) + "-" +
+                       std::to_string(counter++);
   std::string dir = out_dir + "/" + p.case_id;
+  auto fail = [&](const Diagnostics& d) {
+    remove_tree(staged);
+    return Result<std::string>::fail(d);
+  };
   for (const GeneratedDocument& d : p.documents) {
-    auto w = write_file_atomic(dir + "/" + d.file_name, d.pdf);
-    if (!w.is_ok()) return Result<std::string>::fail(w.diagnostics());
+    auto w = write_file_atomic(staged + "/" + d.file_name, d.pdf);
+    if (!w.is_ok()) return fail(w.diagnostics());
   }
-  // the manifest last: its presence means every document before it is complete
-  auto w = write_file_atomic(dir + "/manifest.json", packet_manifest(p, env).dump(2) + "\n");
-  if (!w.is_ok()) return Result<std::string>::fail(w.diagnostics());
+  auto w = write_file_atomic(staged + "/manifest.json", packet_manifest(p, env).dump(2) + "\n");
+  if (!w.is_ok()) return fail(w.diagnostics());
+  auto installed = install_directory(staged, dir, dir + ".prev");
+  if (!installed.is_ok()) return fail(installed.diagnostics());
   return Result<std::string>::ok(dir);
 }
 

@@ -90,8 +90,11 @@ Result<Packet> generate_packet(const Case& c, const Resources& res, const Env& e
 // sha256 per document).
 nlohmann::json packet_manifest(const Packet& p, const Env& env);
 
-// Writes DIR/<case_id>/<document>.pdf and manifest.json, each through a
-// temporary name and a rename, so a crash never leaves half a file.
+// Writes the packet whole: the documents and manifest.json go into a hidden
+// staging folder in DIR, which then becomes DIR/<case_id> in one atomic step.
+// A packet already there is swapped out atomically and kept as
+// DIR/<case_id>.prev (one generation). A crash leaves at most a staging
+// folder, never half a packet.
 Result<std::string> write_packet(const Packet& p, const std::string& out_dir, const Env& env);
 
 }  // namespace p2p

@@ -75,13 +75,27 @@ TEST_CASE("write_packet writes the documents and the manifest, no temporary file
   std::vector<std::string> names;
   for (const auto& e : std::filesystem::directory_iterator(dir.value())) names.push_back(e.path().filename());
   std::sort(names.begin(), names.end());
-  CHECK(names == std::vector<std::string>{"brief.pdf", "manifest.json"});
+  std::vector<std::string> want = {"manifest.json"};
+  for (const DocumentKind& d : resources().documents) want.push_back(d.file);
+  std::sort(want.begin(), want.end());
+  CHECK(names == want);
   json m = json::parse(*read_file(dir.value() + "/manifest.json"));
   CHECK(m["case_id"] == c.id);
   CHECK(m["documents"][0]["sha256"] == sha256_hex(*read_file(dir.value() + "/brief.pdf")));
   CHECK(m["documents"][0]["template"] == "templates/brief/default.md");
   CHECK(m["documents"][0]["template_candidates"].size() == 4);
   CHECK(m["generated"] == "2026-11-18T11:06:40Z");
+
+  // again: the new packet replaces the old one, which is kept as .prev
+  auto later = generate_packet(c, resources(), Env::at(1795003600));
+  REQUIRE(write_packet(later.value(), out, Env::at(1795003600)).is_ok());
+  json m2 = json::parse(*read_file(dir.value() + "/manifest.json"));
+  json prev = json::parse(*read_file(dir.value() + ".prev/manifest.json"));
+  CHECK(m2["generated"] == "2026-11-18T12:06:40Z");
+  CHECK(prev["generated"] == "2026-11-18T11:06:40Z");
+  int staging = 0;
+  for (const auto& e : std::filesystem::directory_iterator(out)) staging += e.path().filename().string()[0] == '.';
+  CHECK(staging == 0);
   std::filesystem::remove_all(out);
 }
 

@@ -83,8 +83,10 @@ with tempfile.TemporaryDirectory() as tmp:
         man = json.load(open(os.path.join(folder, "manifest.json")))
         check([d["file"] for d in man["documents"]] == PDFS + ["notice.txt"], f"{label}: manifest order")
         for d in man["documents"]:
-            check(len(d["template_candidates"]) == 4 and d["template"].startswith("templates/" + d["kind"] + "/"),
-                  f"{label}: manifest template for {d['kind']}")
+            cands = d["template_candidates"]
+            check(1 <= len(cands) <= 4 and d["template"] == "templates/" + cands[-1]
+                  and d["template"].startswith("templates/" + d["kind"] + "/"),
+                  f"{label}: manifest template for {d['kind']}: {d['template']} {cands}")
         texts = {}
         for f in PDFS:
             pdf = os.path.join(folder, f)

@@ -1,0 +1,219 @@
+#include "watch/inbox.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "pipeline/files.h"
+#include "watch/names.h"
+
+namespace p2p::watch {
+
+namespace {
+
+std::string os_error() { return std::strerror(errno); }
+
+// 1 when the name is taken, 0 when free, -1 when we cannot tell (errno says why).
+int taken(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0) return 1;
+  return errno == ENOENT ? 0 : -1;
+}
+
+// A pid we may treat as gone: no such process (kill(pid, 0) says ESRCH).
+// This process counts as alive, so a leftover is never taken from a running writer.
+bool process_gone(long pid) {
+  if (pid <= 0) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+}
+
+Result<std::vector<InboxEntry>> scan(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return Result<std::vector<InboxEntry>>::fail({error_at("", "cannot read " + dir + ": " + os_error())});
+  std::vector<InboxEntry> found;
+  int dfd = ::dirfd(d);
+  while (dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (!is_case_file_name(name)) continue;
+    if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN) continue;  // folders, symlinks, fifos: never claimed
+    struct stat st {};
+    if (::fstatat(dfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) continue;
+    found.push_back({name, static_cast<long long>(st.st_size), st.st_mtim});
+  }
+  ::closedir(d);
+  std::sort(found.begin(), found.end(), [](const InboxEntry& a, const InboxEntry& b) {
+    if (a.mtime.tv_sec != b.mtime.tv_sec) return a.mtime.tv_sec < b.mtime.tv_sec;
+    if (a.mtime.tv_nsec != b.mtime.tv_nsec) return a.mtime.tv_nsec < b.mtime.tv_nsec;
+    return a.name < b.name;
+  });
+  return Result<std::vector<InboxEntry>>::ok(std::move(found));
+}
+
+template <typename Pred>
+int remove_entries(const std::string& dir, Pred leftover, bool folders) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return 0;
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(d))
+    if (leftover(std::string_view(e->d_name))) names.emplace_back(e->d_name);
+  ::closedir(d);
+  for (const std::string& n : names) {
+    if (folders)
+      remove_tree(dir + "/" + n);
+    else
+      ::unlink((dir + "/" + n).c_str());
+  }
+  return static_cast<int>(names.size());
+}
+
+}  // namespace
+
+bool rename_no_replace(const std::string& from, const std::string& to) {
+  // glibc 2.36 has no renameat2 wrapper: call it directly
+  return ::syscall(SYS_renameat2, AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0;
+}
+
+Result<bool> make_folders(const std::string& path) {
+  std::string sofar;
+  size_t pos = 0;
+  while (pos != std::string::npos) {
+    size_t next = path.find('/', pos + 1);
+    sofar = path.substr(0, next);
+    pos = next;
+    if (sofar.empty() || sofar == "/") continue;
+    if (::mkdir(sofar.c_str(), 0750) != 0 && errno != EEXIST)
+      return Result<bool>::fail({error_at("", "cannot create the folder " + sofar + ": " + os_error())});
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    return Result<bool>::fail({error_at("", path + " is not a folder")});
+  return Result<bool>::ok(true);
+}
+
+Result<Inbox> Inbox::open(const std::string& dir) {
+  for (const char* sub : {"", "/working", "/done", "/failed"}) {
+    auto made = make_folders(dir + sub);
+    if (!made.is_ok()) return Result<Inbox>::fail(made.diagnostics());
+  }
+  Inbox in;
+  in.dir_ = dir;
+  return Result<Inbox>::ok(std::move(in));
+}
+
+Result<std::vector<InboxEntry>> Inbox::scan_inbox() const { return scan(dir_); }
+Result<std::vector<InboxEntry>> Inbox::scan_working() const { return scan(dir_ + "/working"); }
+
+Claim Inbox::claim(const std::string& name) const {
+  if (rename_no_replace(inbox_path(name), working_path(name))) return Claim::claimed;
+  if (errno == EEXIST) return Claim::busy;
+  if (errno == ENOENT) return Claim::gone;
+  return Claim::failed;
+}
+
+Result<std::string> Inbox::finish_done(const std::string& name) const {
+  for (int n = 0; n < 1000000; ++n) {
+    std::string final_name = numbered_name(name, n);
+    if (rename_no_replace(working_path(name), dir_ + "/done/" + final_name))
+      return Result<std::string>::ok(final_name);
+    if (errno != EEXIST)
+      return Result<std::string>::fail({error_at("", "cannot move " + name + " to done/: " + os_error())});
+  }
+  return Result<std::string>::fail({error_at("", "no free name for " + name + " in done/")});
+}
+
+Result<std::string> Inbox::finish_failed(const std::string& name, const nlohmann::json& error) const {
+  std::string failed = dir_ + "/failed/";
+  std::string text = error.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  for (int n = 0; n < 1000000; ++n) {
+    std::string final_name = numbered_name(name, n);
+    std::string error_name = error_file_name(final_name);
+    // both names must be free: an input may itself be called "x.error.json"
+    int a = taken(failed + final_name), b = a == 0 ? taken(failed + error_name) : a;
+    if (a < 0 || b < 0)
+      return Result<std::string>::fail({error_at("", "cannot look into failed/: " + os_error())});
+    if (a || b) continue;
+    auto written = write_file_atomic(failed + error_name, text);
+    if (!written.is_ok()) return Result<std::string>::fail(written.diagnostics());
+    if (rename_no_replace(working_path(name), failed + final_name)) return Result<std::string>::ok(final_name);
+    if (errno != EEXIST)
+      return Result<std::string>::fail({error_at("", "cannot move " + name + " to failed/: " + os_error())});
+  }
+  return Result<std::string>::fail({error_at("", "no free name for " + name + " in failed/")});
+}
+
+int Inbox::crashes(const std::string& name) const {
+  auto text = read_file(working_path(crash_marker_name(name)));
+  if (!text) return 0;
+  return std::atoi(text->c_str());
+}
+
+void Inbox::record_crashes(const std::string& name, int n) const {
+  write_file_atomic(working_path(crash_marker_name(name)), std::to_string(n) + "\n");
+}
+
+void Inbox::clear_crashes(const std::string& name) const { ::unlink(working_path(crash_marker_name(name)).c_str()); }
+
+Writers Inbox::writers(const std::string& name) const {
+  int fd = ::open(inbox_path(name).c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return Writers::unknown;
+  // fcntl(2): "F_RDLCK ... fails with EAGAIN if the file is open for writing".
+  // Needs the file's owner or CAP_LEASE; otherwise we cannot tell.
+  Writers w = Writers::unknown;
+  if (::fcntl(fd, F_SETLEASE, F_RDLCK) == 0) {
+    w = Writers::none;
+    ::fcntl(fd, F_SETLEASE, F_UNLCK);
+  } else if (errno == EAGAIN) {
+    w = Writers::some;
+  }
+  ::close(fd);
+  return w;
+}
+
+int Inbox::remove_stale_temporaries() const {
+  auto stale = [](std::string_view n) {
+    auto pid = temporary_owner(n);
+    return pid && process_gone(*pid);
+  };
+  return remove_entries(dir_ + "/working", stale, false) + remove_entries(dir_ + "/failed", stale, false);
+}
+
+int Inbox::lock(double wait_s) const {
+  std::string path = dir_ + "/.p2pdoc-watch.lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0) return -1;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(wait_s);
+  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK || std::chrono::steady_clock::now() >= deadline) {
+      ::close(fd);
+      return -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) == 0 && ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+    // the pid is for people; the lock works without it
+  }
+  return fd;
+}
+
+int remove_stale_staging(const std::string& out_dir) {
+  return remove_entries(
+      out_dir,
+      [](std::string_view n) {
+        auto pid = staging_owner(n);
+        return pid && process_gone(*pid);
+      },
+      true);
+}
+
+}  // namespace p2p::watch

@@ -1,0 +1,143 @@
+#include "watch/job.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace p2p::watch {
+
+using nlohmann::json;
+
+const char* to_string(Outcome o) {
+  switch (o) {
+    case Outcome::ok: return "ok";
+    case Outcome::invalid: return "invalid";
+    case Outcome::error: return "error";
+    case Outcome::timeout: return "timeout";
+    case Outcome::crash: return "crash";
+  }
+  return "error";
+}
+
+std::optional<Outcome> outcome_from_string(std::string_view s) {
+  for (Outcome o : {Outcome::ok, Outcome::invalid, Outcome::error, Outcome::timeout, Outcome::crash})
+    if (s == to_string(o)) return o;
+  return std::nullopt;
+}
+
+namespace {
+
+JobResult failed(Outcome o, Diagnostics d, std::string case_id = "") {
+  JobResult r;
+  r.outcome = o;
+  r.case_id = std::move(case_id);
+  r.diagnostics = std::move(d);
+  return r;
+}
+
+// Reads the whole file through one descriptor, so the size checked is the
+// size of the file read.
+std::optional<std::string> read_bounded(const std::string& path, long long max_bytes, std::string& why) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) {
+    why = std::string("cannot open the file: ") + std::strerror(errno);
+    return std::nullopt;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    why = "not a regular file";
+    return std::nullopt;
+  }
+  if (st.st_size > max_bytes) {
+    ::close(fd);
+    why = "the file is " + std::to_string(st.st_size) + " bytes, more than the " + std::to_string(max_bytes) +
+          " allowed (max_size)";
+    return std::nullopt;
+  }
+  std::string text;
+  text.resize(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  for (;;) {
+    if (got == text.size()) text.resize(text.size() + 4096);  // grew since fstat
+    ssize_t n = ::read(fd, text.data() + got, text.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      why = std::string("cannot read the file: ") + std::strerror(errno);
+      ::close(fd);
+      return std::nullopt;
+    }
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+    if (static_cast<long long>(got) > max_bytes) {
+      ::close(fd);
+      why = "the file grew past the " + std::to_string(max_bytes) + " bytes allowed (max_size)";
+      return std::nullopt;
+    }
+  }
+  ::close(fd);
+  text.resize(got);
+  return text;
+}
+
+}  // namespace
+
+JobResult process_case_file(const std::string& path, const Resources& res, const std::string& out_dir,
+                            long long max_bytes) {
+  std::string why;
+  auto text = read_bounded(path, max_bytes, why);
+  if (!text) return failed(Outcome::invalid, {error_at("", why)});
+  Env env = Env::from_process();
+  auto loaded = load_case_checked(*text, res, env);
+  if (!loaded.is_ok()) return failed(Outcome::invalid, loaded.diagnostics());
+  const Case& c = loaded.value();
+  auto packet = generate_packet(c, res, env);
+  if (!packet.is_ok()) return failed(Outcome::error, packet.diagnostics(), c.id);
+  packet.value().warnings = loaded.diagnostics();
+  auto dir = write_packet(packet.value(), out_dir, env);
+  if (!dir.is_ok()) return failed(Outcome::error, dir.diagnostics(), c.id);
+  JobResult r;
+  r.outcome = Outcome::ok;
+  r.case_id = c.id;
+  r.documents = static_cast<int>(packet.value().documents.size());
+  r.diagnostics = loaded.diagnostics();
+  return r;
+}
+
+json diagnostics_json(const Diagnostics& ds) {
+  json a = json::array();
+  for (const Diagnostic& d : ds)
+    a.push_back({{"severity", d.severity == Severity::error ? "error" : "warning"},
+                 {"path", d.path},
+                 {"message", d.message}});
+  return a;
+}
+
+json to_json(const JobResult& r) {
+  return {{"outcome", to_string(r.outcome)},
+          {"case_id", r.case_id},
+          {"documents", r.documents},
+          {"diagnostics", diagnostics_json(r.diagnostics)}};
+}
+
+JobResult job_result_from_json(const json& j) {
+  JobResult r;
+  auto o = outcome_from_string(j.value("outcome", ""));
+  r.outcome = o ? *o : Outcome::error;
+  r.case_id = j.value("case_id", "");
+  r.documents = j.value("documents", 0);
+  if (j.contains("diagnostics") && j["diagnostics"].is_array())
+    for (const json& d : j["diagnostics"]) {
+      Diagnostic x;
+      x.severity = d.value("severity", "error") == "warning" ? Severity::warning : Severity::error;
+      x.path = d.value("path", "");
+      x.message = d.value("message", "");
+      r.diagnostics.push_back(std::move(x));
+    }
+  return r;
+}
+
+}  // namespace p2p::watch

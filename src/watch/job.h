@@ -1,0 +1,47 @@
+// Watch job: what a worker process does with one claimed case file, and the
+// outcome it reports to the parent. It runs the pipeline (load_case_checked,
+// generate_packet, write_packet) and never moves or deletes the input: the
+// parent alone decides where the file goes.
+// Thread contract: process_case_file may run in several processes at once
+// (write_packet installs each packet atomically); within one process, one call
+// at a time after prepare_pdf_export().
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/diagnostic.h"
+#include "pipeline/pipeline.h"
+
+namespace p2p::watch {
+
+// ok: packet installed. invalid: the input broke a rule (its fault).
+// error: ours (template, disk). timeout and crash are decided by the parent.
+enum class Outcome { ok, invalid, error, timeout, crash };
+
+const char* to_string(Outcome o);
+std::optional<Outcome> outcome_from_string(std::string_view s);
+
+struct JobResult {
+  Outcome outcome = Outcome::error;
+  std::string case_id;         // "" when the input did not validate
+  int documents = 0;           // documents written (ok only)
+  Diagnostics diagnostics;     // every problem found, warnings too; never logged
+};
+
+// Reads `path` (refusing files over max_bytes), validates, generates and
+// installs OUT/<case_id>/. Today's date and the PDF timestamps come from
+// Env::from_process() at the time of the call.
+JobResult process_case_file(const std::string& path, const Resources& res, const std::string& out_dir,
+                            long long max_bytes);
+
+// The worker -> parent message, one JSON object per line.
+nlohmann::json to_json(const JobResult& r);
+JobResult job_result_from_json(const nlohmann::json& j);
+
+// Diagnostics as the error file lists them: [{"severity","path","message"}].
+nlohmann::json diagnostics_json(const Diagnostics& ds);
+
+}  // namespace p2p::watch

@@ -1,0 +1,77 @@
+#include "watch/names.h"
+
+#include <array>
+
+namespace p2p::watch {
+
+namespace {
+
+bool ends_with(std::string_view s, std::string_view tail) {
+  return s.size() >= tail.size() && s.substr(s.size() - tail.size()) == tail;
+}
+
+bool all_digits(std::string_view s) {
+  if (s.empty() || s.size() > 10) return false;
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+// "<prefix>-<pid>-<n>": the pid, when the last two dash-separated parts are numbers.
+std::optional<long> pid_before_counter(std::string_view s) {
+  auto last = s.rfind('-');
+  if (last == std::string_view::npos || !all_digits(s.substr(last + 1))) return std::nullopt;
+  auto before = s.rfind('-', last == 0 ? 0 : last - 1);
+  if (before == std::string_view::npos || before + 1 >= last) return std::nullopt;
+  std::string_view pid = s.substr(before + 1, last - before - 1);
+  if (!all_digits(pid)) return std::nullopt;
+  return std::stol(std::string(pid));
+}
+
+}  // namespace
+
+bool is_case_file_name(std::string_view name) {
+  if (name.empty() || name[0] == '.') return false;
+  // the usual marks of a copy in progress; only the ".json" test is needed for
+  // names ending in them, the list documents intent and guards "x.tmp.json"
+  static constexpr std::array<std::string_view, 5> kTemporary = {".part", ".tmp", "~", ".swp", ".crdownload"};
+  for (std::string_view t : kTemporary) {
+    if (ends_with(name, t)) return false;
+    if (ends_with(name, std::string(t) + ".json")) return false;
+  }
+  return name.size() > 5 && ends_with(name, ".json");
+}
+
+std::string numbered_name(std::string_view name, int n) {
+  if (n <= 0) return std::string(name);
+  std::string_view stem = ends_with(name, ".json") ? name.substr(0, name.size() - 5) : name;
+  std::string_view ext = ends_with(name, ".json") ? ".json" : "";
+  return std::string(stem) + "." + std::to_string(n) + std::string(ext);
+}
+
+std::string error_file_name(std::string_view name) {
+  std::string_view stem = ends_with(name, ".json") ? name.substr(0, name.size() - 5) : name;
+  return std::string(stem) + ".error.json";
+}
+
+std::string crash_marker_name(std::string_view name) {
+  std::string marker(1, '.');
+  marker.append(name).append(".crashes");
+  return marker;
+}
+
+std::optional<long> staging_owner(std::string_view name) {
+  constexpr std::string_view kPrefix = ".staging-";
+  if (name.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  return pid_before_counter(name.substr(kPrefix.size() - 1));
+}
+
+std::optional<long> temporary_owner(std::string_view name) {
+  auto at = name.rfind(".tmp-");
+  if (at == std::string_view::npos || at == 0) return std::nullopt;
+  std::string_view tail = name.substr(at + 4);  // "-<pid>-<n>"
+  if (tail.find('-', 1) == std::string_view::npos) return std::nullopt;
+  return pid_before_counter(tail);
+}
+
+}  // namespace p2p::watch

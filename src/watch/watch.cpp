@@ -1,0 +1,718 @@
+// The watcher's event loop: one thread, one poll(2) over the signalfd, the
+// inotify descriptor and the workers' sockets. It alone claims, dispatches and
+// moves files; workers only generate packets. Order of work: files left in
+// working/ by an earlier run, then files found in the inbox (oldest first),
+// then files announced by inotify or found by the periodic rescan.
+#include "watch/watch.h"
+
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <deque>
+#include <list>
+#include <memory>
+#include <thread>
+#include <unordered_map>
+
+#include "pdf/pdf_export.h"
+#include "pipeline/files.h"
+#include "watch/inbox.h"
+#include "watch/job.h"
+#include "watch/log.h"
+#include "watch/names.h"
+#include "watch/pool.h"
+
+namespace p2p::watch {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Millis = std::chrono::milliseconds;
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+int usable_cpus() {
+  cpu_set_t set;
+  if (::sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+double millis_between(Clock::time_point a, Clock::time_point b) {
+  return std::round(std::chrono::duration<double, std::milli>(b - a).count() * 10) / 10;
+}
+
+long long wall_millis_since(const timespec& t) {
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  return (now.tv_sec - t.tv_sec) * 1000LL + (now.tv_nsec - t.tv_nsec) / 1000000;
+}
+
+bool same_time(const timespec& a, const timespec& b) { return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec; }
+
+std::string signal_name(int sig) {
+  const char* abbrev = ::sigabbrev_np(sig);
+  return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+}
+
+// A file seen in the inbox, not yet claimed.
+struct Candidate {
+  bool announced = false;     // close-write or moved-to: its writer is done
+  bool observed = false;      // size and mtime below are from a stat
+  long long size = 0;
+  timespec mtime{};
+  Clock::time_point observed_at;  // when that size and mtime were first seen
+  Clock::time_point not_before;   // do not look again before this
+  bool blocked = false;       // the same name is still in working/
+};
+
+enum class Readiness { ready, wait, drop };
+
+class Watcher {
+ public:
+  Watcher(const WatchConfig& c, Resources res) : cfg_(c), res_(std::make_unique<Resources>(std::move(res))) {
+    if (cfg_.workers == 0) cfg_.workers = usable_cpus();
+    quiet_ = Millis(cfg_.quiet_period_ms);
+  }
+  ~Watcher();
+
+  int run();
+
+ private:
+  bool setup();
+  void loop();
+  void shutdown();
+
+  // sources of work
+  void rescan();
+  void recover_working();
+  void add_candidate(const std::string& name, bool announced, const InboxEntry* seen);
+  Readiness check_ready(const std::string& name, Candidate& c, Clock::time_point now);
+  std::string next_job();
+  void dispatch();
+
+  // workers
+  bool spawn(Worker& w);
+  void respawn_due();
+  void read_worker(Worker& w);
+  void reap();
+  void enforce_timeouts();
+  void finish(const std::string& name, JobResult r, double ms, const std::string& detail = "");
+  void retry_after_crash(const std::string& name, int sig);
+
+  // signals and events
+  void handle_signals();
+  void handle_inotify();
+  void reload();
+
+  int busy_count() const;
+  bool all_idle() const;
+  Clock::time_point next_wakeup(Clock::time_point now) const;
+  void draw_progress(bool force);
+
+  WatchConfig cfg_;
+  std::unique_ptr<Resources> res_;
+  Millis quiet_{1000};
+  Inbox inbox_;
+  Log log_;
+  int lock_fd_ = -1, signal_fd_ = -1, inotify_fd_ = -1;
+  std::vector<Worker> workers_;
+  Serve serve_;
+
+  std::deque<std::string> queued_;                      // claimed, in working/, waiting for a worker
+  std::list<std::string> order_;                        // candidates in arrival order
+  std::unordered_map<std::string, Candidate> candidates_;
+  std::unordered_map<std::string, int> crashes_;        // worker crashes per claimed name
+
+  Clock::time_point started_, next_rescan_, last_progress_;
+  bool stopping_ = false, progress_ = false;
+  int exit_code_ = 0;
+  long ok_ = 0, invalid_ = 0, errors_ = 0;  // errors_: error, timeout, crash
+};
+
+Watcher::~Watcher() {
+  for (Worker& w : workers_) close_worker(w);
+  for (int fd : {signal_fd_, inotify_fd_, lock_fd_})
+    if (fd >= 0) ::close(fd);
+}
+
+// ---------------------------------------------------------------- setup
+
+bool Watcher::setup() {
+  started_ = Clock::now();
+  // outputs 0640, folders 0750 (issue 4); a stricter umask is kept
+  mode_t old = ::umask(0);
+  ::umask(old | 027);
+  ::signal(SIGPIPE, SIG_IGN);
+  // a writer opening a file while we hold a read lease (Inbox::writers)
+  // would send SIGIO, whose default action ends the process
+  ::signal(SIGIO, SIG_IGN);
+
+  std::string why;
+  if (!log_.open(cfg_.log, why)) {
+    std::fprintf(stderr, "watch: cannot open the log file %s\n", why.c_str());
+    return false;
+  }
+  auto fail = [&](const Diagnostics& ds) {
+    for (const Diagnostic& d : ds) log_.line({{"event", "error"}, {"message", d.message}});
+    return false;
+  };
+  auto opened = Inbox::open(cfg_.inbox);
+  if (!opened.is_ok()) return fail(opened.diagnostics());
+  inbox_ = opened.take();
+  auto out = make_folders(cfg_.out);
+  if (!out.is_ok()) return fail(out.diagnostics());
+
+  lock_fd_ = inbox_.lock(10);
+  if (lock_fd_ < 0)
+    return fail({error_at("", "another watcher holds " + cfg_.inbox + "/.p2pdoc-watch.lock (or it cannot be opened)")});
+
+  // leftovers of a crash: only our own kinds of names, only of dead processes
+  int staging = remove_stale_staging(cfg_.out);
+  int temporaries = inbox_.remove_stale_temporaries();
+
+  prepare_pdf_export();  // before the fork: every worker inherits the initialised PoDoFo
+
+  sigset_t mask;
+  sigemptyset(&mask);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGCHLD}) sigaddset(&mask, sig);
+  ::sigprocmask(SIG_BLOCK, &mask, nullptr);
+  signal_fd_ = ::signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (signal_fd_ < 0) return fail({error_at("", std::string("signalfd: ") + std::strerror(errno))});
+
+  serve_ = [this](const json& request) {
+    std::string name = request.at("file").get<std::string>();
+    return to_json(process_case_file(inbox_.working_path(name), *res_, cfg_.out, cfg_.max_bytes));
+  };
+  workers_.resize(static_cast<size_t>(cfg_.workers));
+  for (Worker& w : workers_)
+    if (!spawn(w)) return fail({error_at("", "cannot start a worker process")});
+
+  if (!cfg_.once) {
+    // watch before the first scan, so a file arriving in between is not missed
+    inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (inotify_fd_ < 0 ||
+        ::inotify_add_watch(inotify_fd_, cfg_.inbox.c_str(),
+                            IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR) < 0)
+      return fail({error_at("", "cannot watch " + cfg_.inbox + " (inotify): " + std::strerror(errno))});
+  }
+
+  ordered_json start = {{"event", "start"},
+                        {"pid", ::getpid()},
+                        {"inbox", cfg_.inbox},
+                        {"out", cfg_.out},
+                        {"workers", cfg_.workers},
+                        {"once", cfg_.once},
+                        {"timeout_s", cfg_.timeout_s},
+                        {"quiet_period_ms", cfg_.quiet_period_ms}};
+  if (staging || temporaries) start["removed_leftovers"] = staging + temporaries;
+  log_.line(start);
+
+  recover_working();
+  rescan();
+  progress_ = cfg_.once && ::isatty(2);
+  return true;
+}
+
+bool Watcher::spawn(Worker& w) {
+  std::string why;
+  if (spawn_worker(w, serve_, lock_fd_, why)) return true;
+  log_.line({{"event", "error"}, {"message", "cannot start a worker: " + why}});
+  w = Worker{};
+  w.respawn_at = Clock::now() + std::chrono::seconds(1);
+  return false;
+}
+
+void Watcher::recover_working() {
+  auto found = inbox_.scan_working();
+  if (!found.is_ok()) {
+    for (const Diagnostic& d : found.diagnostics()) log_.line({{"event", "error"}, {"message", d.message}});
+    return;
+  }
+  for (const InboxEntry& e : found.value()) {
+    queued_.push_back(e.name);
+    if (int n = inbox_.crashes(e.name)) crashes_[e.name] = n;
+  }
+  if (!found.value().empty()) log_.line({{"event", "recovered"}, {"files", found.value().size()}});
+}
+
+// ---------------------------------------------------------------- candidates
+
+void Watcher::rescan() {
+  next_rescan_ = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(cfg_.rescan_s));
+  auto found = inbox_.scan_inbox();
+  if (!found.is_ok()) {
+    for (const Diagnostic& d : found.diagnostics()) log_.line({{"event", "error"}, {"message", d.message}});
+    return;
+  }
+  std::unordered_map<std::string, const InboxEntry*> seen;
+  for (const InboxEntry& e : found.value()) seen[e.name] = &e;
+  // forget names that went away; give blocked ones another try
+  for (auto it = order_.begin(); it != order_.end();) {
+    if (!seen.count(*it)) {
+      candidates_.erase(*it);
+      it = order_.erase(it);
+    } else {
+      candidates_[*it].blocked = false;
+      ++it;
+    }
+  }
+  for (const InboxEntry& e : found.value()) add_candidate(e.name, false, &e);
+}
+
+void Watcher::add_candidate(const std::string& name, bool announced, const InboxEntry* seen) {
+  auto [it, fresh] = candidates_.try_emplace(name);
+  Candidate& c = it->second;
+  if (fresh) {
+    order_.push_back(name);
+    if (seen) {
+      c.observed = true;
+      c.size = seen->size;
+      c.mtime = seen->mtime;
+      c.observed_at = Clock::now();
+    }
+  }
+  if (announced) {
+    c.announced = true;
+    c.blocked = false;
+    c.not_before = Clock::now();
+  }
+}
+
+// Whether a candidate may be claimed now. Announced files (close-write,
+// moved-to) are done by definition; a file found by scanning must have kept
+// its size and mtime for the quiet period (or carry an mtime that old). In
+// both cases no writer may still hold it open, when the kernel can tell us.
+Readiness Watcher::check_ready(const std::string& name, Candidate& c, Clock::time_point now) {
+  struct stat st {};
+  if (::lstat(inbox_.inbox_path(name).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return Readiness::drop;
+  if (!c.announced) {
+    bool changed = c.observed && (st.st_size != c.size || !same_time(st.st_mtim, c.mtime));
+    if (!c.observed || changed) {
+      c.observed = true;
+      c.size = st.st_size;
+      c.mtime = st.st_mtim;
+      c.observed_at = now;
+    }
+    auto stable = std::chrono::duration_cast<Millis>(now - c.observed_at);
+    Millis age(wall_millis_since(st.st_mtim));
+    if (stable < quiet_ && (changed || age < quiet_)) {
+      Millis wait = quiet_ - stable;
+      if (!changed && age >= Millis(0)) wait = std::min(wait, quiet_ - age);
+      c.not_before = now + std::max(wait, Millis(1));
+      return Readiness::wait;
+    }
+  }
+  if (inbox_.writers(name) == Writers::some) {
+    c.announced = false;  // the writer is back: wait for its next close
+    c.not_before = now + std::max(quiet_, Millis(100));
+    return Readiness::wait;
+  }
+  return Readiness::ready;
+}
+
+// The next claimed file for a worker: a recovered or retried one first, then
+// the oldest ready candidate, claimed now. "" when there is none.
+std::string Watcher::next_job() {
+  if (!queued_.empty()) {
+    std::string name = queued_.front();
+    queued_.pop_front();
+    return name;
+  }
+  auto now = Clock::now();
+  for (auto it = order_.begin(); it != order_.end();) {
+    Candidate& c = candidates_[*it];
+    if (c.blocked || c.not_before > now) {
+      ++it;
+      continue;
+    }
+    Readiness r = check_ready(*it, c, now);
+    if (r == Readiness::wait) {
+      ++it;
+      continue;
+    }
+    std::string name = *it;
+    if (r == Readiness::drop) {
+      candidates_.erase(name);
+      it = order_.erase(it);
+      continue;
+    }
+    switch (inbox_.claim(name)) {
+      case Claim::claimed:
+        candidates_.erase(name);
+        order_.erase(it);
+        return name;
+      case Claim::busy:  // an earlier file of this name is still in working/
+        c.blocked = true;
+        ++it;
+        break;
+      case Claim::gone:
+        candidates_.erase(name);
+        it = order_.erase(it);
+        break;
+      case Claim::failed:
+        log_.line({{"event", "error"}, {"file", name}, {"message", std::string("cannot claim: ") + std::strerror(errno)}});
+        c.not_before = now + std::chrono::seconds(5);
+        ++it;
+        break;
+    }
+  }
+  return "";
+}
+
+void Watcher::dispatch() {
+  if (stopping_) return;
+  for (Worker& w : workers_) {
+    if (w.pid < 0 || w.busy() || w.retire) continue;
+    std::string name = next_job();
+    if (name.empty()) return;
+    w.job = name;
+    w.started = Clock::now();
+    w.timed_out = false;
+    if (!send_request(w, {{"file", name}})) {  // the worker died; its reaping respawns it
+      w.job.clear();
+      queued_.push_front(name);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- workers
+
+void Watcher::read_worker(Worker& w) {
+  std::vector<json> answers;
+  bool open = read_answers(w, answers);
+  for (const json& a : answers) {
+    if (!w.busy()) continue;
+    std::string name = w.job;
+    w.job.clear();
+    finish(name, job_result_from_json(a), millis_between(w.started, Clock::now()));
+  }
+  if (!open) close_worker(w);  // it is exiting; reap() replaces it
+  if (w.retire && !w.busy()) close_worker(w);
+}
+
+void Watcher::reap() {
+  int status = 0;
+  pid_t pid;
+  while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
+    auto it = std::find_if(workers_.begin(), workers_.end(), [&](const Worker& w) { return w.pid == pid; });
+    if (it == workers_.end()) continue;
+    Worker& w = *it;
+    read_worker(w);  // an answer sent just before the end still counts
+    if (w.busy()) {
+      std::string name = w.job;
+      double ms = millis_between(w.started, Clock::now());
+      if (w.timed_out) {
+        JobResult r;
+        r.outcome = Outcome::timeout;
+        char limit[32];
+        std::snprintf(limit, sizeof limit, "%g", cfg_.timeout_s);
+        r.diagnostics.push_back(error_at("", std::string("generating this case took longer than the ") + limit +
+                                                 " s time limit (timeout); the worker was stopped"));
+        finish(name, r, ms);
+      } else {
+        int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+        retry_after_crash(name, sig ? sig : -WEXITSTATUS(status));
+      }
+    }
+    close_worker(w);
+    // a worker killed inside write_packet leaves its staging folder behind
+    if (WIFSIGNALED(status)) remove_stale_staging(cfg_.out);
+    bool died_young = Clock::now() - w.spawned < std::chrono::seconds(1) && !w.retire && !w.timed_out;
+    w = Worker{};
+    if (!stopping_) {
+      w.respawn_at = Clock::now() + (died_young ? std::chrono::seconds(1) : Clock::duration(0));
+      respawn_due();
+    }
+  }
+}
+
+void Watcher::respawn_due() {
+  if (stopping_) return;
+  auto now = Clock::now();
+  for (Worker& w : workers_)
+    if (w.pid < 0 && w.respawn_at <= now) spawn(w);
+}
+
+void Watcher::enforce_timeouts() {
+  auto now = Clock::now();
+  auto limit = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(cfg_.timeout_s));
+  for (Worker& w : workers_)
+    if (w.busy() && !w.timed_out && now - w.started >= limit) {
+      w.timed_out = true;
+      ::kill(w.pid, SIGKILL);  // reap() moves the case to failed/ and starts a new worker
+    }
+}
+
+// A worker died on `name` (signal, or -exit status). Tried again until
+// max_crashes, then failed: a poisonous case must not loop forever.
+void Watcher::retry_after_crash(const std::string& name, int sig) {
+  int n = ++crashes_[name];
+  std::string how = sig > 0 ? signal_name(sig) : "exit status " + std::to_string(-sig);
+  if (n < cfg_.max_crashes) {
+    inbox_.record_crashes(name, n);
+    queued_.push_back(name);
+    log_.line({{"file", name}, {"outcome", "crash"}, {"worker_end", how}, {"crashes", n}, {"retry", true}});
+    return;
+  }
+  JobResult r;
+  r.outcome = Outcome::crash;
+  r.diagnostics.push_back(error_at("", "the worker process ended abnormally on this case " + std::to_string(n) +
+                                           " times (last: " + how + "); it is not tried again"));
+  finish(name, r, 0, how);
+}
+
+// The end of a case: its input goes to done/ or failed/ (never before its
+// packet is installed: write_packet returned), and one log line says how.
+void Watcher::finish(const std::string& name, JobResult r, double ms, const std::string& detail) {
+  if (crashes_.count(name)) {
+    // forget the count before the move: a crash in between only resets it
+    inbox_.clear_crashes(name);
+    crashes_.erase(name);
+  }
+  Result<std::string> moved = Result<std::string>::fail({});
+  if (r.outcome == Outcome::ok) {
+    moved = inbox_.finish_done(name);
+    ++ok_;
+  } else {
+    ordered_json error = {{"file", name},
+                          {"case_id", r.case_id.empty() ? json(nullptr) : json(r.case_id)},
+                          {"outcome", to_string(r.outcome)},
+                          {"failed_at", utc_timestamp()},
+                          {"diagnostics", diagnostics_json(r.diagnostics)}};
+    moved = inbox_.finish_failed(name, json(error));
+    if (r.outcome == Outcome::invalid)
+      ++invalid_;
+    else
+      ++errors_;
+  }
+  ordered_json line = {{"case_id", r.case_id.empty() ? json(nullptr) : json(r.case_id)},
+                       {"file", name},
+                       {"outcome", to_string(r.outcome)},
+                       {"documents", r.documents},
+                       {"ms", ms}};
+  if (!detail.empty()) line["worker_end"] = detail;
+  if (moved.is_ok()) {
+    line["moved_to"] = std::string(r.outcome == Outcome::ok ? "done/" : "failed/") + moved.value();
+  } else {
+    // the input stays in working/ and is processed again at the next start
+    line["move_error"] = moved.diagnostics().empty() ? "" : moved.diagnostics()[0].message;
+  }
+  log_.line(line);
+  if (auto it = candidates_.find(name); it != candidates_.end()) {
+    it->second.blocked = false;
+    it->second.not_before = Clock::now();
+  }
+  draw_progress(false);
+}
+
+// ---------------------------------------------------------------- events
+
+void Watcher::handle_signals() {
+  signalfd_siginfo si{};
+  while (::read(signal_fd_, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
+    int sig = static_cast<int>(si.ssi_signo);
+    if (sig == SIGCHLD) {
+      reap();
+    } else if (sig == SIGHUP) {
+      reload();
+    } else if (!stopping_) {
+      stopping_ = true;
+      log_.line({{"event", "stopping"}, {"signal", signal_name(sig)}, {"in_flight", busy_count()}});
+    } else {
+      // a second request: stop now; the cases in work stay in working/ for the next start
+      log_.line({{"event", "abort"}, {"signal", signal_name(sig)}, {"left_in_working", busy_count()}});
+      for (Worker& w : workers_)
+        if (w.pid > 0) ::kill(w.pid, SIGKILL);
+      for (Worker& w : workers_) w.job.clear();
+      exit_code_ = 1;
+    }
+  }
+}
+
+void Watcher::handle_inotify() {
+  alignas(inotify_event) char buf[64 * 1024];
+  for (;;) {
+    ssize_t n = ::read(inotify_fd_, buf, sizeof buf);
+    if (n <= 0) return;
+    for (char* p = buf; p < buf + n;) {
+      auto* e = reinterpret_cast<inotify_event*>(p);
+      p += sizeof(inotify_event) + e->len;
+      if (e->mask & IN_Q_OVERFLOW) {
+        log_.line({{"event", "overflow"}, {"message", "inotify queue overflowed; rescanning the inbox"}});
+        rescan();
+      } else if (e->mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
+        log_.line({{"event", "error"}, {"message", "the inbox folder was removed or moved; stopping"}});
+        stopping_ = true;
+        exit_code_ = 1;
+      } else if (e->len && (e->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) && !(e->mask & IN_ISDIR)) {
+        std::string name(e->name);
+        if (is_case_file_name(name)) add_candidate(name, true, nullptr);
+      }
+    }
+  }
+}
+
+// SIGHUP: templates and rules again, and the log file (after logrotate).
+// Workers take the new resources by being replaced, each after its current case.
+void Watcher::reload() {
+  log_.reopen();
+  auto fresh = load_resources(cfg_.root);
+  if (!fresh.is_ok()) {
+    std::string what = fresh.diagnostics().empty() ? "" : fresh.diagnostics()[0].message;
+    log_.line({{"event", "reload"}, {"ok", false}, {"message", what}});
+    return;
+  }
+  *res_ = fresh.take();
+  for (Worker& w : workers_) {
+    w.retire = true;
+    if (!w.busy()) close_worker(w);
+  }
+  log_.line({{"event", "reload"}, {"ok", true}});
+}
+
+// ---------------------------------------------------------------- loop
+
+int Watcher::busy_count() const {
+  return static_cast<int>(std::count_if(workers_.begin(), workers_.end(), [](const Worker& w) { return w.busy(); }));
+}
+
+bool Watcher::all_idle() const { return busy_count() == 0 && queued_.empty() && order_.empty(); }
+
+Clock::time_point Watcher::next_wakeup(Clock::time_point now) const {
+  Clock::time_point t = next_rescan_;
+  auto limit = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(cfg_.timeout_s));
+  bool idle_worker = false;
+  for (const Worker& w : workers_) {
+    if (w.busy()) t = std::min(t, w.started + limit);
+    if (w.pid < 0) t = std::min(t, w.respawn_at);
+    if (w.pid > 0 && !w.busy() && !w.retire) idle_worker = true;
+  }
+  if (idle_worker && !stopping_)
+    for (const auto& [name, c] : candidates_)
+      if (!c.blocked) t = std::min(t, c.not_before);
+  if (progress_) t = std::min(t, now + Millis(250));
+  return std::max(t, now);
+}
+
+void Watcher::draw_progress(bool force) {
+  if (!progress_) return;
+  auto now = Clock::now();
+  if (!force && now - last_progress_ < Millis(100)) return;
+  last_progress_ = now;
+  long done = ok_ + invalid_ + errors_;
+  long total = done + busy_count() + static_cast<long>(queued_.size() + order_.size());
+  constexpr int kWidth = 30;
+  int filled = total ? static_cast<int>(kWidth * done / total) : 0;
+  double secs = std::chrono::duration<double>(now - started_).count();
+  char tail[160];
+  std::snprintf(tail, sizeof tail, "] %ld/%ld  ok %ld  failed %ld  %.1f/s", done, total, ok_, invalid_ + errors_,
+                secs > 0 ? done / secs : 0.0);
+  std::string bar(1, '[');
+  bar.append(static_cast<size_t>(filled), '#').append(static_cast<size_t>(kWidth - filled), '.').append(tail);
+  log_.set_progress(std::move(bar));
+}
+
+void Watcher::loop() {
+  for (;;) {
+    if (stopping_ && busy_count() == 0) return;
+    if (cfg_.once && !stopping_ && all_idle()) {
+      rescan();  // the last look: anything that arrived meanwhile is drained too
+      if (all_idle()) return;
+    }
+    dispatch();
+
+    auto now = Clock::now();
+    auto wake = next_wakeup(now);
+    int timeout_ms = static_cast<int>(std::min<long long>(
+        std::chrono::duration_cast<Millis>(wake - now).count() + 1, 1000));
+    std::vector<pollfd> fds;
+    fds.push_back({signal_fd_, POLLIN, 0});
+    if (inotify_fd_ >= 0) fds.push_back({inotify_fd_, POLLIN, 0});
+    size_t first_worker = fds.size();
+    std::vector<Worker*> polled;
+    for (Worker& w : workers_)
+      if (w.fd >= 0) {
+        fds.push_back({w.fd, POLLIN, 0});
+        polled.push_back(&w);
+      }
+    int n = ::poll(fds.data(), fds.size(), timeout_ms);
+    if (n < 0 && errno != EINTR) {
+      log_.line({{"event", "error"}, {"message", std::string("poll: ") + std::strerror(errno)}});
+      exit_code_ = 1;
+      return;
+    }
+    for (size_t i = first_worker; n > 0 && i < fds.size(); ++i)
+      if (fds[i].revents) read_worker(*polled[i - first_worker]);
+    if (n > 0 && fds[0].revents) handle_signals();
+    if (exit_code_ == 1 && stopping_ && busy_count() == 0) return;
+    if (inotify_fd_ >= 0 && n > 0 && fds[1].revents) handle_inotify();
+    enforce_timeouts();
+    respawn_due();
+    if (Clock::now() >= next_rescan_) rescan();
+    draw_progress(false);
+  }
+}
+
+void Watcher::shutdown() {
+  for (Worker& w : workers_) close_worker(w);  // idle workers exit on end of file
+  auto deadline = Clock::now() + std::chrono::seconds(5);
+  for (;;) {
+    bool any = false;
+    for (Worker& w : workers_) {
+      if (w.pid <= 0) continue;
+      int status;
+      if (::waitpid(w.pid, &status, WNOHANG) == w.pid)
+        w.pid = -1;
+      else
+        any = true;
+    }
+    if (!any) break;
+    if (Clock::now() >= deadline) {
+      for (Worker& w : workers_)
+        if (w.pid > 0) ::kill(w.pid, SIGKILL);
+      deadline = Clock::now() + std::chrono::hours(1);
+    }
+    std::this_thread::sleep_for(Millis(5));
+  }
+}
+
+int Watcher::run() {
+  if (!setup()) {
+    shutdown();
+    return 1;
+  }
+  draw_progress(true);
+  loop();
+  shutdown();
+  log_.clear_progress();
+  double secs = std::chrono::duration<double>(Clock::now() - started_).count();
+  long failed = invalid_ + errors_;
+  log_.line({{"event", "stop"}, {"ok", ok_}, {"failed", failed}, {"seconds", std::round(secs * 100) / 100}});
+  if (cfg_.once) {
+    char summary[120];
+    std::snprintf(summary, sizeof summary, "watch: %ld ok, %ld failed in %.1f s", ok_, failed, secs);
+    log_.say(summary);
+    if (exit_code_) return exit_code_;
+    return errors_ ? 1 : invalid_ ? 2 : 0;
+  }
+  return exit_code_;
+}
+
+}  // namespace
+
+int watch_inbox(const WatchConfig& c, Resources res) {
+  Watcher w(c, std::move(res));
+  return w.run();
+}
+
+}  // namespace p2p::watch

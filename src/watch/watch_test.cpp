@@ -1,0 +1,249 @@
+// Watch: the pure parts (names, config) as tables, and the inbox's file
+// steps (claim, done/ and failed/ names that never overwrite, leftovers) in a
+// temporary folder. The daemon itself is tested end to end in tests/watch/.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "pipeline/files.h"
+#include "watch/inbox.h"
+#include "watch/job.h"
+#include "watch/names.h"
+#include "watch/watch.h"
+
+using namespace p2p;
+using namespace p2p::watch;
+namespace fs = std::filesystem;
+
+TEST_CASE("only finished case files are claimed") {
+  struct Row {
+    const char* name;
+    bool claimed;
+  };
+  for (Row r : {Row{"case.json", true},            Row{"RSP-2026-00417.json", true},
+                Row{"a b (copy).json", true},      Row{".case.json", false},
+                Row{".case.json.Xy12ab", false},   Row{"case.json.part", false},
+                Row{"case.json.tmp", false},       Row{"case.json~", false},
+                Row{"case.json.swp", false},       Row{"case.json.crdownload", false},
+                Row{"case.tmp.json", false},       Row{"case.part.json", false},
+                Row{"case.txt", false},            Row{"case.JSON.bak", false},
+                Row{".json", false},               Row{"json", false},
+                Row{"", false},                    Row{"case.json.tmp-123-4", false}}) {
+    CAPTURE(r.name);
+    CHECK(is_case_file_name(r.name) == r.claimed);
+  }
+}
+
+TEST_CASE("numbered names keep the extension and never collide with the error file") {
+  CHECK(numbered_name("x.json", 0) == "x.json");
+  CHECK(numbered_name("x.json", 1) == "x.1.json");
+  CHECK(numbered_name("a.b.json", 12) == "a.b.12.json");
+  CHECK(error_file_name("x.json") == "x.error.json");
+  CHECK(error_file_name("x.3.json") == "x.3.error.json");
+  CHECK(crash_marker_name("x.json") == ".x.json.crashes");
+  CHECK_FALSE(is_case_file_name(crash_marker_name("x.json")));
+}
+
+TEST_CASE("leftovers are recognised by their writer's pid, nothing else is") {
+  CHECK(staging_owner(".staging-RSP-2026-00417-4242-7") == 4242);
+  CHECK(staging_owner(".staging-A-1-2") == 1);
+  CHECK_FALSE(staging_owner("RSP-2026-00417").has_value());
+  CHECK_FALSE(staging_owner(".staging-abc").has_value());
+  CHECK_FALSE(staging_owner(".staging-abc-x-1").has_value());
+  CHECK_FALSE(staging_owner("RSP-2026-00417.prev").has_value());
+  CHECK(temporary_owner("x.error.json.tmp-991-0") == 991);
+  CHECK(temporary_owner(".x.json.crashes.tmp-17-3") == 17);
+  CHECK_FALSE(temporary_owner("x.json").has_value());
+  CHECK_FALSE(temporary_owner("x.tmp-1").has_value());
+  CHECK_FALSE(temporary_owner("x.tmp-a-1").has_value());
+}
+
+TEST_CASE("config: key = value lines over the defaults, errors name the line") {
+  WatchConfig base;
+  base.root = "/srv/p2pdoc";
+  auto r = parse_watch_config(
+      "# p2pdoc watcher\n"
+      "inbox = /var/spool/p2pdoc/inbox\n"
+      "out=/var/lib/p2pdoc/packets   # trailing comment\n"
+      "\n"
+      "workers = 3\n"
+      "timeout = 2.5\n"
+      "quiet-period = 250\n"
+      "rescan_interval = 10\n"
+      "max_size = 1000000\n"
+      "max_crashes = 3\n"
+      "log = \"/var/log/p2pdoc/watch.log\"\n",
+      base, "watch.conf");
+  REQUIRE(r.is_ok());
+  const WatchConfig& c = r.value();
+  CHECK(c.inbox == "/var/spool/p2pdoc/inbox");
+  CHECK(c.out == "/var/lib/p2pdoc/packets");
+  CHECK(c.root == "/srv/p2pdoc");
+  CHECK(c.workers == 3);
+  CHECK(c.timeout_s == doctest::Approx(2.5));
+  CHECK(c.quiet_period_ms == 250);
+  CHECK(c.rescan_s == doctest::Approx(10));
+  CHECK(c.max_bytes == 1000000);
+  CHECK(c.max_crashes == 3);
+  CHECK(c.log == "/var/log/p2pdoc/watch.log");
+  CHECK(check_watch_config(c).empty());
+
+  auto bad = parse_watch_config("workers = many\nspeed = 11\njust words\ntimeout = 1s\n", base, "w.conf");
+  REQUIRE_FALSE(bad.is_ok());
+  REQUIRE(bad.diagnostics().size() == 4);
+  CHECK(bad.diagnostics()[0].message == "w.conf line 1: workers \"many\" is not a whole number");
+  CHECK(bad.diagnostics()[1].message == "w.conf line 2: unknown key \"speed\"");
+  CHECK(bad.diagnostics()[2].message == "w.conf line 3: expected \"key = value\"");
+  CHECK(bad.diagnostics()[3].message == "w.conf line 4: timeout \"1s\" is not a number of seconds");
+}
+
+TEST_CASE("config checks: folders given and distinct, limits positive") {
+  WatchConfig c;
+  CHECK(check_watch_config(c).size() == 2);
+  c.inbox = c.out = "/x";
+  CHECK(check_watch_config(c).size() == 1);
+  c.out = "/y";
+  CHECK(check_watch_config(c).empty());
+  c.timeout_s = 0;
+  c.workers = -1;
+  c.max_crashes = 0;
+  CHECK(check_watch_config(c).size() == 3);
+}
+
+namespace {
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/p2p-watch-test-XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+void put(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+}  // namespace
+
+TEST_CASE("inbox: claim never replaces a file in work; done/ and failed/ never overwrite") {
+  TempDir t;
+  auto opened = Inbox::open(t.path + "/inbox");
+  REQUIRE(opened.is_ok());
+  const Inbox& in = opened.value();
+  for (const char* sub : {"/working", "/done", "/failed"}) CHECK(fs::is_directory(t.path + "/inbox" + sub));
+  CHECK((fs::status(t.path + "/inbox/done").permissions() & fs::perms::others_all) == fs::perms::none);
+
+  put(in.inbox_path("x.json"), "first");
+  CHECK(in.claim("x.json") == Claim::claimed);
+  put(in.inbox_path("x.json"), "second");
+  CHECK(in.claim("x.json") == Claim::busy);  // the first is still in working/
+  CHECK(*read_file(in.working_path("x.json")) == "first");
+  CHECK(in.claim("gone.json") == Claim::gone);
+
+  auto d1 = in.finish_done("x.json");
+  REQUIRE(d1.is_ok());
+  CHECK(d1.value() == "x.json");
+  CHECK(in.claim("x.json") == Claim::claimed);
+  auto d2 = in.finish_done("x.json");
+  REQUIRE(d2.is_ok());
+  CHECK(d2.value() == "x.1.json");
+  CHECK(*read_file(t.path + "/inbox/done/x.json") == "first");
+  CHECK(*read_file(t.path + "/inbox/done/x.1.json") == "second");
+
+  // failed/: the input and its error file; an input named like an error file is respected
+  put(t.path + "/inbox/failed/y.error.json", "an input that failed earlier");
+  put(in.inbox_path("y.json"), "bad");
+  REQUIRE(in.claim("y.json") == Claim::claimed);
+  auto f = in.finish_failed("y.json", {{"outcome", "invalid"}});
+  REQUIRE(f.is_ok());
+  CHECK(f.value() == "y.1.json");
+  CHECK(*read_file(t.path + "/inbox/failed/y.error.json") == "an input that failed earlier");
+  CHECK(*read_file(t.path + "/inbox/failed/y.1.json") == "bad");
+  CHECK(read_file(t.path + "/inbox/failed/y.1.error.json")->find("\"invalid\"") != std::string::npos);
+  CHECK(fs::is_empty(t.path + "/inbox/working"));
+}
+
+TEST_CASE("inbox: crash counts survive a restart; leftovers of dead processes go") {
+  TempDir t;
+  auto opened = Inbox::open(t.path + "/inbox");
+  REQUIRE(opened.is_ok());
+  const Inbox& in = opened.value();
+  put(in.working_path("z.json"), "{}");
+  CHECK(in.crashes("z.json") == 0);
+  in.record_crashes("z.json", 1);
+  CHECK(in.crashes("z.json") == 1);
+  auto working = in.scan_working();
+  REQUIRE(working.is_ok());
+  REQUIRE(working.value().size() == 1);  // the marker is not a case
+  in.clear_crashes("z.json");
+  CHECK(in.crashes("z.json") == 0);
+
+  // a pid that surely ended: a child we waited for
+  pid_t dead = ::fork();
+  if (dead == 0) ::_exit(0);
+  ::waitpid(dead, nullptr, 0);
+  std::string out = t.path + "/out";
+  fs::create_directories(out + "/.staging-C-1-" + std::to_string(dead) + "-0");
+  fs::create_directories(out + "/.staging-C-2-" + std::to_string(::getpid()) + "-0");  // alive: kept
+  fs::create_directories(out + "/C-1");
+  put(t.path + "/inbox/failed/q.error.json.tmp-" + std::to_string(dead) + "-3", "");
+  CHECK(remove_stale_staging(out) == 1);
+  CHECK(in.remove_stale_temporaries() == 1);
+  CHECK(fs::exists(out + "/C-1"));
+  CHECK(fs::exists(out + "/.staging-C-2-" + std::to_string(::getpid()) + "-0"));
+}
+
+TEST_CASE("inbox: a file open for writing is seen as such") {
+  TempDir t;
+  auto opened = Inbox::open(t.path + "/inbox");
+  REQUIRE(opened.is_ok());
+  const Inbox& in = opened.value();
+  {
+    std::ofstream w(in.inbox_path("w.json"));
+    w << "{" << std::flush;
+    Writers now = in.writers("w.json");
+    CHECK(now != Writers::none);  // some, or unknown without lease rights
+  }
+  CHECK(in.writers("w.json") != Writers::some);
+}
+
+TEST_CASE("job results round-trip through the worker message") {
+  JobResult r;
+  r.outcome = Outcome::invalid;
+  r.case_id = "";
+  r.diagnostics = {error_at("/denial/date", "\"2026-13-01\" is not a date"), warning_at("/extra", "unknown key")};
+  JobResult back = job_result_from_json(to_json(r));
+  CHECK(back.outcome == Outcome::invalid);
+  REQUIRE(back.diagnostics.size() == 2);
+  CHECK(back.diagnostics[0].path == "/denial/date");
+  CHECK(back.diagnostics[1].severity == Severity::warning);
+  CHECK(outcome_from_string("timeout") == Outcome::timeout);
+  CHECK_FALSE(outcome_from_string("maybe").has_value());
+}
+
+TEST_CASE("a worker job: valid case -> packet; broken or oversized input -> invalid, nothing written") {
+  auto res = load_resources(P2P_SOURCE_ROOT);
+  REQUIRE(res.is_ok());
+  TempDir t;
+  std::string out = t.path + "/out";
+  auto ok = process_case_file(std::string(P2P_SOURCE_ROOT) + "/samples/uhc-lumbar-mri.json", res.value(), out, 1 << 20);
+  CHECK(ok.outcome == Outcome::ok);
+  CHECK(ok.case_id == "RSP-2026-00417");
+  CHECK(ok.documents == static_cast<int>(res.value().documents.size()));
+  CHECK(fs::exists(out + "/RSP-2026-00417/manifest.json"));
+
+  put(t.path + "/broken.json", "{\"format\": ");
+  auto bad = process_case_file(t.path + "/broken.json", res.value(), out + "2", 1 << 20);
+  CHECK(bad.outcome == Outcome::invalid);
+  CHECK_FALSE(bad.diagnostics.empty());
+  CHECK_FALSE(fs::exists(out + "2"));
+
+  auto big = process_case_file(std::string(P2P_SOURCE_ROOT) + "/samples/uhc-lumbar-mri.json", res.value(), out, 100);
+  CHECK(big.outcome == Outcome::invalid);
+  CHECK(big.diagnostics[0].message.find("max_size") != std::string::npos);
+}
