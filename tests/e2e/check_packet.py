@@ -116,6 +116,11 @@ with tempfile.TemporaryDirectory() as tmp:
                 check(st == state and plan in ("state_regulated", "aca_marketplace"),
                       f"{label}: cites {cite} ({st} law) for a {plan} plan in {state}")
 
+        # expedited handling (urgent, concurrent review, level of care): 72 hours everywhere
+        if case.get("urgent") or case["denial"]["type"] in ("concurrent_review", "level_of_care"):
+            for f in ("brief.pdf", "p2p-script.pdf", "lomn.pdf", "appeal-cover.pdf"):
+                check("72 hours" in texts[f], f"{label}/{f}: expedited case without the 72-hour timeline")
+
         fields = fields_of(os.path.join(folder, "post-call.pdf"))
         check(len(fields) >= 15, f"{label}/post-call: only {len(fields)} fields")
         check(sum(1 for t, _ in fields.values() if t == "Button") >= 8, f"{label}/post-call: too few checkboxes")
