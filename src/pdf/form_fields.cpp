@@ -6,6 +6,8 @@
 // 5 points wide, a non-embedded Helvetica in /DR, and the current time in /M.
 #include "pdf/form_fields.h"
 
+#include "pdf/syntax.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -28,48 +30,6 @@ using namespace PoDoFo;
 namespace {
 
 // --- small writers ----------------------------------------------------------
-
-// ASCII stays a plain string; anything else becomes UTF-16BE with a BOM.
-PdfString utf8(const std::string& s) {
-  bool ascii = std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-  if (ascii) return PdfString(s.c_str());
-  return PdfString(reinterpret_cast<const pdf_utf8*>(s.c_str()));
-}
-
-std::string pdf_date(long long t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "D:%Y%m%d%H%M%SZ", &tm);
-  return buf;
-}
-
-// At most two decimals, no trailing zeros, never "-0".
-void put_number(std::string& out, double v) {
-  char buf[40];
-  auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 2);
-  char* end = res.ptr;
-  char* dot = std::find(buf, end, '.');
-  if (dot != end) {
-    while (end > dot && end[-1] == '0') --end;
-    if (end == dot + 1) end = dot;
-  }
-  if (end - buf == 2 && buf[0] == '-' && buf[1] == '0') {
-    out += '0';
-    return;
-  }
-  out.append(buf, end);
-}
-
-void put_numbers(std::string& out, std::initializer_list<double> vs, const char* op) {
-  for (double v : vs) {
-    put_number(out, v);
-    out += ' ';
-  }
-  out += op;
-  out += '\n';
-}
 
 // A raw PDF token sequence as a dictionary value (numbers keep two decimals).
 // PoDoFo writes PdfData right after the key, so it must bring its own space.
@@ -440,8 +400,8 @@ PdfObject* appearance(PdfVecObjects& objs, const FieldItem& f, const std::string
 
 // The widget keys every field gets: print flag, border, date, tooltip, name.
 void common_keys(PdfField& field, const FieldItem& f, const std::string& date) {
-  field.SetFieldName(utf8(f.name));
-  field.SetAlternateName(utf8(f.label));
+  field.SetFieldName(pdf_string(f.name));
+  field.SetAlternateName(pdf_string(f.label));
   PdfDictionary& d = field.GetWidgetAnnotation()->GetObject()->GetDictionary();
   d.AddKey("F", integer(ePdfAnnotationFlags_Print));
   d.RemoveKey("Border");
@@ -486,7 +446,7 @@ void add_form_fields(PdfMemDocument& doc, PdfPage* page, double page_height, con
       common_keys(text, f, date);
       if (f.kind == FieldItem::Kind::multiline) text.SetMultiLine(true);
       double size = f.font_size > 0 ? f.font_size : 9;
-      if (!f.value.empty()) text.SetText(utf8(f.value));
+      if (!f.value.empty()) text.SetText(pdf_string(f.value));
       std::string da = "/" + cache.resource_name + ' ';
       put_number(da, size);
       da += " Tf 0 g";

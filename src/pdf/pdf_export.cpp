@@ -16,6 +16,7 @@
 #include <zlib.h>
 
 #include "pdf/form_fields.h"
+#include "pdf/syntax.h"
 #include "text/font_subset.h"
 
 namespace p2p {
@@ -29,45 +30,6 @@ using namespace PoDoFo;
 #endif
 
 namespace {
-
-PdfString utf8(const std::string& s) { return PdfString(reinterpret_cast<const pdf_utf8*>(s.c_str())); }
-
-// PDF date string "D:YYYYMMDDHHmmSSZ" for a UTC timestamp; gmtime_r, so no
-// shared state and no local time zone in the output.
-std::string pdf_date(long long t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "D:%Y%m%d%H%M%SZ", &tm);
-  return buf;
-}
-
-// Numbers with at most two decimals and no trailing zeros: "12.5", "0", "-3.25".
-void put_number(std::string& out, double v) {
-  char buf[32];
-  auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 2);
-  char* end = res.ptr;
-  char* dot = std::find(buf, end, '.');
-  if (dot != end) {
-    while (end > dot && (end[-1] == '0')) --end;
-    if (end == dot + 1) end = dot;
-  }
-  if (end - buf == 2 && buf[0] == '-' && buf[1] == '0') {  // "-0"
-    out += '0';
-    return;
-  }
-  out.append(buf, end);
-}
-
-void put_numbers(std::string& out, std::initializer_list<double> vs, const char* op) {
-  for (double v : vs) {
-    put_number(out, v);
-    out += ' ';
-  }
-  out += op;
-  out += '\n';
-}
 
 void put_hex4(std::string& out, uint32_t v) {
   static const char* kHex = "0123456789ABCDEF";
@@ -257,12 +219,12 @@ void add_page(PdfMemDocument& doc, const Page& page, UsedFont (&used)[4]) {
 
 void write_info(PdfMemDocument& doc, const PdfMetadata& meta) {
   PdfInfo* info = doc.GetInfo();
-  info->SetTitle(utf8(meta.info.title));
-  info->SetAuthor(utf8(meta.info.author));
-  info->SetSubject(utf8(meta.info.subject));
-  if (!meta.info.keywords.empty()) info->SetKeywords(utf8(meta.info.keywords));
-  info->SetCreator(utf8(meta.creator));
-  info->SetProducer(utf8(meta.creator + " (PoDoFo 0.9.8)"));
+  info->SetTitle(pdf_string(meta.info.title));
+  info->SetAuthor(pdf_string(meta.info.author));
+  info->SetSubject(pdf_string(meta.info.subject));
+  if (!meta.info.keywords.empty()) info->SetKeywords(pdf_string(meta.info.keywords));
+  info->SetCreator(pdf_string(meta.creator));
+  info->SetProducer(pdf_string(meta.creator + " (PoDoFo 0.9.8)"));
   // PoDoFo stamps the current local time; replace it so output is reproducible
   std::string date = pdf_date(meta.timestamp);
   info->GetObject()->GetDictionary().AddKey("CreationDate", PdfString(date));
