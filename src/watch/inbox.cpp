@@ -131,9 +131,9 @@ Result<std::string> Inbox::finish_done(const std::string& name) const {
   return Result<std::string>::fail({error_at("", "no free name for " + name + " in done/")});
 }
 
-Result<std::string> Inbox::finish_failed(const std::string& name, const nlohmann::json& error) const {
+Result<std::string> Inbox::finish_failed(const std::string& name, const nlohmann::ordered_json& error) const {
   std::string failed = dir_ + "/failed/";
-  std::string text = error.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  std::string text = error.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
   for (int n = 0; n < 1000000; ++n) {
     std::string final_name = numbered_name(name, n);
     std::string error_name = error_file_name(final_name);

@@ -55,7 +55,7 @@ class Inbox {
   // Writes failed/<final>.error.json (`error`, pretty-printed), then moves
   // working/name to failed/<final>; returns the final name. An error file
   // without its input (left by a crash between the two steps) is replaced.
-  Result<std::string> finish_failed(const std::string& name, const nlohmann::json& error) const;
+  Result<std::string> finish_failed(const std::string& name, const nlohmann::ordered_json& error) const;
 
   // Worker crashes seen on working/name, kept in working/.<name>.crashes so a
   // restart does not forget them.

@@ -107,8 +107,11 @@ JobResult process_case_file(const std::string& path, const Resources& res, const
   return r;
 }
 
-json diagnostics_json(const Diagnostics& ds) {
-  json a = json::array();
+namespace {
+
+template <typename Json>
+Json diagnostics_as(const Diagnostics& ds) {
+  Json a = Json::array();
   for (const Diagnostic& d : ds)
     a.push_back({{"severity", d.severity == Severity::error ? "error" : "warning"},
                  {"path", d.path},
@@ -116,11 +119,15 @@ json diagnostics_json(const Diagnostics& ds) {
   return a;
 }
 
+}  // namespace
+
+nlohmann::ordered_json diagnostics_json(const Diagnostics& ds) { return diagnostics_as<nlohmann::ordered_json>(ds); }
+
 json to_json(const JobResult& r) {
   return {{"outcome", to_string(r.outcome)},
           {"case_id", r.case_id},
           {"documents", r.documents},
-          {"diagnostics", diagnostics_json(r.diagnostics)}};
+          {"diagnostics", diagnostics_as<json>(r.diagnostics)}};
 }
 
 JobResult job_result_from_json(const json& j) {

@@ -42,6 +42,6 @@ nlohmann::json to_json(const JobResult& r);
 JobResult job_result_from_json(const nlohmann::json& j);
 
 // Diagnostics as the error file lists them: [{"severity","path","message"}].
-nlohmann::json diagnostics_json(const Diagnostics& ds);
+nlohmann::ordered_json diagnostics_json(const Diagnostics& ds);
 
 }  // namespace p2p::watch

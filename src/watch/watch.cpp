@@ -489,7 +489,7 @@ void Watcher::finish(const std::string& name, JobResult r, double ms, const std:
                           {"outcome", to_string(r.outcome)},
                           {"failed_at", utc_timestamp()},
                           {"diagnostics", diagnostics_json(r.diagnostics)}};
-    moved = inbox_.finish_failed(name, json(error));
+    moved = inbox_.finish_failed(name, error);
     if (r.outcome == Outcome::invalid)
       ++invalid_;
     else
