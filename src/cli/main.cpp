@@ -1,4 +1,4 @@
-// p2pdoc command line: `generate`, `validate`, `explain`, `view` and `watch`. A thin shell over the
+// p2pdoc command line: `generate`, `validate`, `explain`, `view`, `watch` and `serve`. A thin shell over the
 // pipeline library: read files, call the stages, print results, choose the
 // exit code (0 all ok, 2 some input invalid, 1 internal error).
 // Diagnostics go to stderr and name the input file and JSON path; the
@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 #include <iterator>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,8 @@
 
 #include "pipeline/files.h"
 #include "pipeline/pipeline.h"
+#include "pubmed/pubmed.h"
+#include "serve/serve.h"
 #include "watch/watch.h"
 
 namespace {
@@ -99,8 +102,25 @@ int run_validate(const std::vector<std::string>& files, const std::string& root)
   return n.exit_code();
 }
 
-int run_generate(const std::vector<std::string>& files, const std::string& out, const std::string& root) {
+// --pubmed, --pubmed-base, --pubmed-cache (any of them turns the look-ups on).
+struct PubMedArgs {
+  bool on = false;
+  std::string base, cache;
+};
+
+std::unique_ptr<pubmed::PubMedLookup> pubmed_lookup(const PubMedArgs& a, const std::string& out) {
+  if (!a.on && a.base.empty() && a.cache.empty()) return nullptr;
+  pubmed::PubMedConfig pc;
+  if (!a.base.empty()) pc.base_url = a.base;
+  pc.cache_dir = a.cache.empty() ? out + "/.pubmed-cache" : a.cache;
+  return std::make_unique<pubmed::PubMedLookup>(pc);
+}
+
+int run_generate(const std::vector<std::string>& files, const std::string& out, const std::string& root,
+                 const PubMedArgs& pm) {
   Env env = Env::from_process();
+  auto lookup = pubmed_lookup(pm, out);
+  env.citations = lookup.get();
   auto res = resources_or_report(root);
   if (!res) return kInternal;
   Counts n;
@@ -182,7 +202,7 @@ int run_watch(const WatchArgs& a, const CLI::App& cmd) {
   if (!a.config.empty()) {
     auto loaded = watch::load_watch_config(a.config, cfg);
     if (!loaded.is_ok()) {
-      print_diagnostics("p2pdoc watch", loaded.diagnostics());
+      for (const Diagnostic& d : loaded.diagnostics()) std::cerr << "p2pdoc watch: " << d.message << "\n";
       return kInvalid;
     }
     cfg = loaded.take();
@@ -198,12 +218,63 @@ int run_watch(const WatchArgs& a, const CLI::App& cmd) {
   if (a.once) cfg.once = true;
   Diagnostics problems = watch::check_watch_config(cfg);
   if (!problems.empty()) {
-    print_diagnostics("p2pdoc watch", problems);
+    for (const Diagnostic& d : problems) std::cerr << "p2pdoc watch: " << d.message << "\n";
     return kInvalid;
   }
   auto res = resources_or_report(cfg.root);
   if (!res) return kInternal;
   return watch::watch_inbox(cfg, std::move(*res));
+}
+
+// The service (serve/serve.h): settings from --config, then the flags given.
+struct ServeArgs {
+  serve::ServeConfig flags;
+  std::string config;
+  PubMedArgs pubmed;
+};
+
+int run_serve(const ServeArgs& a, const CLI::App& cmd) {
+  serve::ServeConfig cfg;
+  cfg.root = default_root();
+  if (!a.config.empty()) {
+    auto loaded = serve::load_serve_config(a.config, cfg);
+    if (!loaded.is_ok()) {
+      print_diagnostics("p2pdoc serve", loaded.diagnostics());
+      return kInvalid;
+    }
+    cfg = loaded.take();
+  }
+  auto given = [&](const char* flag) { return cmd.get_option(flag)->count() > 0; };
+  const serve::ServeConfig& f = a.flags;
+  if (given("--listen")) cfg.listen = f.listen;
+  if (given("--out")) cfg.out = f.out;
+  if (given("--root")) cfg.root = f.root;
+  if (given("--token-file")) cfg.token_file = f.token_file;
+  if (given("--log")) cfg.log = f.log;
+  if (given("--max-body")) cfg.max_body = f.max_body;
+  if (given("--threads")) cfg.threads = f.threads;
+  if (given("--workers")) cfg.workers = f.workers;
+  if (given("--max-queue")) cfg.max_queue = f.max_queue;
+  if (given("--timeout")) cfg.timeout_s = f.timeout_s;
+  if (given("--tls-cert")) cfg.tls_cert = f.tls_cert;
+  if (given("--tls-key")) cfg.tls_key = f.tls_key;
+  if (given("--deliver-fhir")) cfg.deliver_fhir = f.deliver_fhir;
+  if (given("--deliver-webhook")) cfg.deliver_webhook = f.deliver_webhook;
+  if (given("--deliver-token-file")) cfg.deliver_token_file = f.deliver_token_file;
+  if (given("--outbox")) cfg.outbox = f.outbox;
+  if (given("--retry-initial-ms")) cfg.retry_initial_ms = f.retry_initial_ms;
+  if (given("--retry-max-ms")) cfg.retry_max_ms = f.retry_max_ms;
+  if (a.pubmed.on) cfg.pubmed = true;
+  if (given("--pubmed-base")) cfg.pubmed = true, cfg.pubmed_config.base_url = a.pubmed.base;
+  if (given("--pubmed-cache")) cfg.pubmed = true, cfg.pubmed_config.cache_dir = a.pubmed.cache;
+  Diagnostics problems = serve::check_serve_config(cfg);
+  if (!problems.empty()) {
+    print_diagnostics("p2pdoc serve", problems);
+    return kInvalid;
+  }
+  auto res = resources_or_report(cfg.root);
+  if (!res) return kInternal;
+  return serve::run_serve(cfg, std::move(*res));
 }
 
 }  // namespace
@@ -221,6 +292,10 @@ int main(int argc, char** argv) {
   gen->add_option("cases", files, "Case JSON files (format p2p-case/1); - reads one case from stdin")->required();
   gen->add_option("-o,--out", out, "Output folder (default: out)");
   gen->add_option("--root", root, "Folder holding templates/ and fonts/ (default: $P2PDOC_ROOT or the source tree)");
+  PubMedArgs gen_pubmed;
+  gen->add_flag("--pubmed", gen_pubmed.on, "Complete citations that carry a PMID from PubMed (docs/service.md)");
+  gen->add_option("--pubmed-base", gen_pubmed.base, "E-utilities base URL (implies --pubmed)");
+  gen->add_option("--pubmed-cache", gen_pubmed.cache, "PubMed cache folder (default: OUT/.pubmed-cache; implies --pubmed)");
 
   CLI::App* val = app.add_subcommand("validate", "Check cases against format p2p-case/1; write nothing");
   val->add_option("cases", files, "Case JSON files; - reads one case from stdin")->required();
@@ -246,6 +321,31 @@ int main(int argc, char** argv) {
   wat->add_option("--log", wa.log, "Append the JSON log lines to FILE instead of stderr");
   wat->add_option("--root", wa.root, "Folder holding templates/ and fonts/");
 
+  ServeArgs sa;
+  CLI::App* srv = app.add_subcommand("serve", "Run the HTTP service for an EHR (docs/service.md)");
+  srv->add_option("--listen", sa.flags.listen, "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 = any free port)");
+  srv->add_option("-o,--out", sa.flags.out, "Packets go to DIR/<case_id>/");
+  srv->add_option("--token-file", sa.flags.token_file, "Bearer tokens, one per line (also $P2PDOC_TOKENS, comma-separated)");
+  srv->add_option("--max-body", sa.flags.max_body, "Largest request body in bytes (default 1048576)");
+  srv->add_option("--threads", sa.flags.threads, "Connections served at once (default 64)");
+  srv->add_option("-j,--workers", sa.flags.workers, "Packets generated at once (default: one per CPU)");
+  srv->add_option("--max-queue", sa.flags.max_queue, "Packet requests waiting for a worker before 503 (default 128)");
+  srv->add_option("--timeout", sa.flags.timeout_s, "Seconds for each read and write of a request (default 30)");
+  srv->add_option("--config", sa.config, "Settings file (key = value lines); flags override it");
+  srv->add_option("--log", sa.flags.log, "Append the JSON log lines to FILE instead of stderr");
+  srv->add_option("--root", sa.flags.root, "Folder holding templates/ and fonts/");
+  srv->add_option("--tls-cert", sa.flags.tls_cert, "PEM certificate: serve HTTPS (with --tls-key)");
+  srv->add_option("--tls-key", sa.flags.tls_key, "PEM private key for --tls-cert");
+  srv->add_option("--deliver-fhir", sa.flags.deliver_fhir, "FHIR R4 base URL: POST each PDF as a DocumentReference");
+  srv->add_option("--deliver-webhook", sa.flags.deliver_webhook, "URL: POST each PDF as JSON");
+  srv->add_option("--deliver-token-file", sa.flags.deliver_token_file, "Bearer token for the EHR (also $P2PDOC_DELIVER_TOKEN)");
+  srv->add_option("--outbox", sa.flags.outbox, "Deliveries not yet accepted (default: OUT/.outbox)");
+  srv->add_option("--retry-initial-ms", sa.flags.retry_initial_ms, "First retry of a failed delivery after (default 1000)");
+  srv->add_option("--retry-max-ms", sa.flags.retry_max_ms, "Longest wait between retries (default 300000)");
+  srv->add_flag("--pubmed", sa.pubmed.on, "Complete citations that carry a PMID from PubMed");
+  srv->add_option("--pubmed-base", sa.pubmed.base, "E-utilities base URL (implies --pubmed)");
+  srv->add_option("--pubmed-cache", sa.pubmed.cache, "PubMed cache folder (default: OUT/.pubmed-cache; implies --pubmed)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -253,10 +353,11 @@ int main(int argc, char** argv) {
     return code == 0 ? kOk : kInvalid;
   }
   try {
-    if (*gen) return run_generate(files, out, root);
+    if (*gen) return run_generate(files, out, root, gen_pubmed);
     if (*exp) return run_explain(files, root);
     if (*vw) return run_view(files, root);
     if (*wat) return run_watch(wa, *wat);
+    if (*srv) return run_serve(sa, *srv);
     return run_validate(files, root);
   } catch (const std::exception& e) {
     std::cerr << "p2pdoc: internal error: " << e.what() << "\n";

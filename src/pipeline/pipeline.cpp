@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <map>
 #include <sstream>
 
 #include "expand/expand.h"
@@ -228,13 +229,94 @@ Result<json> case_view(const Case& c, const Resources& res) {
   return Result<json>::ok(merge_case_view(c, deadlines.value(), gather_evidence(c, res.knowledge), env.today));
 }
 
+namespace {
+
+struct CompletedCitations {
+  std::string text;                          // the case with citations completed; "" = unchanged
+  std::map<size_t, std::string> references;  // citation index -> full reference
+  Diagnostics warnings;
+};
+
+bool is_pmid(const std::string& s) {
+  return !s.empty() && s.size() <= 9 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool lacks_text(const json& object, const char* key) {
+  auto it = object.find(key);
+  return it == object.end() || (it->is_string() && it->get<std::string>().find_first_not_of(" \t\r\n") == std::string::npos);
+}
+
+// Runs before validation, on the raw JSON, so the format's required title and
+// source can come from PubMed. Touches only citation objects with a
+// well-formed pmid; anything malformed is left for validate_case to report.
+CompletedCitations complete_citations(std::string_view text, const CitationLookup& lookup, const Date& today) {
+  CompletedCitations out;
+  json doc = json::parse(text.begin(), text.end(), nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("citations") || !doc["citations"].is_array()) return out;
+  bool changed = false;
+  json& cits = doc["citations"];
+  for (size_t i = 0; i < cits.size(); ++i) {
+    json& cit = cits[i];
+    if (!cit.is_object() || !cit.contains("pmid") || !cit["pmid"].is_string()) continue;
+    std::string pmid = cit["pmid"].get<std::string>();
+    if (!is_pmid(pmid)) continue;
+    std::string path = "/citations/" + std::to_string(i);
+    bool no_title = lacks_text(cit, "title"), no_source = lacks_text(cit, "source");
+    auto found = lookup.look_up(pmid);
+    std::vector<std::string> filled;
+    if (found.is_ok()) {
+      const CitationRecord& r = found.value();
+      auto fill = [&](const char* key, const json& value) {
+        cit[key] = value;
+        filled.push_back(key);
+      };
+      if (no_title && !r.title.empty()) fill("title", r.title), no_title = false;
+      if (no_source && !r.source.empty()) fill("source", r.source), no_source = false;
+      bool year_ok = r.year >= 1900 && r.year <= today.year + 1;
+      if (!cit.contains("year") && year_ok) fill("year", r.year);
+      else if (year_ok && cit["year"].is_number_integer() && cit["year"].get<int>() != r.year)
+        out.warnings.push_back(warning_at(path + "/year", "PubMed gives " + std::to_string(r.year) + " for PMID " +
+                                                              pmid + ": check the year and the PMID"));
+      if (!r.reference.empty()) out.references[i] = r.reference;
+    } else {
+      std::string why = found.diagnostics().empty() ? "no answer" : found.diagnostics()[0].message;
+      out.warnings.push_back(warning_at(path + "/pmid", "PMID " + pmid + " could not be looked up in PubMed (" + why +
+                                                            "): printed as the case gives it"));
+    }
+    if (!filled.empty()) {
+      std::string list;
+      for (const std::string& f : filled) list += (list.empty() ? "" : ", ") + f;
+      out.warnings.push_back(warning_at(path, list + " completed from PubMed (PMID " + pmid + "): check before sending"));
+    }
+    // Never fail a case for PubMed: a visible placeholder the reviewer must replace.
+    if (no_source) cit["source"] = "PubMed";
+    if (no_title) cit["title"] = "[PMID " + pmid + ": title not retrieved, check before sending]";
+    changed = changed || !filled.empty() || no_source || no_title;
+  }
+  if (changed) out.text = doc.dump();
+  return out;
+}
+
+}  // namespace
+
 Result<Case> load_case_checked(std::string_view text, const Resources& res, const Env& env) {
+  CompletedCitations completed;
+  if (env.citations) {
+    completed = complete_citations(text, *env.citations, env.today);
+    if (!completed.text.empty()) text = completed.text;
+  }
   auto loaded = load_case(text, env.today);
-  if (!loaded.is_ok()) return loaded;
-  Diagnostics all = loaded.diagnostics();
+  Diagnostics all = completed.warnings;
+  all.insert(all.end(), loaded.diagnostics().begin(), loaded.diagnostics().end());
+  if (!loaded.is_ok()) return Result<Case>::fail(all);
   Diagnostics keys = check_library_keys(loaded.value(), res.knowledge);
   all.insert(all.end(), keys.begin(), keys.end());
   if (has_errors(all)) return Result<Case>::fail(all);
+  // added after validation: "reference" is not a key of the case format
+  for (const auto& [i, reference] : completed.references) {
+    json& cit = loaded.value().doc["citations"][i];
+    if (cit.is_object() && !cit.contains("reference")) cit["reference"] = reference;
+  }
   return Result<Case>::ok(loaded.take(), all);
 }
 

@@ -24,11 +24,32 @@
 
 namespace p2p {
 
+// Bibliographic data for one PubMed ID, as an outside source knows it.
+struct CitationRecord {
+  std::string title;      // without a closing period
+  std::string source;     // journal abbreviation ("JAMA")
+  int year = 0;           // 0 when unknown
+  std::string reference;  // the whole reference, e.g. "Weinstein JN, ... JAMA. 2006;296(20):2441-50."
+};
+
+// The door to a citation database (pubmed/ implements it over NCBI
+// E-utilities with a disk cache). The pipeline only knows this interface.
+// Implementations must be thread-safe. A failed look-up returns an error whose
+// message says why (no answer, not found); the pipeline turns it into a warning.
+class CitationLookup {
+ public:
+  virtual ~CitationLookup() = default;
+  virtual Result<CitationRecord> look_up(const std::string& pmid) const = 0;
+};
+
 // The clock, injected. SOURCE_DATE_EPOCH (reproducible-builds convention)
-// fixes it; otherwise it is the current time.
+// fixes it; otherwise it is the current time. `citations`, when set, lets
+// load_case_checked complete citations that carry a PMID (not owned; must
+// outlive the calls that use this Env).
 struct Env {
   long long timestamp = 0;  // seconds since 1970, UTC
   Date today;
+  const CitationLookup* citations = nullptr;
   static Env from_process();
   static Env at(long long timestamp);
 };
@@ -54,6 +75,12 @@ Result<Resources> load_resources(const std::string& root);
 
 // load_case (case/case.h) plus the checks that need the library: citation
 // keys must exist in templates/knowledge/citations.json.
+// With env.citations set, first completes each citation object that has a
+// well-formed "pmid": missing title, source and year are filled in (so a
+// citation may be given as just {"kind", "pmid"}), and after validation the
+// full reference is added for the letters. A failed look-up never fails the
+// case: it is a warning, and a still-missing title or source becomes a
+// visible placeholder.
 Result<Case> load_case_checked(std::string_view text, const Resources& res, const Env& env);
 
 // What the pipeline would use for a case, for a person to read: the template

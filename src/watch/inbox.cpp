@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <sstream>
 #include <thread>
 
 #include "pipeline/files.h"
@@ -30,11 +31,47 @@ int taken(const std::string& path) {
   return errno == ENOENT ? 0 : -1;
 }
 
-// A pid we may treat as gone: no such process (kill(pid, 0) says ESRCH).
-// This process counts as alive, so a leftover is never taken from a running writer.
-bool process_gone(long pid) {
-  if (pid <= 0) return false;
-  return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+// Seconds since 1970 at which the system booted (/proc/stat "btime").
+long long boot_time() {
+  static long long btime = [] {
+    auto text = read_file("/proc/stat");
+    if (!text) return 0LL;
+    auto at = text->find("\nbtime ");
+    return at == std::string::npos ? 0LL : std::atoll(text->c_str() + at + 7);
+  }();
+  return btime;
+}
+
+// Whether the process that made a leftover (created around `made`, seconds
+// since 1970) may still be writing it. Gone: no such pid, a zombie (a killed
+// worker that is not yet reaped has closed everything), or a pid reused by a
+// process that started after the leftover was made.
+bool owner_alive(long pid, long long made) {
+  if (pid <= 0) return true;  // not ours to judge
+  auto stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return !(::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH);
+  auto paren = stat->rfind(')');
+  if (paren == std::string::npos || paren + 2 >= stat->size()) return true;
+  char state = (*stat)[paren + 2];
+  if (state == 'Z' || state == 'X') return false;
+  // proc(5): the fields after ')' start at 3 (state); 9 is flags, 22 starttime
+  // (clock ticks after boot). PF_EXITING (0x4): past closing its files, on the
+  // way to being a zombie: it writes nothing more.
+  std::istringstream rest(stat->substr(paren + 2));
+  std::string field;
+  unsigned long flags = 0;
+  for (int i = 3; i <= 22 && (rest >> field); ++i)
+    if (i == 9) flags = std::strtoul(field.c_str(), nullptr, 10);
+  if (flags & 0x4) return false;
+  long long ticks = std::atoll(field.c_str());
+  long long started = boot_time() + ticks / std::max(1L, ::sysconf(_SC_CLK_TCK));
+  return boot_time() == 0 || started <= made + 2;
+}
+
+long long made_at(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return 0;
+  return std::min(st.st_mtim.tv_sec, st.st_ctim.tv_sec);
 }
 
 Result<std::vector<InboxEntry>> scan(const std::string& dir) {
@@ -59,13 +96,16 @@ Result<std::vector<InboxEntry>> scan(const std::string& dir) {
   return Result<std::vector<InboxEntry>>::ok(std::move(found));
 }
 
-template <typename Pred>
-int remove_entries(const std::string& dir, Pred leftover, bool folders) {
+// Removes the entries of `dir` whose name `owner` maps to a pid that is gone.
+template <typename Owner>
+int remove_entries(const std::string& dir, Owner owner, bool folders) {
   DIR* d = ::opendir(dir.c_str());
   if (!d) return 0;
   std::vector<std::string> names;
-  while (dirent* e = ::readdir(d))
-    if (leftover(std::string_view(e->d_name))) names.emplace_back(e->d_name);
+  while (dirent* e = ::readdir(d)) {
+    auto pid = owner(std::string_view(e->d_name));
+    if (pid && !owner_alive(*pid, made_at(dir + "/" + e->d_name))) names.emplace_back(e->d_name);
+  }
   ::closedir(d);
   for (const std::string& n : names) {
     if (folders)
@@ -180,11 +220,8 @@ Writers Inbox::writers(const std::string& name) const {
 }
 
 int Inbox::remove_stale_temporaries() const {
-  auto stale = [](std::string_view n) {
-    auto pid = temporary_owner(n);
-    return pid && process_gone(*pid);
-  };
-  return remove_entries(dir_ + "/working", stale, false) + remove_entries(dir_ + "/failed", stale, false);
+  return remove_entries(dir_ + "/working", temporary_owner, false) +
+         remove_entries(dir_ + "/failed", temporary_owner, false);
 }
 
 int Inbox::lock(double wait_s) const {
@@ -207,13 +244,7 @@ int Inbox::lock(double wait_s) const {
 }
 
 int remove_stale_staging(const std::string& out_dir) {
-  return remove_entries(
-      out_dir,
-      [](std::string_view n) {
-        auto pid = staging_owner(n);
-        return pid && process_gone(*pid);
-      },
-      true);
+  return remove_entries(out_dir, staging_owner, true);
 }
 
 }  // namespace p2p::watch

@@ -134,6 +134,9 @@ class Watcher {
   std::unordered_map<std::string, int> crashes_;        // worker crashes per claimed name
 
   Clock::time_point started_, next_rescan_, last_progress_;
+  // when the first waiting candidate may be ready: set by next_job's full
+  // pass, so the loop need not walk a large backlog to know when to wake
+  Clock::time_point candidate_wake_ = Clock::time_point::max();
   bool stopping_ = false, progress_ = false;
   int exit_code_ = 0;
   long ok_ = 0, invalid_ = 0, errors_ = 0;  // errors_: error, timeout, crash
@@ -172,7 +175,7 @@ bool Watcher::setup() {
   auto out = make_folders(cfg_.out);
   if (!out.is_ok()) return fail(out.diagnostics());
 
-  lock_fd_ = inbox_.lock(10);
+  lock_fd_ = inbox_.lock(3);
   if (lock_fd_ < 0)
     return fail({error_at("", "another watcher holds " + cfg_.inbox + "/.p2pdoc-watch.lock (or it cannot be opened)")});
 
@@ -329,14 +332,16 @@ std::string Watcher::next_job() {
     return name;
   }
   auto now = Clock::now();
+  candidate_wake_ = Clock::time_point::max();
   for (auto it = order_.begin(); it != order_.end();) {
     Candidate& c = candidates_[*it];
-    if (c.blocked || c.not_before > now) {
+    if (c.blocked) {
       ++it;
       continue;
     }
-    Readiness r = check_ready(*it, c, now);
+    Readiness r = c.not_before > now ? Readiness::wait : check_ready(*it, c, now);
     if (r == Readiness::wait) {
+      candidate_wake_ = std::min(candidate_wake_, c.not_before);
       ++it;
       continue;
     }
@@ -362,6 +367,7 @@ std::string Watcher::next_job() {
       case Claim::failed:
         log_.line({{"event", "error"}, {"file", name}, {"message", std::string("cannot claim: ") + std::strerror(errno)}});
         c.not_before = now + std::chrono::seconds(5);
+        candidate_wake_ = std::min(candidate_wake_, c.not_before);
         ++it;
         break;
     }
@@ -594,12 +600,11 @@ Clock::time_point Watcher::next_wakeup(Clock::time_point now) const {
   bool idle_worker = false;
   for (const Worker& w : workers_) {
     if (w.busy()) t = std::min(t, w.started + limit);
-    if (w.pid < 0) t = std::min(t, w.respawn_at);
+    if (w.pid < 0 && !stopping_) t = std::min(t, w.respawn_at);
     if (w.pid > 0 && !w.busy() && !w.retire) idle_worker = true;
   }
-  if (idle_worker && !stopping_)
-    for (const auto& [name, c] : candidates_)
-      if (!c.blocked) t = std::min(t, c.not_before);
+  // next_job left no idle worker without a look at every candidate
+  if (idle_worker && !stopping_) t = std::min(t, candidate_wake_);
   if (progress_) t = std::min(t, now + Millis(250));
   return std::max(t, now);
 }
@@ -694,6 +699,9 @@ int Watcher::run() {
   draw_progress(true);
   loop();
   shutdown();
+  // --once promises a clean folder: a killed worker's staging folder may have
+  // outlived the start-up cleanup if its process was still on its way out
+  if (cfg_.once) remove_stale_staging(cfg_.out);
   log_.clear_progress();
   double secs = std::chrono::duration<double>(Clock::now() - started_).count();
   long failed = invalid_ + errors_;

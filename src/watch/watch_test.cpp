@@ -7,8 +7,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "pipeline/files.h"
 #include "watch/inbox.h"
@@ -49,7 +51,7 @@ TEST_CASE("numbered names keep the extension and never collide with the error fi
   CHECK_FALSE(is_case_file_name(crash_marker_name("x.json")));
 }
 
-TEST_CASE("leftovers are recognised by their writer's pid, nothing else is") {
+TEST_CASE("leftovers are recognised by their writer's pid and nothing else is") {
   CHECK(staging_owner(".staging-RSP-2026-00417-4242-7") == 4242);
   CHECK(staging_owner(".staging-A-1-2") == 1);
   CHECK_FALSE(staging_owner("RSP-2026-00417").has_value());
@@ -63,7 +65,7 @@ TEST_CASE("leftovers are recognised by their writer's pid, nothing else is") {
   CHECK_FALSE(temporary_owner("x.tmp-a-1").has_value());
 }
 
-TEST_CASE("config: key = value lines over the defaults, errors name the line") {
+TEST_CASE("config: key = value lines over the defaults with errors naming the line") {
   WatchConfig base;
   base.root = "/srv/p2pdoc";
   auto r = parse_watch_config(
@@ -102,7 +104,7 @@ TEST_CASE("config: key = value lines over the defaults, errors name the line") {
   CHECK(bad.diagnostics()[3].message == "w.conf line 4: timeout \"1s\" is not a number of seconds");
 }
 
-TEST_CASE("config checks: folders given and distinct, limits positive") {
+TEST_CASE("config checks: folders given and distinct and limits positive") {
   WatchConfig c;
   CHECK(check_watch_config(c).size() == 2);
   c.inbox = c.out = "/x";
@@ -130,7 +132,7 @@ void put(const std::string& path, const std::string& text) { std::ofstream(path)
 
 }  // namespace
 
-TEST_CASE("inbox: claim never replaces a file in work; done/ and failed/ never overwrite") {
+TEST_CASE("inbox: a claim never replaces a file in work and done/ or failed/ never overwrite") {
   TempDir t;
   auto opened = Inbox::open(t.path + "/inbox");
   REQUIRE(opened.is_ok());
@@ -168,7 +170,7 @@ TEST_CASE("inbox: claim never replaces a file in work; done/ and failed/ never o
   CHECK(fs::is_empty(t.path + "/inbox/working"));
 }
 
-TEST_CASE("inbox: crash counts survive a restart; leftovers of dead processes go") {
+TEST_CASE("inbox: crash counts survive a restart and leftovers of dead processes go") {
   TempDir t;
   auto opened = Inbox::open(t.path + "/inbox");
   REQUIRE(opened.is_ok());
@@ -187,12 +189,18 @@ TEST_CASE("inbox: crash counts survive a restart; leftovers of dead processes go
   pid_t dead = ::fork();
   if (dead == 0) ::_exit(0);
   ::waitpid(dead, nullptr, 0);
+  // a zombie (ended, not yet reaped: a killed worker's state for a moment) is gone too
+  pid_t zombie = ::fork();
+  if (zombie == 0) ::_exit(0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
   std::string out = t.path + "/out";
   fs::create_directories(out + "/.staging-C-1-" + std::to_string(dead) + "-0");
+  fs::create_directories(out + "/.staging-C-3-" + std::to_string(zombie) + "-0");
   fs::create_directories(out + "/.staging-C-2-" + std::to_string(::getpid()) + "-0");  // alive: kept
   fs::create_directories(out + "/C-1");
   put(t.path + "/inbox/failed/q.error.json.tmp-" + std::to_string(dead) + "-3", "");
-  CHECK(remove_stale_staging(out) == 1);
+  CHECK(remove_stale_staging(out) == 2);
+  ::waitpid(zombie, nullptr, 0);
   CHECK(in.remove_stale_temporaries() == 1);
   CHECK(fs::exists(out + "/C-1"));
   CHECK(fs::exists(out + "/.staging-C-2-" + std::to_string(::getpid()) + "-0"));
@@ -226,7 +234,7 @@ TEST_CASE("job results round-trip through the worker message") {
   CHECK_FALSE(outcome_from_string("maybe").has_value());
 }
 
-TEST_CASE("a worker job: valid case -> packet; broken or oversized input -> invalid, nothing written") {
+TEST_CASE("a worker job: a valid case gives a packet and broken or oversized input nothing") {
   auto res = load_resources(P2P_SOURCE_ROOT);
   REQUIRE(res.is_ok());
   TempDir t;

@@ -1,0 +1,114 @@
+// Delivery: every generated PDF goes back to the EHR, as a FHIR R4
+// DocumentReference (POST {base}/DocumentReference) or as JSON to a webhook,
+// and none is lost or sent twice.
+//   - enqueue() writes one outbox entry per PDF (outbox.h) before it returns,
+//     so a packet the service reported as created is on disk with its
+//     deliveries, even if the process dies the next moment;
+//   - one background thread sends due entries, oldest first; a 2xx completes
+//     an entry, a retryable failure (no answer, 408, 425, 429, 5xx) schedules
+//     it again with exponential backoff (payload.h), any other 4xx moves it to
+//     failed/ for a person;
+//   - after a restart open() finds the waiting entries and they are sent at once;
+//   - every request carries Idempotency-Key: <case_id>/<file>/<sha256> (and the
+//     DocumentReference the same value as identifier, plus If-None-Exist), and
+//     a key already accepted is never queued again.
+// Thread contract: enqueue() and stats() may be called from any thread;
+// open() and start() once, stop() once (the destructor calls it).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/diagnostic.h"
+#include "delivery/outbox.h"
+#include "delivery/payload.h"
+#include "pipeline/pipeline.h"
+
+namespace p2p::delivery {
+
+enum class Target { none, fhir, webhook };
+
+struct DeliveryConfig {
+  Target target = Target::none;
+  std::string url;                      // FHIR base URL, or the webhook's URL
+  std::string bearer_token;             // sent as Authorization: Bearer; "" = none
+  std::string outbox_dir;               // OUT/.outbox unless configured
+  long long retry_initial_ms = 1000;    // first retry after this long, then doubling
+  long long retry_max_ms = 300000;      // ... up to this
+  long timeout_ms = 30000;              // one attempt, connect included
+  FhirOptions fhir;
+};
+
+// Structured events for the service log (no patient data: case id, file,
+// status, attempt, timing).
+using DeliveryLog = std::function<void(const nlohmann::json& event)>;
+
+struct DeliveryStats {
+  size_t pending = 0;              // entries waiting in the outbox
+  size_t failed = 0;               // entries in failed/
+  unsigned long long delivered = 0;        // accepted since start
+  unsigned long long attempts_failed = 0;  // attempts that did not get a 2xx, since start
+};
+
+// What enqueue did with one document.
+struct Queued {
+  std::string file;
+  std::string key;
+  std::string state;  // "queued", "already queued", "already delivered"
+};
+
+// The PDFs of a packet (text documents stay out of the chart), ready to send.
+std::vector<OutgoingDocument> pdf_documents(const Packet& p, long long timestamp);
+
+// MRN and member ID from a case document (/patient/mrn, /patient/member_id).
+PatientIds patient_ids(const nlohmann::json& case_doc);
+
+class Deliverer {
+ public:
+  Deliverer(DeliveryConfig config, DeliveryLog log);
+  ~Deliverer();
+  Deliverer(const Deliverer&) = delete;
+  Deliverer& operator=(const Deliverer&) = delete;
+
+  // Opens the outbox; returns how many deliveries an earlier run left waiting.
+  Result<size_t> open();
+  void start();
+  // Stops the sender (an attempt in progress is cancelled and stays queued).
+  void stop();
+
+  // Writes an outbox entry per document (durably) and wakes the sender.
+  Result<std::vector<Queued>> enqueue(const std::vector<OutgoingDocument>& docs, const PatientIds& patient);
+
+  DeliveryStats stats() const;
+  const DeliveryConfig& config() const { return config_; }
+
+ private:
+  struct Due {
+    long long at_ms;      // steady clock
+    unsigned long long seq;
+  };
+  void run();
+  void attempt(const std::string& id);
+
+  DeliveryConfig config_;
+  DeliveryLog log_;
+  Outbox outbox_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::map<std::string, Due> due_;  // id -> when
+  unsigned long long seq_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<unsigned long long> delivered_{0}, attempts_failed_{0};
+  std::atomic<size_t> failed_{0};
+  std::thread thread_;
+};
+
+}  // namespace p2p::delivery

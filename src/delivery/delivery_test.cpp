@@ -1,0 +1,224 @@
+// Delivery: encodings against published vectors, the payloads' shape, the
+// retry schedule, and the outbox's life cycle on a real folder.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "delivery/delivery.h"
+#include "delivery/encoding.h"
+#include "delivery/outbox.h"
+#include "delivery/payload.h"
+#include "pipeline/files.h"
+
+using namespace p2p;
+using namespace p2p::delivery;
+namespace fs = std::filesystem;
+
+TEST_CASE("base64: RFC 4648 section 10 vectors") {
+  CHECK(base64_encode("") == "");
+  CHECK(base64_encode("f") == "Zg==");
+  CHECK(base64_encode("fo") == "Zm8=");
+  CHECK(base64_encode("foo") == "Zm9v");
+  CHECK(base64_encode("foob") == "Zm9vYg==");
+  CHECK(base64_encode("fooba") == "Zm9vYmE=");
+  CHECK(base64_encode("foobar") == "Zm9vYmFy");
+  CHECK(base64_encode(std::string("\xff\xfe\x00", 3)) == "//4A");
+}
+
+TEST_CASE("sha1: FIPS 180 examples, one block, two blocks, many") {
+  CHECK(sha1_hex("") == "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+  CHECK(sha1_hex("abc") == "a9993e364706816aba3e25717850c26c9cd0d89d");
+  // 56 bytes: the padding needs a second block
+  CHECK(sha1_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
+        "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
+  CHECK(sha1_hex(std::string(1000000, 'a')) == "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+  // FHIR Attachment.hash is the digest in base64
+  CHECK(sha1_base64("abc") == "qZk+NkcGgWq6PiVxeFDCbJzQ2J0=");
+}
+
+namespace {
+
+OutgoingDocument sample_document() {
+  OutgoingDocument d;
+  d.case_id = "RSP-2026-00417";
+  d.kind = "lomn";
+  d.file = "lomn.pdf";
+  d.content_type = "application/pdf";
+  d.bytes = "%PDF-1.7 fake";
+  d.sha256 = sha256_hex(d.bytes);
+  d.timestamp = 1795435200;  // 2026-11-23T12:00:00Z
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("idempotency key: case, file and content") {
+  OutgoingDocument d = sample_document();
+  CHECK(idempotency_key(d) == "RSP-2026-00417/lomn.pdf/" + d.sha256);
+  OutgoingDocument changed = d;
+  changed.bytes += " v2";
+  changed.sha256 = sha256_hex(changed.bytes);
+  CHECK(idempotency_key(changed) != idempotency_key(d));
+}
+
+TEST_CASE("DocumentReference: the R4 fields an EHR files by") {
+  OutgoingDocument d = sample_document();
+  FhirOptions o;
+  o.mrn_system = "urn:oid:1.2.3.4";
+  auto ref = document_reference(d, {"RSP-220931", "UHC884120937"}, o);
+  CHECK(ref["resourceType"] == "DocumentReference");
+  CHECK(ref["status"] == "current");
+  CHECK(ref["masterIdentifier"]["value"] == idempotency_key(d));
+  CHECK(ref["identifier"][0]["system"] == "urn:p2pdoc:document");
+  CHECK(ref["identifier"][0]["value"] == idempotency_key(d));
+  CHECK(ref["type"]["coding"][0]["system"] == "http://loinc.org");
+  CHECK(ref["type"]["coding"][0]["code"] == "11488-4");
+  CHECK(ref["type"]["text"] == "Letter of medical necessity");
+  // the MRN wins over the member id, typed MR (HL7 v2 table 0203)
+  CHECK(ref["subject"]["identifier"]["value"] == "RSP-220931");
+  CHECK(ref["subject"]["identifier"]["system"] == "urn:oid:1.2.3.4");
+  CHECK(ref["subject"]["identifier"]["type"]["coding"][0]["code"] == "MR");
+  CHECK(ref["date"] == "2026-11-23T12:00:00Z");
+  CHECK(ref["description"] == "Letter of medical necessity, case RSP-2026-00417");
+  const auto& a = ref["content"][0]["attachment"];
+  CHECK(a["contentType"] == "application/pdf");
+  CHECK(a["data"] == base64_encode(d.bytes));
+  CHECK(a["size"] == d.bytes.size());
+  CHECK(a["hash"] == sha1_base64(d.bytes));
+  CHECK(a["title"] == "lomn.pdf");
+
+  auto by_member = document_reference(d, {"", "UHC884120937"}, FhirOptions{});
+  CHECK(by_member["subject"]["identifier"]["value"] == "UHC884120937");
+  CHECK(by_member["subject"]["identifier"]["type"]["coding"][0]["code"] == "MB");
+  CHECK_FALSE(by_member["subject"]["identifier"].contains("system"));
+  CHECK_FALSE(document_reference(d, {"", ""}, FhirOptions{}).contains("subject"));
+}
+
+TEST_CASE("webhook payload") {
+  OutgoingDocument d = sample_document();
+  auto w = webhook_payload(d);
+  CHECK(w["case_id"] == d.case_id);
+  CHECK(w["kind"] == "lomn");
+  CHECK(w["file"] == "lomn.pdf");
+  CHECK(w["sha256"] == d.sha256);
+  CHECK(w["bytes"] == d.bytes.size());
+  CHECK(w["idempotency_key"] == idempotency_key(d));
+  CHECK(w["data"] == base64_encode(d.bytes));
+}
+
+TEST_CASE("retry schedule: doubling from the initial delay, capped") {
+  CHECK(retry_delay_ms(1, 1000, 300000) == 1000);
+  CHECK(retry_delay_ms(2, 1000, 300000) == 2000);
+  CHECK(retry_delay_ms(3, 1000, 300000) == 4000);
+  CHECK(retry_delay_ms(9, 1000, 300000) == 256000);
+  CHECK(retry_delay_ms(10, 1000, 300000) == 300000);
+  CHECK(retry_delay_ms(1000, 1000, 300000) == 300000);  // no overflow
+  CHECK(retry_delay_ms(0, 50, 400) == 50);
+}
+
+TEST_CASE("what is retried: no answer, 408, 425, 429, 5xx") {
+  for (int s : {0, 408, 425, 429, 500, 502, 503, 504}) CHECK(is_retryable(s));
+  for (int s : {200, 301, 400, 401, 403, 404, 409, 422}) CHECK_FALSE(is_retryable(s));
+}
+
+TEST_CASE("pdf_documents: PDFs only; patient ids from the case") {
+  Packet p;
+  p.case_id = "C-1";
+  p.documents.push_back({"brief", "brief.pdf", {}, "%PDF", 1, 10, 0});
+  p.documents.push_back({"notice", "notice.txt", {}, "text", 0, 0, 0});
+  auto docs = pdf_documents(p, 5);
+  REQUIRE(docs.size() == 1);
+  CHECK(docs[0].file == "brief.pdf");
+  CHECK(docs[0].sha256 == sha256_hex("%PDF"));
+  auto ids = patient_ids(nlohmann::json::parse(R"({"patient": {"member_id": "M1", "mrn": "R1"}})"));
+  CHECK(ids.mrn == "R1");
+  CHECK(ids.member_id == "M1");
+  CHECK(patient_ids(nlohmann::json::parse(R"({"patient": 3})")).mrn.empty());
+}
+
+TEST_CASE("outbox: put, load, complete, give up, reopen after a crash") {
+  std::string dir = (fs::temp_directory_path() / ("p2p-outbox-" + std::to_string(getpid()))).string();
+  fs::remove_all(dir);
+  Outbox box(dir);
+  REQUIRE(box.open().is_ok());
+
+  OutboxEntry e;
+  e.key = "C-1/brief.pdf/abc";
+  e.id = Outbox::id_for(e.key);
+  e.target = "webhook";
+  e.url = "http://127.0.0.1:9/hook";
+  e.content_type = "application/json";
+  e.case_id = "C-1";
+  e.file = "brief.pdf";
+  e.body = R"({"x": 1})";
+  REQUIRE(box.put(e).is_ok());
+  CHECK(box.is_pending(e.id));
+  auto back = box.load(e.id);
+  REQUIRE(back.is_ok());
+  CHECK(back.value().key == e.key);
+  CHECK(back.value().body == e.body);
+
+  // a restart finds it; a leftover temporary file is cleaned away
+  std::ofstream(dir + "/" + e.id + ".json.tmp-1-1") << "half";
+  auto reopened = box.open();
+  REQUIRE(reopened.is_ok());
+  CHECK(reopened.value() == std::vector<std::string>{e.id});
+  CHECK_FALSE(fs::exists(dir + "/" + e.id + ".json.tmp-1-1"));
+
+  REQUIRE(box.complete(e).is_ok());
+  CHECK(box.was_sent(e.id));
+  CHECK_FALSE(box.is_pending(e.id));
+
+  // crash between "sent" and the removal: open() drops the entry, nothing is sent twice
+  REQUIRE(box.put(e).is_ok());
+  auto after_crash = box.open();
+  REQUIRE(after_crash.is_ok());
+  CHECK(after_crash.value().empty());
+  CHECK_FALSE(box.is_pending(e.id));
+
+  OutboxEntry f = e;
+  f.key = "C-1/lomn.pdf/def";
+  f.id = Outbox::id_for(f.key);
+  REQUIRE(box.put(f).is_ok());
+  REQUIRE(box.give_up(f, "422 from the EHR").is_ok());
+  CHECK(box.failed_count() == 1);
+  CHECK_FALSE(box.is_pending(f.id));
+
+  std::ofstream(dir + "/" + std::string(64, 'a') + ".json") << "not json";
+  CHECK_FALSE(box.load(std::string(64, 'a')).is_ok());
+  box.quarantine(std::string(64, 'a'));
+  CHECK(fs::exists(dir + "/failed/" + std::string(64, 'a') + ".unreadable"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("deliverer: a key already delivered is not queued again") {
+  std::string dir = (fs::temp_directory_path() / ("p2p-deliverer-" + std::to_string(getpid()))).string();
+  fs::remove_all(dir);
+  DeliveryConfig c;
+  c.target = Target::webhook;
+  c.url = "http://127.0.0.1:9/never";  // not started: nothing is sent in this test
+  c.outbox_dir = dir;
+  Deliverer d(c, [](const nlohmann::json&) {});
+  REQUIRE(d.open().is_ok());
+  OutgoingDocument doc = sample_document();
+  auto first = d.enqueue({doc}, {});
+  REQUIRE(first.is_ok());
+  CHECK(first.value()[0].state == "queued");
+  auto again = d.enqueue({doc}, {});
+  CHECK(again.value()[0].state == "already queued");
+  CHECK(d.stats().pending == 1);
+
+  Outbox box(dir);
+  auto e = box.load(Outbox::id_for(idempotency_key(doc)));
+  REQUIRE(e.is_ok());
+  REQUIRE(box.complete(e.value()).is_ok());
+  Deliverer restarted(c, [](const nlohmann::json&) {});
+  REQUIRE(restarted.open().is_ok());
+  CHECK(restarted.stats().pending == 0);
+  CHECK(restarted.enqueue({doc}, {}).value()[0].state == "already delivered");
+  fs::remove_all(dir);
+}

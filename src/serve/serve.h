@@ -1,0 +1,71 @@
+// Serve: `p2pdoc serve`, the HTTP service an EHR's integration engine calls
+// when a denial arrives (docs/service.md is the operator's manual). This
+// header is the entry point: the settings, their file format, and run_serve,
+// which wires the parts together:
+//   service.h      the API (routes, status codes, JSON) without HTTP
+//   http_server.h  cpp-httplib: limits, hooks, bind, stop
+//   auth.h         bearer tokens, loopback-only without them
+//   metrics.h      GET /metrics;  log.h  one JSON line per request
+//   delivery/      documents back to the EHR (FHIR or webhook, outbox)
+//   pubmed/        citations completed from E-utilities
+// Thread contract: run_serve owns the process's signal handling (SIGINT and
+// SIGTERM stop it cleanly, SIGPIPE is ignored) until it returns.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/diagnostic.h"
+#include "delivery/delivery.h"
+#include "pipeline/pipeline.h"
+#include "pubmed/pubmed.h"
+
+namespace p2p::serve {
+
+// Every setting with its default; the config-file key is in the comment.
+struct ServeConfig {
+  std::string listen = "127.0.0.1:8080";  // listen: HOST:PORT, [IPV6]:PORT; port 0 = any free port
+  std::string out;                        // out: packets go to OUT/<case_id>/
+  std::string root;                       // root: folder holding templates/ and fonts/
+  std::string token_file;                 // token_file: bearer tokens, one per line (also $P2PDOC_TOKENS)
+  std::string log;                        // log: append the JSON log lines here ("" = stderr)
+  long long max_body = 1 << 20;           // max_body: bytes; larger requests get 413
+  int threads = 64;                       // threads: connections served at once (HTTP worker threads)
+  int workers = 0;                        // workers: packets generated at once; 0 = one per CPU
+  int max_queue = 128;                    // max_queue: packet requests waiting for a worker; more get 503
+  double queue_timeout_s = 30;            // queue_timeout: longest wait for a worker; then 503
+  double timeout_s = 30;                  // timeout: seconds for each read and write of a request
+  double keep_alive_s = 2;                // keep_alive: seconds an idle connection stays open
+  std::string tls_cert, tls_key;          // tls_cert, tls_key: PEM files; both set = HTTPS
+
+  // delivery back to the EHR
+  std::string deliver_fhir;               // deliver_fhir: FHIR R4 base URL (POST {base}/DocumentReference)
+  std::string deliver_webhook;            // deliver_webhook: URL taking the webhook JSON
+  std::string deliver_token_file;         // deliver_token_file: bearer token for the EHR (also $P2PDOC_DELIVER_TOKEN)
+  std::string outbox;                     // outbox: default OUT/.outbox
+  long long retry_initial_ms = 1000;      // retry_initial_ms
+  long long retry_max_ms = 300000;        // retry_max_ms
+  double deliver_timeout_s = 30;          // deliver_timeout: seconds per attempt
+  delivery::FhirOptions fhir;             // fhir_type_code, fhir_type_display, fhir_mrn_system, fhir_member_system
+
+  // PubMed completion of citations
+  bool pubmed = false;                    // pubmed: true/false; any pubmed_* setting also turns it on
+  pubmed::PubMedConfig pubmed_config;     // pubmed_base, pubmed_cache (default OUT/.pubmed-cache),
+                                          // pubmed_timeout (s), pubmed_rate (per s), pubmed_email, pubmed_api_key
+};
+
+// "key = value" lines over `base` ('#' comments, blank lines skipped, '-' or
+// '_' in keys). Fails naming the line of each unknown key or bad value.
+Result<ServeConfig> parse_serve_config(std::string_view text, ServeConfig base, const std::string& source);
+Result<ServeConfig> load_serve_config(const std::string& path, ServeConfig base);
+
+// What a complete configuration must meet (out set, listen parsable, limits
+// positive, one delivery target at most, URLs http(s)). Empty when usable.
+Diagnostics check_serve_config(const ServeConfig& c);
+
+// Runs until SIGINT/SIGTERM. Prints "listening on HOST:PORT" on stdout once
+// bound. Returns the exit code: 0 stopped cleanly, 2 refused settings (e.g. a
+// non-loopback address without tokens), 1 could not start.
+int run_serve(const ServeConfig& c, Resources res);
+
+}  // namespace p2p::serve

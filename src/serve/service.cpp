@@ -1,0 +1,306 @@
+#include "serve/service.h"
+
+#include <sys/stat.h>
+
+#include <cmath>
+#include <cstring>
+#include <functional>
+
+#include "case/case.h"
+#include "pipeline/files.h"
+
+namespace p2p::serve {
+
+using json = nlohmann::json;
+
+namespace {
+
+Reply json_reply(int status, const json& body) {
+  Reply r;
+  r.status = status;
+  r.body = body.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  return r;
+}
+
+std::string safe_case_id(const json& doc) {
+  if (!doc.is_object()) return "";
+  auto it = doc.find("case_id");
+  if (it == doc.end() || !it->is_string()) return "";
+  const std::string& id = it->get_ref<const std::string&>();
+  return is_safe_segment(id) ? id : "";
+}
+
+std::string content_type_of(const std::string& file) {
+  auto ends = [&](const char* ext) { return file.size() > std::strlen(ext) && file.ends_with(ext); };
+  if (ends(".pdf")) return "application/pdf";
+  if (ends(".txt")) return "text/plain; charset=utf-8";
+  if (ends(".json")) return "application/json";
+  return "application/octet-stream";
+}
+
+std::string packet_url(const std::string& case_id) { return "/v1/packets/" + case_id; }
+
+// The manifest as the API shows it: each document with its URL.
+json with_urls(json manifest, const std::string& case_id) {
+  manifest["url"] = packet_url(case_id);
+  if (manifest.contains("documents") && manifest["documents"].is_array())
+    for (json& d : manifest["documents"])
+      if (d.is_object() && d.contains("file") && d["file"].is_string())
+        d["url"] = packet_url(case_id) + "/" + d["file"].get<std::string>();
+  return manifest;
+}
+
+}  // namespace
+
+json diagnostics_json(const Diagnostics& ds) {
+  json errors = json::array(), warnings = json::array();
+  for (const Diagnostic& d : ds)
+    (d.severity == Severity::error ? errors : warnings).push_back({{"path", d.path}, {"message", d.message}});
+  return {{"errors", errors}, {"warnings", warnings}};
+}
+
+Service::Service(ServiceParts parts) : p_(std::move(parts)), gate_(p_.workers, p_.max_queue) {
+  if (p_.metrics) {
+    p_.metrics->declare_counter("p2pdoc_requests_shed_total", "Packet requests turned away with 503 (queue full or waited too long).");
+    Gate* g = &gate_;
+    p_.metrics->add_sampled("p2pdoc_generation_running", "gauge", "Packets being generated now.",
+                            [g] { return static_cast<double>(g->running()); });
+    p_.metrics->add_sampled("p2pdoc_generation_waiting", "gauge", "Packet requests waiting for a worker.",
+                            [g] { return static_cast<double>(g->waiting()); });
+    p_.metrics->declare_counter("p2pdoc_packets_generated_total", "Packets generated and written.");
+    p_.metrics->declare_counter("p2pdoc_documents_generated_total", "Documents generated and written.");
+    p_.metrics->declare_counter("p2pdoc_cases_invalid_total", "Cases refused as invalid (422) or malformed (400).");
+    p_.metrics->declare_counter("p2pdoc_failures_total", "Requests that failed on our side (500).");
+  }
+}
+
+std::string Service::message_for_status(int status) const {
+  switch (status) {
+    case 400: return "the request is malformed";
+    case 401: return "a valid bearer token is required (Authorization: Bearer <token>)";
+    case 404: return "not found";
+    case 405: return "method not allowed";
+    case 408: return "the request took too long to arrive";
+    case 411: return "a Content-Length header is required (chunked bodies are not accepted)";
+    case 413: return "the body is larger than the limit of " + std::to_string(p_.max_body) + " bytes";
+    case 414: return "the URI is too long";
+    case 503: return "the service is busy; retry later";
+    default: return status >= 500 ? "internal error; the service log has the details" : "request refused";
+  }
+}
+
+Reply Service::error_reply(int status, const std::string& message) const {
+  return json_reply(status, {{"errors", json::array({{{"path", ""}, {"message", message}}})}});
+}
+
+std::string Service::route_label(const std::string& method, const std::string& path) {
+  return match_route(method, path).label;
+}
+
+void Service::record(const std::string& method, const std::string& route, int status, double seconds,
+                     const std::string& case_id) {
+  if (p_.metrics) {
+    p_.metrics->observe_request(method, route, status, seconds);
+    if (status >= 500) p_.metrics->add("p2pdoc_failures_total");
+  }
+  if (p_.log) {
+    json line = {{"event", "request"}, {"method", method}, {"route", route}, {"status", status},
+                 {"ms", std::round(seconds * 10000) / 10}};
+    if (!case_id.empty()) line["case_id"] = case_id;
+    p_.log->write(line);
+  }
+}
+
+Reply Service::internal_error(const std::string& route, const std::string& case_id, const std::string& what) {
+  if (p_.log) {
+    json line = {{"event", "internal_error"}, {"route", route}, {"detail", what}};
+    if (!case_id.empty()) line["case_id"] = case_id;
+    p_.log->write(line);
+  }
+  Reply r = error_reply(500, message_for_status(500));
+  r.route = route;
+  r.case_id = case_id;
+  return r;
+}
+
+std::mutex& Service::case_lock(const std::string& case_id) {
+  return case_locks_[std::hash<std::string>{}(case_id) % case_locks_.size()];
+}
+
+Reply Service::handle(const Request& req) {
+  RouteMatch m = match_route(req.method, req.path);
+  Reply r;
+  if (m.id != RouteId::healthz && !p_.tokens.empty() && !p_.tokens.accepts(bearer_token(req.authorization))) {
+    r = error_reply(401, message_for_status(401));
+    r.headers.push_back({"WWW-Authenticate", "Bearer realm=\"p2pdoc\""});
+  } else if (m.status == 404) {
+    r = error_reply(404, "no such route: " + req.method + " " + (req.path.size() > 200 ? req.path.substr(0, 200) + "..." : req.path));
+  } else if (m.status == 405) {
+    r = error_reply(405, req.method + " is not allowed here; allowed: " + m.allow);
+    r.headers.push_back({"Allow", m.allow});
+  } else {
+    switch (m.id) {
+      case RouteId::healthz: r = healthz(); break;
+      case RouteId::metrics:
+        r.body = p_.metrics ? p_.metrics->render() : "";
+        r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+        break;
+      case RouteId::create_packet: r = create_packet(req); break;
+      case RouteId::validate: r = validate(req); break;
+      case RouteId::get_packet: r = get_packet(m.params[0]); break;
+      case RouteId::get_document: r = get_document(m.params[0], m.params[1]); break;
+      case RouteId::none: r = error_reply(404, "not found"); break;
+    }
+  }
+  r.route = m.label;
+  return r;
+}
+
+Reply Service::healthz() const {
+  json body = {{"status", "ok"}};
+  if (p_.deliverer) {
+    auto s = p_.deliverer->stats();
+    body["deliveries_pending"] = s.pending;
+    body["deliveries_failed"] = s.failed;
+  }
+  return json_reply(200, body);
+}
+
+Reply Service::validate(const Request& req) {
+  auto parsed = parse_case_json(req.body);
+  if (!parsed.is_ok()) {
+    if (p_.metrics) p_.metrics->add("p2pdoc_cases_invalid_total");
+    return json_reply(400, diagnostics_json(parsed.diagnostics()));
+  }
+  Env env = Env::from_process();
+  env.citations = p_.citations;
+  auto loaded = load_case_checked(req.body, *p_.resources, env);
+  if (!loaded.is_ok()) {
+    if (p_.metrics) p_.metrics->add("p2pdoc_cases_invalid_total");
+    Reply r = json_reply(422, diagnostics_json(loaded.diagnostics()));
+    r.case_id = safe_case_id(parsed.value());
+    return r;
+  }
+  json body = {{"valid", true}, {"case_id", loaded.value().id}, {"warnings", diagnostics_json(loaded.diagnostics())["warnings"]}};
+  Reply r = json_reply(200, body);
+  r.case_id = loaded.value().id;
+  return r;
+}
+
+Reply Service::create_packet(const Request& req) {
+  auto parsed = parse_case_json(req.body);
+  if (!parsed.is_ok()) {
+    if (p_.metrics) p_.metrics->add("p2pdoc_cases_invalid_total");
+    return json_reply(400, diagnostics_json(parsed.diagnostics()));
+  }
+  Env env = Env::from_process();
+  env.citations = p_.citations;
+  auto loaded = load_case_checked(req.body, *p_.resources, env);
+  if (!loaded.is_ok()) {
+    if (p_.metrics) p_.metrics->add("p2pdoc_cases_invalid_total");
+    Reply r = json_reply(422, diagnostics_json(loaded.diagnostics()));
+    r.case_id = safe_case_id(parsed.value());
+    return r;
+  }
+  Diagnostics warnings = loaded.diagnostics();
+  Case c = loaded.take();
+  const std::string route = "/v1/packets";
+  auto describe = [](const Diagnostics& ds) {
+    std::string s;
+    for (const Diagnostic& d : ds) s += (s.empty() ? "" : "; ") + d.to_string();
+    return s;
+  };
+
+  Result<Packet> packet = Result<Packet>::fail({});
+  {
+    GateSlot slot(gate_, p_.queue_timeout);
+    if (slot.entry() != Gate::Entry::entered) {
+      if (p_.metrics) p_.metrics->add("p2pdoc_requests_shed_total");
+      Reply busy = error_reply(503, message_for_status(503));
+      busy.headers.push_back({"Retry-After", "1"});
+      busy.case_id = c.id;
+      return busy;
+    }
+    packet = generate_packet(c, *p_.resources, env);
+  }
+  if (!packet.is_ok()) return internal_error(route, c.id, "generation failed: " + describe(packet.diagnostics()));
+  Packet& p = packet.value();
+  p.warnings = warnings;
+
+  std::vector<delivery::Queued> queued;
+  json manifest;
+  {
+    // two posts of one case must not swap the folder under each other
+    std::lock_guard lock(case_lock(c.id));
+    auto dir = write_packet(p, p_.out_dir, env);
+    if (!dir.is_ok()) return internal_error(route, c.id, "writing failed: " + describe(dir.diagnostics()));
+    // the manifest just written, read back: cheaper than hashing the documents again
+    auto text = read_file(dir.value() + "/manifest.json");
+    manifest = text ? json::parse(*text, nullptr, false) : json();
+    if (!manifest.is_object()) manifest = packet_manifest(p, env);
+    if (p_.deliverer) {
+      auto q = p_.deliverer->enqueue(delivery::pdf_documents(p, env.timestamp), delivery::patient_ids(c.doc));
+      if (!q.is_ok()) return internal_error(route, c.id, "queueing the delivery failed: " + describe(q.diagnostics()));
+      queued = q.take();
+    }
+  }
+  if (p_.metrics) {
+    p_.metrics->add("p2pdoc_packets_generated_total");
+    p_.metrics->add("p2pdoc_documents_generated_total", static_cast<double>(p.documents.size()));
+  }
+
+  json body = with_urls(std::move(manifest), c.id);
+  if (p_.deliverer) {
+    json docs = json::array();
+    for (const auto& q : queued) docs.push_back({{"file", q.file}, {"idempotency_key", q.key}, {"state", q.state}});
+    body["delivery"] = {{"target", p_.deliverer->config().target == delivery::Target::fhir ? "fhir" : "webhook"},
+                        {"documents", docs}};
+  }
+  Reply r = json_reply(201, body);
+  r.headers.push_back({"Location", packet_url(c.id)});
+  r.case_id = c.id;
+  return r;
+}
+
+Reply Service::get_packet(const std::string& case_id) {
+  if (!is_safe_segment(case_id)) return error_reply(400, "not a case id (letters, digits, '.', '_', '-'; not starting with '.')");
+  auto text = read_file(p_.out_dir + "/" + case_id + "/manifest.json");
+  if (!text) {
+    Reply r = error_reply(404, "no packet for this case id");
+    r.case_id = case_id;
+    return r;
+  }
+  json manifest = json::parse(*text, nullptr, false);
+  if (manifest.is_discarded()) return internal_error("/v1/packets/{case_id}", case_id, "manifest.json is not JSON");
+  Reply r = json_reply(200, with_urls(manifest, case_id));
+  r.case_id = case_id;
+  return r;
+}
+
+Reply Service::get_document(const std::string& case_id, const std::string& file) {
+  if (!is_safe_segment(case_id) || !is_safe_segment(file))
+    return error_reply(400, "not a case id and document name (letters, digits, '.', '_', '-'; not starting with '.')");
+  std::string path = p_.out_dir + "/" + case_id + "/" + file;
+  struct stat st {};
+  // lstat: a symbolic link someone put in the output folder is not followed
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    Reply r = error_reply(404, "no such document");
+    r.case_id = case_id;
+    return r;
+  }
+  auto bytes = read_file(path);
+  if (!bytes) {
+    Reply r = error_reply(404, "no such document");
+    r.case_id = case_id;
+    return r;
+  }
+  Reply r;
+  r.status = 200;
+  r.content_type = content_type_of(file);
+  r.body = std::move(*bytes);
+  r.headers.push_back({"Content-Disposition", "inline; filename=\"" + file + "\""});
+  r.case_id = case_id;
+  return r;
+}
+
+}  // namespace p2p::serve

@@ -1,0 +1,107 @@
+// Service: the HTTP API's behaviour, without HTTP. A Request (method, path,
+// Authorization header, body) goes in, a Reply (status, type, body, headers,
+// plus the route and case id for the log) comes out; http_server.cpp only
+// moves bytes. Routes:
+//   GET  /healthz                             200 {"status":"ok"} (no token needed)
+//   GET  /metrics                             Prometheus text
+//   POST /v1/packets                          case JSON -> 201 manifest (+ delivery queued)
+//   POST /v1/validate                         case JSON -> 200 {valid, warnings}
+//   GET  /v1/packets/{case_id}                the manifest
+//   GET  /v1/packets/{case_id}/{document}     a document of the packet
+// Client mistakes map to 400 (malformed JSON), 401, 404, 405, 422 (invalid
+// case, same path-named diagnostics as the CLI); 500 only for our own
+// failures, logged with the case id.
+// Load: at most `workers` packets are generated at once (gate.h); requests
+// beyond that wait in arrival order, and when `max_queue` are already waiting
+// (or one waited `queue_timeout`) the answer is 503 with Retry-After.
+// Thread contract: handle() may run on many threads at once; packets of one
+// case id are written one at a time.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "delivery/delivery.h"
+#include "pipeline/pipeline.h"
+#include "serve/auth.h"
+#include "serve/gate.h"
+#include "serve/log.h"
+#include "serve/metrics.h"
+#include "serve/router.h"
+
+namespace p2p::serve {
+
+struct Request {
+  std::string method;
+  std::string path;           // decoded, without the query
+  std::string authorization;  // the header as sent, "" if none
+  std::string body;
+};
+
+struct Reply {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string route;    // route template, for logs and metrics
+  std::string case_id;  // a safe case id when known, for the log
+};
+
+struct ServiceParts {
+  const Resources* resources = nullptr;
+  std::string out_dir;
+  TokenSet tokens;                               // empty: no authentication (loopback only)
+  size_t max_body = 1 << 20;                     // for the 413 message
+  delivery::Deliverer* deliverer = nullptr;      // null: no delivery
+  const CitationLookup* citations = nullptr;     // null: no PubMed completion
+  Metrics* metrics = nullptr;
+  JsonLog* log = nullptr;
+  int workers = 2;                               // packets generated at once
+  int max_queue = 128;                           // packets waiting for a worker; more: 503
+  std::chrono::milliseconds queue_timeout{30000};  // longest wait for a worker; then 503
+};
+
+class Service {
+ public:
+  explicit Service(ServiceParts parts);
+
+  Reply handle(const Request& request);
+
+  // An answer for an error the HTTP layer found itself (413, 411, a bad
+  // request line), in the same JSON shape as every other error.
+  Reply error_reply(int status, const std::string& message) const;
+  std::string message_for_status(int status) const;
+
+  // The route label of a request that never reached handle().
+  static std::string route_label(const std::string& method, const std::string& path);
+
+  // Counts the answer in the metrics and writes the request's log line.
+  void record(const std::string& method, const std::string& route, int status, double seconds,
+              const std::string& case_id);
+
+  // An exception escaped a handler: a 500, logged (route and case id only).
+  Reply internal_error(const std::string& route, const std::string& case_id, const std::string& what);
+
+ private:
+  Reply create_packet(const Request& r);
+  Reply validate(const Request& r);
+  Reply get_packet(const std::string& case_id);
+  Reply get_document(const std::string& case_id, const std::string& file);
+  Reply healthz() const;
+  std::mutex& case_lock(const std::string& case_id);
+
+  ServiceParts p_;
+  Gate gate_;
+  std::array<std::mutex, 64> case_locks_;
+};
+
+// {"errors": [{"path", "message"}...], "warnings": [...]}
+nlohmann::json diagnostics_json(const Diagnostics& ds);
+
+}  // namespace p2p::serve
