@@ -173,6 +173,7 @@ void Deliverer::attempt(const std::string& id) {
   req.body = e.body;
   req.timeout_ms = config_.timeout_ms;
   req.max_response_bytes = 1 << 20;
+  req.ca_file = config_.ca_file;
   req.headers = {{"Content-Type", e.content_type},
                  {"Accept", e.target == "fhir" ? "application/fhir+json" : "application/json"},
                  {"Idempotency-Key", e.key}};
@@ -218,7 +219,8 @@ void Deliverer::attempt(const std::string& id) {
     return;
   }
   long long delay = retry_delay_ms(e.attempts, config_.retry_initial_ms, config_.retry_max_ms);
-  if (res.retry_after_s >= 0) delay = std::min(std::max(delay, static_cast<long long>(res.retry_after_s) * 1000), config_.retry_max_ms);
+  if (res.retry_after_s >= 0)  // the server's own estimate, within our bounds
+    delay = std::min(std::max(delay, static_cast<long long>(res.retry_after_s) * 1000), config_.retry_max_ms);
   outbox_.put(e);  // attempts and last error, for a person reading the outbox
   {
     std::lock_guard lock(mutex_);

@@ -40,6 +40,7 @@ struct DeliveryConfig {
   Target target = Target::none;
   std::string url;                      // FHIR base URL, or the webhook's URL
   std::string bearer_token;             // sent as Authorization: Bearer; "" = none
+  std::string ca_file;                  // PEM bundle for the EHR's certificate ("" = the system's)
   std::string outbox_dir;               // OUT/.outbox unless configured
   long long retry_initial_ms = 1000;    // first retry after this long, then doubling
   long long retry_max_ms = 300000;      // ... up to this

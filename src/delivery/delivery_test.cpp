@@ -125,7 +125,7 @@ TEST_CASE("what is retried: no answer, 408, 425, 429, 5xx") {
   for (int s : {200, 301, 400, 401, 403, 404, 409, 422}) CHECK_FALSE(is_retryable(s));
 }
 
-TEST_CASE("pdf_documents: PDFs only; patient ids from the case") {
+TEST_CASE("pdf_documents: PDFs only, and patient ids from the case") {
   Packet p;
   p.case_id = "C-1";
   p.documents.push_back({"brief", "brief.pdf", {}, "%PDF", 1, 10, 0});

@@ -92,6 +92,7 @@ HttpResponse HttpClient::send(const HttpRequest& request, const std::atomic<bool
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, request.timeout_ms);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, request.connect_timeout_ms);
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+  if (!request.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, request.ca_file.c_str());
   curl_easy_setopt(curl, CURLOPT_USERAGENT, "p2pdoc");
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);

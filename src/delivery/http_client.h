@@ -22,6 +22,7 @@ struct HttpRequest {
   long timeout_ms = 10000;         // the whole exchange, connect included
   long connect_timeout_ms = 3000;
   size_t max_response_bytes = 8 << 20;  // a longer answer is cut off and reported as an error
+  std::string ca_file;             // PEM bundle to verify the server with ("" = the system's)
 };
 
 struct HttpResponse {

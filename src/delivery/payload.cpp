@@ -62,8 +62,9 @@ json document_reference(const OutgoingDocument& d, const PatientIds& patient, co
               {"masterIdentifier", {{"system", o.key_system}, {"value", key}}},
               {"identifier", json::array({{{"system", o.key_system}, {"value", key}}})},
               {"status", "current"},
-              {"type", {{"coding", json::array({{{"system", o.type_system}, {"code", o.type_code}, {"display", o.type_display}}})},
-                        {"text", title}}},
+              {"type",
+               {{"coding", json::array({{{"system", o.type_system}, {"code", o.type_code}, {"display", o.type_display}}})},
+                {"text", title}}},
               {"date", iso_instant(d.timestamp)},
               {"description", title + ", case " + d.case_id},
               {"content", json::array({{{"attachment", attachment}}})}};

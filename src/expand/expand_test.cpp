@@ -51,7 +51,7 @@ TEST_CASE("plain-text templates are not escaped") {
   CHECK(r.value() == "Subject: P2P scheduled: *Bob* (72148)");
 }
 
-TEST_CASE("front matter: keys and body; no block means no keys") {
+TEST_CASE("front matter: keys and body, no block means no keys") {
   TemplateText t = split_front_matter("---\ntitle: Letter of medical necessity\nfont: serif\n---\n# Body\n");
   CHECK(t.front.at("title") == "Letter of medical necessity");
   CHECK(t.front.at("font") == "serif");

@@ -44,7 +44,7 @@ Case make_case(json citations, json policy = json::object(), std::string plan = 
 
 }  // namespace
 
-TEST_CASE("a string citation resolves against the library; an unknown key is an error naming it") {
+TEST_CASE("a string citation resolves against the library, an unknown key is an error naming it") {
   KnowledgeLibrary lib = library();
   Case ok = make_case(json::array({"acr-lbp", "sport"}));
   CHECK(check_library_keys(ok, lib).empty());

@@ -104,7 +104,7 @@ TEST_CASE("a word glued across styles is never split at the style change") {
   CHECK(lines[1].runs[1].text == "'s");
 }
 
-TEST_CASE("an over-long word is broken between characters; hard breaks start lines") {
+TEST_CASE("an over-long word is broken between characters, hard breaks start lines") {
   auto lines = break_lines({{repeat("X", 80), kPlain}}, 100, 10, fonts());
   CHECK(lines.size() > 3);
   for (const Line& l : lines) CHECK(l.width <= 100.01);

@@ -312,7 +312,7 @@ TEST_CASE("appearance streams draw the values in the form font") {
   CHECK(ap["conflict_check/Off"].find(" l S") == std::string::npos);
 }
 
-TEST_CASE("same input, same bytes; the timestamp is the widgets' /M") {
+TEST_CASE("same input, same bytes, the timestamp is the widgets' /M") {
   std::string a = build_pdf(sample_fields(), kTimestamp);
   std::string b = build_pdf(sample_fields(), kTimestamp);
   CHECK(a == b);

@@ -42,7 +42,7 @@ TEST_CASE("resources load from the repository") {
   CHECK(bad.diagnostics()[0].message.find("/nonexistent/fonts/") != std::string::npos);
 }
 
-TEST_CASE("a fixed clock gives byte-identical PDFs; another clock does not") {
+TEST_CASE("a fixed clock gives byte-identical PDFs, another clock does not") {
   Case c = sample_case();
   auto a = generate_packet(c, resources(), Env::at(1795000000));
   auto b = generate_packet(c, resources(), Env::at(1795000000));

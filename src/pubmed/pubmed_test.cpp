@@ -119,7 +119,7 @@ TEST_CASE("rate limiter: one slot per 1/rate seconds, shared, bounded wait") {
   CHECK(*limiter.reserve(t0 + seconds(2), milliseconds(0)) == RateLimiter::Clock::duration::zero());
 }
 
-TEST_CASE("PubMedLookup: disk cache answers without the network; failures are remembered") {
+TEST_CASE("PubMedLookup: disk cache answers without the network, failures are remembered") {
   std::string dir = (fs::temp_directory_path() / ("p2p-pubmed-" + std::to_string(getpid()))).string();
   fs::remove_all(dir);
   fs::create_directories(dir);
@@ -222,7 +222,7 @@ TEST_CASE("load_case_checked: PubMed down never fails the case") {
   CHECK(has_warning(done.diagnostics(), "/citations/1/pmid", "could not be looked up"));
 }
 
-TEST_CASE("load_case_checked: a year that disagrees with PubMed is flagged; malformed citations are left to validation") {
+TEST_CASE("load_case_checked: a year that disagrees with PubMed is flagged, malformed citations are left to validation") {
   auto res = load_resources(P2P_SOURCE_ROOT);
   REQUIRE(res.is_ok());
   Env env = Env::at(1795435200);

@@ -135,8 +135,9 @@ bool localhost_is_loopback() {
   bool all = true;
   char text[INET6_ADDRSTRLEN];
   for (addrinfo* a = found; a; a = a->ai_next) {
-    const void* addr = a->ai_family == AF_INET ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr)
-                                               : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr);
+    const void* addr = nullptr;
+    if (a->ai_family == AF_INET) addr = &reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr;
+    else addr = &reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr;
     all = all && inet_ntop(a->ai_family, addr, text, sizeof text) && is_loopback_literal(text);
   }
   freeaddrinfo(found);

@@ -124,6 +124,7 @@ const std::map<std::string, Setter>& setters() {
       {"deliver_fhir", text(&ServeConfig::deliver_fhir)},
       {"deliver_webhook", text(&ServeConfig::deliver_webhook)},
       {"deliver_token_file", text(&ServeConfig::deliver_token_file)},
+      {"deliver_ca_file", text(&ServeConfig::deliver_ca_file)},
       {"outbox", text(&ServeConfig::outbox)},
       {"retry_initial_ms", integer(&ServeConfig::retry_initial_ms)},
       {"retry_max_ms", integer(&ServeConfig::retry_max_ms)},

@@ -95,7 +95,6 @@ void HttpServer::Impl::install() {
   svr.set_tcp_nodelay(true);
   svr.set_default_headers({{"Cache-Control", "no-store"}, {"X-Content-Type-Options", "nosniff"}});
 
-  Service& s = service;
   size_t max_body = settings.max_body;
 
   // A body we will not read is refused before a byte of it arrives: no
@@ -110,7 +109,7 @@ void HttpServer::Impl::install() {
     if (length > max_body && (client_waits || length > kDrainLimit)) return 413;
     return 0;
   };
-  auto refuse = [&s](int status, const httplib::Request& req, httplib::Response& res) {
+  auto refuse = [&s = service](int status, const httplib::Request& req, httplib::Response& res) {
     Reply r = s.error_reply(status, s.message_for_status(status));
     r.route = Service::route_label(req.method, req.path);
     r.headers.push_back({"Connection", "close"});
@@ -132,7 +131,7 @@ void HttpServer::Impl::install() {
     return httplib::Server::HandlerResponse::Handled;
   });
 
-  auto dispatch = [&s](const httplib::Request& req, httplib::Response& res) {
+  auto dispatch = [&s = service](const httplib::Request& req, httplib::Response& res) {
     Request r{req.method, req.path, req.get_header_value("Authorization"), req.body};
     apply(s.handle(r), res);
   };
@@ -146,21 +145,23 @@ void HttpServer::Impl::install() {
 
   // Errors httplib answers itself (413 after draining, 400 for a bad request
   // line, 404 when no handler ran): same JSON as ours.
-  svr.set_error_handler(httplib::Server::HandlerWithResponse([&s](const httplib::Request&, httplib::Response& res) {
+  svr.set_error_handler(httplib::Server::HandlerWithResponse([&s = service](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
     Reply r = s.error_reply(res.status, s.message_for_status(res.status));
     res.set_content(r.body, r.content_type);
     return httplib::Server::HandlerResponse::Handled;
   }));
 
-  svr.set_exception_handler([&s](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+  svr.set_exception_handler([&s = service](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
     std::string route = ctx.route.empty() ? Service::route_label(req.method, req.path) : ctx.route;
     Reply r = s.internal_error(route, ctx.case_id, describe(ep));
-    res.headers.clear();
+    res.headers.clear();  // whatever the handler had set before it threw
+    res.set_header("Cache-Control", "no-store");
+    res.set_header("X-Content-Type-Options", "nosniff");
     apply(r, res);
   });
 
-  svr.set_logger([&s](const httplib::Request& req, const httplib::Response& res) {
+  svr.set_logger([&s = service](const httplib::Request& req, const httplib::Response& res) {
     double seconds = ctx.active ? std::chrono::duration<double>(std::chrono::steady_clock::now() - ctx.start).count() : 0;
     std::string route = ctx.route.empty() ? Service::route_label(req.method, req.path) : ctx.route;
     s.record(req.method, route, res.status, seconds, ctx.case_id);
@@ -179,7 +180,8 @@ Result<int> HttpServer::bind() {
   bool tls = !st.tls_cert.empty() && !st.tls_key.empty();
   if (tls) {
     auto ssl = std::make_unique<Listener<httplib::SSLServer>>(st.tls_cert.c_str(), st.tls_key.c_str());
-    if (!ssl->is_valid()) return R::fail({error_at("", "cannot load the TLS certificate " + st.tls_cert + " and key " + st.tls_key)});
+    if (!ssl->is_valid())
+      return R::fail({error_at("", "cannot load the TLS certificate " + st.tls_cert + " and key " + st.tls_key)});
     impl_->server = std::move(ssl);
   } else {
     impl_->server = std::make_unique<Listener<httplib::Server>>();

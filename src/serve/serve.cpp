@@ -132,6 +132,7 @@ int run_serve(const ServeConfig& cfg, Resources res) {
       return kRefused;
     }
     dc.bearer_token = token.value();
+    dc.ca_file = cfg.deliver_ca_file;
     dc.outbox_dir = cfg.outbox.empty() ? cfg.out + "/.outbox" : cfg.outbox;
     dc.retry_initial_ms = cfg.retry_initial_ms;
     dc.retry_max_ms = cfg.retry_max_ms;

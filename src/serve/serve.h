@@ -42,6 +42,7 @@ struct ServeConfig {
   std::string deliver_fhir;               // deliver_fhir: FHIR R4 base URL (POST {base}/DocumentReference)
   std::string deliver_webhook;            // deliver_webhook: URL taking the webhook JSON
   std::string deliver_token_file;         // deliver_token_file: bearer token for the EHR (also $P2PDOC_DELIVER_TOKEN)
+  std::string deliver_ca_file;            // deliver_ca_file: PEM bundle for the EHR's TLS certificate (internal CA)
   std::string outbox;                     // outbox: default OUT/.outbox
   long long retry_initial_ms = 1000;      // retry_initial_ms
   long long retry_max_ms = 300000;        // retry_max_ms

@@ -61,7 +61,8 @@ json diagnostics_json(const Diagnostics& ds) {
 
 Service::Service(ServiceParts parts) : p_(std::move(parts)), gate_(p_.workers, p_.max_queue) {
   if (p_.metrics) {
-    p_.metrics->declare_counter("p2pdoc_requests_shed_total", "Packet requests turned away with 503 (queue full or waited too long).");
+    p_.metrics->declare_counter("p2pdoc_requests_shed_total",
+                                "Packet requests turned away with 503 (queue full or waited too long).");
     Gate* g = &gate_;
     p_.metrics->add_sampled("p2pdoc_generation_running", "gauge", "Packets being generated now.",
                             [g] { return static_cast<double>(g->running()); });
@@ -134,7 +135,8 @@ Reply Service::handle(const Request& req) {
     r = error_reply(401, message_for_status(401));
     r.headers.push_back({"WWW-Authenticate", "Bearer realm=\"p2pdoc\""});
   } else if (m.status == 404) {
-    r = error_reply(404, "no such route: " + req.method + " " + (req.path.size() > 200 ? req.path.substr(0, 200) + "..." : req.path));
+    std::string path = req.path.size() > 200 ? req.path.substr(0, 200) + "..." : req.path;
+    r = error_reply(404, "no such route: " + req.method + " " + path);
   } else if (m.status == 405) {
     r = error_reply(405, req.method + " is not allowed here; allowed: " + m.allow);
     r.headers.push_back({"Allow", m.allow});
@@ -181,7 +183,9 @@ Reply Service::validate(const Request& req) {
     r.case_id = safe_case_id(parsed.value());
     return r;
   }
-  json body = {{"valid", true}, {"case_id", loaded.value().id}, {"warnings", diagnostics_json(loaded.diagnostics())["warnings"]}};
+  json body = {{"valid", true},
+               {"case_id", loaded.value().id},
+               {"warnings", diagnostics_json(loaded.diagnostics())["warnings"]}};
   Reply r = json_reply(200, body);
   r.case_id = loaded.value().id;
   return r;
@@ -263,7 +267,8 @@ Reply Service::create_packet(const Request& req) {
 }
 
 Reply Service::get_packet(const std::string& case_id) {
-  if (!is_safe_segment(case_id)) return error_reply(400, "not a case id (letters, digits, '.', '_', '-'; not starting with '.')");
+  if (!is_safe_segment(case_id))
+    return error_reply(400, "not a case id (letters, digits, '.', '_', '-'; not starting with '.')");
   auto text = read_file(p_.out_dir + "/" + case_id + "/manifest.json");
   if (!text) {
     Reply r = error_reply(404, "no packet for this case id");

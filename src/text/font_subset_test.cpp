@@ -342,7 +342,7 @@ TEST_CASE("the same input gives the same bytes") {
   CHECK(subset_ok(sans(), {U'a'}).subset_tag != a.subset_tag);
 }
 
-TEST_CASE("missing code points draw as .notdef and add nothing; an empty set gives .notdef alone") {
+TEST_CASE("missing code points draw as .notdef and add nothing, an empty set gives .notdef alone") {
   const FontSubset s = subset_ok(sans(), {U'z', U'a', U'z', 0x4E2D, 0x1F600, 0x110000});
   CHECK(s.code_points == std::vector<char32_t>{U'a', U'z'});
   CHECK(s.advances.size() == 3);

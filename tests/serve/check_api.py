@@ -19,6 +19,7 @@ import sys
 import time
 import http.client
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(__file__))
 from serve_common import *  # noqa: E402,F403
 
@@ -211,10 +212,9 @@ r = subprocess.run([BIN, "serve", "--listen", "127.0.0.1:0", "--out", out], capt
 check(r.returncode == 2 and "at least 16 characters" in r.stderr, f"short token refused: {r.returncode} {r.stderr}")
 
 # ---- HTTPS (when the openssl tool is there to make a certificate) -------------------
-if shutil.which("openssl"):
-    cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], capture_output=True, check=True)
+pair = make_certificate(work)
+if pair:
+    cert, key = pair
     tls = Service(BIN, out, "--tls-cert", cert, "--tls-key", key)
     ctx = ssl.create_default_context(cafile=cert)
     conn = http.client.HTTPSConnection("127.0.0.1", tls.port, context=ctx, timeout=30)

@@ -9,8 +9,9 @@ after a few more failures and a third start delivers everything. Every
 idempotency key is accepted exactly once, each DocumentReference carries the
 PDF (base64, SHA-1 hash, size), the key as identifier and the patient's MRN.
 Posting a packet again with the same bytes delivers nothing new.
-Webhook: one document the EHR refuses for good (422) lands in failed/, the
-rest are delivered; a 429 with Retry-After is retried.
+Webhook (HTTPS with a self-signed certificate trusted through
+deliver_ca_file): one document the EHR refuses for good (422) lands in
+failed/, the rest are delivered; a 429 is retried.
 
 usage: check_delivery.py P2PDOC_BINARY REPO_ROOT
 """
@@ -23,6 +24,7 @@ import sys
 import threading
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(__file__))
 from serve_common import *  # noqa: E402,F403
 
@@ -34,7 +36,7 @@ open(token_file, "w").write("ehr-secret-token\n")
 
 
 class Ehr:
-    def __init__(self):
+    def __init__(self, tls=None):
         self.lock = threading.Lock()
         self.fail_left = 10 ** 9      # answers before it starts accepting
         self.attempts = []            # (key, status)
@@ -43,7 +45,7 @@ class Ehr:
         self.auth = set()
         self.refuse_files = set()     # answered 422
         self.rate_limited = set()     # files answered 429 once
-        self.server = FakeServer(self.handle)
+        self.server = FakeServer(self.handle, tls)
 
     def handle(self, method, path, headers, body):
         key = headers.get("Idempotency-Key", "")
@@ -150,12 +152,17 @@ log = [l for l in c.log_lines() if l.get("event") == "delivery"]
 check(any(l["outcome"] == "delivered" for l in log) and any(l["outcome"] == "retry" for l in log), "deliveries logged")
 check(all("data" not in l for l in log), "no document data in the log")
 
-# 5. webhook: a refusal for good goes to failed/, a 429 is retried
-hook = Ehr()
+# 5. webhook (over HTTPS when openssl can make a certificate, trusted through
+# deliver_ca_file): a refusal for good goes to failed/, a 429 is retried
+pair = make_certificate(work)
+hook = Ehr(tls=pair)
 hook.fail_left = 0
 hook.refuse_files = {"lomn.pdf", "429"}
 out2 = os.path.join(work, "out2")
-w = Service(BIN, out2, "--deliver-webhook", hook.server.url + "/hook", "--retry-initial-ms", "100", "--retry-max-ms", "400")
+conf = os.path.join(work, "webhook.conf")
+open(conf, "w").write(f"deliver_ca_file = {pair[0]}\n" if pair else "")
+w = Service(BIN, out2, "--config", conf, "--deliver-webhook", hook.server.url + "/hook",
+            "--retry-initial-ms", "100", "--retry-max-ms", "400")
 st, m = w.json("POST", "/v1/packets", open(posted[0], "rb").read())
 check(st == 201 and m["delivery"]["target"] == "webhook", "webhook delivery queued")
 others = {d["idempotency_key"] for d in m["delivery"]["documents"] if "/lomn.pdf/" not in d["idempotency_key"]}

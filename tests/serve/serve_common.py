@@ -13,6 +13,7 @@ import select
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -117,8 +118,7 @@ class FakeServer:
     """A ThreadingHTTPServer on 127.0.0.1:0 whose handler is a function
     (method, path, headers, body) -> (status, content_type, body_bytes)."""
 
-    def __init__(self, handle):
-        outer = self
+    def __init__(self, handle, tls=None):
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -151,6 +151,11 @@ class FakeServer:
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
+        if tls:  # (cert, key): HTTPS
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*tls)
+            self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+            self.url = f"https://127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
@@ -166,6 +171,16 @@ def wait_for(pred, timeout, step=0.05):
             return True
         time.sleep(step)
     return pred()
+
+
+def make_certificate(folder):
+    """A self-signed certificate for 127.0.0.1, or None without the openssl tool."""
+    if not shutil.which("openssl"):
+        return None
+    cert, key = os.path.join(folder, "cert.pem"), os.path.join(folder, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], capture_output=True, check=True)
+    return cert, key
 
 
 def workdir(name):
