@@ -1,5 +1,8 @@
 #include "expand/expand.h"
 
+#include <memory>
+#include <unordered_map>
+
 #include <kainjow/mustache.hpp>
 
 namespace p2p {
@@ -69,7 +72,13 @@ Result<std::string> expand_template(std::string_view template_text, const nlohma
 
 Result<std::string> expand_template(std::string_view template_text, const TemplateData& data,
                                     const std::string& template_name, Escaping escaping) {
-  km::mustache tpl{std::string(template_text)};
+  // Compiled templates are kept per thread (kainjow's render is not const),
+  // keyed by their text, so an edited template file is simply a new entry.
+  thread_local std::unordered_map<std::string, std::unique_ptr<km::mustache>> compiled;
+  if (compiled.size() > 64) compiled.clear();
+  auto& slot = compiled[std::string(template_text)];
+  if (!slot) slot = std::make_unique<km::mustache>(std::string(template_text));
+  km::mustache& tpl = *slot;
   if (!tpl.is_valid())
     return Result<std::string>::fail({error_at("", "template " + template_name + ": " + tpl.error_message())});
   if (escaping == Escaping::markdown)
@@ -77,8 +86,11 @@ Result<std::string> expand_template(std::string_view template_text, const Templa
   else
     tpl.set_custom_escape([](const std::string& s) { return s; });
   std::string out = tpl.render(data.impl().data);
-  if (!tpl.is_valid())
-    return Result<std::string>::fail({error_at("", "template " + template_name + ": " + tpl.error_message())});
+  if (!tpl.is_valid()) {
+    std::string message = tpl.error_message();
+    compiled.erase(std::string(template_text));  // a render error leaves the object unusable
+    return Result<std::string>::fail({error_at("", "template " + template_name + ": " + message)});
+  }
   return Result<std::string>::ok(std::move(out));
 }
 

@@ -188,12 +188,13 @@ std::shared_ptr<const FormFontProgram> make_program(const FontFace& face) {
   return p;
 }
 
-// One entry per font file content, for the life of the process.
+// One entry per font file, for the life of the process. Keyed by path and
+// size: hashing 400 KB of font on every form cost more than the form itself,
+// and a FontFace is loaded once per process.
 std::shared_ptr<const FormFontProgram> form_font_program(const FontFace& face) {
   static std::mutex mutex;
-  static std::map<std::pair<size_t, size_t>, std::shared_ptr<const FormFontProgram>> programs;
-  const std::string& bytes = face.bytes();
-  std::pair<size_t, size_t> key{bytes.size(), std::hash<std::string_view>{}(bytes)};
+  static std::map<std::pair<std::string, size_t>, std::shared_ptr<const FormFontProgram>> programs;
+  std::pair<std::string, size_t> key{face.path(), face.bytes().size()};
   std::lock_guard<std::mutex> lock(mutex);
   auto& slot = programs[key];
   if (!slot) slot = make_program(face);

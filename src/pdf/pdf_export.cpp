@@ -39,11 +39,23 @@ void put_hex4(std::string& out, uint32_t v) {
 // Stores `data` Flate-compressed at our chosen level. PoDoFo's own Set()
 // always uses zlib's default level 6, the largest single cost of a page.
 void set_stream(PdfObject* obj, const std::string& data) {
-  uLongf len = compressBound(static_cast<uLong>(data.size()));
-  std::string packed(len, '\0');
-  compress2(reinterpret_cast<Bytef*>(packed.data()), &len, reinterpret_cast<const Bytef*>(data.data()),
-            static_cast<uLong>(data.size()), P2P_DEFLATE_LEVEL);
-  obj->GetStream()->Set(packed.data(), static_cast<pdf_long>(len), TVecFilters());
+  // one deflate state per thread, reset between streams: a page has a dozen
+  // small streams and initialising zlib for each showed in the profile
+  struct Deflater {
+    z_stream z{};
+    Deflater() { deflateInit(&z, P2P_DEFLATE_LEVEL); }
+    ~Deflater() { deflateEnd(&z); }
+  };
+  thread_local Deflater d;
+  deflateReset(&d.z);
+  std::string packed(deflateBound(&d.z, static_cast<uLong>(data.size())), '\0');
+  d.z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  d.z.avail_in = static_cast<uInt>(data.size());
+  d.z.next_out = reinterpret_cast<Bytef*>(packed.data());
+  d.z.avail_out = static_cast<uInt>(packed.size());
+  deflate(&d.z, Z_FINISH);
+  packed.resize(d.z.total_out);
+  obj->GetStream()->Set(packed.data(), static_cast<pdf_long>(packed.size()), TVecFilters());
   obj->GetDictionary().AddKey("Filter", PdfName("FlateDecode"));
 }
 
