@@ -87,19 +87,32 @@ std::optional<Resources> resources_or_report(const std::string& root) {
   return std::nullopt;
 }
 
-int run_validate(const std::vector<std::string>& files, const std::string& root) {
-  Env env = Env::from_process();
+// Loads the resources, then hands each valid case to `each`, which returns
+// false on an internal error (already reported). Invalid inputs are reported
+// and counted by load_input. Returns the exit code for the counts.
+template <typename Each>
+int for_each_case(const std::vector<std::string>& files, const std::string& root, const Env& env, Counts& n,
+                  Each each) {
   auto res = resources_or_report(root);
   if (!res) return kInternal;
-  Counts n;
   for (const std::string& f : files) {
-    if (auto loaded = load_input(f, *res, env, n)) {
-      ++n.ok;
-      std::cout << "valid    " << loaded->c.id << "  (" << f << ")\n";
-    }
+    auto loaded = load_input(f, *res, env, n);
+    if (!loaded) continue;
+    if (each(f, *loaded, *res)) ++n.ok;
+    else ++n.internal;
   }
-  std::cout << "validated " << files.size() << " case(s): " << n.ok << " valid, " << n.invalid << " invalid\n";
   return n.exit_code();
+}
+
+int run_validate(const std::vector<std::string>& files, const std::string& root) {
+  Counts n;
+  int code = for_each_case(files, root, Env::from_process(), n, [](const std::string& f, const LoadedCase& l,
+                                                                    const Resources&) {
+    std::cout << "valid    " << l.c.id << "  (" << f << ")\n";
+    return true;
+  });
+  std::cout << "validated " << files.size() << " case(s): " << n.ok << " valid, " << n.invalid << " invalid\n";
+  return code;
 }
 
 // --pubmed, --pubmed-base, --pubmed-cache (any of them turns the look-ups on).
@@ -121,70 +134,52 @@ int run_generate(const std::vector<std::string>& files, const std::string& out, 
   Env env = Env::from_process();
   auto lookup = pubmed_lookup(pm, out);
   env.citations = lookup.get();
-  auto res = resources_or_report(root);
-  if (!res) return kInternal;
   Counts n;
-  for (const std::string& f : files) {
-    auto loaded = load_input(f, *res, env, n);
-    if (!loaded) continue;
-    const Case& c = loaded->c;
-    auto packet = generate_packet(c, *res, env);
+  int code = for_each_case(files, root, env, n, [&](const std::string& f, const LoadedCase& l, const Resources& res) {
+    auto packet = generate_packet(l.c, res, env);
     if (!packet.is_ok()) {
       print_diagnostics(f, packet.diagnostics());
-      ++n.internal;
-      continue;
+      return false;
     }
-    packet.value().warnings = loaded->warnings;
+    packet.value().warnings = l.warnings;
     auto dir = write_packet(packet.value(), out, env);
     if (!dir.is_ok()) {
       print_diagnostics(f, dir.diagnostics());
-      ++n.internal;
-      continue;
+      return false;
     }
-    ++n.ok;
     for (const GeneratedDocument& d : packet.value().documents)
-      std::cout << "ok       " << c.id << "  " << dir.value() << "/" << d.file_name << "  ("
+      std::cout << "ok       " << l.c.id << "  " << dir.value() << "/" << d.file_name << "  ("
                 << (d.pages == 0 ? std::string("text, ") : std::to_string(d.pages) + (d.pages == 1 ? " page, " : " pages, "))
                 << d.pdf.size() << " bytes)\n";
-  }
+    return true;
+  });
   std::cout << "generated " << n.ok << " ok, " << (n.invalid + n.internal) << " failed (" << n.invalid
             << " invalid input, " << n.internal << " internal error)\n";
-  return n.exit_code();
+  return code;
 }
 
 int run_explain(const std::vector<std::string>& files, const std::string& root) {
-  Env env = Env::from_process();
-  auto res = resources_or_report(root);
-  if (!res) return kInternal;
   Counts n;
-  for (const std::string& f : files) {
-    if (auto loaded = load_input(f, *res, env, n)) {
-      ++n.ok;
-      std::cout << explain_case(loaded->c, *res) << "\n";
-    }
-  }
-  return n.exit_code();
+  return for_each_case(files, root, Env::from_process(), n, [](const std::string&, const LoadedCase& l,
+                                                               const Resources& res) {
+    std::cout << explain_case(l.c, res) << "\n";
+    return true;
+  });
 }
 
 // The data a template sees, for case managers writing templates.
 int run_view(const std::vector<std::string>& files, const std::string& root) {
-  Env env = Env::from_process();
-  auto res = resources_or_report(root);
-  if (!res) return kInternal;
   Counts n;
-  for (const std::string& f : files) {
-    auto loaded = load_input(f, *res, env, n);
-    if (!loaded) continue;
-    auto view = case_view(loaded->c, *res);
+  return for_each_case(files, root, Env::from_process(), n, [](const std::string& f, const LoadedCase& l,
+                                                               const Resources& res) {
+    auto view = case_view(l.c, res);
     if (!view.is_ok()) {
       print_diagnostics(f, view.diagnostics());
-      ++n.internal;
-      continue;
+      return false;
     }
-    ++n.ok;
     std::cout << view.value().dump(2) << "\n";
-  }
-  return n.exit_code();
+    return true;
+  });
 }
 
 // The watcher (watch/watch.h): settings from --config, then the flags given.
