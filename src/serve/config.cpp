@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 
+#include "core/settings_file.h"
 #include "pipeline/files.h"
 #include "serve/auth.h"
 #include "serve/serve.h"
@@ -13,38 +14,7 @@ namespace p2p::serve {
 
 namespace {
 
-std::string trim(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t\r");
-  if (b == std::string_view::npos) return "";
-  size_t e = s.find_last_not_of(" \t\r");
-  return std::string(s.substr(b, e - b + 1));
-}
-
-std::optional<long long> to_integer(const std::string& v) {
-  if (v.empty()) return std::nullopt;
-  errno = 0;
-  char* end = nullptr;
-  long long n = std::strtoll(v.c_str(), &end, 10);
-  if (errno || *end) return std::nullopt;
-  return n;
-}
-
-std::optional<double> to_number(const std::string& v) {
-  if (v.empty()) return std::nullopt;
-  errno = 0;
-  char* end = nullptr;
-  double d = std::strtod(v.c_str(), &end);
-  if (errno || *end || !std::isfinite(d)) return std::nullopt;
-  return d;
-}
-
-std::optional<bool> to_bool(const std::string& v) {
-  if (v == "true" || v == "yes" || v == "1" || v == "on") return true;
-  if (v == "false" || v == "no" || v == "0" || v == "off") return false;
-  return std::nullopt;
-}
-
-using Setter = std::function<std::string(ServeConfig&, const std::string&)>;
+using Setter = p2p::Setter<ServeConfig>;
 
 Setter text(std::string ServeConfig::*field) {
   return [field](ServeConfig& c, const std::string& v) {
@@ -55,7 +25,7 @@ Setter text(std::string ServeConfig::*field) {
 
 Setter integer(long long ServeConfig::*field) {
   return [field](ServeConfig& c, const std::string& v) {
-    auto n = to_integer(v);
+    auto n = setting_integer(v);
     if (!n) return std::string("is not a whole number");
     c.*field = *n;
     return std::string();
@@ -64,7 +34,7 @@ Setter integer(long long ServeConfig::*field) {
 
 Setter seconds(double ServeConfig::*field) {
   return [field](ServeConfig& c, const std::string& v) {
-    auto d = to_number(v);
+    auto d = setting_number(v);
     if (!d) return std::string("is not a number of seconds");
     c.*field = *d;
     return std::string();
@@ -87,8 +57,8 @@ Setter fhir_text(std::string delivery::FhirOptions::*field) {
   };
 }
 
-const std::map<std::string, Setter>& setters() {
-  static const std::map<std::string, Setter> table = {
+const SetterTable<ServeConfig>& setters() {
+  static const SetterTable<ServeConfig> table = {
       {"listen", text(&ServeConfig::listen)},
       {"out", text(&ServeConfig::out)},
       {"root", text(&ServeConfig::root)},
@@ -97,21 +67,21 @@ const std::map<std::string, Setter>& setters() {
       {"max_body", integer(&ServeConfig::max_body)},
       {"threads",
        [](ServeConfig& c, const std::string& v) {
-         auto n = to_integer(v);
+         auto n = setting_integer(v);
          if (!n) return std::string("is not a whole number");
          c.threads = static_cast<int>(*n);
          return std::string();
        }},
       {"workers",
        [](ServeConfig& c, const std::string& v) {
-         auto n = to_integer(v);
+         auto n = setting_integer(v);
          if (!n) return std::string("is not a whole number");
          c.workers = static_cast<int>(*n);
          return std::string();
        }},
       {"max_queue",
        [](ServeConfig& c, const std::string& v) {
-         auto n = to_integer(v);
+         auto n = setting_integer(v);
          if (!n) return std::string("is not a whole number");
          c.max_queue = static_cast<int>(*n);
          return std::string();
@@ -136,7 +106,7 @@ const std::map<std::string, Setter>& setters() {
       {"fhir_member_system", fhir_text(&delivery::FhirOptions::member_system)},
       {"pubmed",
        [](ServeConfig& c, const std::string& v) {
-         auto b = to_bool(v);
+         auto b = setting_bool(v);
          if (!b) return std::string("is not true or false");
          c.pubmed = *b;
          return std::string();
@@ -147,7 +117,7 @@ const std::map<std::string, Setter>& setters() {
       {"pubmed_api_key", pubmed_text(&pubmed::PubMedConfig::api_key)},
       {"pubmed_timeout",
        [](ServeConfig& c, const std::string& v) {
-         auto d = to_number(v);
+         auto d = setting_number(v);
          if (!d || *d <= 0) return std::string("is not a positive number of seconds");
          c.pubmed_config.timeout_ms = static_cast<long>(*d * 1000);
          c.pubmed = true;
@@ -155,7 +125,7 @@ const std::map<std::string, Setter>& setters() {
        }},
       {"pubmed_rate",
        [](ServeConfig& c, const std::string& v) {
-         auto d = to_number(v);
+         auto d = setting_number(v);
          if (!d || *d <= 0) return std::string("is not a positive number of requests per second");
          c.pubmed_config.requests_per_second = *d;
          c.pubmed = true;
@@ -170,35 +140,7 @@ bool is_web_address(const std::string& s) { return s.starts_with("http://") || s
 }  // namespace
 
 Result<ServeConfig> parse_serve_config(std::string_view text, ServeConfig base, const std::string& source) {
-  Diagnostics errors;
-  size_t line_no = 0, start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    ++line_no;
-    std::string line = trim(text.substr(start, end - start));
-    start = end + 1;
-    if (line.empty() || line[0] == '#') continue;
-    std::string where = source + ":" + std::to_string(line_no);
-    size_t eq = line.find('=');
-    if (eq == std::string::npos) {
-      errors.push_back(error_at("", where + ": expected \"key = value\""));
-      continue;
-    }
-    std::string key = trim(std::string_view(line).substr(0, eq));
-    std::string value = trim(std::string_view(line).substr(eq + 1));
-    for (char& ch : key)
-      if (ch == '-') ch = '_';
-    auto it = setters().find(key);
-    if (it == setters().end()) {
-      errors.push_back(error_at("", where + ": unknown setting \"" + key + "\""));
-      continue;
-    }
-    std::string problem = it->second(base, value);
-    if (!problem.empty()) errors.push_back(error_at("", where + ": " + key + " " + problem));
-  }
-  if (!errors.empty()) return Result<ServeConfig>::fail(errors);
-  return Result<ServeConfig>::ok(std::move(base));
+  return parse_settings(text, std::move(base), source, setters());
 }
 
 Result<ServeConfig> load_serve_config(const std::string& path, ServeConfig base) {

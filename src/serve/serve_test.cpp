@@ -181,9 +181,9 @@ TEST_CASE("config file: keys, flags spelled with '-', errors by line") {
   auto bad = parse_serve_config("listen = x\nfrobnicate = 1\nthreads = many\nno equals sign\n", ServeConfig{}, "s.conf");
   REQUIRE_FALSE(bad.is_ok());
   REQUIRE(bad.diagnostics().size() == 3);
-  CHECK(bad.diagnostics()[0].message == "s.conf:2: unknown setting \"frobnicate\"");
-  CHECK(bad.diagnostics()[1].message == "s.conf:3: threads is not a whole number");
-  CHECK(bad.diagnostics()[2].message == "s.conf:4: expected \"key = value\"");
+  CHECK(bad.diagnostics()[0].message == "s.conf line 2: unknown key \"frobnicate\"");
+  CHECK(bad.diagnostics()[1].message == "s.conf line 3: threads \"many\" is not a whole number");
+  CHECK(bad.diagnostics()[2].message == "s.conf line 4: expected \"key = value\"");
 
   ServeConfig both;
   both.out = "/tmp/x";
