@@ -168,21 +168,27 @@ Reply Service::healthz() const {
   return json_reply(200, body);
 }
 
-Reply Service::validate(const Request& req) {
+std::optional<Reply> Service::load_body(const Request& req, const Env& env, Result<Case>& loaded) {
   auto parsed = parse_case_json(req.body);
   if (!parsed.is_ok()) {
     if (p_.metrics) p_.metrics->add("p2pdoc_cases_invalid_total");
     return json_reply(400, diagnostics_json(parsed.diagnostics()));
   }
-  Env env = Env::from_process();
-  env.citations = p_.citations;
-  auto loaded = load_case_checked(req.body, *p_.resources, env);
+  loaded = load_case_checked(req.body, *p_.resources, env);
   if (!loaded.is_ok()) {
     if (p_.metrics) p_.metrics->add("p2pdoc_cases_invalid_total");
     Reply r = json_reply(422, diagnostics_json(loaded.diagnostics()));
     r.case_id = safe_case_id(parsed.value());
     return r;
   }
+  return std::nullopt;
+}
+
+Reply Service::validate(const Request& req) {
+  Env env = Env::from_process();
+  env.citations = p_.citations;
+  Result<Case> loaded;
+  if (auto refused = load_body(req, env, loaded)) return *refused;
   json body = {{"valid", true},
                {"case_id", loaded.value().id},
                {"warnings", diagnostics_json(loaded.diagnostics())["warnings"]}};
@@ -192,20 +198,10 @@ Reply Service::validate(const Request& req) {
 }
 
 Reply Service::create_packet(const Request& req) {
-  auto parsed = parse_case_json(req.body);
-  if (!parsed.is_ok()) {
-    if (p_.metrics) p_.metrics->add("p2pdoc_cases_invalid_total");
-    return json_reply(400, diagnostics_json(parsed.diagnostics()));
-  }
   Env env = Env::from_process();
   env.citations = p_.citations;
-  auto loaded = load_case_checked(req.body, *p_.resources, env);
-  if (!loaded.is_ok()) {
-    if (p_.metrics) p_.metrics->add("p2pdoc_cases_invalid_total");
-    Reply r = json_reply(422, diagnostics_json(loaded.diagnostics()));
-    r.case_id = safe_case_id(parsed.value());
-    return r;
-  }
+  Result<Case> loaded;
+  if (auto refused = load_body(req, env, loaded)) return *refused;
   Diagnostics warnings = loaded.diagnostics();
   Case c = loaded.take();
   const std::string route = "/v1/packets";

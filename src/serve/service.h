@@ -21,6 +21,7 @@
 #include <array>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -91,6 +92,8 @@ class Service {
  private:
   Reply create_packet(const Request& r);
   Reply validate(const Request& r);
+  // The body as a valid case in `loaded`, or the 400/422 reply saying why not.
+  std::optional<Reply> load_body(const Request& r, const Env& env, Result<Case>& loaded);
   Reply get_packet(const std::string& case_id);
   Reply get_document(const std::string& case_id, const std::string& file);
   Reply healthz() const;
