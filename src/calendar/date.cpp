@@ -1,6 +1,7 @@
 #include "calendar/date.h"
 
 #include <cstdio>
+#include <ctime>
 
 namespace p2p {
 
@@ -56,6 +57,15 @@ std::string Date::display() const {
                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   char buf[32];
   std::snprintf(buf, sizeof buf, "%s %s %d, %04d", kDays[weekday()], kMonths[month - 1], day, year);
+  return buf;
+}
+
+std::string format_utc(long long timestamp, const char* format) {
+  std::time_t t = static_cast<std::time_t>(timestamp);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, format, &tm);
   return buf;
 }
 

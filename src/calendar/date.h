@@ -25,4 +25,11 @@ struct Date {
 
 std::optional<Date> parse_date(std::string_view text);
 
+// A UTC timestamp (seconds since 1970) through strftime's `format`, e.g.
+// "%Y-%m-%dT%H:%M:%SZ". gmtime_r: no shared state, no local time zone.
+std::string format_utc(long long timestamp, const char* format);
+
+// "2026-11-18T09:30:00Z"
+inline std::string iso_utc(long long timestamp) { return format_utc(timestamp, "%Y-%m-%dT%H:%M:%SZ"); }
+
 }  // namespace p2p

@@ -29,7 +29,7 @@ std::vector<OutgoingDocument> pdf_documents(const Packet& p, long long timestamp
   std::vector<OutgoingDocument> out;
   for (const GeneratedDocument& d : p.documents) {
     if (d.pages == 0) continue;  // a text document (the notice to the physician)
-    out.push_back({p.case_id, d.kind, d.file_name, "application/pdf", sha256_hex(d.pdf), d.pdf, timestamp});
+    out.push_back({p.case_id, d.kind, d.title, d.file_name, "application/pdf", sha256_hex(d.pdf), d.pdf, timestamp});
   }
   return out;
 }

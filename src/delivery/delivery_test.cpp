@@ -46,6 +46,7 @@ OutgoingDocument sample_document() {
   OutgoingDocument d;
   d.case_id = "RSP-2026-00417";
   d.kind = "lomn";
+  d.title = "Letter of medical necessity";
   d.file = "lomn.pdf";
   d.content_type = "application/pdf";
   d.bytes = "%PDF-1.7 fake";
@@ -128,8 +129,8 @@ TEST_CASE("what is retried: no answer, 408, 425, 429, 5xx") {
 TEST_CASE("pdf_documents: PDFs only, and patient ids from the case") {
   Packet p;
   p.case_id = "C-1";
-  p.documents.push_back({"brief", "brief.pdf", {}, "%PDF", 1, 10, 0});
-  p.documents.push_back({"notice", "notice.txt", {}, "text", 0, 0, 0});
+  p.documents.push_back({"brief", "brief.pdf", "Peer-to-peer case brief", {}, "%PDF", 1, 10, 0});
+  p.documents.push_back({"notice", "notice.txt", "notice", {}, "text", 0, 0, 0});
   auto docs = pdf_documents(p, 5);
   REQUIRE(docs.size() == 1);
   CHECK(docs[0].file == "brief.pdf");

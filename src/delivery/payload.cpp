@@ -1,7 +1,6 @@
 #include "delivery/payload.h"
 
-#include <ctime>
-
+#include "calendar/date.h"
 #include "delivery/encoding.h"
 
 namespace p2p::delivery {
@@ -9,26 +8,6 @@ namespace p2p::delivery {
 using json = nlohmann::json;
 
 std::string idempotency_key(const OutgoingDocument& d) { return d.case_id + "/" + d.file + "/" + d.sha256; }
-
-std::string document_title(const std::string& kind) {
-  // the titles of the templates' front matter (templates/<kind>/default.md)
-  if (kind == "brief") return "Peer-to-peer case brief";
-  if (kind == "p2p-script") return "Peer-to-peer call script";
-  if (kind == "lomn") return "Letter of medical necessity";
-  if (kind == "appeal-cover") return "Appeal cover letter";
-  if (kind == "post-call") return "Peer-to-peer call record";
-  if (kind == "notice") return "Physician notice";
-  return kind;
-}
-
-std::string iso_instant(long long timestamp) {
-  std::time_t t = static_cast<std::time_t>(timestamp);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 namespace {
 
@@ -47,7 +26,7 @@ json identifier(const std::string& system, const std::string& v2_code, const std
 
 json document_reference(const OutgoingDocument& d, const PatientIds& patient, const FhirOptions& o) {
   std::string key = idempotency_key(d);
-  std::string title = document_title(d.kind);
+  std::string title = d.title;
   json subject = json::object();
   if (!patient.mrn.empty()) subject["identifier"] = identifier(o.mrn_system, "MR", "Medical record number", patient.mrn);
   else if (!patient.member_id.empty())
@@ -57,7 +36,7 @@ json document_reference(const OutgoingDocument& d, const PatientIds& patient, co
                      {"title", d.file},
                      {"size", d.bytes.size()},
                      {"hash", sha1_base64(d.bytes)},  // R4 Attachment.hash: SHA-1, base64
-                     {"creation", iso_instant(d.timestamp)}};
+                     {"creation", iso_utc(d.timestamp)}};
   json ref = {{"resourceType", "DocumentReference"},
               {"masterIdentifier", {{"system", o.key_system}, {"value", key}}},
               {"identifier", json::array({{{"system", o.key_system}, {"value", key}}})},
@@ -65,7 +44,7 @@ json document_reference(const OutgoingDocument& d, const PatientIds& patient, co
               {"type",
                {{"coding", json::array({{{"system", o.type_system}, {"code", o.type_code}, {"display", o.type_display}}})},
                 {"text", title}}},
-              {"date", iso_instant(d.timestamp)},
+              {"date", iso_utc(d.timestamp)},
               {"description", title + ", case " + d.case_id},
               {"content", json::array({{{"attachment", attachment}}})}};
   if (!subject.empty()) ref["subject"] = subject;
@@ -76,12 +55,12 @@ json webhook_payload(const OutgoingDocument& d) {
   return {{"case_id", d.case_id},
           {"kind", d.kind},
           {"file", d.file},
-          {"title", document_title(d.kind)},
+          {"title", d.title},
           {"content_type", d.content_type},
           {"bytes", d.bytes.size()},
           {"sha256", d.sha256},
           {"idempotency_key", idempotency_key(d)},
-          {"generated", iso_instant(d.timestamp)},
+          {"generated", iso_utc(d.timestamp)},
           {"data", base64_encode(d.bytes)}};
 }
 

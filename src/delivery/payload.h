@@ -14,6 +14,7 @@ namespace p2p::delivery {
 struct OutgoingDocument {
   std::string case_id;       // already validated: [A-Za-z0-9._-], no leading '.'
   std::string kind;          // "lomn"
+  std::string title;         // "Letter of medical necessity" (the template's front matter)
   std::string file;          // "lomn.pdf"
   std::string content_type;  // "application/pdf"
   std::string sha256;        // hex, of `bytes`
@@ -44,9 +45,6 @@ struct FhirOptions {
 // new delivery.
 std::string idempotency_key(const OutgoingDocument& d);
 
-// The document's title for people ("Letter of medical necessity"), by kind.
-std::string document_title(const std::string& kind);
-
 // FHIR R4 DocumentReference (resourceType, masterIdentifier and identifier =
 // the idempotency key, status current, type, subject by identifier, date,
 // description, content[0].attachment with base64 data, size and SHA-1 hash).
@@ -64,8 +62,5 @@ long long retry_delay_ms(int attempt, long long initial_ms, long long max_ms);
 // every 5xx. Any other 4xx means the EHR refuses this request as it is, so
 // sending it again would not help (it goes to the failed folder).
 bool is_retryable(int status);
-
-// "2026-11-18T09:30:00Z"
-std::string iso_instant(long long timestamp);
 
 }  // namespace p2p::delivery

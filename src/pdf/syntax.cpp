@@ -1,8 +1,9 @@
 #include "pdf/syntax.h"
 
+#include "calendar/date.h"
+
 #include <algorithm>
 #include <charconv>
-#include <ctime>
 
 namespace p2p {
 
@@ -12,14 +13,7 @@ PoDoFo::PdfString pdf_string(const std::string& s) {
   return PoDoFo::PdfString(reinterpret_cast<const PoDoFo::pdf_utf8*>(s.c_str()));
 }
 
-std::string pdf_date(long long t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "D:%Y%m%d%H%M%SZ", &tm);
-  return buf;
-}
+std::string pdf_date(long long t) { return format_utc(t, "D:%Y%m%d%H%M%SZ"); }
 
 void put_number(std::string& out, double v) {
   char buf[40];

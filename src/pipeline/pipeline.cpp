@@ -29,15 +29,6 @@ using json = nlohmann::json;
 
 const char* kFaceSuffix[4] = {"-Regular.ttf", "-Bold.ttf", "-Italic.ttf", "-BoldItalic.ttf"};
 
-std::string iso_timestamp(long long t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 Letterhead letterhead_of(const json& practice) {
   Letterhead lh;
   lh.name = practice.value("name", "");
@@ -96,6 +87,7 @@ Result<GeneratedDocument> render_document(const DocumentKind& doc_kind, const Ca
   GeneratedDocument doc;
   doc.kind = kind;
   doc.file_name = doc_kind.file;
+  doc.title = front_text(tpl.front, "title", kind);
   doc.template_choice = choice.value();
   if (doc_kind.text) {
     doc.pdf = expanded.take();
@@ -111,7 +103,7 @@ Result<GeneratedDocument> render_document(const DocumentKind& doc_kind, const Ca
   LayoutResult laid = front_flag(tpl.front, "one_page", false) ? layout_one_page(blocks, style, fonts)
                                                                : layout_document(blocks, style, fonts);
 
-  PdfMetadata meta{info_of(c, front_text(tpl.front, "title", kind)), std::string("p2pdoc ") + P2P_VERSION,
+  PdfMetadata meta{info_of(c, doc.title), std::string("p2pdoc ") + P2P_VERSION,
                    env.timestamp};
   auto pdf = export_pdf(laid.pages, fonts, meta);
   if (!pdf.is_ok()) return R::fail(pdf.diagnostics());
@@ -383,7 +375,7 @@ json packet_manifest(const Packet& p, const Env& env) {
   for (const Diagnostic& w : p.warnings) warnings.push_back({{"path", w.path}, {"message", w.message}});
   return {{"case_id", p.case_id},
           {"generator", std::string("p2pdoc ") + P2P_VERSION},
-          {"generated", iso_timestamp(env.timestamp)},
+          {"generated", iso_utc(env.timestamp)},
           {"documents", docs},
           {"warnings", warnings}};
 }

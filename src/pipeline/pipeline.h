@@ -95,6 +95,7 @@ Result<nlohmann::json> case_view(const Case& c, const Resources& res);
 struct GeneratedDocument {
   std::string kind;         // "brief"
   std::string file_name;    // "brief.pdf"
+  std::string title;        // for people: the template's front-matter title, else the kind
   TemplateChoice template_choice;
   std::string pdf;          // the bytes (PDF, or UTF-8 text for a text document)
   int pages = 0;
