@@ -11,13 +11,9 @@ import subprocess
 import sys
 import tempfile
 
+from e2e import check, finish
+
 BIN, ROOT = sys.argv[1], sys.argv[2]
-failures = []
-
-
-def check(ok, what):
-    if not ok:
-        failures.append(what)
 
 
 fixtures = sorted(glob.glob(os.path.join(ROOT, "tests", "fixtures", "invalid", "*.json")))
@@ -50,7 +46,4 @@ with tempfile.TemporaryDirectory() as tmp:
     r = subprocess.run([BIN, "validate", os.path.join(tmp, "nope.json")], capture_output=True, text=True)
     check(r.returncode == 2 and "cannot read" in r.stderr, f"missing file: exit {r.returncode} {r.stderr}")
 
-if failures:
-    print("\n".join(failures))
-    sys.exit(1)
-print(f"{len(fixtures)} invalid fixtures rejected with path-named errors and no output")
+finish(f"{len(fixtures)} invalid fixtures rejected with path-named errors and no output")

@@ -10,28 +10,15 @@ import glob
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 
+from e2e import check, finish, run
+from e2e import pdf_text as text_of
+
 BIN, ROOT = sys.argv[1], sys.argv[2]
-failures = []
 PDFS = ["brief.pdf", "p2p-script.pdf", "lomn.pdf", "appeal-cover.pdf", "post-call.pdf"]
 ENV = dict(os.environ, SOURCE_DATE_EPOCH="1795435200")
-
-
-def check(ok, what):
-    if not ok:
-        failures.append(what)
-    return ok
-
-
-def run(args, **kw):
-    return subprocess.run(args, capture_output=True, text=True, **kw)
-
-
-def text_of(pdf):
-    return re.sub(r"\s+", " ", run(["pdftotext", "-raw", "-enc", "UTF-8", pdf, "-"]).stdout)
 
 
 def pages_of(pdf):
@@ -163,7 +150,4 @@ with tempfile.TemporaryDirectory() as tmp:
     check(tpl(man_u) != tpl(man_c), "swapping the payer to cigna changed no template choice")
     check(packet_text(vout, "VAR-cigna")["p2p-script.pdf"] != idoc["p2p-script.pdf"], "cigna script is the same as uhc's")
 
-if failures:
-    print("\n".join(failures))
-    sys.exit(1)
-print(f"{len(samples)} packets and 4 variants passed every check")
+finish(f"{len(samples)} packets and 4 variants passed every check")

@@ -13,28 +13,9 @@ import subprocess
 import sys
 import tempfile
 
+from e2e import check, finish, pdf_text, run, squash
+
 BIN, ROOT = sys.argv[1], sys.argv[2]
-failures = []
-
-
-def check(ok, what):
-    if not ok:
-        failures.append(what)
-    return ok
-
-
-def run(args, **kw):
-    return subprocess.run(args, capture_output=True, text=True, **kw)
-
-
-def squash(s):
-    """pdftotext breaks lines where the layout wrapped; compare word streams."""
-    return re.sub(r"\s+", " ", s).strip()
-
-
-def pdf_text(pdf):
-    # -raw keeps content-stream order: a wrapped table cell reads as one run
-    return squash(run(["pdftotext", "-raw", "-enc", "UTF-8", pdf, "-"]).stdout)
 
 
 def check_pdf(pdf, case, label):
@@ -118,7 +99,4 @@ with tempfile.TemporaryDirectory() as tmp:
         r = run([BIN, *args, "--help"])
         check(r.returncode == 0 and "Usage" in r.stdout, f"--help for {args}: {r.returncode}")
 
-if failures:
-    print("\n".join(failures))
-    sys.exit(1)
-print("all samples passed every check")
+finish("all samples passed every check")
