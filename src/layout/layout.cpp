@@ -380,14 +380,25 @@ class Flow {
     y_ += lh + 0.55 * s_;
   }
 
+  // The height that must stay on the page after a heading for `next` to
+  // start there (a short paragraph never splits, so all of it).
+  double first_unit_height(const Block& next, Column col) {
+    if (next.kind == Block::Kind::paragraph) {
+      size_t n = break_lines(next.inlines, col.w, s_, fonts_).size();
+      if (n <= kKeepTogetherLines) return n * line_height(s_);
+    }
+    return line_height(s_) * 2;
+  }
+
   void place_heading(const Block& b, Column col, const Block* next) {
     double size = b.level == 1 ? 1.55 * s_ : b.level == 2 ? 1.08 * s_ : s_;
     double before = b.level == 1 ? 0.1 * s_ : b.level == 2 ? 0.35 * s_ : 0.25 * s_;
     Inlines it = b.inlines;
     for (Span& sp : it) sp.style |= kBold;
     auto lines = break_lines(it, col.w, size, fonts_);
-    // keep the heading with the first line of what follows it
-    double need = before + lines.size() * line_height(size) + (next ? line_height(s_) * 2 : 0);
+    // keep the heading with what follows it: the whole of a paragraph that is
+    // itself kept together, else its first two lines
+    double need = before + lines.size() * line_height(size) + (next ? first_unit_height(*next, col) : 0);
     ensure(need);
     if (y_ > top_ + 0.01) y_ += before;
     place_lines(lines, col, size, b.level <= 2 ? kAccent : kInk);

@@ -223,3 +223,22 @@ TEST_CASE("the template's cut priority decides which list loses entries first") 
   CHECK(text.find("tip39 ") == std::string::npos);   // the marked one was cut
   check_clean(r.pages[0], st);
 }
+
+TEST_CASE("a heading is never left at a page's foot without the short paragraph it introduces") {
+  PageStyle st = style();
+  int two_pages = 0;
+  for (int n = 30; n <= 60; ++n) {  // slide the heading across the page break
+    std::string md;
+    for (int i = 0; i < n; ++i) md += "- filler line " + std::to_string(i) + "\n";
+    md += "\n### Heading that must not be stranded\n\n" +
+          repeat("a paragraph of several lines that is kept together ", 12) + "\n";
+    LayoutResult r = layout_document(parse_markdown(md), st, fonts());
+    two_pages += r.pages.size() > 1;
+    for (const Page& p : r.pages) {
+      std::string text = all_text(p);
+      if (text.find("stranded") != std::string::npos)
+        CHECK_MESSAGE(text.find("a paragraph of several") != std::string::npos, "filler lines: " << n);
+    }
+  }
+  CHECK(two_pages > 0);
+}
