@@ -398,7 +398,9 @@ class Flow {
     auto lines = break_lines(it, col.w, size, fonts_);
     // keep the heading with what follows it: the whole of a paragraph that is
     // itself kept together, else its first two lines
-    double need = before + lines.size() * line_height(size) + (next ? first_unit_height(*next, col) : 0);
+    double need = before + lines.size() * line_height(size);
+    // measuring the next paragraph only matters near the page foot
+    if (next && y_ + need + kKeepTogetherLines * line_height(s_) > bottom_) need += first_unit_height(*next, col);
     ensure(need);
     if (y_ > top_ + 0.01) y_ += before;
     place_lines(lines, col, size, b.level <= 2 ? kAccent : kInk);
