@@ -752,3 +752,83 @@ TEST_CASE("load_case fails on any error, with every diagnostic") {
   CHECK_FALSE(not_object.is_ok());
   CHECK(lines(not_object.diagnostics()) == "(case): expected an object, got an integer");
 }
+
+// Issue 8, "Segfault on far-future dates": a denial in year 9999 was only a
+// warning; its appeal deadline fell in year 10000 and crashed the merge.
+TEST_CASE("regression: a denial date far in the future is an error") {
+  check_rows({
+      {{"/denial/date", R"("9999-11-30")"},
+       R"(/denial/date: "9999-11-30" is out of range; a case's dates lie between 1900-01-01 and 2100-12-31)"},
+      {{"/denial/date", R"("2027-01-01")"},
+       R"(/denial/date: "2027-01-01" is in the future (today is 2026-11-19); a denial date may be at most 30 days ahead)"},
+      {{"/denial/date", R"("2026-12-19")"},
+       R"(warning: /denial/date: "2026-12-19" is in the future (today is 2026-11-19))"},
+      {{"/denial/date", R"("2026-12-20")"},
+       R"(/denial/date: "2026-12-20" is in the future (today is 2026-11-19); a denial date may be at most 30 days ahead)"},
+  });
+  json doc = example();
+  doc["denial"]["date"] = "9999-11-30";
+  auto r = p2p::load_case(doc.dump(), kToday);
+  CHECK_FALSE(r.is_ok());
+}
+
+TEST_CASE("every date lies between 1900-01-01 and 2100-12-31") {
+  const char* kRule = " is out of range; a case's dates lie between 1900-01-01 and 2100-12-31";
+  CHECK(validate_edited({{"/patient/dob", R"("1900-01-01")"}}) == "");
+  CHECK(validate_edited({{"/patient/dob", R"("1899-12-31")"}}) ==
+        "/patient/dob: \"1899-12-31\"" + std::string(kRule));
+  CHECK(validate_edited({{"/services/0/date", R"("2100-12-31")"}}) == "");
+  CHECK(validate_edited({{"/services/0/date", R"("2101-01-01")"}}) == "/services/0/date: \"2101-01-01\"" + std::string(kRule));
+  CHECK(validate_edited({{"/clinical/prior_treatments/0/start", R"("0001-01-01")"}}) ==
+        "/clinical/prior_treatments/0/start: \"0001-01-01\"" + std::string(kRule));
+  CHECK(validate_edited({{"/policy/effective", R"("9999-12-31")"}}) == "/policy/effective: \"9999-12-31\"" + std::string(kRule));
+  CHECK(validate_edited({{"/p2p/scheduled", R"("9999-11-30T10:00:00Z")"}}) ==
+        "/p2p/scheduled: \"9999-11-30T10:00:00Z\"" + std::string(kRule));
+  CHECK(validate_edited({{"/call", R"({"started": "1899-01-01T10:00:00Z"})"}}) ==
+        "/call/started: \"1899-01-01T10:00:00Z\"" + std::string(kRule));
+}
+
+TEST_CASE("string lengths are limited: 200 characters for short text, 2000 for free text") {
+  std::string name200;
+  for (int i = 0; i < 200; ++i) name200 += "é";  // characters, not bytes
+  CHECK(validate_edited({{"/patient/name", json(name200).dump().c_str()}}) == "");
+  CHECK(validate_edited({{"/patient/name", json(name200 + "x").dump().c_str()}}) ==
+        "/patient/name: is 201 characters long; at most 200 are allowed here");
+  CHECK(validate_edited({{"/practice/address/1", json(std::string(300, 'a')).dump().c_str()}}) ==
+        "/practice/address/1: is 300 characters long; at most 200 are allowed here");
+  CHECK(validate_edited({{"/clinical/summary", json(std::string(2000, 'a')).dump().c_str()}}) == "");
+  CHECK(validate_edited({{"/clinical/summary", json(std::string(2001, 'a')).dump().c_str()}}) ==
+        "/clinical/summary: is 2001 characters long; at most 2000 are allowed here");
+  CHECK(validate_edited({{"/denial/reason", json(std::string(10'000'000, 'w')).dump().c_str()}}) ==
+        "/denial/reason: is 10000000 characters long; at most 2000 are allowed here");
+  CHECK(validate_edited({{"/policy/criteria/0/evidence", json(std::string(2001, 'a')).dump().c_str()}}) ==
+        "/policy/criteria/0/evidence: is 2001 characters long; at most 2000 are allowed here");
+  CHECK(validate_edited({{"/payer/id", json(std::string(201, 'a')).dump().c_str()}}) ==
+        "/payer/id: is 201 characters long; at most 200 are allowed here");
+  CHECK(validate_edited({{"/policy/url", json("https://" + std::string(1993, 'a')).dump().c_str()}}) ==
+        "/policy/url: is 2001 characters long; at most 2000 are allowed here");
+}
+
+TEST_CASE("list lengths are limited, with one error per list") {
+  auto repeat = [](const json& item, std::size_t n) { return json(std::vector<json>(n, item)).dump(); };
+  json doc = example();
+  json criterion = doc["policy"]["criteria"][0];
+  CHECK(validate_edited({{"/policy/criteria", repeat(criterion, 50).c_str()}}) == "");
+  CHECK(validate_edited({{"/policy/criteria", repeat(criterion, 2000).c_str()}}) ==
+        "/policy/criteria: has 2000 items; at most 50 are allowed here");
+  CHECK(validate_edited({{"/diagnoses", repeat(doc["diagnoses"][1], 13).c_str()}}) ==
+        "/diagnoses: has 13 items; at most 12 are allowed here");
+  CHECK(validate_edited({{"/services", repeat(doc["services"][0], 21).c_str()}}) ==
+        "/services: has 21 items; at most 20 are allowed here");
+  CHECK(validate_edited({{"/clinical/prior_treatments", repeat(doc["clinical"]["prior_treatments"][0], 21).c_str()}}) ==
+        "/clinical/prior_treatments: has 21 items; at most 20 are allowed here");
+  CHECK(validate_edited({{"/clinical/findings", repeat("x", 21).c_str()}}) ==
+        "/clinical/findings: has 21 items; at most 20 are allowed here");
+  CHECK(validate_edited({{"/citations", repeat("acr-low-back-pain-2021", 21).c_str()}}) ==
+        "/citations: has 21 items; at most 20 are allowed here");
+  CHECK(validate_edited({{"/practice/address", repeat("x", 7).c_str()}}) ==
+        "/practice/address: has 7 items; at most 6 are allowed here");
+  std::string call = R"({"next_steps": )" + repeat("x", 21) + "}";
+  CHECK(validate_edited({{"/call", call.c_str()}}) ==
+        "/call/next_steps: has 21 items; at most 20 are allowed here");
+}
