@@ -58,8 +58,9 @@ std::string Date::display() const {
   static const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   static const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  if (month < 1 || month > 12) return iso();
   int wd = weekday();
-  if (month < 1 || month > 12 || wd < 0 || wd > 6) return iso();
+  if (wd < 0 || wd > 6) return iso();
   char buf[48];
   std::snprintf(buf, sizeof buf, "%s %s %d, %04d", kDays[wd], kMonths[month - 1], day, year);
   return buf;
