@@ -1,6 +1,8 @@
 // parse_case_json and load_case: text in, a validated Case (or every reason it
-// is not one) out. nlohmann/json's exceptions stop here and become
-// diagnostics; nothing thrown by the library leaves this file.
+// is not one) out. The document is built from nlohmann/json's SAX events by
+// our own builder, which bounds nesting and refuses repeated keys where they
+// occur; nlohmann's errors become diagnostics here and nothing thrown by the
+// library leaves this file.
 
 #include <algorithm>
 #include <cstddef>
