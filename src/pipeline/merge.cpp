@@ -200,6 +200,7 @@ json merge_case_view(const Case& c, const CaseDeadlines& deadlines, const Eviden
     if (view["deadlines"].contains(k))
       view["deadlines"][k]["date_long"] = long_date(*parse_date(view["deadlines"][k]["date"].get<std::string>()));
   view["primary_service"] = view["services"][0];
+  add_claim_facts(view, today);  // merge_claims.cpp: what the documents may claim
   add_template_flags(view);
   return view;
 }
