@@ -124,7 +124,7 @@ constexpr ObjectionKind kObjectionKinds[] = {
     {"non_specialty", {"specialty", "specialist", "internist", "generalist", "not a ", "not board", "same-special", nullptr}},
     {"new_evidence", {"new evidence", "new information", "imag", "records", "report", "evidence offered", "additional", nullptr}},
     {"guidelines", {"guideline", "nccn", "society", "consensus", nullptr, nullptr, nullptr, nullptr}},
-    {"prior_treatment", {"prior treatment", "prior-treatment", "previous treatment", "conservative", "failed", "treatment failure", nullptr, nullptr}},
+    {"prior_treatment", {"prior treatment", "prior-treatment", "previous treatment", "conservative", "failed treatment", "failed therap", "treatment failure", nullptr}},
     {"scheduling", {"schedul", "delay", "no-show", "did not call", "missed the call", "callback", "call back", nullptr}},
 };
 
