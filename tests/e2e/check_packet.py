@@ -120,7 +120,8 @@ with tempfile.TemporaryDirectory() as tmp:
         subject = "Subject: P2P held, " if case.get("call") else "Subject: P2P scheduled: "
         check(notice.startswith(subject), f"{label}/notice: subject line {notice.splitlines()[0]!r}")
         check(case["patient"]["name"] in notice.splitlines()[0], f"{label}/notice: subject lacks the patient")
-        check("brief.pdf" in notice, f"{label}/notice: does not say where the brief is")
+        where = "post-call.pdf" if case.get("call") else "brief.pdf"  # after the call, the record is what to read
+        check(where in notice, f"{label}/notice: does not say where {where} is")
 
     # the denial type and the payer visibly change the documents
     base = samples.get("uhc-lumbar-mri.json") or next(iter(samples.values()))
