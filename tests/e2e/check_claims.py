@@ -73,7 +73,8 @@ def check_invariants(label, case, texts, out):
         check(d["icd10"] in brief, f"{label}/brief: lacks diagnosis {d['icd10']}")
     for s in case["services"]:
         check(s["code"] in brief, f"{label}/brief: lacks service {s['code']}")
-    check(pages(os.path.join(out, case["case_id"], "appeal-cover.pdf")) == 1, f"{label}: cover letter not one page")
+    for f in ("brief.pdf", "p2p-script.pdf", "appeal-cover.pdf"):
+        check(pages(os.path.join(out, case["case_id"], f)) == 1, f"{label}/{f}: not one page")
     if not case.get("call"):
         check(ticked(os.path.join(out, case["case_id"], "post-call.pdf")) == [], f"{label}: boxes ticked before the call")
     statuses = [c["status"] for c in case.get("policy", {}).get("criteria", [])]
