@@ -154,12 +154,7 @@ void add_call_facts(json& view) {
   json& call = view["call"];
   call["held"] = true;
   if (has_text(call, "started"))
-    if (auto day = parse_date(call["started"].get<std::string>().substr(0, 10))) {
-      static const char* kMonths[] = {"January", "February", "March",     "April",   "May",      "June",
-                                      "July",    "August",   "September", "October", "November", "December"};
-      call["date_long"] = std::string(kMonths[day->month - 1]) + " " + std::to_string(day->day) + ", " +
-                          std::to_string(day->year);
-    }
+    if (auto day = parse_date(call["started"].get<std::string>().substr(0, 10))) call["date_long"] = day->long_display();
   std::string d = call.value("disposition", "");
   if (!d.empty()) call["outcome_recorded"] = true;
   if (d != "overturned") call["unresolved"] = true;  // the denial still stands, in whole or part, or is not yet decided
