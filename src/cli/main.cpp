@@ -1,10 +1,11 @@
-// p2pdoc command line: `generate`, `validate`, `explain`, `view`, `watch` and `serve`. A thin shell over the
+// p2pdoc command line: `generate`, `validate`, `explain`, `view`, `check-templates`, `watch` and `serve`. A thin shell over the
 // pipeline library: read files, call the stages, print results, choose the
 // exit code (0 all ok, 2 some input invalid, 1 internal error).
 // Diagnostics go to stderr and name the input file and JSON path; the
 // summary line carries counts only.
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <iterator>
@@ -16,6 +17,7 @@
 
 #include "pipeline/files.h"
 #include "pipeline/pipeline.h"
+#include "pipeline/template_check.h"
 #include "pubmed/pubmed.h"
 #include "serve/serve.h"
 #include "watch/watch.h"
@@ -182,6 +184,38 @@ int run_view(const std::vector<std::string>& files, const std::string& root) {
   });
 }
 
+// Every template against every case given (default: ROOT/samples/*.json).
+// Exit 1 when a template leaves an artefact or does not expand, 2 when a
+// case is invalid, 0 when all is clean.
+int run_check_templates(std::vector<std::string> files, const std::string& root) {
+  if (files.empty()) {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(root + "/samples", ec))
+      if (e.path().extension() == ".json") files.push_back(e.path().string());
+    std::sort(files.begin(), files.end());
+  }
+  auto res = resources_or_report(root);
+  if (!res) return kInternal;
+  Env env = Env::from_process();
+  Counts n;
+  std::vector<NamedCase> cases;
+  for (const std::string& f : files)
+    if (auto loaded = load_input(f, *res, env, n)) cases.push_back({f, std::move(loaded->c)});
+  if (cases.empty()) {
+    std::cerr << "p2pdoc check-templates: no valid case to check the templates with\n";
+    return n.invalid ? kInvalid : kInternal;
+  }
+  TemplateCheckReport report = check_templates(*res, cases);
+  for (const TemplateFinding& f : report.findings)
+    std::cout << f.template_path << ": with " << f.case_name << ": " << f.what << ": " << f.context << "\n";
+  std::cout << "checked " << report.templates << " template(s) against " << cases.size() << " case(s) ("
+            << report.expansions << " expansions): " << report.findings.size() << " problem(s)";
+  if (n.invalid) std::cout << ", " << n.invalid << " case(s) invalid";
+  std::cout << "\n";
+  if (!report.findings.empty()) return kInternal;
+  return n.invalid ? kInvalid : kOk;
+}
+
 // The watcher (watch/watch.h): settings from --config, then the flags given.
 struct WatchArgs {
   std::string inbox, out, config, log, root;
@@ -304,6 +338,12 @@ int main(int argc, char** argv) {
   vw->add_option("cases", files, "Case JSON files; - reads one case from stdin")->required();
   vw->add_option("--root", root, "Folder holding templates/ and fonts/");
 
+  std::vector<std::string> check_files;
+  CLI::App* chk = app.add_subcommand("check-templates",
+                                     "Expand every template against every case (default: the samples); fail on artefacts");
+  chk->add_option("cases", check_files, "Case JSON files to expand the templates with (default: ROOT/samples/*.json)");
+  chk->add_option("--root", root, "Folder holding templates/ and fonts/");
+
   WatchArgs wa;
   CLI::App* wat = app.add_subcommand("watch", "Generate packets for case files dropped into INBOX (docs/watch.md)");
   wat->add_option("inbox", wa.inbox, "The watched folder (or inbox = ... in the config file)");
@@ -351,6 +391,7 @@ int main(int argc, char** argv) {
     if (*gen) return run_generate(files, out, root, gen_pubmed);
     if (*exp) return run_explain(files, root);
     if (*vw) return run_view(files, root);
+    if (*chk) return run_check_templates(check_files, root);
     if (*wat) return run_watch(wa, *wat);
     if (*srv) return run_serve(sa, *srv);
     return run_validate(files, root);
