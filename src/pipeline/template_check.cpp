@@ -66,11 +66,26 @@ bool is_bare_label(const std::string& cell) {
   return words <= 3 && std::isupper(static_cast<unsigned char>(cell[0])) && cell.rfind("Dear ", 0) != 0;
 }
 
-bool introduces_block(const std::string& next) {
-  std::string t = next.substr(std::min(next.size(), next.find_first_not_of(" \t")));
-  return t.rfind("- ", 0) == 0 || t.rfind("* ", 0) == 0 || t.rfind("|", 0) == 0 || t.rfind(">", 0) == 0 ||
-         (!t.empty() && std::isdigit(static_cast<unsigned char>(t[0])) && t.find(". ") != std::string::npos) ||
-         next.rfind("  ", 0) == 0 || next.rfind("\t", 0) == 0;
+size_t indent_of(const std::string& line) {
+  size_t n = line.find_first_not_of(" \t");
+  return n == std::string::npos ? line.size() : n;
+}
+
+bool is_list_item(const std::string& line) {
+  std::string t = line.substr(indent_of(line));
+  size_t digits = t.find_first_not_of("0123456789");
+  return t.rfind("- ", 0) == 0 || t.rfind("* ", 0) == 0 ||
+         (digits > 0 && digits != std::string::npos && t.compare(digits, 2, ". ") == 0);
+}
+
+// Whether the line after a label holds its content: a deeper-indented line,
+// or (for a label that is not itself a list item) a list, table or quote.
+bool introduces_block(const std::string& line, const std::string& next) {
+  if (next.empty()) return false;
+  if (indent_of(next) > indent_of(line)) return true;
+  if (is_list_item(line)) return false;
+  std::string t = next.substr(indent_of(next));
+  return is_list_item(next) || t.rfind("|", 0) == 0 || t.rfind(">", 0) == 0;
 }
 
 void find_empty_labels(const std::string& text, bool markdown, std::vector<TextArtefact>& out) {
@@ -100,7 +115,7 @@ void find_empty_labels(const std::string& text, bool markdown, std::vector<TextA
     for (const std::string& raw : cells) {
       std::string cell = strip_marks(raw);
       if (!is_bare_label(cell)) continue;
-      if (cells.size() == 1 && introduces_block(next)) continue;
+      if (cells.size() == 1 && introduces_block(line, next)) continue;
       out.push_back({"empty label \"" + cell + "\"", context_at(text, lines[i].first, line.size())});
     }
   }

@@ -34,6 +34,9 @@ TEST_CASE("each artefact is found and named") {
   CHECK(kinds_found("unchanged\\..\n") == std::vector<std::string>{"doubled period"});
   CHECK(kinds_found("Reviewer ()\n") == std::vector<std::string>{"empty ()"});
   CHECK(kinds_found("**Phone:**\n\nNext paragraph.\n") == std::vector<std::string>{"empty label \"Phone:\""});
+  CHECK(kinds_found("   - NCCN 2021:\n   - ACR:\n", false) ==
+        std::vector<std::string>{"empty label \"NCCN 2021:\"", "empty label \"ACR:\""});
+  CHECK(kinds_found("- **Criteria:**\n  - one\n").empty());
   CHECK(kinds_found("| When: | |\n") == std::vector<std::string>{"empty label \"When:\""});
   CHECK(kinds_found("[No objection recorded: delete this paragraph]\n") ==
         std::vector<std::string>{"editing note in brackets"});

@@ -8,7 +8,8 @@ against the invariants of docs/claims.md:
   2. nothing ticked or filled on the post-call form before a call, and with a
      call only the boxes its own record supports;
   3. every diagnosis and service code on the brief;
-  4. no template artefact in any document;
+  4. no template artefact in any document (and `p2pdoc check-templates`
+     clean: every template variant expanded against every generated case);
   5. brief and script one page each.
 
 Failures name the seed and case index; `gen_cases.py --seed S --index I`
@@ -18,6 +19,7 @@ KNOWN_EXCLUSIONS below, each by name and reported as excluded, never hidden.
 usage: check_property.py P2PDOC ROOT [--count N] [--seed S] [--pdftk-every K]
 exit 0 when no unexcluded failure, 1 otherwise."""
 import argparse
+import glob
 import concurrent.futures
 import json
 import os
@@ -106,6 +108,7 @@ def facts(case):
         "enclosures": any((c.get("source") or "").strip() for c in crit),
         "objections": bool(call and call.get("objections")),
         "disposition": (call or {}).get("disposition"),
+        "never": False,
     }
 
 
@@ -116,6 +119,11 @@ CLAIMS = [
     ("partial approval", "letters", re.compile(r"approved the request only in part|that authorization \S+ does not cover", re.I), "modified"),
     ("enclosures listed", "notice.txt", re.compile(r"these are in the packet:", re.I), "enclosures"),
     ("guidelines support", "any", re.compile(r"the guidelines? supports?\b", re.I), "has_citations"),
+    ("I'll show the case meets", "p2p-script.pdf", re.compile(r"I.ll show the case meets", re.I), "all_met"),
+    ("meets 0 of N", "any", re.compile(r"meets 0 of \d+|\b0 of (?:the )?\d+ criteria|met outright: 0 of", re.I), "never"),
+    ("the reviewer did not accept", "letters", re.compile(r"reviewer did not accept", re.I), "never"),
+    ("physician advice in a payer letter", "letters",
+     re.compile(r"the call should|do not claim it|on the call, ask|ask the reviewer", re.I), "never"),
     ("objection paragraph", "appeal-cover.pdf", re.compile(r"I object to how the review was conducted", re.I), "objections"),
 ]
 
@@ -197,12 +205,16 @@ def main():
     ap.add_argument("--seed", default="p2pdoc")
     ap.add_argument("--pdftk-every", type=int, default=1, help="read the form with pdftk on every K-th case")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--regressions", help="folder of cases that once failed (seed-independent, checked every run)")
     ap.add_argument("--keep", help="keep the cases and packets in this folder")
     a = ap.parse_args()
 
     t0 = time.monotonic()
     lib = gen_cases.library(a.root)
     cases = [gen_cases.case_for(a.seed, i, a.root, lib) for i in range(a.count)]
+    if a.regressions:
+        for f in sorted(glob.glob(os.path.join(a.regressions, "*.json"))):
+            cases.append(json.load(open(f, encoding="utf-8")))
     work = a.keep or tempfile.mkdtemp(prefix="p2p-property-")
     os.makedirs(os.path.join(work, "cases"), exist_ok=True)
     paths = []
@@ -218,6 +230,17 @@ def main():
     if r.returncode != 0:
         bad = [ln for ln in r.stderr.splitlines() if "error" in ln][:20]
         failures.append((None, "generate", f"exit {r.returncode}: " + "; ".join(bad)))
+
+    # Every template variant (not only the one each case selects) expanded
+    # against every generated case: `p2pdoc check-templates`.
+    r = run([a.p2pdoc, "check-templates", "--root", a.root, *paths])
+    index_of = {p: i for i, p in enumerate(paths)}
+    for line in r.stdout.splitlines():
+        m = re.match(r"(\S+): with (\S+): (.*)", line)
+        if m:
+            failures.append((index_of.get(m.group(2)), "templates", f"{m.group(1)}: {m.group(3)[:300]}"))
+    if r.returncode not in (0, 1):
+        failures.append((None, "templates", f"check-templates exit {r.returncode}: {r.stderr[-300:]}"))
 
     def one(i):
         c = cases[i]
@@ -244,17 +267,18 @@ def main():
         by_inv.setdefault(inv, set()).add(i)
     failing_cases = {i for i, _, _ in real}
     for i, inv, msg in real[:60]:
-        print(f"FAIL seed={a.seed} index={i} [{inv}] {msg}")
+        where = f"seed={a.seed} index={i}" if i is None or i < a.count else f"regression {cases[i]['case_id']}"
+        print(f"FAIL {where} [{inv}] {msg}")
     if len(real) > 60:
         print(f"... {len(real) - 60} more failures")
-    print(f"property: {len(cases)} cases (seed {a.seed!r}), {forms} forms read with pdftk; "
+    print(f"property: {len(cases)} cases (seed {a.seed!r}, {len(cases) - a.count} regression cases), {forms} forms read with pdftk; "
           f"generate {t_gen:.1f} s, total {time.monotonic() - t0:.1f} s")
     print(f"property: {len(failing_cases)} case(s) failing, {len(real)} failure(s): " +
           ", ".join(f"{k} {len(v)}" for k, v in sorted(by_inv.items())))
     for name, idx in sorted(excluded.items()):
         print(f"property: excluded (known, {name}): {len(idx)} failure(s) in {len(set(idx))} case(s): "
               f"{KNOWN_EXCLUSIONS[name][0]}")
-    if failures and failures[0][0] is None:
+    if any(i is None for i, _, _ in failures):
         return 1
     return 1 if real else 0
 
