@@ -520,6 +520,7 @@ constexpr std::array<std::string_view, 9> kDenialTypes = {
 
 constexpr Field kDenial[] = {
     {"date", Need::required, date},
+    {"time", Need::optional, date_time},
     {"type", Need::required, one_of<kDenialTypes>},
     {"reason", Need::required, text},
     {"reason_code", Need::optional, text},
@@ -535,6 +536,12 @@ void denial(Checker& c, const json& v, const std::string& path) {
   auto when = date_at(v, "date");
   if (when && *when > c.today)
     c.warn(child(path, "date"), in_quotes(when->iso()) + " is in the future (today is " + c.today.iso() + ")");
+  // A window in hours is counted from `time`: it must be the notice's own day.
+  auto time = v.find("time");
+  if (when && time != v.end() && time->is_string() && is_date_time(time->get<std::string>()) &&
+      time->get<std::string>().substr(0, 10) != when->iso())
+    c.error(child(path, "time"), in_quotes(time->get<std::string>()) + " is not on the denial date " +
+                                     in_quotes(when->iso()) + " (give the local time with its offset)");
 }
 
 constexpr Field kDiagnosis[] = {

@@ -108,7 +108,7 @@ TEST_CASE("merge: criteria gaps, reviewer specialty, age, deadlines") {
     d["denial"]["reviewer"] = {{"name", "R. Patel"}, {"specialty", "Internal medicine"}};
     d.erase("p2p");
   });
-  auto deadlines = compute_deadlines(c, resources().knowledge.deadlines);
+  auto deadlines = compute_deadlines(c, resources().knowledge.deadlines, resources().knowledge.regulations, *parse_date("2026-11-23"));
   REQUIRE(deadlines.is_ok());
   json v = merge_case_view(c, deadlines.value(), gather_evidence(c, resources().knowledge), *parse_date("2026-11-23"));
   int gaps = 0;
@@ -131,7 +131,7 @@ TEST_CASE("merge: criteria gaps, reviewer specialty, age, deadlines") {
 
 TEST_CASE("merge drops empty strings so template sections are skipped") {
   Case c = sample_case([](json& d) { d["policy"]["criteria"][0]["source"] = ""; });
-  auto deadlines = compute_deadlines(c, resources().knowledge.deadlines);
+  auto deadlines = compute_deadlines(c, resources().knowledge.deadlines, resources().knowledge.regulations, *parse_date("2026-11-23"));
   json v = merge_case_view(c, deadlines.value(), gather_evidence(c, resources().knowledge), *parse_date("2026-11-23"));
   CHECK_FALSE(v["policy"]["criteria"][0].contains("source"));
 }
