@@ -158,7 +158,9 @@ json deadline_view(const Deadline& d) {
 json deadline_items(const CaseDeadlines& d, const json& deadlines_view) {
   json items = json::array();
   auto add = [&](const char* key, const std::string& label) {
-    json item = {{"key", key}, {"label", label}, {"display", deadlines_view[key]["display"]},
+    std::string display = deadlines_view[key]["display"].get<std::string>();
+    if (deadlines_view[key]["due_today"].get<bool>()) display = "today, " + display;
+    json item = {{"key", key}, {"label", label}, {"display", display},
                  {"passed", deadlines_view[key]["passed"]}, {"next", d.next == key}, {"first", items.empty()}};
     items.push_back(item);
   };
