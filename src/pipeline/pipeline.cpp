@@ -354,6 +354,10 @@ std::string explain_case(const Case& c, const Resources& res) {
           << "; " << d.value().internal_appeal->source << ")\n";
     else
       out << "internal appeal: no rule in the library for plan type " << c.plan_type << "\n";
+    if (d.value().external_review)
+      out << "external review: " << d.value().external_review->basis << " (from this denial: "
+          << d.value().external_review->due.iso() << ")\n";
+    if (!d.value().next.empty()) out << "next deadline: " << d.value().next << "\n";
     if (d.value().expedited) out << "expedited: " << d.value().expedited_note << "\n";
   }
   return out.str();
