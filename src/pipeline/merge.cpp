@@ -87,11 +87,7 @@ std::string scheduled_display(const std::string& iso) {
   return d->display() + " " + iso.substr(11, 5) + (offset.empty() ? "" : " (UTC" + offset + ")");
 }
 
-std::string long_date(const Date& d) {
-  static const char* kMonths[] = {"January", "February", "March",     "April",   "May",      "June",
-                                  "July",    "August",   "September", "October", "November", "December"};
-  return std::string(kMonths[d.month - 1]) + " " + std::to_string(d.day) + ", " + std::to_string(d.year);
-}
+std::string long_date(const Date& d) { return d.long_display(); }
 
 // Rules by topic, so a letter can say "{{#rules.same_specialty}}...".
 json rules_by_topic(const json& rules) {
