@@ -140,8 +140,8 @@ void load_packet(const std::string& path, std::vector<DocumentKind>& out, Diagno
   if (out.empty() && !has_errors(errors)) errors.push_back(error_at("", path + " lists no documents"));
 }
 
-// The library files; each payer's P2P window joins the deadline rules so
-// that deadlines are computed from one table.
+// The library files; each payer's P2P window and added holidays join the
+// deadline rules so that deadlines are computed from one table.
 void load_knowledge(const std::string& dir, KnowledgeLibrary& lib, Diagnostics& errors) {
   lib.deadlines = load_json(dir + "/deadlines.json", errors);
   lib.citations = load_json(dir + "/citations.json", errors);
@@ -159,6 +159,8 @@ void load_knowledge(const std::string& dir, KnowledgeLibrary& lib, Diagnostics& 
     json payer = load_json(f.string(), errors);
     if (payer.contains("p2p_request") && lib.deadlines.is_object())
       lib.deadlines["p2p_request"]["payers"][id] = payer["p2p_request"];
+    if (payer.contains("holidays") && lib.deadlines.is_object())
+      lib.deadlines["holidays"]["payers"][id] = payer["holidays"];
     lib.payers[id] = std::move(payer);
   }
 }
@@ -203,7 +205,7 @@ Result<Packet> generate_packet(const Case& c, const Resources& res, const Env& e
   Packet packet;
   packet.case_id = c.id;
 
-  auto deadlines = compute_deadlines(c, res.knowledge.deadlines);
+  auto deadlines = compute_deadlines(c, res.knowledge.deadlines, res.knowledge.regulations, env.today);
   if (!deadlines.is_ok()) return Result<Packet>::fail(deadlines.diagnostics());
   TemplateData view(merge_case_view(c, deadlines.value(), gather_evidence(c, res.knowledge), env.today));
   for (const DocumentKind& kind : res.documents) {
@@ -215,9 +217,9 @@ Result<Packet> generate_packet(const Case& c, const Resources& res, const Env& e
 }
 
 Result<json> case_view(const Case& c, const Resources& res) {
-  auto deadlines = compute_deadlines(c, res.knowledge.deadlines);
-  if (!deadlines.is_ok()) return Result<json>::fail(deadlines.diagnostics());
   Env env = Env::from_process();
+  auto deadlines = compute_deadlines(c, res.knowledge.deadlines, res.knowledge.regulations, env.today);
+  if (!deadlines.is_ok()) return Result<json>::fail(deadlines.diagnostics());
   return Result<json>::ok(merge_case_view(c, deadlines.value(), gather_evidence(c, res.knowledge), env.today));
 }
 
@@ -347,7 +349,7 @@ std::string explain_case(const Case& c, const Resources& res) {
       << (ev.policy_from_library ? "from the library (" + ev.policy_source + "), status unknown"
                                  : ev.policy.contains("criteria") ? "from the case" : "none")
       << "\n";
-  auto d = compute_deadlines(c, res.knowledge.deadlines);
+  auto d = compute_deadlines(c, res.knowledge.deadlines, res.knowledge.regulations, Env::from_process().today);
   if (d.is_ok()) {
     out << "P2P request by " << d.value().p2p_request.due.iso() << " (" << d.value().p2p_request.basis << "; "
         << d.value().p2p_request.source << ")\n";
@@ -356,6 +358,10 @@ std::string explain_case(const Case& c, const Resources& res) {
           << "; " << d.value().internal_appeal->source << ")\n";
     else
       out << "internal appeal: no rule in the library for plan type " << c.plan_type << "\n";
+    if (d.value().external_review)
+      out << "external review: " << d.value().external_review->basis << " (from this denial: "
+          << d.value().external_review->due.iso() << ")\n";
+    if (!d.value().next.empty()) out << "next deadline: " << d.value().next << "\n";
     if (d.value().expedited) out << "expedited: " << d.value().expedited_note << "\n";
   }
   return out.str();
