@@ -1,0 +1,101 @@
+// The printable-text check of a case (see coverage.h).
+#include "pipeline/coverage.h"
+
+#include <algorithm>
+#include <string_view>
+#include <utility>
+
+namespace p2p {
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr size_t kListed = 8;  // characters named per message; the rest are counted
+
+// RFC 6901: "~" -> "~0", "/" -> "~1".
+std::string pointer_token(const std::string& key) {
+  std::string out;
+  for (char c : key) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out += c;
+  }
+  return out;
+}
+
+// Invisible characters are named by code only (printing them shows nothing).
+bool invisible(char32_t cp) {
+  std::string_view s = script_of(cp);
+  return s.find("control") != s.npos || s.find("invisible") != s.npos || s.find("variation") != s.npos;
+}
+
+// "王 U+738B, 😀 U+1F600 and 3 more (CJK (Chinese, Japanese), emoji)"
+std::string list_of(const std::vector<char32_t>& cps) {
+  std::string out;
+  std::vector<std::string> scripts;
+  for (size_t i = 0; i < cps.size(); ++i) {
+    std::string script = script_of(cps[i]);
+    if (!script.empty() && std::find(scripts.begin(), scripts.end(), script) == scripts.end()) scripts.push_back(script);
+    if (i >= kListed) continue;
+    if (i) out += ", ";
+    if (!invisible(cps[i])) out += utf8_of(cps[i]) + " ";
+    out += code_point_name(cps[i]);
+  }
+  if (cps.size() > kListed) out += " and " + std::to_string(cps.size() - kListed) + " more";
+  for (size_t i = 0; i < scripts.size(); ++i) out += (i ? ", " : " (") + scripts[i] + (i + 1 == scripts.size() ? ")" : "");
+  return out;
+}
+
+void check_text(const std::string& text, const std::string& path, const TextCoverage& coverage, Diagnostics& out) {
+  std::vector<Unprintable> bad = coverage.unprintable(text);
+  if (bad.empty()) return;
+  std::vector<char32_t> missing, rtl;
+  for (const Unprintable& u : bad) (u.why == Printability::right_to_left ? rtl : missing).push_back(u.cp);
+  if (!missing.empty())
+    out.push_back(error_at(path, "cannot be printed, no shipped font has " + list_of(missing) +
+                                     ". Write it without them (a name in Latin letters, as on the insurance card)"));
+  if (!rtl.empty())
+    out.push_back(error_at(path, "right-to-left text cannot be printed yet (it would read backwards): " +
+                                     list_of(rtl) + ". Write it in Latin letters, as on the insurance card"));
+}
+
+}  // namespace
+
+TextCoverage packet_text_coverage(const std::vector<const FontSet*>& families) {
+  std::vector<std::shared_ptr<const FontFace>> faces;
+  for (const FontSet* set : families)
+    for (const auto& f : set->faces)
+      if (f) faces.push_back(f);
+  return TextCoverage(std::move(faces));
+}
+
+Diagnostics check_printable_text(const json& doc, const TextCoverage& coverage, const std::vector<std::string>& skip) {
+  Diagnostics out;
+  std::vector<std::pair<const json*, std::string>> stack{{&doc, ""}};
+  while (!stack.empty()) {
+    auto [node, path] = std::move(stack.back());
+    stack.pop_back();
+    if (!skip.empty() && std::find(skip.begin(), skip.end(), path) != skip.end()) continue;
+    if (node->is_string()) {
+      check_text(node->get_ref<const std::string&>(), path, coverage, out);
+    } else if (node->is_object()) {
+      // pushed last key first, so that they are visited (and reported) in order
+      size_t base = stack.size();
+      for (auto it = node->begin(); it != node->end(); ++it) stack.push_back({&*it, path + "/" + pointer_token(it.key())});
+      std::reverse(stack.begin() + static_cast<std::ptrdiff_t>(base), stack.end());
+    } else if (node->is_array()) {
+      for (size_t i = node->size(); i-- > 0;) stack.push_back({&(*node)[i], path + "/" + std::to_string(i)});
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> unknown_key_paths(const Diagnostics& validation) {
+  std::vector<std::string> out;
+  for (const Diagnostic& d : validation)
+    if (d.severity == Severity::warning && d.message.find("unknown key") != std::string::npos) out.push_back(d.path);
+  return out;
+}
+
+}  // namespace p2p
