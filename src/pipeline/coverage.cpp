@@ -72,20 +72,33 @@ TextCoverage packet_text_coverage(const std::vector<const FontSet*>& families) {
 
 Diagnostics check_printable_text(const json& doc, const TextCoverage& coverage, const std::vector<std::string>& skip) {
   Diagnostics out;
-  std::vector<std::pair<const json*, std::string>> stack{{&doc, ""}};
+  // Depth first with an explicit stack. One path string serves the whole
+  // walk: an entry records how long its parent's path is, and since a subtree
+  // is finished before its next sibling is popped, that prefix is intact.
+  struct Entry {
+    const json* node;
+    const std::string* key;  // null: an array element or the root
+    size_t index;
+    size_t parent_len;
+  };
+  std::vector<Entry> stack{{&doc, nullptr, 0, 0}};
+  std::string path;
+  bool root = true;
   while (!stack.empty()) {
-    auto [node, path] = std::move(stack.back());
+    Entry e = stack.back();
     stack.pop_back();
+    path.resize(e.parent_len);
+    if (!root) path += '/' + (e.key ? pointer_token(*e.key) : std::to_string(e.index));
+    root = false;
     if (!skip.empty() && std::find(skip.begin(), skip.end(), path) != skip.end()) continue;
-    if (node->is_string()) {
-      check_text(node->get_ref<const std::string&>(), path, coverage, out);
-    } else if (node->is_object()) {
-      // pushed last key first, so that they are visited (and reported) in order
-      size_t base = stack.size();
-      for (auto it = node->begin(); it != node->end(); ++it) stack.push_back({&*it, path + "/" + pointer_token(it.key())});
+    if (e.node->is_string()) {
+      check_text(e.node->get_ref<const std::string&>(), path, coverage, out);
+    } else if (e.node->is_object()) {
+      size_t base = stack.size();  // pushed, then reversed: visited (and reported) in key order
+      for (auto it = e.node->begin(); it != e.node->end(); ++it) stack.push_back({&*it, &it.key(), 0, path.size()});
       std::reverse(stack.begin() + static_cast<std::ptrdiff_t>(base), stack.end());
-    } else if (node->is_array()) {
-      for (size_t i = node->size(); i-- > 0;) stack.push_back({&(*node)[i], path + "/" + std::to_string(i)});
+    } else if (e.node->is_array()) {
+      for (size_t i = e.node->size(); i-- > 0;) stack.push_back({&(*e.node)[i], nullptr, i, path.size()});
     }
   }
   return out;
