@@ -2,6 +2,7 @@
 #include "pipeline/coverage.h"
 
 #include <algorithm>
+#include <charconv>
 #include <string_view>
 #include <utility>
 
@@ -13,15 +14,21 @@ using json = nlohmann::json;
 
 constexpr size_t kListed = 8;  // characters named per message; the rest are counted
 
-// RFC 6901: "~" -> "~0", "/" -> "~1".
-std::string pointer_token(const std::string& key) {
-  std::string out;
+// Appends "/" and `key` as a JSON pointer token (RFC 6901: "~" -> "~0", "/" -> "~1").
+void append_token(std::string& path, const std::string& key) {
+  path += '/';
   for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
+    if (c == '~') path += "~0";
+    else if (c == '/') path += "~1";
+    else path += c;
   }
-  return out;
+}
+
+void append_index(std::string& path, size_t index) {
+  char digits[24];
+  auto end = std::to_chars(digits, digits + sizeof digits, index).ptr;
+  path += '/';
+  path.append(digits, end);
 }
 
 // Invisible characters are named by code only (printing them shows nothing).
@@ -88,7 +95,7 @@ Diagnostics check_printable_text(const json& doc, const TextCoverage& coverage, 
     Entry e = stack.back();
     stack.pop_back();
     path.resize(e.parent_len);
-    if (!root) path += '/' + (e.key ? pointer_token(*e.key) : std::to_string(e.index));
+    if (!root) e.key ? append_token(path, *e.key) : append_index(path, e.index);
     root = false;
     if (!skip.empty() && std::find(skip.begin(), skip.end(), path) != skip.end()) continue;
     if (e.node->is_string()) {

@@ -136,9 +136,13 @@ std::vector<Unprintable> TextCoverage::unprintable(std::string_view utf8) const 
   std::vector<Unprintable> out;
   // the common case: printable ASCII and layout controls only
   if (ascii_) {
-    bool plain = true;
-    for (unsigned char c : utf8) plain = plain && ((c >= 0x20 && c < 0x7F) || c == '\t' || c == '\n' || c == '\r');
-    if (plain) return out;
+    size_t i = 0;
+    while (i < utf8.size()) {
+      unsigned char c = static_cast<unsigned char>(utf8[i]);
+      if ((c < 0x20 || c >= 0x7F) && c != '\t' && c != '\n' && c != '\r') break;
+      ++i;
+    }
+    if (i == utf8.size()) return out;
   }
   for (size_t i = 0; i < utf8.size();) {
     char32_t cp = next_code_point(utf8, i);
