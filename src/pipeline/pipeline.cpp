@@ -14,6 +14,7 @@
 #include "knowledge/deadlines.h"
 #include "markdown/markdown.h"
 #include "pdf/pdf_export.h"
+#include "pipeline/coverage.h"
 #include "pipeline/files.h"
 #include "pipeline/merge.h"
 
@@ -198,6 +199,7 @@ Result<Resources> load_resources(const std::string& root) {
   load_packet(res.templates_dir + "/packet.json", res.documents, errors);
   load_knowledge(res.templates_dir + "/knowledge", res.knowledge, errors);
   if (has_errors(errors)) return Result<Resources>::fail(errors);
+  res.printable = std::make_shared<const TextCoverage>(packet_text_coverage({&res.sans, &res.serif}));
   return Result<Resources>::ok(std::move(res));
 }
 
@@ -309,6 +311,8 @@ Result<Case> load_case_checked(std::string_view text, const Resources& res, cons
   if (!loaded.is_ok()) return Result<Case>::fail(all);
   Diagnostics keys = check_library_keys(loaded.value(), res.knowledge);
   all.insert(all.end(), keys.begin(), keys.end());
+  Diagnostics unprintable = check_printable_text(loaded.value().doc, *res.printable, unknown_key_paths(all));
+  all.insert(all.end(), unprintable.begin(), unprintable.end());
   if (has_errors(all)) return Result<Case>::fail(all);
   // added after validation: "reference" is not a key of the case format
   for (const auto& [i, reference] : completed.references) {
