@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -65,6 +66,47 @@ std::string front_text(const std::map<std::string, std::string>& front, const ch
   return it == front.end() ? fallback : it->second;
 }
 
+// Everything the pages show, in a fixed text form, hashed. Positions to a
+// hundredth of a point: far below what a printer or a reader can see.
+std::string drawn_content_digest(const std::vector<Page>& pages) {
+  std::string s;
+  char buf[160];
+  auto color = [&](const Color& c) {
+    std::snprintf(buf, sizeof buf, " %.3f %.3f %.3f", c.r, c.g, c.b);
+    s += buf;
+  };
+  for (const Page& p : pages) {
+    std::snprintf(buf, sizeof buf, "page %.2f %.2f\n", p.width, p.height);
+    s += buf;
+    for (const RectItem& r : p.rects) {
+      std::snprintf(buf, sizeof buf, "rect %.2f %.2f %.2f %.2f", r.x, r.y, r.w, r.h);
+      s += buf;
+      color(r.fill);
+      s += '\n';
+    }
+    for (const LineItem& l : p.lines) {
+      std::snprintf(buf, sizeof buf, "line %.2f %.2f %.2f %.2f %.2f", l.x1, l.y1, l.x2, l.y2, l.width);
+      s += buf;
+      color(l.color);
+      s += '\n';
+    }
+    for (const TextItem& t : p.texts) {
+      std::snprintf(buf, sizeof buf, "text %.2f %.2f %d %.2f", t.x, t.baseline, t.font, t.size);
+      s += buf;
+      color(t.color);
+      s += " " + std::to_string(t.text.size()) + ":" + t.text + "\n";  // length-prefixed: any bytes
+    }
+    for (const FieldItem& f : p.fields) {
+      std::snprintf(buf, sizeof buf, "field %d %.2f %.2f %.2f %.2f %.2f", static_cast<int>(f.kind), f.x, f.y, f.w, f.h,
+                    f.font_size);
+      s += buf;
+      for (const std::string* v : {&f.name, &f.label, &f.value}) s += " " + std::to_string(v->size()) + ":" + *v;
+      s += '\n';
+    }
+  }
+  return sha256_hex(s);
+}
+
 // One document: select its template, expand it, lay it out, paint it.
 // The template's front matter says how: title, font (sans or serif),
 // one_page (the brief's fit rule), footer (e.g. a draft notice).
@@ -91,6 +133,7 @@ Result<GeneratedDocument> render_document(const DocumentKind& doc_kind, const Ca
   doc.template_choice = choice.value();
   if (doc_kind.text) {
     doc.pdf = expanded.take();
+    doc.content_sha256 = sha256_hex(doc.pdf);  // a text document has no clock-dependent parts
     return R::ok(std::move(doc));
   }
 
@@ -108,6 +151,7 @@ Result<GeneratedDocument> render_document(const DocumentKind& doc_kind, const Ca
   auto pdf = export_pdf(laid.pages, fonts, meta);
   if (!pdf.is_ok()) return R::fail(pdf.diagnostics());
   doc.pdf = pdf.take();
+  doc.content_sha256 = drawn_content_digest(laid.pages);
   doc.pages = static_cast<int>(laid.pages.size());
   doc.body_size = laid.body_size;
   doc.items_cut = laid.items_cut;
