@@ -4,7 +4,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdio>
+#include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -66,43 +67,55 @@ std::string front_text(const std::map<std::string, std::string>& front, const ch
   return it == front.end() ? fallback : it->second;
 }
 
-// Everything the pages show, in a fixed text form, hashed. Positions to a
-// hundredth of a point: far below what a printer or a reader can see.
+// Appends a number as an integer count of 1/scale (a hundredth of a point
+// for positions: far below what a printer or a reader can see), then a space.
+// to_chars, not printf: a page has hundreds of items.
+void put_number(std::string& s, double v, double scale = 100) {
+  char buf[24];
+  auto end = std::to_chars(buf, buf + sizeof buf, std::llround(v * scale)).ptr;
+  s.append(buf, end);
+  s += ' ';
+}
+
+void put_color(std::string& s, const Color& c) {
+  for (float part : {c.r, c.g, c.b}) put_number(s, part, 1000);
+}
+
+// Length-prefixed, so any bytes in the text cannot run into the next item.
+void put_text(std::string& s, const std::string& text) {
+  put_number(s, static_cast<double>(text.size()), 1);
+  s += text;
+  s += '\n';
+}
+
+// Everything the pages show, in a fixed text form, hashed.
 std::string drawn_content_digest(const std::vector<Page>& pages) {
   std::string s;
-  char buf[160];
-  auto color = [&](const Color& c) {
-    std::snprintf(buf, sizeof buf, " %.3f %.3f %.3f", c.r, c.g, c.b);
-    s += buf;
-  };
   for (const Page& p : pages) {
-    std::snprintf(buf, sizeof buf, "page %.2f %.2f\n", p.width, p.height);
-    s += buf;
+    s += "page ";
+    for (double v : {p.width, p.height}) put_number(s, v);
     for (const RectItem& r : p.rects) {
-      std::snprintf(buf, sizeof buf, "rect %.2f %.2f %.2f %.2f", r.x, r.y, r.w, r.h);
-      s += buf;
-      color(r.fill);
-      s += '\n';
+      s += "\nrect ";
+      for (double v : {r.x, r.y, r.w, r.h}) put_number(s, v);
+      put_color(s, r.fill);
     }
     for (const LineItem& l : p.lines) {
-      std::snprintf(buf, sizeof buf, "line %.2f %.2f %.2f %.2f %.2f", l.x1, l.y1, l.x2, l.y2, l.width);
-      s += buf;
-      color(l.color);
-      s += '\n';
+      s += "\nline ";
+      for (double v : {l.x1, l.y1, l.x2, l.y2, l.width}) put_number(s, v);
+      put_color(s, l.color);
     }
     for (const TextItem& t : p.texts) {
-      std::snprintf(buf, sizeof buf, "text %.2f %.2f %d %.2f", t.x, t.baseline, t.font, t.size);
-      s += buf;
-      color(t.color);
-      s += " " + std::to_string(t.text.size()) + ":" + t.text + "\n";  // length-prefixed: any bytes
+      s += "\ntext ";
+      for (double v : {t.x, t.baseline, static_cast<double>(t.font), t.size}) put_number(s, v);
+      put_color(s, t.color);
+      put_text(s, t.text);
     }
     for (const FieldItem& f : p.fields) {
-      std::snprintf(buf, sizeof buf, "field %d %.2f %.2f %.2f %.2f %.2f", static_cast<int>(f.kind), f.x, f.y, f.w, f.h,
-                    f.font_size);
-      s += buf;
-      for (const std::string* v : {&f.name, &f.label, &f.value}) s += " " + std::to_string(v->size()) + ":" + *v;
-      s += '\n';
+      s += "\nfield ";
+      for (double v : {static_cast<double>(static_cast<int>(f.kind)), f.x, f.y, f.w, f.h, f.font_size}) put_number(s, v);
+      for (const std::string* v : {&f.name, &f.label, &f.value}) put_text(s, *v);
     }
+    s += '\n';
   }
   return sha256_hex(s);
 }
