@@ -98,15 +98,15 @@ Result<Queued> Deliverer::enqueue_one(const OutgoingDocument& d, const PatientId
   std::lock_guard lock(mutex_);
   auto latest = outbox_.latest(d.case_id, d.file);
   bool unchanged = latest && latest->content_sha256 == d.content_sha256;
-  Version v{idempotency_key(d), ""};
-  if (unchanged)
-    v = {latest->key, latest->replaces};
-  else if (latest)
-    v.replaces = latest->key;
   auto known = [&](const std::string& key) {
     std::string id = Outbox::id_for(key);
     return outbox_.was_sent(id) || due_.count(id) > 0;
   };
+  Version v{idempotency_key(d), ""};
+  if (unchanged)
+    v = {latest->key, latest->replaces};
+  else if (latest)  // a newest version that never reached the EHR (refused for good) is passed over
+    v.replaces = known(latest->key) ? latest->key : latest->replaces;
   // A, then B, then A again: A's key is taken by a version the chart no longer shows
   if (latest && !unchanged && known(v.key)) v.key = returning_key(v.key, v.replaces);
   std::string id = Outbox::id_for(v.key);

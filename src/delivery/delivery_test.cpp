@@ -355,3 +355,31 @@ TEST_CASE("deliverer: versions by content; a change replaces, a repeat sends not
   CHECK(other.value()[0].replaces.empty());
   fs::remove_all(dir);
 }
+
+TEST_CASE("deliverer: a version the EHR refused for good is not what the next one replaces") {
+  std::string dir = (fs::temp_directory_path() / ("p2p-refused-" + std::to_string(getpid()))).string();
+  fs::remove_all(dir);
+  DeliveryConfig c;
+  c.target = Target::fhir;
+  c.url = "http://127.0.0.1:9/fhir";
+  c.outbox_dir = dir;
+  Outbox box(dir);
+  OutgoingDocument a = sample_document(), b = a, c3 = a;
+  b.content_sha256 = sha256_hex("b");
+  c3.content_sha256 = sha256_hex("c");
+  std::string key_a, key_b;
+  {
+    Deliverer d(c, [](const nlohmann::json&) {});
+    REQUIRE(d.open().is_ok());
+    key_a = d.enqueue({a}, {}).value()[0].key;
+    REQUIRE(box.complete(box.load(Outbox::id_for(key_a)).value()).is_ok());
+    key_b = d.enqueue({b}, {}).value()[0].key;
+    REQUIRE(box.give_up(box.load(Outbox::id_for(key_b)).value(), "422").is_ok());  // the EHR refused B
+  }
+  Deliverer d(c, [](const nlohmann::json&) {});
+  REQUIRE(d.open().is_ok());
+  auto next = d.enqueue({c3}, {});
+  CHECK(next.value()[0].state == "queued");
+  CHECK(next.value()[0].replaces == key_a);
+  fs::remove_all(dir);
+}

@@ -13,7 +13,7 @@ Issue 8 (seen 11):
   - without SOURCE_DATE_EPOCH the same case posted twice gives other PDF
     bytes, and still one document each in the chart;
   - a changed case delivers new versions whose relatesTo replaces the
-    earlier DocumentReference (the fake EHR then marks that one superseded);
+    earlier DocumentReference (this fake EHR then marks that one superseded);
   - an EHR that ignores If-None-Exist, with the service killed (kill -9)
     after the EHR stored a document and before the answer came back, three
     times over: no document stored twice.
@@ -111,7 +111,7 @@ class Ehr:
             rid = str(len(self.resources) + 1)
             doc["id"] = rid
             self.resources[rid] = doc
-            for rel in doc.get("relatesTo", []):  # as an IHE MHD recipient does for a replacement
+            for rel in doc.get("relatesTo", []):  # as an EHR may do for a replacement
                 if rel.get("code") == "replaces":
                     for old in self.find(rel["target"]["identifier"]["value"]):
                         self.resources[old]["status"] = "superseded"
