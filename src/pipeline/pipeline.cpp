@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -66,6 +68,59 @@ std::string front_text(const std::map<std::string, std::string>& front, const ch
   return it == front.end() ? fallback : it->second;
 }
 
+// Appends a number as an integer count of 1/scale (a hundredth of a point
+// for positions: far below what a printer or a reader can see), then a space.
+// to_chars, not printf: a page has hundreds of items.
+void put_number(std::string& s, double v, double scale = 100) {
+  char buf[24];
+  auto end = std::to_chars(buf, buf + sizeof buf, std::llround(v * scale)).ptr;
+  s.append(buf, end);
+  s += ' ';
+}
+
+void put_color(std::string& s, const Color& c) {
+  for (float part : {c.r, c.g, c.b}) put_number(s, part, 1000);
+}
+
+// Length-prefixed, so any bytes in the text cannot run into the next item.
+void put_text(std::string& s, const std::string& text) {
+  put_number(s, static_cast<double>(text.size()), 1);
+  s += text;
+  s += '\n';
+}
+
+// Everything the pages show, in a fixed text form, hashed.
+std::string drawn_content_digest(const std::vector<Page>& pages) {
+  std::string s;
+  for (const Page& p : pages) {
+    s += "page ";
+    for (double v : {p.width, p.height}) put_number(s, v);
+    for (const RectItem& r : p.rects) {
+      s += "\nrect ";
+      for (double v : {r.x, r.y, r.w, r.h}) put_number(s, v);
+      put_color(s, r.fill);
+    }
+    for (const LineItem& l : p.lines) {
+      s += "\nline ";
+      for (double v : {l.x1, l.y1, l.x2, l.y2, l.width}) put_number(s, v);
+      put_color(s, l.color);
+    }
+    for (const TextItem& t : p.texts) {
+      s += "\ntext ";
+      for (double v : {t.x, t.baseline, static_cast<double>(t.font), t.size}) put_number(s, v);
+      put_color(s, t.color);
+      put_text(s, t.text);
+    }
+    for (const FieldItem& f : p.fields) {
+      s += "\nfield ";
+      for (double v : {static_cast<double>(static_cast<int>(f.kind)), f.x, f.y, f.w, f.h, f.font_size}) put_number(s, v);
+      for (const std::string* v : {&f.name, &f.label, &f.value}) put_text(s, *v);
+    }
+    s += '\n';
+  }
+  return sha256_hex(s);
+}
+
 // One document: select its template, expand it, lay it out, paint it.
 // The template's front matter says how: title, font (sans or serif),
 // one_page (the brief's fit rule), footer (e.g. a draft notice).
@@ -92,6 +147,7 @@ Result<GeneratedDocument> render_document(const DocumentKind& doc_kind, const Ca
   doc.template_choice = choice.value();
   if (doc_kind.text) {
     doc.pdf = expanded.take();
+    doc.content_sha256 = sha256_hex(doc.pdf);  // a text document has no clock-dependent parts
     return R::ok(std::move(doc));
   }
 
@@ -109,6 +165,7 @@ Result<GeneratedDocument> render_document(const DocumentKind& doc_kind, const Ca
   auto pdf = export_pdf(laid.pages, fonts, meta);
   if (!pdf.is_ok()) return R::fail(pdf.diagnostics());
   doc.pdf = pdf.take();
+  doc.content_sha256 = drawn_content_digest(laid.pages);
   doc.pages = static_cast<int>(laid.pages.size());
   doc.body_size = laid.body_size;
   doc.items_cut = laid.items_cut;

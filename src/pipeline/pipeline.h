@@ -104,6 +104,12 @@ struct GeneratedDocument {
   int pages = 0;
   double body_size = 0;     // type size the layout settled on
   int items_cut = 0;        // list entries replaced by "+N more" to keep one page
+  // SHA-256 (hex) of what the document shows: its laid-out pages (every text
+  // run, rule, box and form field with its position), or its text. Unlike a
+  // digest of `pdf` it leaves out the PDF's clock-dependent parts (creation
+  // and modification dates), so the same content regenerated later gives the
+  // same digest: delivery's identity of a document version.
+  std::string content_sha256;
 };
 
 struct Packet {

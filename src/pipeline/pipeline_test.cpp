@@ -56,6 +56,28 @@ TEST_CASE("a fixed clock gives byte-identical PDFs, another clock does not") {
   CHECK(a.value().documents[0].pages == 1);
 }
 
+// Issue 8 (seen 11): delivery told versions apart by the PDF's bytes, so
+// every regeneration without a fixed clock was a new document in the chart.
+TEST_CASE("the content digest follows what is drawn, not the clock") {
+  Case c = sample_case();
+  auto a = generate_packet(c, resources(), Env::at(1795000000));
+  auto later = generate_packet(c, resources(), Env::at(1795003600));  // an hour later, the same day
+  Case changed = sample_case([](json& d) { d["denial"]["reason"] = "A different reason given by the payer."; });
+  auto edited = generate_packet(changed, resources(), Env::at(1795000000));
+  REQUIRE(a.is_ok());
+  REQUIRE(later.is_ok());
+  REQUIRE(edited.is_ok());
+  const auto& docs = a.value().documents;
+  for (size_t i = 0; i < docs.size(); ++i) {
+    CAPTURE(docs[i].file_name);
+    CHECK(docs[i].content_sha256.size() == 64);
+    CHECK(docs[i].content_sha256 == later.value().documents[i].content_sha256);
+    if (docs[i].pages) CHECK(docs[i].pdf != later.value().documents[i].pdf);
+  }
+  CHECK(docs[0].content_sha256 != edited.value().documents[0].content_sha256);
+  CHECK(docs[0].content_sha256 != sha256_hex(docs[0].pdf));
+}
+
 TEST_CASE("Env reads SOURCE_DATE_EPOCH") {
   setenv("SOURCE_DATE_EPOCH", "1795000000", 1);
   Env e = Env::from_process();
