@@ -39,7 +39,7 @@ Case fixture(const std::function<void(json&)>& edit = nullptr) {
 }
 
 json view_of(const Case& c, const Date& today = kToday) {
-  auto deadlines = compute_deadlines(c, resources().knowledge.deadlines);
+  auto deadlines = compute_deadlines(c, resources().knowledge.deadlines, resources().knowledge.regulations, today);
   REQUIRE(deadlines.is_ok());
   return merge_case_view(c, deadlines.value(), gather_evidence(c, resources().knowledge), today);
 }
