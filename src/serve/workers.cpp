@@ -191,20 +191,6 @@ std::string describe_exit(int status) {
   return "the worker stopped";
 }
 
-// ---- test faults ----
-// With P2PDOC_TEST_WORKER_FAULTS=1 in the service's environment, a case whose
-// id names a fault makes the worker fail that way, so the end-to-end tests
-// can prove containment without a real pipeline bug. Off by default.
-void inject_fault(const std::string& case_id) {
-  if (case_id == "fault-abort") std::abort();
-  if (case_id == "fault-hang")
-    for (;;) ::pause();
-  if (case_id == "fault-memory") {
-    std::vector<std::vector<char>> hog;
-    for (;;) hog.emplace_back(size_t{64} << 20, 'x');
-  }
-}
-
 bool address_sanitized() {
 #if defined(__SANITIZE_ADDRESS__)
   return true;
@@ -217,6 +203,23 @@ bool address_sanitized() {
 #else
   return false;
 #endif
+}
+
+// ---- test faults ----
+// With P2PDOC_TEST_WORKER_FAULTS=1 in the service's environment, a case whose
+// id names a fault makes the worker fail that way, so the end-to-end tests
+// can prove containment without a real pipeline bug. Off by default.
+void inject_fault(const std::string& case_id) {
+  if (case_id == "fault-abort") std::abort();
+  if (case_id == "fault-hang")
+    for (;;) ::pause();
+  if (case_id == "fault-memory") {
+    // without the address-space cap (AddressSanitizer) the hog would take
+    // the machine's memory: fail the way the cap would make it fail
+    if (address_sanitized()) throw std::bad_alloc();
+    std::vector<std::vector<char>> hog;
+    for (;;) hog.emplace_back(size_t{64} << 20, 'x');
+  }
 }
 
 }  // namespace
