@@ -245,11 +245,11 @@ class PlainListener : public Listener<httplib::Server> {
     // to send its headers is shed: the pool is saturated
     bool shed = Clock::now() - accepted_at > header_time_;
     if (shed) {
-      static const char busy[] =
-          "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
-          "Connection: close\r\nContent-Length: 78\r\n\r\n"
-          "{\"errors\": [{\"path\": \"\", \"message\": \"the service is busy; retry later\"}]}\n";
-      conn.write(busy, sizeof busy - 1);
+      const std::string body = R"({"errors": [{"path": "", "message": "the service is busy; retry later"}]})" "\n";
+      const std::string busy = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                               "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
+                               std::to_string(body.size()) + "\r\n\r\n" + body;
+      conn.write(busy.data(), busy.size());
     }
     for (size_t served = 0; !shed && served < max_requests_ && svr_sock_ != INVALID_SOCKET; ++served) {
       if (served > 0 && !conn.wait_next(idle_)) break;
