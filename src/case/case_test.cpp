@@ -753,6 +753,17 @@ TEST_CASE("load_case fails on any error, with every diagnostic") {
   CHECK(lines(not_object.diagnostics()) == "(case): expected an object, got an integer");
 }
 
+TEST_CASE("denial.time: optional date-time on the denial date (hours windows are counted from it)") {
+  check_rows({
+      {{"/denial/time", nullptr}, ""},
+      {{"/denial/time", R"("2026-11-18T14:30:00-05:00")"}, ""},
+      {{"/denial/time", R"("14:30")"},
+       R"(/denial/time: "14:30" is not a date-time (ISO 8601 with offset, e.g. 2026-11-20T10:30:00-05:00))"},
+      {{"/denial/time", R"("1999-01-01T09:00Z")"},
+       R"(/denial/time: "1999-01-01T09:00Z" is not on the denial date "2026-11-18" (give the local time with its offset))"},
+  });
+}
+
 // Issue 8, "Segfault on far-future dates": a denial in year 9999 was only a
 // warning; its appeal deadline fell in year 10000 and crashed the merge.
 TEST_CASE("regression: a denial date far in the future is an error") {

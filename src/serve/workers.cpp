@@ -152,7 +152,8 @@ json packet_to_json(const Result<Packet>& r) {
                     {"bytes", json::binary(std::vector<uint8_t>(d.pdf.begin(), d.pdf.end()))},
                     {"pages", d.pages},
                     {"body_size", d.body_size},
-                    {"items_cut", d.items_cut}});
+                    {"items_cut", d.items_cut},
+                    {"content_sha256", d.content_sha256}});
   return {{"ok", true}, {"case_id", p.case_id}, {"documents", docs}, {"warnings", diagnostics_to_json(p.warnings)}};
 }
 
@@ -174,6 +175,7 @@ Result<Packet> packet_from_json(const json& j) {
     g.pages = d.at("pages").get<int>();
     g.body_size = d.at("body_size").get<double>();
     g.items_cut = d.at("items_cut").get<int>();
+    g.content_sha256 = d.at("content_sha256").get<std::string>();
     p.documents.push_back(std::move(g));
   }
   p.warnings = diagnostics_from_json(j.value("warnings", json::array()));
