@@ -18,6 +18,7 @@
 #include "pipeline/pipeline.h"
 #include "pubmed/pubmed.h"
 #include "serve/serve.h"
+#include "serve/workers.h"
 #include "watch/watch.h"
 
 namespace {
@@ -249,6 +250,10 @@ int run_serve(const ServeArgs& a, const CLI::App& cmd) {
   if (given("--max-body")) cfg.max_body = f.max_body;
   if (given("--threads")) cfg.threads = f.threads;
   if (given("--workers")) cfg.workers = f.workers;
+  if (given("--max-connections")) cfg.max_connections = f.max_connections;
+  if (given("--worker-timeout")) cfg.worker_timeout_s = f.worker_timeout_s;
+  if (given("--worker-memory")) cfg.worker_memory_mb = f.worker_memory_mb;
+  if (given("--header-timeout")) cfg.header_timeout_s = f.header_timeout_s;
   if (given("--max-queue")) cfg.max_queue = f.max_queue;
   if (given("--timeout")) cfg.timeout_s = f.timeout_s;
   if (given("--tls-cert")) cfg.tls_cert = f.tls_cert;
@@ -270,6 +275,14 @@ int run_serve(const ServeArgs& a, const CLI::App& cmd) {
   auto res = resources_or_report(cfg.root);
   if (!res) return kInternal;
   return serve::run_serve(cfg, std::move(*res));
+}
+
+// `p2pdoc serve-worker`: not for people. The service starts it as a
+// generation worker (serve/workers.h) talking over fd 3.
+int run_serve_worker(const std::string& root, long long memory_mb) {
+  auto res = resources_or_report(root);
+  if (!res) return kInternal;
+  return serve::run_generation_worker(*res, static_cast<size_t>(memory_mb) << 20);
 }
 
 }  // namespace
@@ -322,10 +335,14 @@ int main(int argc, char** argv) {
   srv->add_option("-o,--out", sa.flags.out, "Packets go to DIR/<case_id>/");
   srv->add_option("--token-file", sa.flags.token_file, "Bearer tokens, one per line (also $P2PDOC_TOKENS, comma-separated)");
   srv->add_option("--max-body", sa.flags.max_body, "Largest request body in bytes (default 1048576)");
-  srv->add_option("--threads", sa.flags.threads, "Connections served at once (default 64)");
-  srv->add_option("-j,--workers", sa.flags.workers, "Packets generated at once (default: one per CPU)");
-  srv->add_option("--max-queue", sa.flags.max_queue, "Packet requests waiting for a worker before 503 (default 128)");
-  srv->add_option("--timeout", sa.flags.timeout_s, "Seconds for each read and write of a request (default 30)");
+  srv->add_option("--threads", sa.flags.threads, "HTTP threads started at once (default 64)");
+  srv->add_option("--max-connections", sa.flags.max_connections, "Connections served at once (default 512)");
+  srv->add_option("-j,--workers", sa.flags.workers, "Worker processes: packets generated at once (default: one per CPU)");
+  srv->add_option("--worker-timeout", sa.flags.worker_timeout_s, "Seconds one packet may take before its worker is killed (default 20)");
+  srv->add_option("--worker-memory", sa.flags.worker_memory_mb, "MiB of address space per worker; 0 = no limit (default 1024)");
+  srv->add_option("--header-timeout", sa.flags.header_timeout_s, "Seconds for a request's headers to arrive (default 10)");
+  srv->add_option("--max-queue", sa.flags.max_queue, "Packet requests waiting for a worker before 503 (default 512)");
+  srv->add_option("--timeout", sa.flags.timeout_s, "Seconds for a request's body to arrive, and for each write (default 30)");
   srv->add_option("--config", sa.config, "Settings file (key = value lines); flags override it");
   srv->add_option("--log", sa.flags.log, "Append the JSON log lines to FILE instead of stderr");
   srv->add_option("--root", sa.flags.root, "Folder holding templates/ and fonts/");
@@ -341,6 +358,13 @@ int main(int argc, char** argv) {
   srv->add_option("--pubmed-base", sa.pubmed.base, "E-utilities base URL (implies --pubmed)");
   srv->add_option("--pubmed-cache", sa.pubmed.cache, "PubMed cache folder (default: OUT/.pubmed-cache; implies --pubmed)");
 
+  std::string worker_root = root;
+  long long worker_memory_mb = 0;
+  CLI::App* swk = app.add_subcommand("serve-worker", "The service's generation worker (started by `serve`)");
+  swk->group("");  // hidden from --help
+  swk->add_option("--root", worker_root);
+  swk->add_option("--memory-mb", worker_memory_mb);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -353,6 +377,7 @@ int main(int argc, char** argv) {
     if (*vw) return run_view(files, root);
     if (*wat) return run_watch(wa, *wat);
     if (*srv) return run_serve(sa, *srv);
+    if (*swk) return run_serve_worker(worker_root, worker_memory_mb);
     return run_validate(files, root);
   } catch (const std::exception& e) {
     std::cerr << "p2pdoc: internal error: " << e.what() << "\n";
