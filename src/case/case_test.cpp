@@ -815,13 +815,13 @@ TEST_CASE("list lengths are limited, with one error per list") {
   json criterion = doc["policy"]["criteria"][0];
   CHECK(validate_edited({{"/policy/criteria", repeat(criterion, 50).c_str()}}) == "");
   CHECK(validate_edited({{"/policy/criteria", repeat(criterion, 2000).c_str()}}) ==
-        "/policy/criteria: has 2000 items; at most 50 are allowed here");
+        "/policy/criteria: has 2000 items; at most 200 are allowed here");
   CHECK(validate_edited({{"/diagnoses", repeat(doc["diagnoses"][1], 13).c_str()}}) ==
         "/diagnoses: has 13 items; at most 12 are allowed here");
   CHECK(validate_edited({{"/services", repeat(doc["services"][0], 21).c_str()}}) ==
         "/services: has 21 items; at most 20 are allowed here");
-  CHECK(validate_edited({{"/clinical/prior_treatments", repeat(doc["clinical"]["prior_treatments"][0], 21).c_str()}}) ==
-        "/clinical/prior_treatments: has 21 items; at most 20 are allowed here");
+  CHECK(validate_edited({{"/clinical/prior_treatments", repeat(doc["clinical"]["prior_treatments"][0], 51).c_str()}}) ==
+        "/clinical/prior_treatments: has 51 items; at most 50 are allowed here");
   CHECK(validate_edited({{"/clinical/findings", repeat("x", 21).c_str()}}) ==
         "/clinical/findings: has 21 items; at most 20 are allowed here");
   CHECK(validate_edited({{"/citations", repeat("acr-low-back-pain-2021", 21).c_str()}}) ==

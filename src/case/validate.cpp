@@ -35,8 +35,8 @@ constexpr std::size_t kMaxLines = 20;        // findings, points discussed, next
 // CMS-1500 (box 21) and the X12 837P claim both carry at most 12 diagnosis codes.
 constexpr std::size_t kMaxDiagnoses = 12;
 constexpr std::size_t kMaxServices = 20;
-constexpr std::size_t kMaxPriorTreatments = 20;
-constexpr std::size_t kMaxCriteria = 50;
+constexpr std::size_t kMaxPriorTreatments = 50;
+constexpr std::size_t kMaxCriteria = 200;
 constexpr std::size_t kMaxCitations = 20;
 
 // Every date a case carries lies in 1900-01-01 .. 2100-12-31: wide enough for

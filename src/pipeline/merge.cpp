@@ -207,6 +207,7 @@ json merge_case_view(const Case& c, const CaseDeadlines& deadlines, const Eviden
   if (deadlines.internal_appeal)
     view["deadlines"]["internal_appeal"]["date_long"] = long_date(deadlines.internal_appeal->due);
   view["primary_service"] = view["services"][0];
+  add_claim_facts(view, today);  // merge_claims.cpp: what the documents may claim
   add_template_flags(view);
   return view;
 }
