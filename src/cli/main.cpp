@@ -64,7 +64,9 @@ struct LoadedCase {
 
 // Validates one input (format rules and library keys); prints what is wrong.
 // Returns the case when valid.
-std::optional<LoadedCase> load_input(const std::string& arg, const Resources& res, const Env& env, Counts& n) {
+// With `strict` (--strict), a warning makes the case invalid too.
+std::optional<LoadedCase> load_input(const std::string& arg, const Resources& res, const Env& env, Counts& n,
+                                     bool strict) {
   Input in = read_input(arg);
   if (!in.text) {
     std::cerr << in.name << ": cannot read the file\n";
@@ -74,6 +76,11 @@ std::optional<LoadedCase> load_input(const std::string& arg, const Resources& re
   auto loaded = load_case_checked(*in.text, res, env);
   print_diagnostics(in.name, loaded.diagnostics());
   if (!loaded.is_ok()) {
+    ++n.invalid;
+    return std::nullopt;
+  }
+  if (strict && !loaded.diagnostics().empty()) {
+    std::cerr << in.name << ": --strict: warnings are fatal, nothing written\n";
     ++n.invalid;
     return std::nullopt;
   }
@@ -93,11 +100,11 @@ std::optional<Resources> resources_or_report(const std::string& root) {
 // and counted by load_input. Returns the exit code for the counts.
 template <typename Each>
 int for_each_case(const std::vector<std::string>& files, const std::string& root, const Env& env, Counts& n,
-                  Each each) {
+                  Each each, bool strict = false) {
   auto res = resources_or_report(root);
   if (!res) return kInternal;
   for (const std::string& f : files) {
-    auto loaded = load_input(f, *res, env, n);
+    auto loaded = load_input(f, *res, env, n, strict);
     if (!loaded) continue;
     if (each(f, *loaded, *res)) ++n.ok;
     else ++n.internal;
@@ -105,13 +112,13 @@ int for_each_case(const std::vector<std::string>& files, const std::string& root
   return n.exit_code();
 }
 
-int run_validate(const std::vector<std::string>& files, const std::string& root) {
+int run_validate(const std::vector<std::string>& files, const std::string& root, bool strict) {
   Counts n;
   int code = for_each_case(files, root, Env::from_process(), n, [](const std::string& f, const LoadedCase& l,
                                                                     const Resources&) {
     std::cout << "valid    " << l.c.id << "  (" << f << ")\n";
     return true;
-  });
+  }, strict);
   std::cout << "validated " << files.size() << " case(s): " << n.ok << " valid, " << n.invalid << " invalid\n";
   return code;
 }
@@ -131,7 +138,7 @@ std::unique_ptr<pubmed::PubMedLookup> pubmed_lookup(const PubMedArgs& a, const s
 }
 
 int run_generate(const std::vector<std::string>& files, const std::string& out, const std::string& root,
-                 const PubMedArgs& pm) {
+                 const PubMedArgs& pm, bool strict) {
   Env env = Env::from_process();
   auto lookup = pubmed_lookup(pm, out);
   env.citations = lookup.get();
@@ -153,7 +160,7 @@ int run_generate(const std::vector<std::string>& files, const std::string& out, 
                 << (d.pages == 0 ? std::string("text, ") : std::to_string(d.pages) + (d.pages == 1 ? " page, " : " pages, "))
                 << d.pdf.size() << " bytes)\n";
     return true;
-  });
+  }, strict);
   std::cout << "generated " << n.ok << " ok, " << (n.invalid + n.internal) << " failed (" << n.invalid
             << " invalid input, " << n.internal << " internal error)\n";
   return code;
@@ -300,6 +307,8 @@ int main(int argc, char** argv) {
   gen->add_option("cases", files, "Case JSON files (format p2p-case/1); - reads one case from stdin")->required();
   gen->add_option("-o,--out", out, "Output folder (default: out)");
   gen->add_option("--root", root, "Folder holding templates/ and fonts/ (default: $P2PDOC_ROOT or the source tree)");
+  bool strict = false;
+  gen->add_flag("--strict", strict, "Treat warnings (an unknown citation key, unknown case keys ...) as errors: exit 2, write nothing");
   PubMedArgs gen_pubmed;
   gen->add_flag("--pubmed", gen_pubmed.on, "Complete citations that carry a PMID from PubMed (docs/service.md)");
   gen->add_option("--pubmed-base", gen_pubmed.base, "E-utilities base URL (implies --pubmed)");
@@ -308,6 +317,7 @@ int main(int argc, char** argv) {
   CLI::App* val = app.add_subcommand("validate", "Check cases against format p2p-case/1; write nothing");
   val->add_option("cases", files, "Case JSON files; - reads one case from stdin")->required();
   val->add_option("--root", root, "Folder holding templates/ and fonts/");
+  val->add_flag("--strict", strict, "Treat warnings as errors (exit 2)");
 
   CLI::App* exp = app.add_subcommand("explain", "Show which templates and library entries a case would use");
   exp->add_option("cases", files, "Case JSON files; - reads one case from stdin")->required();
@@ -372,13 +382,13 @@ int main(int argc, char** argv) {
     return code == 0 ? kOk : kInvalid;
   }
   try {
-    if (*gen) return run_generate(files, out, root, gen_pubmed);
+    if (*gen) return run_generate(files, out, root, gen_pubmed, strict);
     if (*exp) return run_explain(files, root);
     if (*vw) return run_view(files, root);
     if (*wat) return run_watch(wa, *wat);
     if (*srv) return run_serve(sa, *srv);
     if (*swk) return run_serve_worker(worker_root, worker_memory_mb);
-    return run_validate(files, root);
+    return run_validate(files, root, strict);
   } catch (const std::exception& e) {
     std::cerr << "p2pdoc: internal error: " << e.what() << "\n";
     return kInternal;

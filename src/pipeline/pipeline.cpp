@@ -365,7 +365,16 @@ Result<Case> load_case_checked(std::string_view text, const Resources& res, cons
   auto loaded = load_case(text, env.today);
   Diagnostics all = completed.warnings;
   all.insert(all.end(), loaded.diagnostics().begin(), loaded.diagnostics().end());
-  if (!loaded.is_ok()) return Result<Case>::fail(all);
+  if (!loaded.is_ok()) {
+    // Report library-key problems with the format errors, not after they are
+    // fixed (issue 9). Only on this failure path, so a valid case parses once.
+    auto doc = parse_case_json(text);
+    if (doc.is_ok()) {
+      Diagnostics keys = check_library_keys(doc.value(), res.knowledge);
+      all.insert(all.end(), keys.begin(), keys.end());
+    }
+    return Result<Case>::fail(all);
+  }
   Diagnostics keys = check_library_keys(loaded.value(), res.knowledge);
   all.insert(all.end(), keys.begin(), keys.end());
   Diagnostics unprintable = check_printable_text(loaded.value().doc, *res.printable, unknown_key_paths(all));
@@ -404,8 +413,13 @@ std::string explain_case(const Case& c, const Resources& res) {
       << (ev.denial_type.value("p2p_fit", true) ? "" : " (a P2P is unlikely to help)") << "\n";
   out << "citations:\n";
   for (const json& cit : ev.citations)
-    out << "  " << (cit.value("suggested", false) ? "suggested " : cit.contains("key") ? "library   " : "case      ")
-        << cit.value("source", "?") << ": " << cit.value("title", cit.value("key", "?")) << "\n";
+    out << "  " << (cit.contains("key") ? "library   " : "case      ") << cit.value("source", "?") << ": "
+        << cit.value("title", cit.value("key", "?")) << "\n";
+  for (const json& cit : ev.suggested)
+    out << "  suggested " << cit.value("source", "?") << ": " << cit.value("title", "?") << " (key "
+        << cit.value("key", "?") << "; for review, not in the letters until the case lists the key)\n";
+  for (const json& u : ev.unknown_keys)
+    out << "  unknown   " << u["key"].get<std::string>() << " (left out)\n";
   out << "policy criteria: "
       << (ev.policy_from_library ? "from the library (" + ev.policy_source + "), status unknown"
                                  : ev.policy.contains("criteria") ? "from the case" : "none")
