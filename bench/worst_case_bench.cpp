@@ -13,7 +13,9 @@
 #include <cstdlib>
 #include <ctime>
 #include <functional>
+#include <cctype>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,8 +33,8 @@ constexpr int kMaxOtherList = 100;      // /clinical/findings, /citations
 constexpr size_t kMaxString = 4000;     // any free-text string
 // The letterhead must fit at the top of every page: these are the longest
 // practice name and address line it takes (docs/case-format.md).
-constexpr size_t kMaxPracticeName = 120;
-constexpr size_t kMaxAddressLine = 300;
+constexpr size_t kMaxPracticeName = 200;
+constexpr size_t kMaxAddressLine = 100;
 constexpr int kMaxAddressLines = 3;
 
 const char* kSample = "/samples/uhc-lumbar-mri.json";
@@ -105,15 +107,29 @@ Result<Case> worst_case(const json& sample, const Resources& res, const Env& env
     original[path] = s.get<std::string>();
     s = filler(n);
   });
+  std::set<std::string> refused;  // fields validation would not take at full length
+  auto report = [&] {
+    std::string list;
+    for (const std::string& f : refused) list += " " + f;
+    std::printf("(kept at the sample's value, the format refuses them longer:%s)\n", list.c_str());
+  };
   for (int round = 0; round < 6; ++round) {
     auto c = load_case_checked(doc.dump(), res, env);
-    if (c.is_ok()) return c;
+    if (c.is_ok()) {
+      report();
+      return c;
+    }
     int restored = 0;
     for (const Diagnostic& d : c.diagnostics()) {
       if (d.severity != Severity::error) continue;
       for (auto it = original.begin(); it != original.end();) {
         if (under(it->first, d.path) || under(d.path, it->first)) {
           doc[json::json_pointer(it->first)] = it->second;
+          std::string shape;  // "/policy/criteria/17/id" -> "/policy/criteria/N/id"
+          for (char ch : it->first)
+            if (!std::isdigit(static_cast<unsigned char>(ch))) shape += ch;
+            else if (shape.empty() || shape.back() != 'N') shape += 'N';
+          refused.insert(shape);
           it = original.erase(it);
           ++restored;
         } else {

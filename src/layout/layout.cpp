@@ -246,13 +246,17 @@ LetterheadFit fit_letterhead(const PageStyle& style, const FontSet& fonts) {
   fit.height = std::max(fit.name_height, right_height) + 4;
   if (fit.height <= kMaxLetterheadHeight) return fit;
 
-  auto too_long = [&](const std::string& field, const std::string& what, size_t chars, double size) {
-    fit.problems.push_back(error_at(field, what + " (" + std::to_string(chars) + " bytes) does not fit the letterhead "
+  auto characters = [](const std::string& t) {
+    return std::count_if(t.begin(), t.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
+  };
+  auto too_long = [&](const std::string& field, const std::string& what, const std::string& text, double size) {
+    fit.problems.push_back(error_at(field, what + " (" + std::to_string(characters(text)) +
+                                           " characters) does not fit the letterhead "
                                            "even at " + std::to_string(static_cast<int>(size)) +
                                            " pt on several lines; shorten it"));
   };
   if (fit.name_height + 4 > kMaxLetterheadHeight)
-    too_long(lh.name_field.empty() ? "/practice/name" : lh.name_field, "the practice name", lh.name.size(),
+    too_long(lh.name_field.empty() ? "/practice/name" : lh.name_field, "the practice name", lh.name,
              fit.name_size);
   if (right_height + 4 > kMaxLetterheadHeight) {
     // name the line that wrapped the most: shortening it helps most
@@ -260,7 +264,7 @@ LetterheadFit fit_letterhead(const PageStyle& style, const FontSet& fonts) {
     for (size_t src : fit.right_source) ++count[src];
     size_t worst = std::max_element(count.begin(), count.end()) - count.begin();
     if (count[worst] > 1)
-      too_long(field_or_letterhead(lh.line_fields, worst), "this letterhead line", lh.lines[worst].size(),
+      too_long(field_or_letterhead(lh.line_fields, worst), "this letterhead line", lh.lines[worst],
                fit.line_size);
     else
       fit.problems.push_back(error_at("/practice", "the letterhead has " + std::to_string(lh.lines.size()) +
