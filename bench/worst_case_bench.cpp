@@ -13,7 +13,6 @@
 #include <cstdlib>
 #include <ctime>
 #include <functional>
-#include <cctype>
 #include <map>
 #include <set>
 #include <string>
@@ -25,14 +24,16 @@
 
 namespace {
 
-constexpr int kMaxCriteria = 500;       // /policy/criteria
-constexpr int kMaxTreatments = 200;     // /clinical/prior_treatments
-constexpr int kMaxDiagnoses = 100;      // /diagnoses
-constexpr int kMaxServices = 100;       // /services
-constexpr int kMaxOtherList = 100;      // /clinical/findings, /citations
-constexpr size_t kMaxString = 4000;     // any free-text string
-// The letterhead must fit at the top of every page: these are the longest
-// practice name and address line it takes (docs/case-format.md).
+constexpr int kMaxCriteria = 50;        // /policy/criteria
+constexpr int kMaxTreatments = 20;      // /clinical/prior_treatments
+constexpr int kMaxDiagnoses = 12;       // /diagnoses
+constexpr int kMaxServices = 20;        // /services
+constexpr int kMaxOtherList = 20;       // /clinical/findings, /citations
+constexpr size_t kMaxFreeText = 2000;   // denial reason, summary, criteria text and evidence, ...
+constexpr size_t kMaxOtherText = 200;   // names, codes, sources, ... (tried when 2,000 is refused)
+// The letterhead must fit at the top of every page (docs/architecture.md,
+// "The one-page rule"): the longest practice name and address lines it takes
+// beside each other.
 constexpr size_t kMaxPracticeName = 200;
 constexpr size_t kMaxAddressLine = 100;
 constexpr int kMaxAddressLines = 3;
@@ -86,6 +87,21 @@ bool under(const std::string& path, const std::string& prefix) {
   return path.compare(0, prefix.size(), prefix) == 0 && (path.size() == prefix.size() || path[prefix.size()] == '/');
 }
 
+// "/policy/criteria/17/id" -> "/policy/criteria/N/id"
+std::string shape_of(const std::string& path) {
+  std::string shape;
+  size_t i = 0;
+  while (i < path.size()) {
+    size_t j = path.find('/', i + 1);
+    if (j == std::string::npos) j = path.size();
+    std::string part = path.substr(i, j - i);  // "/17"
+    bool number = part.size() > 1 && part.find_first_not_of("0123456789", 1) == std::string::npos;
+    shape += number ? "/N" : part;
+    i = j;
+  }
+  return shape;
+}
+
 // The worst valid case: every list at its maximum, then every string at its
 // maximum unless validation refuses that (dates, codes, enumerations, ids
 // keep their sample value).
@@ -100,7 +116,7 @@ Result<Case> worst_case(const json& sample, const Resources& res, const Env& env
   grow(doc["practice"]["address"], kMaxAddressLines);
   std::map<std::string, std::string> original;
   each_string(doc, "", [&](json& s, const std::string& path) {
-    size_t n = kMaxString;
+    size_t n = kMaxFreeText;
     if (path == "/practice/name") n = kMaxPracticeName;
     else if (under(path, "/practice")) n = under(path, "/practice/address") ? kMaxAddressLine : 0;
     if (n == 0 || path == "/format" || path == "/case_id") return;
@@ -113,7 +129,7 @@ Result<Case> worst_case(const json& sample, const Resources& res, const Env& env
     for (const std::string& f : refused) list += " " + f;
     std::printf("(kept at the sample's value, the format refuses them longer:%s)\n", list.c_str());
   };
-  for (int round = 0; round < 6; ++round) {
+  for (int round = 0; round < 8; ++round) {
     auto c = load_case_checked(doc.dump(), res, env);
     if (c.is_ok()) {
       report();
@@ -124,12 +140,15 @@ Result<Case> worst_case(const json& sample, const Resources& res, const Env& env
       if (d.severity != Severity::error) continue;
       for (auto it = original.begin(); it != original.end();) {
         if (under(it->first, d.path) || under(d.path, it->first)) {
-          doc[json::json_pointer(it->first)] = it->second;
-          std::string shape;  // "/policy/criteria/17/id" -> "/policy/criteria/N/id"
-          for (char ch : it->first)
-            if (!std::isdigit(static_cast<unsigned char>(ch))) shape += ch;
-            else if (shape.empty() || shape.back() != 'N') shape += 'N';
-          refused.insert(shape);
+          json& value = doc[json::json_pointer(it->first)];
+          if (value.get<std::string>().size() > kMaxOtherText) {  // try the shorter limit first
+            value = filler(kMaxOtherText);
+            ++it;
+            ++restored;
+            continue;
+          }
+          value = it->second;
+          refused.insert(shape_of(it->first));
           it = original.erase(it);
           ++restored;
         } else {
