@@ -31,6 +31,7 @@ constexpr int kMaxServices = 20;        // /services
 constexpr int kMaxOtherList = 20;       // /clinical/findings, /citations
 constexpr size_t kMaxFreeText = 2000;   // denial reason, summary, criteria text and evidence, ...
 constexpr size_t kMaxOtherText = 200;   // names, codes, sources, ... (tried when 2,000 is refused)
+constexpr size_t kMaxFileBytes = 1 << 20;  // the case file
 // The letterhead must fit at the top of every page (docs/architecture.md,
 // "The one-page rule"): the longest practice name and address lines it takes
 // beside each other.
@@ -129,35 +130,37 @@ Result<Case> worst_case(const json& sample, const Resources& res, const Env& env
     for (const std::string& f : refused) list += " " + f;
     std::printf("(kept at the sample's value, the format refuses them longer:%s)\n", list.c_str());
   };
+  // per field: 2,000 characters, else 200, else the sample's value; errors
+  // about the whole file (its size) are dealt with below
   for (int round = 0; round < 8; ++round) {
-    auto c = load_case_checked(doc.dump(), res, env);
-    if (c.is_ok()) {
-      report();
-      return c;
-    }
     int restored = 0;
-    for (const Diagnostic& d : c.diagnostics()) {
-      if (d.severity != Severity::error) continue;
+    for (const Diagnostic& d : validate_case(doc, env.today)) {
+      if (d.severity != Severity::error || d.path.empty()) continue;
       for (auto it = original.begin(); it != original.end();) {
         if (under(it->first, d.path) || under(d.path, it->first)) {
           json& value = doc[json::json_pointer(it->first)];
+          ++restored;
           if (value.get<std::string>().size() > kMaxOtherText) {  // try the shorter limit first
             value = filler(kMaxOtherText);
             ++it;
-            ++restored;
             continue;
           }
           value = it->second;
           refused.insert(shape_of(it->first));
           it = original.erase(it);
-          ++restored;
         } else {
           ++it;
         }
       }
     }
-    if (restored == 0) return c;
+    if (restored == 0) break;
   }
+  // the file itself is capped: shorten long texts, last path first, until it fits
+  for (auto it = original.rbegin(); it != original.rend() && doc.dump().size() > kMaxFileBytes; ++it) {
+    json& value = doc[json::json_pointer(it->first)];
+    if (value.get<std::string>().size() > kMaxOtherText) value = filler(kMaxOtherText);
+  }
+  report();
   return load_case_checked(doc.dump(), res, env);
 }
 
