@@ -81,6 +81,30 @@ TEST_CASE("iso and display") {
   CHECK(d("2024-02-29").display() == "Thu Feb 29, 2024");
 }
 
+TEST_CASE("long_display") {
+  CHECK(Date{2026, 11, 18}.long_display() == "November 18, 2026");
+  CHECK(Date{2024, 2, 29}.long_display() == "February 29, 2024");
+}
+
+// Issue 8: a date formatter indexed its month table with whatever it was
+// given (a global-buffer-overflow under ASan). Years past 9999 and fields no
+// parse_date would give now print without reading outside any table.
+TEST_CASE("regression: the formatters are safe for any year and any fields") {
+  Date far = Date{9999, 11, 30}.plus_days(45);
+  CHECK(far.iso() == "10000-01-14");
+  CHECK(far.long_display() == "January 14, 10000");
+  CHECK(far.display() == "Fri Jan 14, 10000");
+  CHECK(parse_date(far.iso()) == std::nullopt);  // five-digit years are not case dates
+  Date broken{2026, 13, 40};
+  CHECK(broken.long_display() == "2026-13-40");
+  CHECK(broken.display() == "2026-13-40");
+  Date zero{2026, 0, 1};
+  CHECK(zero.display() == "2026-00-01");
+  Date huge{-2147483647, -5, -2147483647};
+  CHECK(huge.iso() == "-2147483647--5--2147483647");
+  CHECK(huge.long_display() == huge.iso());
+}
+
 TEST_CASE("days since epoch round-trips from year 1 to year 9999") {
   const long first = d("0001-01-01").days_since_epoch();
   const long last = d("9999-12-31").days_since_epoch();

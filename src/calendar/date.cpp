@@ -45,8 +45,11 @@ int Date::weekday() const {
   return static_cast<int>(z >= -4 ? (z + 4) % 7 : (z + 5) % 7 + 6);  // 1970-01-01 was a Thursday
 }
 
+// Every formatter below works for any field values, even those of a Date no
+// parse_date would give (month 0, year 10000): digits are printed as they
+// are, a month or weekday outside its table prints as a number.
 std::string Date::iso() const {
-  char buf[16];
+  char buf[48];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", year, month, day);
   return buf;
 }
@@ -55,9 +58,19 @@ std::string Date::display() const {
   static const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   static const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%s %s %d, %04d", kDays[weekday()], kMonths[month - 1], day, year);
+  if (month < 1 || month > 12) return iso();
+  int wd = weekday();
+  if (wd < 0 || wd > 6) return iso();
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%s %s %d, %04d", kDays[wd], kMonths[month - 1], day, year);
   return buf;
+}
+
+std::string Date::long_display() const {
+  static const char* kMonths[] = {"January", "February", "March",     "April",   "May",      "June",
+                                  "July",    "August",   "September", "October", "November", "December"};
+  if (month < 1 || month > 12) return iso();
+  return std::string(kMonths[month - 1]) + " " + std::to_string(day) + ", " + std::to_string(year);
 }
 
 std::string format_utc(long long timestamp, const char* format) {

@@ -18,6 +18,9 @@ struct Date {
   Date plus_days(long n) const { return from_days(days_since_epoch() + n); }
   std::string iso() const;                 // "2026-11-18"
   std::string display() const;             // "Wed Nov 18, 2026"
+  std::string long_display() const;        // "November 18, 2026"
+  // The three formatters never read outside their tables: a Date with a
+  // month out of 1..12 prints as iso().
 
   friend bool operator==(const Date&, const Date&) = default;
   friend auto operator<=>(const Date& a, const Date& b) { return a.days_since_epoch() <=> b.days_since_epoch(); }

@@ -5,6 +5,7 @@
 // All functions are pure (no I/O; "today" is passed in) and thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -29,8 +30,19 @@ struct Case {
   Date denial_date;          // /denial/date
 };
 
-// Parses UTF-8 JSON text. Malformed JSON gives one error whose message names
-// line and column ("line 3, column 17: ..."); path is "".
+// Input limits of the case format (docs/case-format.md, "Limits"). The format
+// itself nests 4 levels deep; the depth bound keeps every later walk of the
+// document (merge, template flags, mustache) shallow whatever the input.
+inline constexpr std::size_t kMaxCaseBytes = 1 << 20;  // 1 MiB
+inline constexpr std::size_t kMaxCaseDepth = 64;       // objects and arrays, the root counts 1
+
+// Parses UTF-8 JSON text into a document no deeper than kMaxCaseDepth.
+// Refuses, with one error: malformed JSON, a number out of double range, a
+// NUL byte anywhere, a key given twice in one object, nesting deeper than
+// kMaxCaseDepth, text longer than kMaxCaseBytes. The error's path is the JSON
+// pointer of the value being read (as far as the parser got; "" at the top)
+// and its message names line and column ("line 3, column 17: ...").
+// Never throws; uses no recursion proportional to the input's depth.
 Result<nlohmann::json> parse_case_json(std::string_view text);
 
 // Every rule of format p2p-case/1, all problems at once: errors for missing or

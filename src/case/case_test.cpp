@@ -590,29 +590,101 @@ TEST_CASE("long values are cut in messages") {
   CHECK(found == "/patient/dob: \"" + std::string(60, '9') + "...\" is not a date (YYYY-MM-DD)");
 }
 
-TEST_CASE("malformed JSON names line and column") {
-  auto one_error = [](std::string_view text) {
-    auto r = p2p::parse_case_json(text);
-    REQUIRE_FALSE(r.is_ok());
-    REQUIRE(r.diagnostics().size() == 1);
-    CHECK(r.diagnostics()[0].path == "");
-    CHECK(r.diagnostics()[0].severity == p2p::Severity::error);
-    return r.diagnostics()[0].to_string();
-  };
+// The one error of a text parse_case_json refuses, as "path: message".
+std::string parse_error_of(std::string_view text) {
+  auto r = p2p::parse_case_json(text);
+  REQUIRE_FALSE(r.is_ok());
+  REQUIRE(r.diagnostics().size() == 1);
+  CHECK(r.diagnostics()[0].severity == p2p::Severity::error);
+  return r.diagnostics()[0].to_string();
+}
+
+TEST_CASE("malformed JSON names line, column and the path reached") {
   // Missing comma at the end of line 2: the error is found at the next key.
-  CHECK(one_error("{\n  \"format\": \"p2p-case/1\"\n  \"case_id\": \"x\"\n}") ==
+  CHECK(parse_error_of("{\n  \"format\": \"p2p-case/1\"\n  \"case_id\": \"x\"\n}") ==
         "(case): malformed JSON at line 3, column 11: unexpected string literal; expected ',' or '}'");
-  CHECK(one_error("[1,\n 2\n 3]") == "(case): malformed JSON at line 3, column 2: unexpected number literal; expected ',' or ']'");
+  CHECK(parse_error_of("[1,\n 2\n 3]") ==
+        "/2: malformed JSON at line 3, column 2: unexpected number literal; expected ',' or ']'");
   // Columns count characters: "Núñez" is 5 columns, not 7 bytes.
-  CHECK(one_error("{\"name\": \"Núñez\" x}") ==
+  CHECK(parse_error_of("{\"name\": \"Núñez\" x}") ==
         "(case): malformed JSON at line 1, column 18: invalid literal; expected ',' or '}'");
-  CHECK(one_error("") == "(case): malformed JSON at line 1, column 1: unexpected end of input; expected '[', '{', or a literal");
-  CHECK(one_error("{\"a\": 1,}") == "(case): malformed JSON at line 1, column 9: unexpected '}'; expected string literal");
-  CHECK(one_error("{\"a\": \"x") == "(case): malformed JSON at line 1, column 9: invalid string: missing closing quote");
-  CHECK(one_error("{} {}") == "(case): malformed JSON at line 1, column 4: unexpected '{'; expected end of input");
+  CHECK(parse_error_of("") ==
+        "(case): malformed JSON at line 1, column 1: unexpected end of input; expected '[', '{', or a literal");
+  CHECK(parse_error_of("{\"a\": 1,}") == "(case): malformed JSON at line 1, column 9: unexpected '}'; expected string literal");
+  CHECK(parse_error_of("{\"a\": \"x") == "/a: malformed JSON at line 1, column 9: invalid string: missing closing quote");
+  CHECK(parse_error_of("{} {}") == "(case): malformed JSON at line 1, column 4: unexpected '{'; expected end of input");
   // The raw bytes of a bad string are not echoed back.
-  CHECK(one_error("{\"a\": \"\xff\"}") == "(case): malformed JSON at line 1, column 8: invalid string: ill-formed UTF-8 byte");
-  CHECK(one_error("{\r\n\"a\": tru}") == "(case): malformed JSON at line 2, column 9: invalid literal");
+  CHECK(parse_error_of("{\"a\": \"\xff\"}") == "/a: malformed JSON at line 1, column 8: invalid string: ill-formed UTF-8 byte");
+  CHECK(parse_error_of("{\r\n\"a\": tru}") == "/a: malformed JSON at line 2, column 9: invalid literal");
+  CHECK(parse_error_of("{\"a\": {\"b/c\": [1, {\"d~\": nul}]}}") ==
+        "/a/b~1c/1/d~0: malformed JSON at line 1, column 29: invalid literal");
+}
+
+// Issue 8, "Parsing": 1e999 gave nlohmann's exception text, no path or place.
+TEST_CASE("regression: a number out of range is named with its path, line and column") {
+  CHECK(parse_error_of("{\"clinical\": {\"x\": 1e999}}") ==
+        "/clinical/x: malformed JSON at line 1, column 20: the number 1e999 is out of range (at most about 1.8e308)");
+  CHECK(parse_error_of("{\n \"services\": [{\"units\": -2E+400}]}") ==
+        "/services/0/units: malformed JSON at line 2, column 25: the number -2E+400 is out of range (at most about 1.8e308)");
+  auto big = p2p::parse_case_json("[1e308, 18446744073709551616]");  // still in range: a double
+  REQUIRE(big.is_ok());
+  CHECK(big.value()[1].is_number_float());
+}
+
+// Issue 8: nlohmann's lexer reads NUL as the end of the input, so everything
+// after one was silently dropped.
+TEST_CASE("regression: a NUL byte anywhere is refused with its place") {
+  using namespace std::string_literals;
+  CHECK(parse_error_of("{\"a\": 1}\0{\"b\": 2}"s) ==
+        "(case): a NUL byte (U+0000) at line 1, column 9; a case file is text and must not contain one");
+  CHECK(parse_error_of("{\"a\": {\n\"b\": \"x\0y\"}}"s) ==
+        "/a/b: a NUL byte (U+0000) at line 2, column 8; a case file is text and must not contain one");
+  CHECK(parse_error_of("[1, \0 2]"s) ==
+        "/1: a NUL byte (U+0000) at line 1, column 5; a case file is text and must not contain one");
+  // An earlier error is the one reported.
+  CHECK(parse_error_of("{\"a\": x}\0"s) == "/a: malformed JSON at line 1, column 7: invalid literal");
+  // The example itself with a NUL after its closing brace.
+  CHECK(parse_error_of(std::string(kExample) + "\0"s).find("a NUL byte (U+0000) at line ") != std::string::npos);
+}
+
+// Issue 8: the last of two equal keys won, silently.
+TEST_CASE("regression: a key given twice in one object is refused with its path and place") {
+  CHECK(parse_error_of("{\n  \"patient\": {\"name\": \"A\",\n    \"name\": \"B\"}}") ==
+        "/patient/name: the key \"name\" appears twice in one object (at line 3, column 5)");
+  CHECK(parse_error_of("{\"a\": 1, \"a\\\"b\": 2, \"a\\\"b\": 3}") ==
+        "/a\"b: the key \"a\\\"b\" appears twice in one object (at line 1, column 21)");
+  // Equal keys in different objects are fine.
+  CHECK(p2p::parse_case_json("[{\"a\": 1}, {\"a\": 2}, {\"b\": {\"a\": 3}}]").is_ok());
+}
+
+// Issue 8, "Segfault on deep nesting": one unknown key nested about 9,000
+// levels deep passed validate, then blew the stack in generate.
+TEST_CASE("regression: nesting deeper than kMaxCaseDepth is refused at parse") {
+  json doc = example();
+  std::string deep = doc.dump();
+  deep.pop_back();
+  deep += ",\"x_vendor\":" + std::string(9000, '[') + std::string(9000, ']') + "}";
+  std::string zeros;
+  for (std::size_t i = 1; i < p2p::kMaxCaseDepth; ++i) zeros += "/0";  // the root object is level 1
+  std::string found = parse_error_of(deep);
+  CHECK(found.starts_with("/x_vendor" + zeros +
+                          ": nested deeper than 64 levels of objects and arrays (the case format needs fewer than 10) "
+                          "(at line 1, column "));
+  std::string objects;
+  for (int i = 0; i < 9000; ++i) objects += "{\"k\":";
+  objects += "1" + std::string(9000, '}');
+  CHECK(parse_error_of(objects).starts_with("/k/k/k/"));
+  CHECK(p2p::load_case(deep, kToday).diagnostics().size() == 1);
+
+  // Exactly the limit is accepted.
+  std::string at_limit = std::string(p2p::kMaxCaseDepth, '[') + std::string(p2p::kMaxCaseDepth, ']');
+  CHECK(p2p::parse_case_json(at_limit).is_ok());
+  CHECK_FALSE(p2p::parse_case_json("[" + at_limit + "]").is_ok());
+}
+
+TEST_CASE("a text longer than kMaxCaseBytes is refused before parsing") {
+  std::string huge = "[\"" + std::string(p2p::kMaxCaseBytes, 'a') + "\"]";
+  CHECK(parse_error_of(huge) == "(case): the case is 1048580 bytes; a case file has at most 1048576 bytes (1 MiB)");
 }
 
 TEST_CASE("parse_case_json accepts valid JSON of any shape") {
@@ -679,4 +751,84 @@ TEST_CASE("load_case fails on any error, with every diagnostic") {
   auto not_object = p2p::load_case("42", kToday);
   CHECK_FALSE(not_object.is_ok());
   CHECK(lines(not_object.diagnostics()) == "(case): expected an object, got an integer");
+}
+
+// Issue 8, "Segfault on far-future dates": a denial in year 9999 was only a
+// warning; its appeal deadline fell in year 10000 and crashed the merge.
+TEST_CASE("regression: a denial date far in the future is an error") {
+  check_rows({
+      {{"/denial/date", R"("9999-11-30")"},
+       R"(/denial/date: "9999-11-30" is out of range; a case's dates lie between 1900-01-01 and 2100-12-31)"},
+      {{"/denial/date", R"("2027-01-01")"},
+       R"(/denial/date: "2027-01-01" is in the future (today is 2026-11-19); a denial date may be at most 30 days ahead)"},
+      {{"/denial/date", R"("2026-12-19")"},
+       R"(warning: /denial/date: "2026-12-19" is in the future (today is 2026-11-19))"},
+      {{"/denial/date", R"("2026-12-20")"},
+       R"(/denial/date: "2026-12-20" is in the future (today is 2026-11-19); a denial date may be at most 30 days ahead)"},
+  });
+  json doc = example();
+  doc["denial"]["date"] = "9999-11-30";
+  auto r = p2p::load_case(doc.dump(), kToday);
+  CHECK_FALSE(r.is_ok());
+}
+
+TEST_CASE("every date lies between 1900-01-01 and 2100-12-31") {
+  const char* kRule = " is out of range; a case's dates lie between 1900-01-01 and 2100-12-31";
+  CHECK(validate_edited({{"/patient/dob", R"("1900-01-01")"}}) == "");
+  CHECK(validate_edited({{"/patient/dob", R"("1899-12-31")"}}) ==
+        "/patient/dob: \"1899-12-31\"" + std::string(kRule));
+  CHECK(validate_edited({{"/services/0/date", R"("2100-12-31")"}}) == "");
+  CHECK(validate_edited({{"/services/0/date", R"("2101-01-01")"}}) == "/services/0/date: \"2101-01-01\"" + std::string(kRule));
+  CHECK(validate_edited({{"/clinical/prior_treatments/0/start", R"("0001-01-01")"}}) ==
+        "/clinical/prior_treatments/0/start: \"0001-01-01\"" + std::string(kRule));
+  CHECK(validate_edited({{"/policy/effective", R"("9999-12-31")"}}) == "/policy/effective: \"9999-12-31\"" + std::string(kRule));
+  CHECK(validate_edited({{"/p2p/scheduled", R"("9999-11-30T10:00:00Z")"}}) ==
+        "/p2p/scheduled: \"9999-11-30T10:00:00Z\"" + std::string(kRule));
+  CHECK(validate_edited({{"/call", R"({"started": "1899-01-01T10:00:00Z"})"}}) ==
+        "/call/started: \"1899-01-01T10:00:00Z\"" + std::string(kRule));
+}
+
+TEST_CASE("string lengths are limited: 200 characters for short text, 2000 for free text") {
+  std::string name200;
+  for (int i = 0; i < 200; ++i) name200 += "é";  // characters, not bytes
+  CHECK(validate_edited({{"/patient/name", json(name200).dump().c_str()}}) == "");
+  CHECK(validate_edited({{"/patient/name", json(name200 + "x").dump().c_str()}}) ==
+        "/patient/name: is 201 characters long; at most 200 are allowed here");
+  CHECK(validate_edited({{"/practice/address/1", json(std::string(300, 'a')).dump().c_str()}}) ==
+        "/practice/address/1: is 300 characters long; at most 200 are allowed here");
+  CHECK(validate_edited({{"/clinical/summary", json(std::string(2000, 'a')).dump().c_str()}}) == "");
+  CHECK(validate_edited({{"/clinical/summary", json(std::string(2001, 'a')).dump().c_str()}}) ==
+        "/clinical/summary: is 2001 characters long; at most 2000 are allowed here");
+  CHECK(validate_edited({{"/denial/reason", json(std::string(10'000'000, 'w')).dump().c_str()}}) ==
+        "/denial/reason: is 10000000 characters long; at most 2000 are allowed here");
+  CHECK(validate_edited({{"/policy/criteria/0/evidence", json(std::string(2001, 'a')).dump().c_str()}}) ==
+        "/policy/criteria/0/evidence: is 2001 characters long; at most 2000 are allowed here");
+  CHECK(validate_edited({{"/payer/id", json(std::string(201, 'a')).dump().c_str()}}) ==
+        "/payer/id: is 201 characters long; at most 200 are allowed here");
+  CHECK(validate_edited({{"/policy/url", json("https://" + std::string(1993, 'a')).dump().c_str()}}) ==
+        "/policy/url: is 2001 characters long; at most 2000 are allowed here");
+}
+
+TEST_CASE("list lengths are limited, with one error per list") {
+  auto repeat = [](const json& item, std::size_t n) { return json(std::vector<json>(n, item)).dump(); };
+  json doc = example();
+  json criterion = doc["policy"]["criteria"][0];
+  CHECK(validate_edited({{"/policy/criteria", repeat(criterion, 50).c_str()}}) == "");
+  CHECK(validate_edited({{"/policy/criteria", repeat(criterion, 2000).c_str()}}) ==
+        "/policy/criteria: has 2000 items; at most 50 are allowed here");
+  CHECK(validate_edited({{"/diagnoses", repeat(doc["diagnoses"][1], 13).c_str()}}) ==
+        "/diagnoses: has 13 items; at most 12 are allowed here");
+  CHECK(validate_edited({{"/services", repeat(doc["services"][0], 21).c_str()}}) ==
+        "/services: has 21 items; at most 20 are allowed here");
+  CHECK(validate_edited({{"/clinical/prior_treatments", repeat(doc["clinical"]["prior_treatments"][0], 21).c_str()}}) ==
+        "/clinical/prior_treatments: has 21 items; at most 20 are allowed here");
+  CHECK(validate_edited({{"/clinical/findings", repeat("x", 21).c_str()}}) ==
+        "/clinical/findings: has 21 items; at most 20 are allowed here");
+  CHECK(validate_edited({{"/citations", repeat("acr-low-back-pain-2021", 21).c_str()}}) ==
+        "/citations: has 21 items; at most 20 are allowed here");
+  CHECK(validate_edited({{"/practice/address", repeat("x", 7).c_str()}}) ==
+        "/practice/address: has 7 items; at most 6 are allowed here");
+  std::string call = R"({"next_steps": )" + repeat("x", 21) + "}";
+  CHECK(validate_edited({{"/call", call.c_str()}}) ==
+        "/call/next_steps: has 21 items; at most 20 are allowed here");
 }

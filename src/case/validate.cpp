@@ -23,6 +23,31 @@ namespace {
 
 using json = nlohmann::json;
 
+// ---- limits (docs/case-format.md, "Limits") --------------------------------------
+// Generous for real cases (the longest free text in the samples is 470
+// characters, the longest list 6 items), small enough that every later stage
+// does bounded work on any case that validates.
+
+constexpr std::size_t kMaxShortText = 200;   // names, numbers, codes, address lines
+constexpr std::size_t kMaxLongText = 2000;   // free text: reasons, summaries, evidence
+constexpr std::size_t kMaxAddressLines = 6;
+constexpr std::size_t kMaxLines = 20;        // findings, points discussed, next steps ...
+// CMS-1500 (box 21) and the X12 837P claim both carry at most 12 diagnosis codes.
+constexpr std::size_t kMaxDiagnoses = 12;
+constexpr std::size_t kMaxServices = 20;
+constexpr std::size_t kMaxPriorTreatments = 20;
+constexpr std::size_t kMaxCriteria = 50;
+constexpr std::size_t kMaxCitations = 20;
+
+// Every date a case carries lies in 1900-01-01 .. 2100-12-31: wide enough for
+// the oldest patient and the latest service, narrow enough that a deadline
+// counted from any of them stays a four-digit year.
+constexpr Date kFirstDate{1900, 1, 1};
+constexpr Date kLastDate{2100, 12, 31};
+// A denial dated a few days ahead is a time-zone slip or a typo worth a
+// warning; further ahead it is wrong, and deadlines are counted from it.
+constexpr long kMaxDenialDaysAhead = 30;
+
 // Where findings go, plus the little context the cross-field rules need.
 struct Checker {
   Date today;
@@ -132,18 +157,50 @@ bool is_integral(const json& v) {
 
 // ---- value checks (one per kind of value in the format) -------------------------
 
-void text(Checker& c, const json& v, const std::string& path) {
-  expect_type(c, v, path, v.is_string(), "a string");
+// Characters, as JSON Schema's maxLength counts them: code points, not bytes.
+std::size_t characters(std::string_view s) {
+  std::size_t n = 0;
+  for (char ch : s) n += (static_cast<unsigned char>(ch) & 0xC0) != 0x80;
+  return n;
+}
+
+// Reports a string longer than `max` characters; true when it is not.
+bool within_length(Checker& c, std::string_view s, const std::string& path, std::size_t max) {
+  std::size_t n = characters(s);
+  if (n <= max) return true;
+  c.error(path, "is " + std::to_string(n) + " characters long; at most " + std::to_string(max) + " are allowed here");
+  return false;
+}
+
+template <std::size_t Max>
+void text_up_to(Checker& c, const json& v, const std::string& path) {
+  if (expect_type(c, v, path, v.is_string(), "a string")) within_length(c, v.get_ref<const std::string&>(), path, Max);
+}
+
+constexpr Check short_text = text_up_to<kMaxShortText>;
+constexpr Check long_text = text_up_to<kMaxLongText>;
+
+// Reports a list longer than `max` items; true when it is not.
+bool within_count(Checker& c, const json& v, const std::string& path, std::size_t max) {
+  if (v.size() <= max) return true;
+  c.error(path, "has " + std::to_string(v.size()) + " items; at most " + std::to_string(max) + " are allowed here");
+  return false;
 }
 
 void boolean(Checker& c, const json& v, const std::string& path) {
   expect_type(c, v, path, v.is_boolean(), "a boolean");
 }
 
+bool in_date_range(const Date& d) { return !(d < kFirstDate) && !(kLastDate < d); }
+
+std::string date_range_rule() { return "a case's dates lie between " + kFirstDate.iso() + " and " + kLastDate.iso(); }
+
 void date(Checker& c, const json& v, const std::string& path) {
   if (!expect_type(c, v, path, v.is_string(), "a string")) return;
   const auto& s = v.get_ref<const std::string&>();
-  if (!parse_date(s)) c.error(path, in_quotes(s) + " is not a date (YYYY-MM-DD)");
+  auto d = parse_date(s);
+  if (!d) c.error(path, in_quotes(s) + " is not a date (YYYY-MM-DD)");
+  else if (!in_date_range(*d)) c.error(path, in_quotes(s) + " is out of range; " + date_range_rule());
 }
 
 // True when s[i] and s[i+1] are digits that read as a number up to `max`.
@@ -176,15 +233,24 @@ bool is_date_time(std::string_view s) {
 void date_time(Checker& c, const json& v, const std::string& path) {
   if (!expect_type(c, v, path, v.is_string(), "a string")) return;
   const auto& s = v.get_ref<const std::string&>();
-  if (!is_date_time(s))
+  if (!is_date_time(s)) {
     c.error(path, in_quotes(s) + " is not a date-time (ISO 8601 with offset, e.g. 2026-11-20T10:30:00-05:00)");
+    return;
+  }
+  auto day = parse_date(s.substr(0, 10));
+  if (day && !in_date_range(*day)) c.error(path, in_quotes(s) + " is out of range; " + date_range_rule());
 }
 
-// An array of text lines (addresses, findings, next steps ...).
-void lines(Checker& c, const json& v, const std::string& path) {
-  if (!expect_type(c, v, path, v.is_array(), "an array")) return;
-  for (std::size_t i = 0; i < v.size(); ++i) text(c, v[i], child(path, i));
+// An array of text lines (findings, next steps ...); items beyond the limit
+// are not looked at, so a huge list gives one error, not one per item.
+template <std::size_t MaxItems, Check Line>
+void lines_of(Checker& c, const json& v, const std::string& path) {
+  if (!expect_type(c, v, path, v.is_array(), "an array") || !within_count(c, v, path, MaxItems)) return;
+  for (std::size_t i = 0; i < v.size(); ++i) Line(c, v[i], child(path, i));
 }
+
+constexpr Check address_lines = lines_of<kMaxAddressLines, short_text>;
+constexpr Check lines = lines_of<kMaxLines, long_text>;
 
 template <const auto& Choices>
 void one_of(Checker& c, const json& v, const std::string& path) {
@@ -235,9 +301,9 @@ void object_of(Checker& c, const json& v, const std::string& path) {
   check_fields(c, v, path, Fields);
 }
 
-template <Check Item, std::size_t Min = 0>
+template <Check Item, std::size_t Max, std::size_t Min = 0>
 void array_of(Checker& c, const json& v, const std::string& path) {
-  if (!expect_type(c, v, path, v.is_array(), "an array")) return;
+  if (!expect_type(c, v, path, v.is_array(), "an array") || !within_count(c, v, path, Max)) return;
   if (v.size() < Min) c.error(path, "must have at least " + std::to_string(Min) + " item" + (Min == 1 ? "" : "s"));
   for (std::size_t i = 0; i < v.size(); ++i) Item(c, v[i], child(path, i));
 }
@@ -319,6 +385,7 @@ bool is_slug(std::string_view s) {
 void payer_id(Checker& c, const json& v, const std::string& path) {
   if (!expect_type(c, v, path, v.is_string(), "a string")) return;
   const auto& s = v.get_ref<const std::string&>();
+  if (!within_length(c, s, path, kMaxShortText)) return;
   if (!is_slug(s))
     c.error(path, in_quotes(s) + " is not a payer id (lowercase letters and digits, words joined by single \"-\", e.g. bcbs-il)");
 }
@@ -414,6 +481,7 @@ void pmid(Checker& c, const json& v, const std::string& path) {
 void doi(Checker& c, const json& v, const std::string& path) {
   if (!expect_type(c, v, path, v.is_string(), "a string")) return;
   const auto& s = v.get_ref<const std::string&>();
+  if (!within_length(c, s, path, kMaxShortText)) return;
   if (!s.starts_with("10.") || s.find('/') == std::string::npos)
     c.error(path, in_quotes(s) + " is not a DOI (it starts with \"10.\" and contains \"/\", e.g. 10.1001/jama.296.20.2441)");
 }
@@ -421,6 +489,7 @@ void doi(Checker& c, const json& v, const std::string& path) {
 void web_address(Checker& c, const json& v, const std::string& path) {
   if (!expect_type(c, v, path, v.is_string(), "a string")) return;
   const auto& s = v.get_ref<const std::string&>();
+  if (!within_length(c, s, path, kMaxLongText)) return;
   if (!s.starts_with("http://") && !s.starts_with("https://"))
     c.error(path, in_quotes(s) + " is not a web address (it starts with http:// or https://)");
 }
@@ -429,13 +498,13 @@ constexpr std::array<std::string_view, 2> kCitationKinds = {"guideline", "study"
 
 constexpr Field kCitation[] = {
     {"kind", Need::required, one_of<kCitationKinds>},
-    {"source", Need::required, text},
-    {"title", Need::required, text},
+    {"source", Need::required, short_text},
+    {"title", Need::required, long_text},
     {"year", Need::optional, citation_year},
     {"pmid", Need::optional, pmid},
     {"doi", Need::optional, doi},
     {"url", Need::optional, web_address},
-    {"point", Need::optional, text},
+    {"point", Need::optional, long_text},
 };
 
 void citation(Checker& c, const json& v, const std::string& path) {
@@ -447,6 +516,8 @@ void citation(Checker& c, const json& v, const std::string& path) {
   const auto& s = v.get_ref<const std::string&>();
   if (is_blank(s)) {
     c.error(path, "must not be empty");
+  } else if (!within_length(c, s, path, kMaxShortText)) {
+    return;
   } else if (!is_citation_key(s)) {
     c.error(path, in_quotes(s) +
                       " is not a citation key (lowercase letters, digits, \".\", \"_\" and \"-\", starting with a "
@@ -457,40 +528,40 @@ void citation(Checker& c, const json& v, const std::string& path) {
 // ---- the objects of the format -------------------------------------------------
 
 constexpr Field kReviewer[] = {
-    {"name", Need::optional, text},
-    {"credentials", Need::optional, text},
-    {"specialty", Need::optional, text},
+    {"name", Need::optional, short_text},
+    {"credentials", Need::optional, short_text},
+    {"specialty", Need::optional, short_text},
 };
 
 constexpr Field kPractice[] = {
-    {"name", Need::required, text},
-    {"address", Need::optional, lines},
-    {"phone", Need::optional, text},
-    {"fax", Need::optional, text},
-    {"npi", Need::optional, text},
+    {"name", Need::required, short_text},
+    {"address", Need::optional, address_lines},
+    {"phone", Need::optional, short_text},
+    {"fax", Need::optional, short_text},
+    {"npi", Need::optional, short_text},
 };
 
 constexpr Field kPhysician[] = {
-    {"name", Need::required, text},
-    {"credentials", Need::optional, text},
-    {"specialty", Need::required, text},
-    {"npi", Need::optional, text},
-    {"phone", Need::optional, text},
+    {"name", Need::required, short_text},
+    {"credentials", Need::optional, short_text},
+    {"specialty", Need::required, short_text},
+    {"npi", Need::optional, short_text},
+    {"phone", Need::optional, short_text},
 };
 
 constexpr Field kCaseManager[] = {
-    {"name", Need::optional, text},
-    {"phone", Need::optional, text},
-    {"email", Need::optional, text},
+    {"name", Need::optional, short_text},
+    {"phone", Need::optional, short_text},
+    {"email", Need::optional, short_text},
 };
 
 constexpr Field kPatient[] = {
-    {"name", Need::required, text},
+    {"name", Need::required, short_text},
     {"dob", Need::required, date},
-    {"member_id", Need::required, text},
-    {"sex", Need::optional, text},
-    {"mrn", Need::optional, text},
-    {"group_number", Need::optional, text},
+    {"member_id", Need::required, short_text},
+    {"sex", Need::optional, short_text},
+    {"mrn", Need::optional, short_text},
+    {"group_number", Need::optional, short_text},
 };
 
 void patient(Checker& c, const json& v, const std::string& path) {
@@ -504,13 +575,13 @@ constexpr std::array<std::string_view, 7> kPlanTypes = {
 
 constexpr Field kPayer[] = {
     {"id", Need::required, payer_id},
-    {"name", Need::required, text},
-    {"plan", Need::optional, text},
+    {"name", Need::required, short_text},
+    {"plan", Need::optional, short_text},
     {"plan_type", Need::required, one_of<kPlanTypes>},
     {"state", Need::required, us_state},
-    {"p2p_phone", Need::optional, text},
-    {"appeals_fax", Need::optional, text},
-    {"appeals_address", Need::optional, lines},
+    {"p2p_phone", Need::optional, short_text},
+    {"appeals_fax", Need::optional, short_text},
+    {"appeals_address", Need::optional, address_lines},
 };
 
 constexpr std::array<std::string_view, 9> kDenialTypes = {
@@ -521,31 +592,36 @@ constexpr std::array<std::string_view, 9> kDenialTypes = {
 constexpr Field kDenial[] = {
     {"date", Need::required, date},
     {"type", Need::required, one_of<kDenialTypes>},
-    {"reason", Need::required, text},
-    {"reason_code", Need::optional, text},
-    {"reference_number", Need::optional, text},
-    {"claim_number", Need::optional, text},
+    {"reason", Need::required, long_text},
+    {"reason_code", Need::optional, short_text},
+    {"reference_number", Need::optional, short_text},
+    {"claim_number", Need::optional, short_text},
     {"reviewer", Need::optional, object_of<kReviewer>},
 };
 
-// A denial dated after today is most likely a typo; deadlines are computed from
-// it, so say so, but do not block the packet.
+// A denial dated after today is most likely a typo; deadlines are computed
+// from it. A few days ahead (a time-zone slip) is a warning, further an error.
 void denial(Checker& c, const json& v, const std::string& path) {
   if (!check_fields(c, v, path, kDenial)) return;
   auto when = date_at(v, "date");
-  if (when && *when > c.today)
-    c.warn(child(path, "date"), in_quotes(when->iso()) + " is in the future (today is " + c.today.iso() + ")");
+  if (!when || !(c.today < *when) || !in_date_range(*when)) return;
+  std::string at = child(path, "date");
+  std::string said = in_quotes(when->iso()) + " is in the future (today is " + c.today.iso() + ")";
+  if (when->days_since_epoch() - c.today.days_since_epoch() > kMaxDenialDaysAhead)
+    c.error(at, said + "; a denial date may be at most " + std::to_string(kMaxDenialDaysAhead) + " days ahead");
+  else
+    c.warn(at, said);
 }
 
 constexpr Field kDiagnosis[] = {
     {"icd10", Need::required, icd10},
-    {"description", Need::required, text},
+    {"description", Need::required, long_text},
     {"primary", Need::optional, boolean},
 };
 
 // Several primaries leave the brief unsure which one to lead with.
 void diagnoses(Checker& c, const json& v, const std::string& path) {
-  array_of<object_of<kDiagnosis>, 1>(c, v, path);
+  array_of<object_of<kDiagnosis>, kMaxDiagnoses, 1>(c, v, path);
   if (!v.is_array()) return;
   std::string first;
   for (std::size_t i = 0; i < v.size(); ++i) {
@@ -560,9 +636,9 @@ void diagnoses(Checker& c, const json& v, const std::string& path) {
 constexpr std::array<std::string_view, 2> kCodeSystems = {"CPT", "HCPCS"};
 
 constexpr Field kService[] = {
-    {"code", Need::required, text},
+    {"code", Need::required, short_text},
     {"system", Need::required, one_of<kCodeSystems>},
-    {"description", Need::required, text},
+    {"description", Need::required, long_text},
     {"units", Need::optional, positive_integer},
     {"date", Need::optional, date},
 };
@@ -572,10 +648,10 @@ void service(Checker& c, const json& v, const std::string& path) {
 }
 
 constexpr Field kPriorTreatment[] = {
-    {"treatment", Need::required, text},
+    {"treatment", Need::required, long_text},
     {"start", Need::required, date},
     {"end", Need::optional, date},
-    {"outcome", Need::required, text},
+    {"outcome", Need::required, long_text},
 };
 
 void prior_treatment(Checker& c, const json& v, const std::string& path) {
@@ -587,40 +663,40 @@ void prior_treatment(Checker& c, const json& v, const std::string& path) {
 }
 
 constexpr Field kClinical[] = {
-    {"summary", Need::required, text},
-    {"duration", Need::optional, text},
-    {"functional_status", Need::optional, text},
+    {"summary", Need::required, long_text},
+    {"duration", Need::optional, short_text},
+    {"functional_status", Need::optional, long_text},
     {"findings", Need::optional, lines},
-    {"prior_treatments", Need::optional, array_of<prior_treatment>},
-    {"if_upheld", Need::required, text},
-    {"urgency_reason", Need::optional, text},
+    {"prior_treatments", Need::optional, array_of<prior_treatment, kMaxPriorTreatments>},
+    {"if_upheld", Need::required, long_text},
+    {"urgency_reason", Need::optional, long_text},
 };
 
 constexpr std::array<std::string_view, 4> kCriterionStatuses = {"met", "not_met", "partial", "unknown"};
 
 constexpr Field kCriterion[] = {
-    {"id", Need::required, text},
-    {"text", Need::required, text},
+    {"id", Need::required, short_text},
+    {"text", Need::required, long_text},
     {"status", Need::required, one_of<kCriterionStatuses>},
-    {"evidence", Need::optional, text},
-    {"source", Need::optional, text},
+    {"evidence", Need::optional, long_text},
+    {"source", Need::optional, short_text},
 };
 
 constexpr Field kPolicy[] = {
-    {"id", Need::optional, text},
-    {"name", Need::optional, text},
+    {"id", Need::optional, short_text},
+    {"name", Need::optional, short_text},
     {"url", Need::optional, web_address},
     {"effective", Need::optional, date},
-    {"criteria", Need::optional, array_of<object_of<kCriterion>>},
+    {"criteria", Need::optional, array_of<object_of<kCriterion>, kMaxCriteria>},
 };
 
 constexpr Field kP2p[] = {
     {"scheduled", Need::optional, date_time},
-    {"reference_number", Need::optional, text},
-    {"phone", Need::optional, text},
+    {"reference_number", Need::optional, short_text},
+    {"phone", Need::optional, short_text},
     {"reviewer", Need::optional, object_of<kReviewer>},
-    {"goal", Need::optional, text},
-    {"fallback", Need::optional, text},
+    {"goal", Need::optional, long_text},
+    {"fallback", Need::optional, long_text},
 };
 
 constexpr std::array<std::string_view, 4> kDispositions = {"overturned", "upheld", "deferred", "modified"};
@@ -630,9 +706,9 @@ constexpr Field kCall[] = {
     {"duration_minutes", Need::optional, positive_number},
     {"reviewer", Need::optional, object_of<kReviewer>},
     {"points_discussed", Need::optional, lines},
-    {"reviewer_reasoning", Need::optional, text},
+    {"reviewer_reasoning", Need::optional, long_text},
     {"disposition", Need::optional, one_of<kDispositions>},
-    {"auth_number", Need::optional, text},
+    {"auth_number", Need::optional, short_text},
     {"objections", Need::optional, lines},
     {"next_steps", Need::optional, lines},
 };
@@ -659,10 +735,10 @@ constexpr Field kCase[] = {
     {"payer", Need::required, object_of<kPayer>},
     {"denial", Need::required, denial},
     {"diagnoses", Need::required, diagnoses},
-    {"services", Need::required, array_of<service, 1>},
+    {"services", Need::required, array_of<service, kMaxServices, 1>},
     {"clinical", Need::required, object_of<kClinical>},
     {"policy", Need::optional, object_of<kPolicy>},
-    {"citations", Need::optional, array_of<citation>},
+    {"citations", Need::optional, array_of<citation, kMaxCitations>},
     {"p2p", Need::optional, object_of<kP2p>},
     {"call", Need::optional, call},
 };

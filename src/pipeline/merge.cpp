@@ -88,11 +88,7 @@ std::string scheduled_display(const std::string& iso) {
   return d->display() + " " + iso.substr(11, 5) + (offset.empty() ? "" : " (UTC" + offset + ")");
 }
 
-std::string long_date(const Date& d) {
-  static const char* kMonths[] = {"January", "February", "March",     "April",   "May",      "June",
-                                  "July",    "August",   "September", "October", "November", "December"};
-  return std::string(kMonths[d.month - 1]) + " " + std::to_string(d.day) + ", " + std::to_string(d.year);
-}
+std::string long_date(const Date& d) { return d.long_display(); }
 
 // Rules by topic, so a letter can say "{{#rules.same_specialty}}...".
 json rules_by_topic(const json& rules) {
@@ -196,9 +192,11 @@ json merge_case_view(const Case& c, const CaseDeadlines& deadlines, const Eviden
     view["deadlines"]["expedited_note"] = deadlines.expedited_note;
   }
   if (auto dob = parse_date(view["patient"].value("dob", ""))) view["patient"]["dob_long"] = long_date(*dob);
-  for (const char* k : {"p2p_request", "internal_appeal"})
-    if (view["deadlines"].contains(k))
-      view["deadlines"][k]["date_long"] = long_date(*parse_date(view["deadlines"][k]["date"].get<std::string>()));
+  // From the Date itself: a round trip through the ISO text failed (and was
+  // dereferenced unchecked) for a deadline past year 9999.
+  view["deadlines"]["p2p_request"]["date_long"] = long_date(deadlines.p2p_request.due);
+  if (deadlines.internal_appeal)
+    view["deadlines"]["internal_appeal"]["date_long"] = long_date(deadlines.internal_appeal->due);
   view["primary_service"] = view["services"][0];
   add_template_flags(view);
   return view;

@@ -243,8 +243,12 @@ bool lacks_text(const json& object, const char* key) {
 // well-formed pmid; anything malformed is left for validate_case to report.
 CompletedCitations complete_citations(std::string_view text, const CitationLookup& lookup, const Date& today) {
   CompletedCitations out;
-  json doc = json::parse(text.begin(), text.end(), nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || !doc.contains("citations") || !doc["citations"].is_array()) return out;
+  // The case's own reader, not json::parse: the text rewritten below must not
+  // lose what load_case would refuse (a NUL byte, a repeated key, deep nesting).
+  auto parsed = parse_case_json(text);
+  if (!parsed.is_ok()) return out;
+  json doc = parsed.take();
+  if (!doc.is_object() || !doc.contains("citations") || !doc["citations"].is_array()) return out;
   bool changed = false;
   json& cits = doc["citations"];
   for (size_t i = 0; i < cits.size(); ++i) {

@@ -135,3 +135,22 @@ TEST_CASE("merge drops empty strings so template sections are skipped") {
   json v = merge_case_view(c, deadlines.value(), gather_evidence(c, resources().knowledge), *parse_date("2026-11-23"));
   CHECK_FALSE(v["policy"]["criteria"][0].contains("source"));
 }
+
+// Issue 8, "Segfault on far-future dates": validation now refuses such a
+// denial date, but merge must not depend on that: a deadline past year 9999
+// used to be re-parsed from its ISO text and dereferenced unchecked.
+TEST_CASE("regression: merge survives deadlines past year 9999") {
+  Case c = sample_case();
+  c.denial_date = Date{9999, 11, 30};
+  c.doc["denial"]["date"] = "9999-11-30";
+  auto deadlines = compute_deadlines(c, resources().knowledge.deadlines);
+  REQUIRE(deadlines.is_ok());
+  json v = merge_case_view(c, deadlines.value(), gather_evidence(c, resources().knowledge), *parse_date("2026-11-23"));
+  CHECK(v["denial"]["date_long"] == "November 30, 9999");
+  const Deadline& p2p = deadlines.value().p2p_request;
+  CHECK(v["deadlines"]["p2p_request"]["date_long"] == p2p.due.long_display());
+  if (deadlines.value().internal_appeal) {
+    CHECK(deadlines.value().internal_appeal->due.year == 10000);
+    CHECK(v["deadlines"]["internal_appeal"]["date_long"].get<std::string>().ends_with(", 10000"));
+  }
+}

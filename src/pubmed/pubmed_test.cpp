@@ -236,3 +236,28 @@ TEST_CASE("load_case_checked: a year that disagrees with PubMed is flagged, malf
   CHECK(has_warning(done.diagnostics(), "/citations/0/year", "PubMed gives 2006"));
   CHECK(fake.calls == 1);
 }
+
+// Issue 8: completing citations rewrote the case through json::parse and
+// dump(), which dropped everything after a NUL byte and kept the last of two
+// equal keys, so load_case never saw what it must refuse.
+TEST_CASE("regression: completing citations keeps what load_case refuses") {
+  using namespace std::string_literals;
+  auto res = load_resources(P2P_SOURCE_ROOT);
+  REQUIRE(res.is_ok());
+  Env env = Env::at(1795435200);
+  FakeLookup fake;
+  env.citations = &fake;
+  std::string text = sample_with_citations(json::array({{{"kind", "study"}, {"pmid", "17119140"}}}));
+  std::string with_nul = text + "\0{\"tail\": 1}"s;
+  auto nul = load_case_checked(with_nul, res.value(), env);
+  CHECK_FALSE(nul.is_ok());
+  REQUIRE_FALSE(nul.diagnostics().empty());
+  CHECK(nul.diagnostics().back().message.find("NUL byte") != std::string::npos);
+
+  std::string twice = text;
+  twice.insert(twice.find("\"case_id\""), "\"case_id\": \"OTHER\", ");
+  auto dup = load_case_checked(twice, res.value(), env);
+  CHECK_FALSE(dup.is_ok());
+  REQUIRE_FALSE(dup.diagnostics().empty());
+  CHECK(dup.diagnostics().back().message.find("appears twice") != std::string::npos);
+}

@@ -42,6 +42,15 @@ with tempfile.TemporaryDirectory() as tmp:
     check("generated 1 ok, 1 failed" in r.stdout, f"mixed batch summary: {r.stdout}")
     check(len(os.listdir(out)) == 1, f"mixed batch wrote {os.listdir(out)}")
 
+    # issue 8: a deeply nested case crashed generate and lost the rest of the
+    # batch; now it is refused and the next case is still written
+    deep = os.path.join(ROOT, "tests", "fixtures", "invalid", "deep-nesting.json")
+    out = os.path.join(tmp, "batch-deep")
+    r = subprocess.run([BIN, "generate", deep, sample, "--out", out], capture_output=True, text=True)
+    check(r.returncode == 2, f"deep batch exit {r.returncode}, want 2\n{r.stderr}")
+    check("generated 1 ok, 1 failed" in r.stdout, f"deep batch summary: {r.stdout}")
+    check(len(os.listdir(out)) == 1, f"deep batch wrote {os.listdir(out)}")
+
     # a missing file is a failed input, not a crash
     r = subprocess.run([BIN, "validate", os.path.join(tmp, "nope.json")], capture_output=True, text=True)
     check(r.returncode == 2 and "cannot read" in r.stderr, f"missing file: exit {r.returncode} {r.stderr}")

@@ -102,6 +102,29 @@ MUST_FAIL = [
     ("policy.url not http(s)", lambda d: set_at(d, ["policy", "url"], "www.example.org/policy")),
     ("year 0000 date", lambda d: set_at(d, ["patient", "dob"], "0000-01-01")),
     ("offset hour 24", lambda d: set_at(d, ["p2p", "scheduled"], "2026-11-24T10:30:00+24:00")),
+    # issue 8: dates out of 1900..2100 and every documented length limit
+    ("denial in year 9999", lambda d: set_at(d, ["denial", "date"], "9999-11-30")),
+    ("date of birth 1899-12-31", lambda d: set_at(d, ["patient", "dob"], "1899-12-31")),
+    ("service date 2101-01-01", lambda d: set_at(d, ["services", 0, "date"], "2101-01-01")),
+    ("call scheduled in year 9999", lambda d: set_at(d, ["p2p", "scheduled"], "9999-11-24T10:30:00Z")),
+    ("free text of 2001 characters", lambda d: set_at(d, ["clinical", "summary"], "x" * 2001)),
+    ("denial reason of 2001 characters", lambda d: set_at(d, ["denial", "reason"], "x" * 2001)),
+    ("criterion evidence of 2001 characters",
+     lambda d: set_at(d, ["policy", "criteria", 0, "evidence"], "x" * 2001)),
+    ("patient name of 201 characters", lambda d: set_at(d, ["patient", "name"], "x" * 201)),
+    ("address line of 201 characters", lambda d: set_at(d, ["practice", "address", 0], "x" * 201)),
+    ("reviewer name of 201 characters", lambda d: set_at(d, ["denial", "reviewer", "name"], "x" * 201)),
+    ("url of 2001 characters", lambda d: set_at(d, ["policy", "url"], "https://" + "x" * 1993)),
+    ("13 diagnoses", lambda d: set_at(d, ["diagnoses"], [d["diagnoses"][0]] * 13)),
+    ("21 services", lambda d: set_at(d, ["services"], [d["services"][0]] * 21)),
+    ("51 criteria", lambda d: set_at(d, ["policy", "criteria"], [d["policy"]["criteria"][0]] * 51)),
+    ("2000 criteria", lambda d: set_at(d, ["policy", "criteria"], [d["policy"]["criteria"][0]] * 2000)),
+    ("21 citations", lambda d: set_at(d, ["citations"], ["acr-low-back-pain-2021"] * 21)),
+    ("21 prior treatments",
+     lambda d: set_at(d, ["clinical", "prior_treatments"], [d["clinical"]["prior_treatments"][0]] * 21)),
+    ("21 findings", lambda d: set_at(d, ["clinical", "findings"], ["x"] * 21)),
+    ("7 address lines", lambda d: set_at(d, ["practice", "address"], ["x"] * 7)),
+    ("21 next steps", lambda d: set_at(d, ["call"], {"next_steps": ["x"] * 21})),
 ]
 
 # Valid variants: must still validate (guards against an over-strict schema).
@@ -123,6 +146,13 @@ MUST_PASS = [
     ("units 1.0 counts as an integer", lambda d: set_at(d, ["services", 0, "units"], 1.0)),
     ("accented and symbol-laden patient name",
      lambda d: set_at(d, ["patient", "name"], "**Zoë** Ødegaard {{x}} <i>")),
+    ("dates at both ends of the range",
+     lambda d: (set_at(d, ["patient", "dob"], "1900-01-01"), set_at(d, ["services", 0, "date"], "2100-12-31"))),
+    ("limits exactly reached",
+     lambda d: (set_at(d, ["clinical", "summary"], "é" * 2000), set_at(d, ["patient", "name"], "é" * 200),
+                set_at(d, ["diagnoses"], [d["diagnoses"][0]] * 12),
+                set_at(d, ["policy", "criteria"], [d["policy"]["criteria"][0]] * 50),
+                set_at(d, ["practice", "address"], ["x"] * 6))),
 ]
 
 
