@@ -13,6 +13,9 @@ using p2p::parse_date;
 
 namespace {
 
+// The eleven federal holidays: the tests of the counting itself.
+const BusinessCalendar kFederal = BusinessCalendar::federal();
+
 Date d(const char* iso) {
   auto parsed = parse_date(iso);
   REQUIRE_MESSAGE(parsed.has_value(), iso);
@@ -21,7 +24,7 @@ Date d(const char* iso) {
 
 std::vector<std::string> holiday_isos(int year) {
   std::vector<std::string> out;
-  for (const auto& h : BusinessCalendar::federal_holidays(year)) out.push_back(h.observed.iso());
+  for (const auto& h : kFederal.holidays(year)) out.push_back(h.observed.iso());
   return out;
 }
 
@@ -150,7 +153,7 @@ TEST_CASE("federal holidays 2026") {
                                        "2026-06-19", "2026-07-03", "2026-09-07", "2026-10-12",
                                        "2026-11-11", "2026-11-26", "2026-12-25"};
   CHECK(holiday_isos(2026) == expected);
-  auto h = BusinessCalendar::federal_holidays(2026);
+  auto h = kFederal.holidays(2026);
   REQUIRE(h.size() == 11);
   CHECK(h[0].name == "New Year's Day");
   CHECK(h[5].name == "Independence Day");   // Saturday Jul 4 observed Friday Jul 3
@@ -163,7 +166,7 @@ TEST_CASE("federal holidays 2027, including New Year's Day 2028 observed on Dec 
                                        "2027-06-18", "2027-07-05", "2027-09-06", "2027-10-11",
                                        "2027-11-11", "2027-11-25", "2027-12-24", "2027-12-31"};
   CHECK(holiday_isos(2027) == expected);
-  auto h = BusinessCalendar::federal_holidays(2027);
+  auto h = kFederal.holidays(2027);
   REQUIRE(h.size() == 12);
   CHECK(h[4].name == "Juneteenth National Independence Day");   // Saturday -> Friday
   CHECK(h[5].name == "Independence Day");                       // Sunday -> Monday
@@ -176,11 +179,11 @@ TEST_CASE("federal holidays 2027, including New Year's Day 2028 observed on Dec 
 }
 
 TEST_CASE("New Year's Day on a Saturday is observed the Friday before (2021/2022)") {
-  CHECK(BusinessCalendar::is_holiday(d("2021-12-31")));
-  CHECK_FALSE(BusinessCalendar::is_business_day(d("2021-12-31")));
-  CHECK_FALSE(BusinessCalendar::is_holiday(d("2022-01-01")));   // a Saturday, not a business day anyway
-  CHECK_FALSE(BusinessCalendar::is_holiday(d("2022-01-03")));   // no Monday substitute
-  CHECK(BusinessCalendar::is_business_day(d("2022-01-03")));
+  CHECK(kFederal.is_holiday(d("2021-12-31")));
+  CHECK_FALSE(kFederal.is_business_day(d("2021-12-31")));
+  CHECK_FALSE(kFederal.is_holiday(d("2022-01-01")));   // a Saturday, not a business day anyway
+  CHECK_FALSE(kFederal.is_holiday(d("2022-01-03")));   // no Monday substitute
+  CHECK(kFederal.is_business_day(d("2022-01-03")));
 
   auto y2021 = holiday_isos(2021);
   CHECK(y2021.back() == "2021-12-31");
@@ -194,17 +197,17 @@ TEST_CASE("Juneteenth exists from 2021 on") {
   auto y2020 = holiday_isos(2020);
   CHECK(y2020.size() == 10);
   for (const auto& iso : y2020) CHECK(iso.substr(5, 2) != "06");
-  CHECK_FALSE(BusinessCalendar::is_holiday(d("2020-06-19")));
-  CHECK(BusinessCalendar::is_holiday(d("2021-06-18")));   // Saturday Jun 19 observed Friday
-  CHECK(BusinessCalendar::is_holiday(d("2025-06-19")));
+  CHECK_FALSE(kFederal.is_holiday(d("2020-06-19")));
+  CHECK(kFederal.is_holiday(d("2021-06-18")));   // Saturday Jun 19 observed Friday
+  CHECK(kFederal.is_holiday(d("2025-06-19")));
 }
 
 TEST_CASE("listed holidays are holidays, on weekdays, in date order") {
   for (int year = 2000; year <= 2060; ++year) {
-    auto h = BusinessCalendar::federal_holidays(year);
+    auto h = kFederal.holidays(year);
     for (size_t i = 0; i < h.size(); ++i) {
       CHECK(h[i].observed.year == year);
-      CHECK(BusinessCalendar::is_holiday(h[i].observed));
+      CHECK(kFederal.is_holiday(h[i].observed));
       CHECK(h[i].observed.weekday() != 0);
       CHECK(h[i].observed.weekday() != 6);
       if (i > 0) CHECK(h[i - 1].observed < h[i].observed);
@@ -213,49 +216,104 @@ TEST_CASE("listed holidays are holidays, on weekdays, in date order") {
 }
 
 TEST_CASE("is_business_day") {
-  CHECK(BusinessCalendar::is_business_day(d("2026-11-18")));         // Wednesday
-  CHECK_FALSE(BusinessCalendar::is_business_day(d("2026-11-21")));   // Saturday
-  CHECK_FALSE(BusinessCalendar::is_business_day(d("2026-11-22")));   // Sunday
-  CHECK_FALSE(BusinessCalendar::is_business_day(d("2026-11-26")));   // Thanksgiving
-  CHECK(BusinessCalendar::is_business_day(d("2026-11-27")));         // day after: not federal
-  CHECK_FALSE(BusinessCalendar::is_holiday(d("2026-07-04")));        // the actual Saturday is not "observed"
-  CHECK(BusinessCalendar::is_holiday(d("2026-07-03")));
+  CHECK(kFederal.is_business_day(d("2026-11-18")));         // Wednesday
+  CHECK_FALSE(kFederal.is_business_day(d("2026-11-21")));   // Saturday
+  CHECK_FALSE(kFederal.is_business_day(d("2026-11-22")));   // Sunday
+  CHECK_FALSE(kFederal.is_business_day(d("2026-11-26")));   // Thanksgiving
+  CHECK(kFederal.is_business_day(d("2026-11-27")));         // day after: not federal
+  CHECK_FALSE(kFederal.is_holiday(d("2026-07-04")));        // the actual Saturday is not "observed"
+  CHECK(kFederal.is_holiday(d("2026-07-03")));
 }
 
 TEST_CASE("add_business_days skips weekends and holidays") {
-  CHECK(BusinessCalendar::add_business_days(d("2026-11-25"), 1) == d("2026-11-27"));   // over Thanksgiving
-  CHECK(BusinessCalendar::add_business_days(d("2026-11-18"), 3) == d("2026-11-23"));   // over a weekend
-  CHECK(BusinessCalendar::add_business_days(d("2026-11-18"), 0) == d("2026-11-18"));
-  CHECK(BusinessCalendar::add_business_days(d("2026-11-21"), 0) == d("2026-11-21"));   // n = 0 keeps a Saturday
-  CHECK(BusinessCalendar::add_business_days(d("2026-01-16"), 1) == d("2026-01-20"));   // Friday, then MLK Monday
-  CHECK(BusinessCalendar::add_business_days(d("2026-12-24"), 1) == d("2026-12-28"));   // Christmas Friday
-  CHECK(BusinessCalendar::add_business_days(d("2027-12-30"), 1) == d("2028-01-03"));   // Dec 31 observed New Year
-  CHECK(BusinessCalendar::add_business_days(d("2026-11-21"), 1) == d("2026-11-23"));   // from a Saturday
-  CHECK(BusinessCalendar::add_business_days(d("2026-11-20"), 5) == d("2026-11-30"));   // week with Thanksgiving
-  CHECK(BusinessCalendar::add_business_days(d("2026-01-01"), 250) == d("2026-12-31"));
-  CHECK(BusinessCalendar::add_business_days(d("2026-11-27"), -1) == d("2026-11-25"));   // backwards
+  CHECK(kFederal.add_business_days(d("2026-11-25"), 1) == d("2026-11-27"));   // over Thanksgiving
+  CHECK(kFederal.add_business_days(d("2026-11-18"), 3) == d("2026-11-23"));   // over a weekend
+  CHECK(kFederal.add_business_days(d("2026-11-18"), 0) == d("2026-11-18"));
+  CHECK(kFederal.add_business_days(d("2026-11-21"), 0) == d("2026-11-21"));   // n = 0 keeps a Saturday
+  CHECK(kFederal.add_business_days(d("2026-01-16"), 1) == d("2026-01-20"));   // Friday, then MLK Monday
+  CHECK(kFederal.add_business_days(d("2026-12-24"), 1) == d("2026-12-28"));   // Christmas Friday
+  CHECK(kFederal.add_business_days(d("2027-12-30"), 1) == d("2028-01-03"));   // Dec 31 observed New Year
+  CHECK(kFederal.add_business_days(d("2026-11-21"), 1) == d("2026-11-23"));   // from a Saturday
+  CHECK(kFederal.add_business_days(d("2026-11-20"), 5) == d("2026-11-30"));   // week with Thanksgiving
+  CHECK(kFederal.add_business_days(d("2026-01-01"), 250) == d("2026-12-31"));
+  CHECK(kFederal.add_business_days(d("2026-11-27"), -1) == d("2026-11-25"));   // backwards
 }
 
 TEST_CASE("business_day_on_or_before moves earlier, never later") {
-  CHECK(BusinessCalendar::business_day_on_or_before(d("2026-11-18")) == d("2026-11-18"));
-  CHECK(BusinessCalendar::business_day_on_or_before(d("2026-11-22")) == d("2026-11-20"));   // Sunday
-  CHECK(BusinessCalendar::business_day_on_or_before(d("2026-11-26")) == d("2026-11-25"));   // Thanksgiving
-  CHECK(BusinessCalendar::business_day_on_or_before(d("2026-07-05")) == d("2026-07-02"));   // Sun, Sat, Jul 3 observed
-  CHECK(BusinessCalendar::business_day_on_or_before(d("2028-01-02")) == d("2027-12-30"));   // across the year
-  CHECK(BusinessCalendar::business_day_on_or_before(d("2026-01-19")) == d("2026-01-16"));   // MLK Day
+  CHECK(kFederal.business_day_on_or_before(d("2026-11-18")) == d("2026-11-18"));
+  CHECK(kFederal.business_day_on_or_before(d("2026-11-22")) == d("2026-11-20"));   // Sunday
+  CHECK(kFederal.business_day_on_or_before(d("2026-11-26")) == d("2026-11-25"));   // Thanksgiving
+  CHECK(kFederal.business_day_on_or_before(d("2026-07-05")) == d("2026-07-02"));   // Sun, Sat, Jul 3 observed
+  CHECK(kFederal.business_day_on_or_before(d("2028-01-02")) == d("2027-12-30"));   // across the year
+  CHECK(kFederal.business_day_on_or_before(d("2026-01-19")) == d("2026-01-16"));   // MLK Day
 }
 
 TEST_CASE("business_days_between counts the days after from, up to and including to") {
-  CHECK(BusinessCalendar::business_days_between(d("2026-11-25"), d("2026-11-30")) == 2);
-  CHECK(BusinessCalendar::business_days_between(d("2026-11-18"), d("2026-11-23")) == 3);
-  CHECK(BusinessCalendar::business_days_between(d("2026-11-18"), d("2026-11-18")) == 0);
-  CHECK(BusinessCalendar::business_days_between(d("2026-11-23"), d("2026-11-18")) == 0);
-  CHECK(BusinessCalendar::business_days_between(d("2026-11-20"), d("2026-11-22")) == 0);   // weekend only
-  CHECK(BusinessCalendar::business_days_between(d("2026-01-01"), d("2026-12-31")) == 250);
+  CHECK(kFederal.business_days_between(d("2026-11-25"), d("2026-11-30")) == 2);
+  CHECK(kFederal.business_days_between(d("2026-11-18"), d("2026-11-23")) == 3);
+  CHECK(kFederal.business_days_between(d("2026-11-18"), d("2026-11-18")) == 0);
+  CHECK(kFederal.business_days_between(d("2026-11-23"), d("2026-11-18")) == 0);
+  CHECK(kFederal.business_days_between(d("2026-11-20"), d("2026-11-22")) == 0);   // weekend only
+  CHECK(kFederal.business_days_between(d("2026-01-01"), d("2026-12-31")) == 250);
   // Consistent with add_business_days whenever the end is a business day.
   Date start = d("2026-10-01");
   for (int n = 0; n <= 60; ++n) {
-    Date end = BusinessCalendar::add_business_days(start, n);
-    CHECK(BusinessCalendar::business_days_between(start, end) == n);
+    Date end = kFederal.add_business_days(start, n);
+    CHECK(kFederal.business_days_between(start, end) == n);
   }
+}
+
+// The default calendar: what a payer's office counts. Issue 9: a denial on
+// Tue 2026-11-10 with a 3-business-day window gave Mon Nov 16 because
+// Veterans Day was skipped; payers are open on Veterans Day.
+TEST_CASE("default payer calendar: the six closures, not Veterans Day or Columbus Day") {
+  const BusinessCalendar payer;
+  CHECK(payer.add_business_days(d("2026-11-10"), 3) == d("2026-11-13"));   // Tue -> Fri, Nov 11 counted
+  CHECK(payer.is_business_day(d("2026-11-11")));                           // Veterans Day
+  CHECK(payer.is_business_day(d("2026-10-12")));                           // Columbus Day
+  CHECK(payer.is_business_day(d("2026-01-19")));                           // MLK Day
+  CHECK(payer.is_business_day(d("2026-02-16")));                           // Washington's Birthday
+  CHECK(payer.is_business_day(d("2026-06-19")));                           // Juneteenth
+  CHECK_FALSE(payer.is_business_day(d("2026-11-26")));                     // Thanksgiving
+  CHECK(payer.add_business_days(d("2026-11-25"), 1) == d("2026-11-27"));
+  CHECK_FALSE(payer.is_business_day(d("2026-05-25")));                     // Memorial Day
+  CHECK_FALSE(payer.is_business_day(d("2026-09-07")));                     // Labor Day
+  CHECK_FALSE(payer.is_business_day(d("2026-12-25")));                     // Christmas
+  std::vector<std::string> ids;
+  for (const auto& h : payer.holidays(2026)) ids.push_back(h.id);
+  CHECK(ids == BusinessCalendar::default_holiday_ids());
+}
+
+TEST_CASE("default payer calendar: observed dates of the fixed-date holidays") {
+  const BusinessCalendar payer;
+  CHECK_FALSE(payer.is_business_day(d("2026-07-03")));   // Sat Jul 4 observed Fri
+  CHECK(payer.is_business_day(d("2027-07-02")));         // 2027: Sun Jul 4 observed Mon Jul 5
+  CHECK_FALSE(payer.is_business_day(d("2027-07-05")));
+  CHECK_FALSE(payer.is_business_day(d("2027-12-24")));   // Sat Christmas observed Fri
+  CHECK_FALSE(payer.is_business_day(d("2027-12-31")));   // Sat New Year 2028 observed Fri Dec 31
+  CHECK(payer.add_business_days(d("2027-12-30"), 1) == d("2028-01-03"));
+  CHECK_FALSE(payer.is_business_day(d("2022-12-26")));   // Sun Christmas observed Mon
+}
+
+TEST_CASE("a payer that adds holidays: Veterans Day and the day after Thanksgiving") {
+  std::string unknown;
+  auto more = BusinessCalendar().adding({"veterans_day", "day_after_thanksgiving"}, &unknown);
+  REQUIRE(more.has_value());
+  CHECK(more->add_business_days(d("2026-11-10"), 3) == d("2026-11-16"));   // Nov 11 skipped
+  CHECK_FALSE(more->is_business_day(d("2026-11-27")));
+  CHECK(more->add_business_days(d("2026-11-25"), 1) == d("2026-11-30"));
+  CHECK(more->is_business_day(d("2026-10-12")));                           // Columbus Day still open
+  // Christmas Eve has no weekend substitute: Thu 2026-12-24 closed, Fri 2027-12-24 is Christmas observed.
+  auto eve = BusinessCalendar().adding({"christmas_eve"});
+  REQUIRE(eve.has_value());
+  CHECK_FALSE(eve->is_business_day(d("2026-12-24")));
+  CHECK(eve->is_business_day(d("2026-12-23")));
+}
+
+TEST_CASE("an unknown holiday id is refused and named") {
+  std::string unknown;
+  CHECK_FALSE(BusinessCalendar().adding({"veterans_day", "boxing_day"}, &unknown).has_value());
+  CHECK(unknown == "boxing_day");
+  auto ids = BusinessCalendar::known_holiday_ids();
+  CHECK(ids.size() == 13);
 }

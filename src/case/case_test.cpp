@@ -753,6 +753,17 @@ TEST_CASE("load_case fails on any error, with every diagnostic") {
   CHECK(lines(not_object.diagnostics()) == "(case): expected an object, got an integer");
 }
 
+TEST_CASE("denial.time: optional date-time on the denial date (hours windows are counted from it)") {
+  check_rows({
+      {{"/denial/time", nullptr}, ""},
+      {{"/denial/time", R"("2026-11-18T14:30:00-05:00")"}, ""},
+      {{"/denial/time", R"("14:30")"},
+       R"(/denial/time: "14:30" is not a date-time (ISO 8601 with offset, e.g. 2026-11-20T10:30:00-05:00))"},
+      {{"/denial/time", R"("1999-01-01T09:00Z")"},
+       R"(/denial/time: "1999-01-01T09:00Z" is not on the denial date "2026-11-18" (give the local time with its offset))"},
+  });
+}
+
 // Issue 8, "Segfault on far-future dates": a denial in year 9999 was only a
 // warning; its appeal deadline fell in year 10000 and crashed the merge.
 TEST_CASE("regression: a denial date far in the future is an error") {
@@ -815,13 +826,13 @@ TEST_CASE("list lengths are limited, with one error per list") {
   json criterion = doc["policy"]["criteria"][0];
   CHECK(validate_edited({{"/policy/criteria", repeat(criterion, 50).c_str()}}) == "");
   CHECK(validate_edited({{"/policy/criteria", repeat(criterion, 2000).c_str()}}) ==
-        "/policy/criteria: has 2000 items; at most 50 are allowed here");
+        "/policy/criteria: has 2000 items; at most 200 are allowed here");
   CHECK(validate_edited({{"/diagnoses", repeat(doc["diagnoses"][1], 13).c_str()}}) ==
         "/diagnoses: has 13 items; at most 12 are allowed here");
   CHECK(validate_edited({{"/services", repeat(doc["services"][0], 21).c_str()}}) ==
         "/services: has 21 items; at most 20 are allowed here");
-  CHECK(validate_edited({{"/clinical/prior_treatments", repeat(doc["clinical"]["prior_treatments"][0], 21).c_str()}}) ==
-        "/clinical/prior_treatments: has 21 items; at most 20 are allowed here");
+  CHECK(validate_edited({{"/clinical/prior_treatments", repeat(doc["clinical"]["prior_treatments"][0], 51).c_str()}}) ==
+        "/clinical/prior_treatments: has 51 items; at most 50 are allowed here");
   CHECK(validate_edited({{"/clinical/findings", repeat("x", 21).c_str()}}) ==
         "/clinical/findings: has 21 items; at most 20 are allowed here");
   CHECK(validate_edited({{"/citations", repeat("acr-low-back-pain-2021", 21).c_str()}}) ==

@@ -35,8 +35,8 @@ constexpr std::size_t kMaxLines = 20;        // findings, points discussed, next
 // CMS-1500 (box 21) and the X12 837P claim both carry at most 12 diagnosis codes.
 constexpr std::size_t kMaxDiagnoses = 12;
 constexpr std::size_t kMaxServices = 20;
-constexpr std::size_t kMaxPriorTreatments = 20;
-constexpr std::size_t kMaxCriteria = 50;
+constexpr std::size_t kMaxPriorTreatments = 50;
+constexpr std::size_t kMaxCriteria = 200;
 constexpr std::size_t kMaxCitations = 20;
 
 // Every date a case carries lies in 1900-01-01 .. 2100-12-31: wide enough for
@@ -591,6 +591,7 @@ constexpr std::array<std::string_view, 9> kDenialTypes = {
 
 constexpr Field kDenial[] = {
     {"date", Need::required, date},
+    {"time", Need::optional, date_time},
     {"type", Need::required, one_of<kDenialTypes>},
     {"reason", Need::required, long_text},
     {"reason_code", Need::optional, short_text},
@@ -604,6 +605,12 @@ constexpr Field kDenial[] = {
 void denial(Checker& c, const json& v, const std::string& path) {
   if (!check_fields(c, v, path, kDenial)) return;
   auto when = date_at(v, "date");
+  // A window in hours is counted from `time`: it must be the notice's own day.
+  auto time = v.find("time");
+  if (when && time != v.end() && time->is_string() && is_date_time(time->get<std::string>()) &&
+      time->get<std::string>().substr(0, 10) != when->iso())
+    c.error(child(path, "time"), in_quotes(time->get<std::string>()) + " is not on the denial date " +
+                                     in_quotes(when->iso()) + " (give the local time with its offset)");
   if (!when || !(c.today < *when) || !in_date_range(*when)) return;
   std::string at = child(path, "date");
   std::string said = in_quotes(when->iso()) + " is in the future (today is " + c.today.iso() + ")";

@@ -3,7 +3,6 @@
 #include <chrono>
 #include <ctime>
 
-#include "delivery/http_client.h"
 #include "pipeline/files.h"
 
 namespace p2p::delivery {
@@ -29,7 +28,11 @@ std::vector<OutgoingDocument> pdf_documents(const Packet& p, long long timestamp
   std::vector<OutgoingDocument> out;
   for (const GeneratedDocument& d : p.documents) {
     if (d.pages == 0) continue;  // a text document (the notice to the physician)
-    out.push_back({p.case_id, d.kind, d.title, d.file_name, "application/pdf", sha256_hex(d.pdf), d.pdf, timestamp});
+    std::string bytes_digest = sha256_hex(d.pdf);
+    // A packet without the content digest (none the pipeline makes) falls back
+    // to the bytes: at worst a version too many, never a change lost.
+    std::string identity = d.content_sha256.empty() ? bytes_digest : d.content_sha256;
+    out.push_back({p.case_id, d.kind, d.title, d.file_name, "application/pdf", bytes_digest, identity, d.pdf, timestamp});
   }
   return out;
 }
@@ -58,7 +61,11 @@ Result<size_t> Deliverer::open() {
   failed_ = outbox_.failed_count();
   std::lock_guard lock(mutex_);
   long long now = steady_ms();
-  for (const std::string& id : waiting.value()) due_[id] = {now, seq_++};
+  for (const std::string& id : waiting.value()) {
+    due_[id] = {now, seq_++};
+    // an earlier run may have sent it and died before recording the answer
+    unsure_.insert(id);
+  }
   return Result<size_t>::ok(waiting.value().size());
 }
 
@@ -76,41 +83,62 @@ Result<std::vector<Queued>> Deliverer::enqueue(const std::vector<OutgoingDocumen
   using R = Result<std::vector<Queued>>;
   std::vector<Queued> result;
   for (const OutgoingDocument& d : docs) {
-    OutboxEntry e;
-    e.key = idempotency_key(d);
-    e.id = Outbox::id_for(e.key);
-    e.case_id = d.case_id;
-    e.file = d.file;
-    e.created = static_cast<long long>(std::time(nullptr));
-    if (config_.target == Target::fhir) {
-      e.target = "fhir";
-      e.url = fhir_endpoint(config_.url);
-      e.content_type = "application/fhir+json";
-      e.body = document_reference(d, patient, config_.fhir).dump();
-    } else {
-      e.target = "webhook";
-      e.url = config_.url;
-      e.content_type = "application/json";
-      e.body = webhook_payload(d).dump();
-    }
-    std::unique_lock lock(mutex_);
-    // The same bytes of the same document: one delivery, however often the
-    // case is posted.
-    if (outbox_.was_sent(e.id)) {
-      result.push_back({d.file, e.key, "already delivered"});
-      continue;
-    }
-    if (due_.count(e.id)) {
-      result.push_back({d.file, e.key, "already queued"});
-      continue;
-    }
-    auto written = outbox_.put(e);
-    if (!written.is_ok()) return R::fail(written.diagnostics());
-    due_[e.id] = {steady_ms(), seq_++};
-    result.push_back({d.file, e.key, "queued"});
+    auto q = enqueue_one(d, patient);
+    if (!q.is_ok()) return R::fail(q.diagnostics());
+    result.push_back(q.take());
   }
   wake_.notify_all();
   return R::ok(std::move(result));
+}
+
+// Which version of the document this is, compared with the newest one the
+// outbox knows, and whether anything needs to go out.
+Result<Queued> Deliverer::enqueue_one(const OutgoingDocument& d, const PatientIds& patient) {
+  using R = Result<Queued>;
+  std::lock_guard lock(mutex_);
+  auto latest = outbox_.latest(d.case_id, d.file);
+  bool unchanged = latest && latest->content_sha256 == d.content_sha256;
+  auto known = [&](const std::string& key) {
+    std::string id = Outbox::id_for(key);
+    return outbox_.was_sent(id) || due_.count(id) > 0;
+  };
+  Version v{idempotency_key(d), ""};
+  if (unchanged)
+    v = {latest->key, latest->replaces};
+  else if (latest)  // a newest version that never reached the EHR (refused for good) is passed over
+    v.replaces = known(latest->key) ? latest->key : latest->replaces;
+  // A, then B, then A again: A's key is taken by a version the chart no longer shows
+  if (latest && !unchanged && known(v.key)) v.key = returning_key(v.key, v.replaces);
+  std::string id = Outbox::id_for(v.key);
+  if (outbox_.was_sent(id)) return R::ok({d.file, v.key, "already delivered", ""});
+  if (due_.count(id)) return R::ok({d.file, v.key, "already queued", ""});
+
+  OutboxEntry e;
+  e.key = v.key;
+  e.id = id;
+  e.case_id = d.case_id;
+  e.file = d.file;
+  e.replaces = v.replaces;
+  e.created = static_cast<long long>(std::time(nullptr));
+  if (config_.target == Target::fhir) {
+    e.target = "fhir";
+    e.url = fhir_endpoint(config_.url);
+    e.content_type = "application/fhir+json";
+    e.body = document_reference(d, v, patient, config_.fhir).dump();
+  } else {
+    e.target = "webhook";
+    e.url = config_.url;
+    e.content_type = "application/json";
+    e.body = webhook_payload(d, v).dump();
+  }
+  // The newest version first, then its entry: a crash in between leaves a
+  // version that the next post of the same content finds unsent and queues.
+  auto noted = outbox_.set_latest(d.case_id, d.file, {v.key, d.content_sha256, v.replaces});
+  if (!noted.is_ok()) return R::fail(noted.diagnostics());
+  auto written = outbox_.put(e);
+  if (!written.is_ok()) return R::fail(written.diagnostics());
+  due_[id] = {steady_ms(), seq_++};
+  return R::ok({d.file, v.key, "queued", v.replaces});
 }
 
 DeliveryStats Deliverer::stats() const {
@@ -151,68 +179,157 @@ void Deliverer::run() {
   }
 }
 
+namespace {
+
+HttpClient& sender_client() {
+  thread_local HttpClient client;  // the sender thread's, kept for connection reuse
+  return client;
+}
+
+}  // namespace
+
+HttpRequest Deliverer::request_for(const OutboxEntry& e, const std::string& method, const std::string& url) const {
+  HttpRequest req;
+  req.method = method;
+  req.url = url;
+  req.timeout_ms = config_.timeout_ms;
+  req.max_response_bytes = 1 << 20;
+  req.ca_file = config_.ca_file;
+  req.headers = {{"Accept", e.target == "fhir" ? "application/fhir+json" : "application/json"}};
+  if (!config_.bearer_token.empty()) req.headers.push_back({"Authorization", "Bearer " + config_.bearer_token});
+  return req;
+}
+
+// A version goes out only after the one it replaces, so the EHR never
+// receives the older one last.
+bool Deliverer::waits_for_predecessor(const OutboxEntry& e) {
+  if (e.replaces.empty()) return false;
+  std::lock_guard lock(mutex_);
+  auto before = due_.find(Outbox::id_for(e.replaces));
+  if (before == due_.end()) return false;
+  due_[e.id] = {before->second.at_ms + 1, seq_++};
+  return true;
+}
+
+void Deliverer::record_sent(const OutboxEntry& e, const std::string& server_id, json& event) {
+  auto done = outbox_.complete(e, server_id);
+  std::lock_guard lock(mutex_);
+  if (!done.is_ok()) {
+    // Accepted but not recorded: keep it queued; the next attempt searches first.
+    event["outcome"] = "accepted, not recorded";
+    event["error"] = done.diagnostics().empty() ? "" : done.diagnostics()[0].message;
+    due_[e.id] = {steady_ms() + config_.retry_initial_ms, seq_++};
+    unsure_.insert(e.id);
+    return;
+  }
+  due_.erase(e.id);
+  unsure_.erase(e.id);
+  ++delivered_;
+}
+
+Deliverer::Search Deliverer::search_before_create(OutboxEntry& e, json& event) {
+  HttpRequest req = request_for(e, "GET", identifier_search_url(e.url, config_.fhir.key_system, e.key));
+  HttpResponse res = sender_client().send(req, &stopping_);
+  if (res.ok()) {
+    SearchFinding found = read_search_bundle(res.body);
+    if (found.kind == SearchFinding::Kind::found) {
+      event["status"] = res.status;
+      event["outcome"] = "already in the EHR";
+      record_sent(e, found.id, event);
+      log_(event);
+      return Search::found;
+    }
+    if (found.kind == SearchFinding::Kind::none) {
+      std::lock_guard lock(mutex_);
+      unsure_.erase(e.id);
+    } else {
+      event["search"] = "not a Bundle";  // If-None-Exist is then the only guard
+    }
+    return Search::send;
+  }
+  if (stopping_ && res.status == 0) return Search::retry;  // cancelled: stays queued
+  if (is_retryable(res.status)) {
+    event["status"] = res.status;
+    after_failure(e, res, event);
+    return Search::retry;
+  }
+  // the EHR does not offer this search: If-None-Exist is then the only guard
+  event["search"] = "HTTP " + std::to_string(res.status);
+  return Search::send;
+}
+
 // One attempt at one entry; reschedules, completes or gives it up.
 void Deliverer::attempt(const std::string& id) {
-  auto forget = [&] {
-    std::lock_guard lock(mutex_);
-    due_.erase(id);
-  };
   auto loaded = outbox_.load(id);
   if (!loaded.is_ok()) {
     outbox_.quarantine(id);
-    forget();
+    {
+      std::lock_guard lock(mutex_);
+      due_.erase(id);
+      unsure_.erase(id);
+    }
     ++failed_;
     log_({{"event", "delivery"}, {"outcome", "unreadable"}, {"entry", id}});
     return;
   }
   OutboxEntry e = loaded.take();
-  thread_local HttpClient client;
-  HttpRequest req;
-  req.method = "POST";
-  req.url = e.url;
+  if (waits_for_predecessor(e)) return;
+  bool fhir = e.target == "fhir";
+  auto started = std::chrono::steady_clock::now();
+  json event = {{"event", "delivery"}, {"target", e.target}, {"case_id", e.case_id}, {"file", e.file},
+                {"attempt", e.attempts + 1}};
+  if (!e.replaces.empty()) event["replaces"] = true;
+  auto finish_event = [&](int status) {
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    event["status"] = status;
+    event["ms"] = static_cast<long long>(ms);
+  };
+
+  bool unsure;
+  {
+    std::lock_guard lock(mutex_);
+    unsure = unsure_.count(id) > 0;
+  }
+  if (fhir && (unsure || e.attempts > 0)) {
+    Search s = search_before_create(e, event);
+    if (s != Search::send) return;
+  }
+
+  HttpRequest req = request_for(e, "POST", e.url);
   req.body = e.body;
-  req.timeout_ms = config_.timeout_ms;
-  req.max_response_bytes = 1 << 20;
-  req.ca_file = config_.ca_file;
-  req.headers = {{"Content-Type", e.content_type},
-                 {"Accept", e.target == "fhir" ? "application/fhir+json" : "application/json"},
-                 {"Idempotency-Key", e.key}};
+  if (fhir && !e.replaces.empty()) req.body = with_replaced_reference(e.body, outbox_.server_id(Outbox::id_for(e.replaces)));
+  req.headers.push_back({"Content-Type", e.content_type});
+  req.headers.push_back({"Idempotency-Key", e.key});
   // FHIR conditional create: a server that already holds this identifier
   // answers 200 without storing a second copy.
-  if (e.target == "fhir") req.headers.push_back({"If-None-Exist", "identifier=" + config_.fhir.key_system + "|" + e.key});
-  if (!config_.bearer_token.empty()) req.headers.push_back({"Authorization", "Bearer " + config_.bearer_token});
+  if (fhir) req.headers.push_back({"If-None-Exist", "identifier=" + config_.fhir.key_system + "|" + e.key});
 
-  auto started = std::chrono::steady_clock::now();
-  HttpResponse res = client.send(req, &stopping_);
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-  json event = {{"event", "delivery"}, {"target", e.target}, {"case_id", e.case_id}, {"file", e.file},
-                {"attempt", e.attempts + 1}, {"status", res.status}, {"ms", static_cast<long long>(ms)}};
-
+  HttpResponse res = sender_client().send(req, &stopping_);
+  finish_event(res.status);
   if (res.ok()) {
-    auto done = outbox_.complete(e);
-    if (!done.is_ok()) {
-      // Accepted but not recorded: keep it queued; a repeat carries the same key.
-      event["outcome"] = "accepted, not recorded";
-      event["error"] = done.diagnostics().empty() ? "" : done.diagnostics()[0].message;
-      std::lock_guard lock(mutex_);
-      due_[id] = {steady_ms() + config_.retry_initial_ms, seq_++};
-      log_(event);
-      return;
-    }
-    forget();
-    ++delivered_;
     event["outcome"] = "delivered";
+    record_sent(e, fhir ? created_id(res.location, res.body) : "", event);
     log_(event);
     return;
   }
   if (stopping_ && res.status == 0) return;  // cancelled by stop(): stays queued for the next run
+  after_failure(e, res, event);
+}
+
+// A failed attempt: given up for a refusal that retrying cannot change, else
+// scheduled again with backoff.
+void Deliverer::after_failure(OutboxEntry& e, const HttpResponse& res, json& event) {
   ++attempts_failed_;
   e.attempts += 1;
   e.last_error = res.status ? "HTTP " + std::to_string(res.status) : res.error;
   if (!res.error.empty()) event["error"] = res.error;
   if (!is_retryable(res.status)) {
     outbox_.give_up(e, res.body.substr(0, 2000));
-    forget();
+    {
+      std::lock_guard lock(mutex_);
+      due_.erase(e.id);
+      unsure_.erase(e.id);
+    }
     ++failed_;
     event["outcome"] = "failed";
     log_(event);
@@ -224,7 +341,7 @@ void Deliverer::attempt(const std::string& id) {
   outbox_.put(e);  // attempts and last error, for a person reading the outbox
   {
     std::lock_guard lock(mutex_);
-    due_[id] = {steady_ms() + delay, seq_++};
+    due_[e.id] = {steady_ms() + delay, seq_++};
   }
   event["outcome"] = "retry";
   event["retry_in_ms"] = delay;

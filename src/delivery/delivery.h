@@ -1,6 +1,11 @@
 // Delivery: every generated PDF goes back to the EHR, as a FHIR R4
 // DocumentReference (POST {base}/DocumentReference) or as JSON to a webhook,
-// and none is lost or sent twice.
+// and none is lost or sent twice. A document is identified by its case, its
+// file and what it shows (the content digest), never by its bytes or the clock:
+//   - the same content again delivers nothing ("already delivered" / "already
+//     queued"); changed content is a new version that replaces the newest
+//     earlier one (FHIR relatesTo code "replaces", webhook "replaces") and is
+//     sent only after it;
 //   - enqueue() writes one outbox entry per PDF (outbox.h) before it returns,
 //     so a packet the service reported as created is on disk with its
 //     deliveries, even if the process dies the next moment;
@@ -9,9 +14,13 @@
 //     it again with exponential backoff (payload.h), any other 4xx moves it to
 //     failed/ for a person;
 //   - after a restart open() finds the waiting entries and they are sent at once;
-//   - every request carries Idempotency-Key: <case_id>/<file>/<sha256> (and the
-//     DocumentReference the same value as identifier, plus If-None-Exist), and
-//     a key already accepted is never queued again.
+//   - every request carries Idempotency-Key: <case_id>/<file>/<content_sha256>
+//     (and the DocumentReference the same value as identifier, plus
+//     If-None-Exist); an entry that may already have reached the EHR (found
+//     waiting after a restart, or after a failed attempt) is first searched
+//     for by that identifier (GET ?identifier=), so an EHR that ignores
+//     If-None-Exist still gets no second copy after a kill -9 between send
+//     and record.
 // Thread contract: enqueue() and stats() may be called from any thread;
 // open() and start() once, stop() once (the destructor calls it).
 #pragma once
@@ -21,6 +30,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,6 +38,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/diagnostic.h"
+#include "delivery/http_client.h"
 #include "delivery/outbox.h"
 #include "delivery/payload.h"
 #include "pipeline/pipeline.h"
@@ -63,7 +74,8 @@ struct DeliveryStats {
 struct Queued {
   std::string file;
   std::string key;
-  std::string state;  // "queued", "already queued", "already delivered"
+  std::string state;     // "queued", "already queued", "already delivered"
+  std::string replaces;  // when queued: the key of the version it replaces ("" = the first)
 };
 
 // The PDFs of a packet (text documents stay out of the chart), ready to send.
@@ -98,6 +110,15 @@ class Deliverer {
   };
   void run();
   void attempt(const std::string& id);
+  Result<Queued> enqueue_one(const OutgoingDocument& d, const PatientIds& patient);
+  bool waits_for_predecessor(const OutboxEntry& e);
+  // FHIR: whether the EHR already holds this entry (GET by identifier).
+  // found: recorded as sent; retry: rescheduled; send: go ahead and POST.
+  enum class Search { found, retry, send };
+  Search search_before_create(OutboxEntry& e, nlohmann::json& event);
+  HttpRequest request_for(const OutboxEntry& e, const std::string& method, const std::string& url) const;
+  void after_failure(OutboxEntry& e, const HttpResponse& res, nlohmann::json& event);
+  void record_sent(const OutboxEntry& e, const std::string& server_id, nlohmann::json& event);
 
   DeliveryConfig config_;
   DeliveryLog log_;
@@ -105,6 +126,7 @@ class Deliverer {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::map<std::string, Due> due_;  // id -> when
+  std::set<std::string> unsure_;    // ids that may have reached the EHR already: search before sending
   unsigned long long seq_ = 0;
   std::atomic<bool> stopping_{false};
   std::atomic<unsigned long long> delivered_{0}, attempts_failed_{0};

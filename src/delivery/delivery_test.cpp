@@ -51,26 +51,37 @@ OutgoingDocument sample_document() {
   d.content_type = "application/pdf";
   d.bytes = "%PDF-1.7 fake";
   d.sha256 = sha256_hex(d.bytes);
+  d.content_sha256 = sha256_hex("what the letter shows");
   d.timestamp = 1795435200;  // 2026-11-23T12:00:00Z
   return d;
 }
 
+Version first_version(const OutgoingDocument& d) { return {idempotency_key(d), ""}; }
+
 }  // namespace
 
-TEST_CASE("idempotency key: case, file and content") {
+TEST_CASE("idempotency key: case, file and what the document shows, not its bytes") {
   OutgoingDocument d = sample_document();
-  CHECK(idempotency_key(d) == "RSP-2026-00417/lomn.pdf/" + d.sha256);
+  CHECK(idempotency_key(d) == "RSP-2026-00417/lomn.pdf/" + d.content_sha256);
+  OutgoingDocument later = d;  // regenerated later: other PDF dates, the same content
+  later.bytes += " other dates";
+  later.sha256 = sha256_hex(later.bytes);
+  later.timestamp += 3600;
+  CHECK(idempotency_key(later) == idempotency_key(d));
   OutgoingDocument changed = d;
-  changed.bytes += " v2";
-  changed.sha256 = sha256_hex(changed.bytes);
+  changed.content_sha256 = sha256_hex("what the corrected letter shows");
   CHECK(idempotency_key(changed) != idempotency_key(d));
+  std::string back = returning_key(idempotency_key(d), idempotency_key(changed));
+  CHECK(back.rfind(idempotency_key(d) + "~", 0) == 0);
+  CHECK(back.size() == idempotency_key(d).size() + 13);
+  CHECK(back == returning_key(idempotency_key(d), idempotency_key(changed)));
 }
 
 TEST_CASE("DocumentReference: the R4 fields an EHR files by") {
   OutgoingDocument d = sample_document();
   FhirOptions o;
   o.mrn_system = "urn:oid:1.2.3.4";
-  auto ref = document_reference(d, {"RSP-220931", "UHC884120937"}, o);
+  auto ref = document_reference(d, first_version(d), {"RSP-220931", "UHC884120937"}, o);
   CHECK(ref["resourceType"] == "DocumentReference");
   CHECK(ref["status"] == "current");
   CHECK(ref["masterIdentifier"]["value"] == idempotency_key(d));
@@ -91,24 +102,69 @@ TEST_CASE("DocumentReference: the R4 fields an EHR files by") {
   CHECK(a["size"] == d.bytes.size());
   CHECK(a["hash"] == sha1_base64(d.bytes));
   CHECK(a["title"] == "lomn.pdf");
+  CHECK_FALSE(ref.contains("relatesTo"));
 
-  auto by_member = document_reference(d, {"", "UHC884120937"}, FhirOptions{});
+  auto by_member = document_reference(d, first_version(d), {"", "UHC884120937"}, FhirOptions{});
   CHECK(by_member["subject"]["identifier"]["value"] == "UHC884120937");
   CHECK(by_member["subject"]["identifier"]["type"]["coding"][0]["code"] == "MB");
   CHECK_FALSE(by_member["subject"]["identifier"].contains("system"));
-  CHECK_FALSE(document_reference(d, {"", ""}, FhirOptions{}).contains("subject"));
+  CHECK_FALSE(document_reference(d, first_version(d), {"", ""}, FhirOptions{}).contains("subject"));
+}
+
+TEST_CASE("DocumentReference: a new version replaces the earlier one (relatesTo)") {
+  OutgoingDocument d = sample_document();
+  auto ref = document_reference(d, {"C/lomn.pdf/new", "C/lomn.pdf/old"}, {}, FhirOptions{});
+  CHECK(ref["identifier"][0]["value"] == "C/lomn.pdf/new");
+  REQUIRE(ref["relatesTo"].size() == 1);
+  CHECK(ref["relatesTo"][0]["code"] == "replaces");
+  CHECK(ref["relatesTo"][0]["target"]["type"] == "DocumentReference");
+  CHECK(ref["relatesTo"][0]["target"]["identifier"]["system"] == "urn:p2pdoc:document");
+  CHECK(ref["relatesTo"][0]["target"]["identifier"]["value"] == "C/lomn.pdf/old");
+  // once the EHR's id of the earlier version is known it is named too
+  auto literal = nlohmann::json::parse(with_replaced_reference(ref.dump(), "4711"));
+  CHECK(literal["relatesTo"][0]["target"]["reference"] == "DocumentReference/4711");
+  CHECK(literal["relatesTo"][0]["target"]["identifier"]["value"] == "C/lomn.pdf/old");
+  CHECK(with_replaced_reference(ref.dump(), "") == ref.dump());
+  auto first = document_reference(d, first_version(d), {}, FhirOptions{}).dump();
+  CHECK(with_replaced_reference(first, "4711") == first);
+}
+
+TEST_CASE("reading the EHR's answers: search bundles and created ids") {
+  CHECK(identifier_search_url("http://ehr/fhir/DocumentReference", "urn:p2pdoc:document", "C-1/lomn.pdf/ab~12") ==
+        "http://ehr/fhir/DocumentReference?identifier=urn:p2pdoc:document%7CC-1/lomn.pdf/ab~12");
+  using K = SearchFinding::Kind;
+  auto empty = read_search_bundle(R"({"resourceType": "Bundle", "type": "searchset", "total": 0, "entry": []})");
+  CHECK(empty.kind == K::none);
+  auto hit = read_search_bundle(
+      R"({"resourceType": "Bundle", "total": 1, "entry": [{"resource": {"resourceType": "OperationOutcome"}},
+          {"resource": {"resourceType": "DocumentReference", "id": "17"}}]})");
+  CHECK(hit.kind == K::found);
+  CHECK(hit.id == "17");
+  auto counted = read_search_bundle(R"({"resourceType": "Bundle", "total": 2})");
+  CHECK(counted.kind == K::found);
+  CHECK(counted.id.empty());
+  CHECK(read_search_bundle(R"({"resourceType": "OperationOutcome"})").kind == K::unreadable);
+  CHECK(read_search_bundle("<html>").kind == K::unreadable);
+
+  CHECK(created_id("https://ehr/fhir/DocumentReference/123/_history/1", "") == "123");
+  CHECK(created_id("DocumentReference/abc", "") == "abc");
+  CHECK(created_id("", R"({"resourceType": "DocumentReference", "id": "9"})") == "9");
+  CHECK(created_id("", "") == "");
 }
 
 TEST_CASE("webhook payload") {
   OutgoingDocument d = sample_document();
-  auto w = webhook_payload(d);
+  auto w = webhook_payload(d, first_version(d));
   CHECK(w["case_id"] == d.case_id);
   CHECK(w["kind"] == "lomn");
   CHECK(w["file"] == "lomn.pdf");
   CHECK(w["sha256"] == d.sha256);
   CHECK(w["bytes"] == d.bytes.size());
+  CHECK(w["content_sha256"] == d.content_sha256);
   CHECK(w["idempotency_key"] == idempotency_key(d));
+  CHECK(w["replaces"].is_null());
   CHECK(w["data"] == base64_encode(d.bytes));
+  CHECK(webhook_payload(d, {"k2", "k1"})["replaces"] == "k1");
 }
 
 TEST_CASE("retry schedule: doubling from the initial delay, capped") {
@@ -129,12 +185,15 @@ TEST_CASE("what is retried: no answer, 408, 425, 429, 5xx") {
 TEST_CASE("pdf_documents: PDFs only, and patient ids from the case") {
   Packet p;
   p.case_id = "C-1";
-  p.documents.push_back({"brief", "brief.pdf", "Peer-to-peer case brief", {}, "%PDF", 1, 10, 0});
-  p.documents.push_back({"notice", "notice.txt", "notice", {}, "text", 0, 0, 0});
+  p.documents.push_back({"brief", "brief.pdf", "Peer-to-peer case brief", {}, "%PDF", 1, 10, 0, "drawn"});
+  p.documents.push_back({"notice", "notice.txt", "notice", {}, "text", 0, 0, 0, "text"});
+  p.documents.push_back({"lomn", "lomn.pdf", "Letter", {}, "%PDF lomn", 1, 10, 0, ""});
   auto docs = pdf_documents(p, 5);
-  REQUIRE(docs.size() == 1);
+  REQUIRE(docs.size() == 2);
   CHECK(docs[0].file == "brief.pdf");
   CHECK(docs[0].sha256 == sha256_hex("%PDF"));
+  CHECK(docs[0].content_sha256 == "drawn");
+  CHECK(docs[1].content_sha256 == sha256_hex("%PDF lomn"));  // no content digest: the bytes
   auto ids = patient_ids(nlohmann::json::parse(R"({"patient": {"member_id": "M1", "mrn": "R1"}})"));
   CHECK(ids.mrn == "R1");
   CHECK(ids.member_id == "M1");
@@ -221,5 +280,106 @@ TEST_CASE("deliverer: a key already delivered is not queued again") {
   REQUIRE(restarted.open().is_ok());
   CHECK(restarted.stats().pending == 0);
   CHECK(restarted.enqueue({doc}, {}).value()[0].state == "already delivered");
+  fs::remove_all(dir);
+}
+
+// Issue 8 (seen 11): re-posting cases without a fixed clock delivered 75 new
+// documents on top of 75, because versions were told apart by their bytes.
+TEST_CASE("deliverer: versions by content; a change replaces, a repeat sends nothing") {
+  std::string dir = (fs::temp_directory_path() / ("p2p-versions-" + std::to_string(getpid()))).string();
+  fs::remove_all(dir);
+  DeliveryConfig c;
+  c.target = Target::fhir;
+  c.url = "http://127.0.0.1:9/fhir";  // not started: nothing is sent in this test
+  c.outbox_dir = dir;
+  Deliverer d(c, [](const nlohmann::json&) {});
+  REQUIRE(d.open().is_ok());
+  Outbox box(dir);
+  auto deliver = [&](const std::string& key, const std::string& server_id) {
+    auto e = box.load(Outbox::id_for(key));
+    REQUIRE(e.is_ok());
+    REQUIRE(box.complete(e.value(), server_id).is_ok());
+  };
+
+  OutgoingDocument a = sample_document();
+  auto first = d.enqueue({a}, {});
+  REQUIRE(first.is_ok());
+  CHECK(first.value()[0].state == "queued");
+  CHECK(first.value()[0].replaces.empty());
+  const std::string key_a = first.value()[0].key;
+
+  OutgoingDocument a_later = a;  // the same case an hour later, no fixed clock: other bytes
+  a_later.bytes += " (other CreationDate)";
+  a_later.sha256 = sha256_hex(a_later.bytes);
+  a_later.timestamp += 3600;
+  CHECK(d.enqueue({a_later}, {}).value()[0].state == "already queued");
+  deliver(key_a, "101");
+  CHECK(box.server_id(Outbox::id_for(key_a)) == "101");
+  CHECK(d.enqueue({a_later}, {}).value()[0].state == "already delivered");
+
+  OutgoingDocument b = a;  // the case changed: the letter shows something else
+  b.content_sha256 = sha256_hex("what the corrected letter shows");
+  auto second = d.enqueue({b}, {});
+  REQUIRE(second.is_ok());
+  CHECK(second.value()[0].state == "queued");
+  CHECK(second.value()[0].replaces == key_a);
+  const std::string key_b = second.value()[0].key;
+  auto entry_b = box.load(Outbox::id_for(key_b));
+  REQUIRE(entry_b.is_ok());
+  CHECK(entry_b.value().replaces == key_a);
+  auto ref = nlohmann::json::parse(entry_b.value().body);
+  CHECK(ref["relatesTo"][0]["code"] == "replaces");
+  CHECK(ref["relatesTo"][0]["target"]["identifier"]["value"] == key_a);
+  CHECK(d.enqueue({b}, {}).value()[0].state == "already queued");
+  deliver(key_b, "102");
+
+  // back to the first content: a new version (the chart shows B now), with a key of its own
+  auto third = d.enqueue({a_later}, {});
+  REQUIRE(third.is_ok());
+  CHECK(third.value()[0].state == "queued");
+  CHECK(third.value()[0].replaces == key_b);
+  CHECK(third.value()[0].key == returning_key(key_a, key_b));
+  CHECK(d.enqueue({a}, {}).value()[0].state == "already queued");
+
+  // a restart knows the newest version of each document
+  Deliverer restarted(c, [](const nlohmann::json&) {});
+  REQUIRE(restarted.open().is_ok());
+  CHECK(restarted.stats().pending == 1);
+  CHECK(restarted.enqueue({a}, {}).value()[0].state == "already queued");
+  // another document of the same case is a document of its own
+  OutgoingDocument brief = a;
+  brief.file = "brief.pdf";
+  brief.kind = "brief";
+  auto other = restarted.enqueue({brief}, {});
+  CHECK(other.value()[0].state == "queued");
+  CHECK(other.value()[0].replaces.empty());
+  fs::remove_all(dir);
+}
+
+TEST_CASE("deliverer: a version the EHR refused for good is not what the next one replaces") {
+  std::string dir = (fs::temp_directory_path() / ("p2p-refused-" + std::to_string(getpid()))).string();
+  fs::remove_all(dir);
+  DeliveryConfig c;
+  c.target = Target::fhir;
+  c.url = "http://127.0.0.1:9/fhir";
+  c.outbox_dir = dir;
+  Outbox box(dir);
+  OutgoingDocument a = sample_document(), b = a, c3 = a;
+  b.content_sha256 = sha256_hex("b");
+  c3.content_sha256 = sha256_hex("c");
+  std::string key_a, key_b;
+  {
+    Deliverer d(c, [](const nlohmann::json&) {});
+    REQUIRE(d.open().is_ok());
+    key_a = d.enqueue({a}, {}).value()[0].key;
+    REQUIRE(box.complete(box.load(Outbox::id_for(key_a)).value()).is_ok());
+    key_b = d.enqueue({b}, {}).value()[0].key;
+    REQUIRE(box.give_up(box.load(Outbox::id_for(key_b)).value(), "422").is_ok());  // the EHR refused B
+  }
+  Deliverer d(c, [](const nlohmann::json&) {});
+  REQUIRE(d.open().is_ok());
+  auto next = d.enqueue({c3}, {});
+  CHECK(next.value()[0].state == "queued");
+  CHECK(next.value()[0].replaces == key_a);
   fs::remove_all(dir);
 }

@@ -16,6 +16,7 @@ struct Transfer {
   size_t limit;
   bool too_long = false;
   long retry_after_s = -1;
+  std::string location;
   const std::atomic<bool>* cancel;
 };
 
@@ -46,6 +47,11 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
     char* end = nullptr;
     long s = std::strtol(value.c_str(), &end, 10);
     if (end != value.c_str() && s >= 0) t->retry_after_s = s;
+  } else if (starts_with_nocase(data, n, "location:")) {
+    std::string value(data + 9, n - 9);
+    size_t first = value.find_first_not_of(" \t");
+    size_t last = value.find_last_not_of(" \t\r\n");
+    t->location = first == std::string::npos ? "" : value.substr(first, last - first + 1);
   }
   return n;
 }
@@ -79,7 +85,7 @@ HttpResponse HttpClient::send(const HttpRequest& request, const std::atomic<bool
     return response;
   }
   curl_easy_reset(curl);  // keeps the connection cache, forgets the last request's options
-  Transfer transfer{&response.body, request.max_response_bytes, false, -1, cancel};
+  Transfer transfer{&response.body, request.max_response_bytes, false, -1, {}, cancel};
 
   curl_slist* headers = nullptr;
   for (const auto& [name, value] : request.headers) headers = curl_slist_append(headers, (name + ": " + value).c_str());
@@ -115,6 +121,7 @@ HttpResponse HttpClient::send(const HttpRequest& request, const std::atomic<bool
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   response.retry_after_s = transfer.retry_after_s;
+  response.location = transfer.location;
   if (rc == CURLE_OK) {
     response.status = static_cast<int>(status);
     return response;

@@ -31,6 +31,7 @@ struct HttpResponse {
   std::string error;       // transport problem in words: "timed out after 1000 ms", "connection refused"
   bool timed_out = false;
   long retry_after_s = -1; // Retry-After in seconds when the server sent one
+  std::string location;    // the Location header ("" = none): where a created resource lives
   bool ok() const { return status >= 200 && status < 300; }
 };
 

@@ -20,6 +20,10 @@ std::string Outbox::id_for(const std::string& key) { return sha256_hex(key); }
 
 std::string Outbox::entry_path(const std::string& id) const { return dir_ + "/" + id + ".json"; }
 
+std::string Outbox::latest_path(const std::string& case_id, const std::string& file) const {
+  return dir_ + "/latest/" + sha256_hex(case_id + "/" + file) + ".json";
+}
+
 namespace {
 
 bool is_id(const std::string& s) {
@@ -33,7 +37,7 @@ json to_json(const OutboxEntry& e) {
   return {{"key", e.key},         {"target", e.target},   {"url", e.url},
           {"content_type", e.content_type}, {"case_id", e.case_id}, {"file", e.file},
           {"created", e.created}, {"attempts", e.attempts}, {"last_error", e.last_error},
-          {"body", e.body}};
+          {"replaces", e.replaces}, {"body", e.body}};
 }
 
 }  // namespace
@@ -41,7 +45,7 @@ json to_json(const OutboxEntry& e) {
 Result<std::vector<std::string>> Outbox::open() {
   using R = Result<std::vector<std::string>>;
   std::error_code ec;
-  for (const char* sub : {"", "/sent", "/failed"}) {
+  for (const char* sub : {"", "/sent", "/failed", "/latest"}) {
     fs::create_directories(dir_ + sub, ec);
     if (ec) return R::fail({error_at("", "cannot create the outbox " + dir_ + sub + ": " + ec.message())});
   }
@@ -103,6 +107,7 @@ Result<OutboxEntry> Outbox::load(const std::string& id) const {
     e.created = j.value("created", 0LL);
     e.attempts = j.value("attempts", 0);
     e.last_error = j.value("last_error", "");
+    e.replaces = j.value("replaces", "");
     e.body = j.at("body").get<std::string>();
     return R::ok(std::move(e));
   } catch (const std::exception& ex) {
@@ -110,14 +115,39 @@ Result<OutboxEntry> Outbox::load(const std::string& id) const {
   }
 }
 
-Result<bool> Outbox::complete(const OutboxEntry& entry) {
+Result<bool> Outbox::complete(const OutboxEntry& entry, const std::string& server_id) {
   json marker = {{"key", entry.key}, {"delivered", static_cast<long long>(std::time(nullptr))}};
+  if (!server_id.empty()) marker["server_id"] = server_id;
   auto marked = write_file_atomic(dir_ + "/sent/" + entry.id, marker.dump() + "\n");
   if (!marked.is_ok()) return marked;
   std::error_code ec;
   fs::remove(entry_path(entry.id), ec);
   if (ec) return Result<bool>::fail({error_at("", "cannot remove " + entry_path(entry.id) + ": " + ec.message())});
   return Result<bool>::ok(true);
+}
+
+std::string Outbox::server_id(const std::string& id) const {
+  auto text = read_file(dir_ + "/sent/" + id);
+  if (!text) return "";
+  json j = json::parse(*text, nullptr, false);
+  return j.is_object() && j.contains("server_id") && j["server_id"].is_string() ? j["server_id"].get<std::string>() : "";
+}
+
+std::optional<LatestVersion> Outbox::latest(const std::string& case_id, const std::string& file) const {
+  auto text = read_file(latest_path(case_id, file));
+  if (!text) return std::nullopt;
+  json j = json::parse(*text, nullptr, false);
+  if (!j.is_object() || !j.contains("key") || !j["key"].is_string()) return std::nullopt;
+  return LatestVersion{j["key"].get<std::string>(), j.value("content_sha256", ""), j.value("replaces", "")};
+}
+
+Result<bool> Outbox::set_latest(const std::string& case_id, const std::string& file, const LatestVersion& v) {
+  json j = {{"case_id", case_id},
+            {"file", file},
+            {"key", v.key},
+            {"content_sha256", v.content_sha256},
+            {"replaces", v.replaces}};
+  return write_file_atomic(latest_path(case_id, file), j.dump() + "\n");
 }
 
 Result<bool> Outbox::give_up(const OutboxEntry& entry, const std::string& response_excerpt) {

@@ -1,8 +1,13 @@
-// Outbox: the persistent queue of deliveries not yet accepted by the EHR.
-// One JSON file per delivery, named by the SHA-256 of its idempotency key:
+// Outbox: the persistent queue of deliveries not yet accepted by the EHR,
+// and what each document's newest version is. One JSON file per delivery,
+// named by the SHA-256 of its idempotency key:
 //   OUTBOX/<id>.json          waiting (written before the service answers 201)
-//   OUTBOX/sent/<id>          accepted by the EHR (a 2xx); never sent again
+//   OUTBOX/sent/<id>          accepted by the EHR (a 2xx), with the EHR's id
+//                             for it when known; never sent again
 //   OUTBOX/failed/<id>.json   refused for good (a 4xx that retrying cannot fix)
+//   OUTBOX/latest/<doc>.json  the newest version of one document of one case
+//                             (doc = SHA-256 of "<case_id>/<file>"): its key,
+//                             content digest and the key it replaces
 // Every write is atomic (temporary name, fsync, rename), so a crash leaves an
 // entry whole or absent. The "sent" marker is written before the entry is
 // removed: a crash in between leaves an entry that open() drops as done.
@@ -10,6 +15,7 @@
 // for the same id must not overlap (Deliverer serialises them).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,7 +33,15 @@ struct OutboxEntry {
   long long created = 0;     // seconds since 1970
   int attempts = 0;          // failed attempts so far
   std::string last_error;    // the last failure, in words
+  std::string replaces;      // key of the version this one replaces ("" = none): sent after it
   std::string body;          // the request body, exactly as sent
+};
+
+// The newest version of a document queued or delivered.
+struct LatestVersion {
+  std::string key;
+  std::string content_sha256;
+  std::string replaces;
 };
 
 class Outbox {
@@ -47,8 +61,14 @@ class Outbox {
 
   Result<bool> put(const OutboxEntry& entry);
   Result<OutboxEntry> load(const std::string& id) const;
-  // The EHR accepted it: mark sent, then remove the entry.
-  Result<bool> complete(const OutboxEntry& entry);
+  // The EHR accepted it (or already held it): mark sent, with the EHR's id
+  // for it ("" when unknown), then remove the entry.
+  Result<bool> complete(const OutboxEntry& entry, const std::string& server_id = "");
+  // The EHR's id recorded for a sent entry; "" when unknown or not sent.
+  std::string server_id(const std::string& id) const;
+
+  std::optional<LatestVersion> latest(const std::string& case_id, const std::string& file) const;
+  Result<bool> set_latest(const std::string& case_id, const std::string& file, const LatestVersion& v);
   // The EHR refused it for good: keep it under failed/ with the reason.
   Result<bool> give_up(const OutboxEntry& entry, const std::string& response_excerpt);
   // An entry load() cannot read goes to failed/<id>.unreadable for a person to look at.
@@ -58,6 +78,7 @@ class Outbox {
 
  private:
   std::string entry_path(const std::string& id) const;
+  std::string latest_path(const std::string& case_id, const std::string& file) const;
   std::string dir_;
 };
 

@@ -478,7 +478,7 @@ class Flow {
   // --- tables ---------------------------------------------------------------
   std::vector<double> column_widths(const Block& t, double avail, double pad) {
     size_t n = t.aligns.size();
-    std::vector<double> natural(n, 0), minimum(n, 0);
+    std::vector<double> natural(n, 0), minimum(n, 0), header(n, 0);
     for (const TableRow& row : t.rows) {
       for (size_t c = 0; c < n && c < row.cells.size(); ++c) {
         Inlines it = row.cells[c].content;
@@ -488,21 +488,30 @@ class Flow {
         for (const Piece& p : to_pieces(it)) {
           double w = piece_width(p, s_, fonts_);
           minimum[c] = std::max(minimum[c], w);
+          if (row.header) header[c] = std::max(header[c], w);
           line_w += w + (p.space_before ? fonts_.face(0).width(" ", s_) : 0);
         }
         natural[c] = std::max(natural[c], line_w);
       }
     }
-    double sum_nat = 0, sum_min = 0;
+    double sum_nat = 0, sum_min = 0, sum_head = 0;
     for (size_t c = 0; c < n; ++c) {
       natural[c] += 2 * pad;
       minimum[c] = std::min(minimum[c] + 2 * pad, avail / 2);
+      header[c] = std::min(header[c] + 2 * pad, minimum[c]);
       sum_nat += natural[c];
       sum_min += minimum[c];
+      sum_head += header[c];
     }
     std::vector<double> w(n);
     if (sum_nat <= avail) {
       for (size_t c = 0; c < n; ++c) w[c] = natural[c] + (avail - sum_nat) * natural[c] / sum_nat;
+    } else if (sum_min >= avail && sum_head < avail) {
+      // body words must break somewhere; the header's words never do
+      // ("Statu / s"): each column keeps its widest header word and the rest
+      // of the width goes by how much more its body words want
+      for (size_t c = 0; c < n; ++c)
+        w[c] = header[c] + (avail - sum_head) * (minimum[c] - header[c]) / (sum_min - sum_head);
     } else if (sum_min >= avail) {
       for (size_t c = 0; c < n; ++c) w[c] = minimum[c] * avail / sum_min;
     } else {

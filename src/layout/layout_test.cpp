@@ -242,3 +242,22 @@ TEST_CASE("a heading is never left at a page's foot without the short paragraph 
   }
   CHECK(two_pages > 0);
 }
+
+// Regression (issue 9): cells with long unbreakable tokens made every column
+// narrower than its widest word, and the header printed as "Statu / s".
+TEST_CASE("a table header's words are never broken, even when body words must be") {
+  PageStyle st = style();
+  std::string url = "https://payer.example/" + repeat("policy-bulletin-", 8);
+  std::string md = "| # | Criterion | Status | Patient's facts (source) |\n|:--|:--|:--|:--|\n| 1 | " + url +
+                   " | Met | " + url + " |\n";
+  LayoutResult r = layout_document(parse_markdown(md), st, fonts());
+  REQUIRE(r.pages.size() == 1);
+  check_clean(r.pages[0], st);
+  // each header cell's first line holds whole words: "Status", never "Statu"
+  std::string text = all_text(r.pages[0]);
+  for (std::string w : {"Criterion ", "Status ", "Patient's "}) {
+    CAPTURE(w);
+    CAPTURE(text);
+    CHECK(text.find(w) != std::string::npos);
+  }
+}

@@ -21,6 +21,7 @@
 
 #include <zlib.h>
 
+#include "pdf/type0_font.h"
 #include "text/font_subset.h"
 
 namespace p2p {
@@ -67,65 +68,23 @@ char32_t winansi_unicode(int c) {
   return static_cast<char32_t>(c);
 }
 
-// WinAnsi code of `cp`, or -1 when WinAnsi has none.
-int winansi_code(char32_t cp) {
-  if ((cp >= 32 && cp < 127) || (cp >= 160 && cp <= 255)) return static_cast<int>(cp);
-  for (int i = 0; i < 32; ++i)
-    if (kWinAnsi80[i] && kWinAnsi80[i] == cp) return 128 + i;
-  return -1;
-}
-
-// The text the appearance can draw: controls (tab included) become spaces,
-// characters outside WinAnsi or missing from the font become '?'. Line
-// breaks are kept when `keep_breaks` (\r\n and \r become \n).
-std::string displayable(const std::string& utf8_text, const FontFace& face, bool keep_breaks) {
+// The text the appearance draws: controls (tab included) become spaces; line
+// breaks are kept when `keep_breaks` (\r\n and \r become \n), else spaces.
+std::string displayable(const std::string& utf8_text, bool keep_breaks) {
   std::string out;
   out.reserve(utf8_text.size());
   for (size_t i = 0; i < utf8_text.size();) {
+    size_t from = i;
     char32_t cp = next_code_point(utf8_text, i);
     if (cp == '\r') {
       if (i < utf8_text.size() && utf8_text[i] == '\n') ++i;
       cp = '\n';
     }
-    if (cp == '\n') {
-      out += keep_breaks ? '\n' : ' ';
-      continue;
-    }
-    if (cp < 32) cp = ' ';
-    int code = winansi_code(cp);
-    if (code < 0 || (cp != ' ' && !face.has_glyph(cp))) cp = '?';
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {  // WinAnsi's code points are all in the BMP
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
+    if (cp == '\n') out += keep_breaks ? '\n' : ' ';
+    else if (cp < 32 || cp == 127) out += ' ';
+    else out.append(utf8_text, from, i - from);
   }
   return out;
-}
-
-// `displayable` UTF-8 -> a PDF literal string of WinAnsi bytes.
-void put_winansi_string(std::string& out, std::string_view text) {
-  out += '(';
-  for (size_t i = 0; i < text.size();) {
-    int code = winansi_code(next_code_point(text, i));
-    if (code < 0) code = '?';
-    if (code == '(' || code == ')' || code == '\\') {
-      out += '\\';
-      out += static_cast<char>(code);
-    } else if (code >= 32 && code < 127) {
-      out += static_cast<char>(code);
-    } else {
-      char esc[5] = {'\\', static_cast<char>('0' + (code >> 6)), static_cast<char>('0' + ((code >> 3) & 7)),
-                     static_cast<char>('0' + (code & 7)), 0};
-      out += esc;
-    }
-  }
-  out += ')';
 }
 
 // --- the form font, compressed once per process -----------------------------------
@@ -324,23 +283,26 @@ std::vector<std::string> wrap(const std::string& text, const FontFace& face, dou
   return lines;
 }
 
-std::string text_appearance(const FieldItem& f, const FontFace& face, const std::string& font_name, double size) {
+// The resource name of the AppearanceFont inside each appearance stream.
+constexpr const char* kValueFont = "F0";
+
+std::string text_appearance(const FieldItem& f, const FontFace& face, const FontSubset& subset, double size) {
   std::string out;
   put_border(out, f.w, f.h);
   out += "/Tx BMC\n";
   bool multiline = f.kind == FieldItem::Kind::multiline;
-  std::string shown = displayable(f.value, face, multiline);
+  std::string shown = displayable(f.value, multiline);
   if (!shown.empty()) {
     const double upem = face.units_per_em();
     const double asc = face.ascent() * size / upem, desc = face.descent() * size / upem;
     out += "q\n";
     put_numbers(out, {1, 1, std::max(0.0, f.w - 2), std::max(0.0, f.h - 2)}, "re W n");
-    out += "BT\n/" + font_name + ' ';
+    out += std::string("BT\n/") + kValueFont + ' ';
     put_numbers(out, {size}, "Tf");
     out += "0 g\n";
     if (!multiline) {
       put_numbers(out, {kPadding, (f.h - asc - desc) / 2}, "Td");
-      put_winansi_string(out, shown);
+      put_glyph_string(out, subset, shown);
       out += " Tj\n";
     } else {
       const double leading = (face.ascent() - face.descent() + face.line_gap()) * size / upem;
@@ -355,7 +317,7 @@ std::string text_appearance(const FieldItem& f, const FontFace& face, const std:
           put_numbers(out, {0, -leading}, "Td");
         }
         if (!line.empty()) {
-          put_winansi_string(out, line);
+          put_glyph_string(out, subset, line);
           out += " Tj\n";
         }
         y -= leading;
@@ -364,6 +326,13 @@ std::string text_appearance(const FieldItem& f, const FontFace& face, const std:
     out += "ET\nQ\n";
   }
   out += "EMC\n";
+  return out;
+}
+
+std::string empty_appearance(const FieldItem& f) {
+  std::string out;
+  put_border(out, f.w, f.h);
+  out += "/Tx BMC\nEMC\n";
   return out;
 }
 
@@ -385,7 +354,7 @@ std::string checkbox_appearance(const FieldItem& f, bool on) {
 
 // A Form XObject of the field's size holding `content`.
 PdfObject* appearance(PdfVecObjects& objs, const FieldItem& f, const std::string& content,
-                      const FormFontCache* font) {
+                      const PdfObject* font) {
   PdfObject* xo = objs.CreateObject("XObject");
   PdfDictionary& d = xo->GetDictionary();
   d.AddKey("Subtype", PdfName("Form"));
@@ -398,7 +367,7 @@ PdfObject* appearance(PdfVecObjects& objs, const FieldItem& f, const std::string
   PdfDictionary resources;
   if (font) {
     PdfDictionary fonts;
-    fonts.AddKey(PdfName(font->resource_name.c_str()), font->font->Reference());
+    fonts.AddKey(PdfName(kValueFont), font->Reference());
     resources.AddKey("Font", fonts);
   }
   d.AddKey("Resources", resources);
@@ -426,8 +395,14 @@ void common_keys(PdfField& field, const FieldItem& f, const std::string& date) {
 
 }  // namespace
 
+void field_code_points(const FieldItem& field, std::vector<char32_t>& out) {
+  if (field.kind == FieldItem::Kind::checkbox) return;
+  std::string shown = displayable(field.value, false);
+  for (size_t i = 0; i < shown.size();) out.push_back(next_code_point(shown, i));
+}
+
 void add_form_fields(PdfMemDocument& doc, PdfPage* page, double page_height, const std::vector<FieldItem>& fields,
-                     const FontFace& face, FormFontCache& cache, long long timestamp) {
+                     const FontFace& face, const AppearanceFont& values, FormFontCache& cache, long long timestamp) {
   if (fields.empty()) return;
   PdfAcroForm* form = prepare_form(doc, face, cache);
   PdfVecObjects& objs = doc.GetObjects();
@@ -460,7 +435,10 @@ void add_form_fields(PdfMemDocument& doc, PdfPage* page, double page_height, con
       da += " Tf 0 g";
       PdfDictionary& d = text.GetWidgetAnnotation()->GetObject()->GetDictionary();
       d.AddKey("DA", PdfString(da.c_str()));
-      PdfObject* n = appearance(objs, f, text_appearance(f, face, cache.resource_name, size), &cache);
+      // a field left empty needs no font (and the document may have none to give)
+      bool drawn = values.font && values.subset && !f.value.empty();
+      PdfObject* n = appearance(objs, f, drawn ? text_appearance(f, face, *values.subset, size) : empty_appearance(f),
+                                drawn ? values.font : nullptr);
       PdfDictionary ap;
       ap.AddKey("N", n->Reference());
       d.AddKey("AP", ap);

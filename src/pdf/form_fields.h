@@ -5,21 +5,27 @@
 // What add_form_fields writes, per field: a merged field/widget annotation
 // (/FT /Tx or /Btn, /T name, /TU label as tooltip, /Ff 4096 for multi-line,
 // /F 4 so it prints, /DA, /MK, /BS, /M = the given timestamp) whose normal
-// appearance (/AP /N) it paints itself: text fields show the value in the
-// form font (one line vertically centred, or wrapped by the font's advances
-// from the top), checkboxes get a /Yes appearance with a drawn tick and an
-// empty /Off one, selected by /V and /AS. Each appearance also strokes a thin
-// gray border and is otherwise transparent: the printed look of the field
-// (label, box) is already drawn by the layout. /V keeps the full Unicode value;
-// characters the form font's WinAnsi encoding lacks show as '?' in the
-// appearance only.
+// appearance (/AP /N) it paints itself: text fields show the value (one line
+// vertically centred, or wrapped by the font's advances from the top),
+// checkboxes get a /Yes appearance with a drawn tick and an empty /Off one,
+// selected by /V and /AS. Each appearance also strokes a thin gray border and
+// is otherwise transparent: the printed look of the field (label, box) is
+// already drawn by the layout. /V keeps the full Unicode value.
 //
-// The form font, in the AcroForm /DR and named by every /DA, lets a viewer
-// regenerate an appearance when the user types: one FULL (not subset) simple
-// TrueType font made from `face`, /Encoding /WinAnsiEncoding, /Widths for
-// codes 32..255 from the face's advances. It is written once per document
-// (kept in `cache`); its compressed FontFile2 bytes are computed once per
-// process per font and shared (thread-safe).
+// Two fonts, for two readers. The appearances draw the values with the
+// document's own Identity-H subset of `face` (AppearanceFont, the one the
+// page text uses, so a form costs no extra font), which holds any Unicode
+// character the face covers: Cyrillic, Vietnamese, Greek print as typed. The
+// caller puts every value's characters (field_code_points) into that subset
+// and refuses values the face cannot draw (pdf_export does), so nothing
+// prints as a box or a '?'.
+// The form font, in the AcroForm /DR and named by every /DA, is for viewers
+// and pdftk that regenerate an appearance when someone types or fills a
+// field: a simple TrueType font from `face` with /Encoding /WinAnsiEncoding
+// and /Widths for codes 32..255 (the encoding those tools handle), a subset
+// of every WinAnsi glyph. It is written once per document (kept in `cache`);
+// its compressed FontFile2 bytes are computed once per process per font and
+// shared (thread-safe).
 //
 // Deterministic: the same input gives the same objects; there is no clock in
 // here (every widget's /M is `timestamp`, seconds since 1970, UTC).
@@ -35,6 +41,7 @@
 
 #include "layout/layout.h"
 #include "text/font_face.h"
+#include "text/font_subset.h"
 
 namespace p2p {
 
@@ -45,6 +52,17 @@ struct FormFontCache {
   std::string resource_name;          // its name in /DR and /DA, e.g. "LiberationSans"
 };
 
+// The font the appearance streams draw values with: an Identity-H Type0 font
+// already in the document (pdf/type0_font.h) and the subset it embeds.
+struct AppearanceFont {
+  PoDoFo::PdfObject* font = nullptr;
+  const FontSubset* subset = nullptr;
+};
+
+// Appends the code points the appearance of `field` draws (line breaks and
+// other controls excepted) to `out`: what the AppearanceFont's subset needs.
+void field_code_points(const FieldItem& field, std::vector<char32_t>& out);
+
 // Adds `fields` (layout coordinates: points, origin top-left, y down, on a
 // page `page_height` points tall) to `doc`'s AcroForm as widgets of `page`,
 // with appearance streams, so they show and print in poppler and mupdf and
@@ -52,7 +70,7 @@ struct FormFontCache {
 // the first call that has fields; does nothing when `fields` is empty.
 // Field names must be unique within the document (the caller's duty).
 void add_form_fields(PoDoFo::PdfMemDocument& doc, PoDoFo::PdfPage* page, double page_height,
-                     const std::vector<FieldItem>& fields, const FontFace& face, FormFontCache& cache,
-                     long long timestamp);
+                     const std::vector<FieldItem>& fields, const FontFace& face, const AppearanceFont& values,
+                     FormFontCache& cache, long long timestamp);
 
 }  // namespace p2p

@@ -19,6 +19,8 @@
 
 #include "pdf/form_fields.h"
 #include "pdf/pdf_export.h"
+#include "pdf/type0_font.h"
+#include "text/font_subset.h"
 
 using namespace PoDoFo;
 using p2p::FieldItem;
@@ -67,16 +69,35 @@ std::vector<FieldItem> sample_fields() {
   };
 }
 
+// The subset the appearances of `fields` draw with, as pdf_export builds it
+// (there, the page text's code points join these).
+p2p::FontSubset value_subset(const std::vector<FieldItem>& fields) {
+  std::vector<char32_t> cps;
+  for (const FieldItem& f : fields) p2p::field_code_points(f, cps);
+  auto s = p2p::subset_font(sans(), cps);
+  return s.is_ok() ? s.take() : p2p::FontSubset{};
+}
+
+// `text` as the appearance shows it: "<glyph ids> Tj".
+std::string shown(const std::vector<FieldItem>& fields, const std::string& text) {
+  std::string out;
+  p2p::put_glyph_string(out, value_subset(fields), text);
+  return out + " Tj";
+}
+
 std::string build_pdf(const std::vector<FieldItem>& fields, long long timestamp, int pages = 1) {
   PdfMemDocument doc;
   doc.SetPdfVersion(ePdfVersion_1_7);
   p2p::FormFontCache cache;
+  p2p::FontSubset subset = value_subset(fields);
+  p2p::AppearanceFont values;
+  if (!subset.code_points.empty()) values = {p2p::embed_type0_font(doc.GetObjects(), subset), &subset};
   for (int i = 0; i < pages; ++i) {
     PdfPage* page = doc.CreatePage(PdfPage::CreateStandardPageSize(ePdfPageSize_Letter));
     std::vector<FieldItem> fs = fields;
     if (i > 0)
       for (FieldItem& f : fs) f.name += "_p" + std::to_string(i + 1);
-    p2p::add_form_fields(doc, page, 792, fs, sans(), cache, timestamp);
+    p2p::add_form_fields(doc, page, 792, fs, sans(), values, cache, timestamp);
   }
   // the Info dates are the caller's business (pdf_export sets them); fix them here
   doc.GetInfo()->GetObject()->GetDictionary().AddKey("CreationDate", PdfString("D:20260101000000Z"));
@@ -245,20 +266,26 @@ TEST_CASE("the form passes qpdf, lists in pdftk, embeds its font and renders") {
     REQUIRE_MESSAGE(r.status == 0, r.out);
     std::istringstream in(r.out);
     std::string line;
-    int fonts = 0;
+    int winansi = 0, identity = 0;
     while (std::getline(in, line)) {
       if (line.rfind("name", 0) == 0 || line.rfind("----", 0) == 0 || line.empty()) continue;
-      ++fonts;
       CHECK_MESSAGE(line.find("TrueType") != std::string::npos, line);
-      CHECK_MESSAGE(line.find("WinAnsi") != std::string::npos, line);
-      // columns: name type encoding emb sub uni object ID
+      // pdffonts lists the fonts the appearances use: the values' Identity-H
+      // subset; the /DR font (for viewers that regenerate a field) is not drawn
+      if (line.find("WinAnsi") != std::string::npos) ++winansi;
+      if (line.find("CID TrueType") != std::string::npos && line.find("Identity-H") != std::string::npos) ++identity;
+      // columns: name type encoding emb sub uni object ID ("CID TrueType" is two words)
       std::istringstream cols(line);
       std::string name, type, encoding, emb, sub;
-      cols >> name >> type >> encoding >> emb >> sub;
+      cols >> name >> type;
+      if (type == "CID") cols >> type;
+      cols >> encoding >> emb >> sub;
       CHECK_MESSAGE(emb == "yes", line);
-      CHECK_MESSAGE(sub == "yes", line);  // every WinAnsi glyph: all a viewer can type into the fields
+      CHECK_MESSAGE(sub == "yes", line);
     }
-    CHECK(fonts == 1);
+    CHECK(winansi == 0);
+    CHECK(identity == 1);
+    CHECK(count(bytes, "/Encoding /WinAnsiEncoding") + count(bytes, "/Encoding/WinAnsiEncoding") == 1);
   }
 
   SUBCASE("poppler renders it without complaint") {
@@ -284,22 +311,24 @@ TEST_CASE("the form passes qpdf, lists in pdftk, embeds its font and renders") {
   std::remove(path.c_str());
 }
 
-TEST_CASE("appearance streams draw the values in the form font") {
-  auto ap = appearances(build_pdf(sample_fields(), kTimestamp));
+TEST_CASE("appearance streams draw the values with the Identity-H subset") {
+  std::vector<FieldItem> fields = sample_fields();
+  auto ap = appearances(build_pdf(fields, kTimestamp));
   const std::string& name = ap["caller_name"];
   CHECK(name.find("/Tx BMC") != std::string::npos);
   CHECK(name.find("EMC") != std::string::npos);
-  CHECK(name.find("/LiberationSans 10 Tf") != std::string::npos);
-  CHECK(name.find("(Jos\\351 N\\372\\361ez) Tj") != std::string::npos);  // WinAnsi bytes
+  CHECK(name.find("/F0 10 Tf") != std::string::npos);
+  CHECK(name.find(shown(fields, "José Núñez")) != std::string::npos);  // 2-byte glyph ids
   CHECK(count(name, " Tj") == 1);
 
   const std::string& notes = ap["notes"];
   CHECK(count(notes, " Tj") == 3);
-  CHECK(notes.find("(Second line \\(with parentheses\\)) Tj") != std::string::npos);
-  CHECK(notes.find("(Third line \\\\ backslash) Tj") != std::string::npos);
+  CHECK(notes.find(shown(fields, "Second line (with parentheses)")) != std::string::npos);
+  CHECK(notes.find(shown(fields, "Third line \\ backslash")) != std::string::npos);
 
-  // not in WinAnsi: '?' in the appearance only
-  CHECK(ap["score"].find("(\\306r\\370 ? 90 %) Tj") != std::string::npos);
+  // outside WinAnsi, drawn all the same: no '?' (regression: "≥" showed as '?')
+  CHECK(ap["score"].find(shown(fields, "Ærø ≥ 90 %")) != std::string::npos);
+  CHECK(ap["score"].find(shown(fields, "?")) == std::string::npos);
 
   // wrapped by the font's advances: several lines, each within the box
   const std::string& wrapped = ap["long_text"];
@@ -325,7 +354,8 @@ TEST_CASE("one form font per document, however many pages carry fields") {
   std::string bytes = build_pdf(sample_fields(), kTimestamp, 3);
   std::string path = write_temp(bytes);
   Run r = run("pdffonts '" + path + "'");
-  CHECK(count(r.out, "TrueType") == 1);
+  CHECK(count(r.out, "Identity-H") == 1);
+  CHECK(count(bytes, "WinAnsiEncoding") == 1);  // the /DR font, once
   Run q = run("qpdf --check '" + path + "'");
   CHECK_MESSAGE(q.status == 0, q.out);
   if (have("pdftk")) CHECK(pdftk_fields(path).size() == 18);
@@ -336,7 +366,7 @@ TEST_CASE("a page without fields adds no form") {
   PdfMemDocument doc;
   PdfPage* page = doc.CreatePage(PdfPage::CreateStandardPageSize(ePdfPageSize_Letter));
   p2p::FormFontCache cache;
-  p2p::add_form_fields(doc, page, 792, {}, sans(), cache, kTimestamp);
+  p2p::add_form_fields(doc, page, 792, {}, sans(), {}, cache, kTimestamp);
   CHECK(cache.font == nullptr);
   CHECK(doc.GetAcroForm(false) == nullptr);
 }
@@ -365,7 +395,9 @@ TEST_CASE("cost of the form font and 20 fields per document") {
     PdfPage* page = doc.CreatePage(PdfPage::CreateStandardPageSize(ePdfPageSize_Letter));
     p2p::FormFontCache cache;
     auto t2 = clock::now();
-    p2p::add_form_fields(doc, page, 792, fields, sans(), cache, kTimestamp);
+    p2p::FontSubset subset = value_subset(fields);
+    p2p::AppearanceFont values{p2p::embed_type0_font(doc.GetObjects(), subset), &subset};
+    p2p::add_form_fields(doc, page, 792, fields, sans(), values, cache, kTimestamp);
     auto t3 = clock::now();
     PdfRefCountedBuffer buf;
     PdfOutputDevice dev(&buf);
@@ -382,4 +414,77 @@ TEST_CASE("cost of the form font and 20 fields per document") {
           << " ms; empty page doc incl. Write: " << base_ms / runs << " ms; size " << size << " bytes (empty doc "
           << base_size << ")");
   CHECK(add_ms / runs < 50);  // generous: the font is compressed once per process, not per document
+}
+
+// Regression (issue 9): a Cyrillic or Vietnamese name printed as "??????" in
+// the filled post-call form, because the appearances used a WinAnsi font.
+TEST_CASE("Cyrillic, Vietnamese and accented values print and extract as typed") {
+  std::vector<FieldItem> fields = {
+      field(FieldItem::Kind::text, "reviewer_name", "Reviewer", 72, 100, 300, 20, "Наталья Смирнова"),
+      field(FieldItem::Kind::text, "patient_name", "Patient", 72, 130, 300, 20, "Nguyễn Thị Hồng Nhung"),
+      field(FieldItem::Kind::multiline, "notes", "Notes", 72, 160, 300, 60, "Zoë Ørsted-Łukasiewicz\nΑλέξης Παπαδόπουλος"),
+  };
+  std::string bytes = build_pdf(fields, kTimestamp);
+  auto ap = appearances(bytes);
+  CHECK(ap["reviewer_name"].find(shown(fields, "Наталья Смирнова")) != std::string::npos);
+  CHECK(ap["patient_name"].find(shown(fields, "Nguyễn Thị Hồng Nhung")) != std::string::npos);
+  for (const auto& [name, stream] : ap) CHECK_MESSAGE(stream.find("<0000") == std::string::npos, name);  // no .notdef
+
+  std::string path = write_temp(bytes);
+  if (const char* keep = std::getenv("P2P_FORM_PDF")) std::ofstream(std::string(keep) + ".unicode.pdf", std::ios::binary) << bytes;
+  Run text = run("pdftotext -layout '" + path + "' -");
+  REQUIRE_MESSAGE(text.status == 0, text.out);
+  CHECK_MESSAGE(text.out.find("Наталья Смирнова") != std::string::npos, text.out);
+  CHECK_MESSAGE(text.out.find("Nguyễn Thị Hồng Nhung") != std::string::npos, text.out);
+  CHECK_MESSAGE(text.out.find("Αλέξης Παπαδόπουλος") != std::string::npos, text.out);
+  CHECK(text.out.find('?') == std::string::npos);
+  Run q = run("qpdf --check '" + path + "'");
+  CHECK_MESSAGE(q.status == 0, q.out);
+  if (have("pdftk")) {
+    auto listed = pdftk_fields(path);
+    CHECK(get(listed["reviewer_name"], "FieldValue") == "Наталья Смирнова");
+    // still fillable by name
+    std::string fdf = temp_path(".xfdf"), filled = temp_path(".pdf");
+    std::ofstream(fdf) << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                          "<xfdf xmlns=\"http://ns.adobe.com/xfdf/\"><fields>"
+                          "<field name=\"notes\"><value>Filled by pdftk</value></field></fields></xfdf>\n";
+    Run fill = run("pdftk '" + path + "' fill_form '" + fdf + "' output '" + filled + "'");
+    CHECK_MESSAGE(fill.status == 0, fill.out);
+    CHECK(get(pdftk_fields(filled)["notes"], "FieldValue") == "Filled by pdftk");
+    CHECK(get(pdftk_fields(filled)["reviewer_name"], "FieldValue") == "Наталья Смирнова");
+    std::remove(fdf.c_str());
+    std::remove(filled.c_str());
+  }
+  std::remove(path.c_str());
+}
+
+// The exporter's own guard: a value the form font cannot draw is an error
+// naming the field, never a box or a '?' (the pipeline normally refuses the
+// case earlier, with the JSON path).
+TEST_CASE("export_pdf refuses a field value or text the font has no glyph for") {
+  p2p::prepare_pdf_export();
+  p2p::FontSet fonts;
+  auto face = FontFace::load(std::string(P2P_SOURCE_ROOT) + "/fonts/LiberationSans-Regular.ttf");
+  REQUIRE(face.is_ok());
+  for (auto& f : fonts.faces) f = face.value();
+  p2p::Page page;
+  page.texts.push_back({72, 72, 0, 10, "Reviewer", {}, 0});
+  page.fields.push_back(field(FieldItem::Kind::text, "reviewer_name", "Reviewer", 72, 100, 300, 20, "Наталья"));
+  auto ok = p2p::export_pdf({page}, fonts, {});
+  CHECK(ok.is_ok());
+
+  page.fields.push_back(field(FieldItem::Kind::text, "patient_name", "Patient", 72, 130, 300, 20, "王芳 😀"));
+  auto bad = p2p::export_pdf({page}, fonts, {});
+  REQUIRE_FALSE(bad.is_ok());
+  std::string msg = bad.diagnostics().at(0).message;
+  CHECK_MESSAGE(msg.find("patient_name") != std::string::npos, msg);
+  CHECK_MESSAGE(msg.find("U+738B") != std::string::npos, msg);
+  CHECK_MESSAGE(msg.find("U+1F600") != std::string::npos, msg);
+  CHECK(msg.find("reviewer_name") == std::string::npos);
+
+  page.fields.pop_back();
+  page.texts.push_back({72, 90, 0, 10, "done \xE2\x9C\x93", {}, 0});  // ✓: not in Liberation Sans
+  auto text = p2p::export_pdf({page}, fonts, {});
+  REQUIRE_FALSE(text.is_ok());
+  CHECK_MESSAGE(text.diagnostics().at(0).message.find("U+2713") != std::string::npos, text.diagnostics().at(0).message);
 }

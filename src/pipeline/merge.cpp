@@ -4,6 +4,8 @@
 #include <cctype>
 #include <map>
 
+#include "knowledge/law.h"
+
 namespace p2p {
 
 namespace {
@@ -35,9 +37,6 @@ int age_on(const Date& dob, const Date& day) {
   return age;
 }
 
-json deadline_view(const Deadline& d) {
-  return {{"date", d.due.iso()}, {"display", d.due.display()}, {"basis", d.basis}, {"source", d.source}};
-}
 
 // Status label and whether the criterion is a gap the physician must close.
 void add_criteria_flags(json& view) {
@@ -130,6 +129,88 @@ void add_template_flags(json& j) {
     if (!j.contains(it.key())) j[it.key()] = it.value();
 }
 
+
+// ---- Deadlines and law (issue 9, items 5 and 7) ---------------------------
+// Keys documented in docs/templates.md "Deadlines and law". Only facts the
+// deadline computation and the rules in force establish; wording stays in
+// the templates.
+
+json deadline_view(const Deadline& d) {
+  json v = {{"date", d.due.iso()},        {"display", d.due.display()}, {"date_long", long_date(d.due)},
+            {"basis", d.basis},           {"source", d.source},         {"passed", d.passed},
+            {"due_today", d.due_today}};
+  if (!d.time.empty()) {
+    v["time"] = d.time;
+    v["display"] = d.due.display() + " " + d.time;
+    v["date_long"] = long_date(d.due) + ", " + d.time;
+  }
+  return v;
+}
+
+// One entry per deadline the brief lists, in order, with the label for its
+// state: a closed P2P window is not printed as a date to act by.
+// (next == "p2p_request" exactly when the window is open and nothing is
+// scheduled or held: see next_deadline in knowledge/deadlines.cpp.)
+json deadline_items(const CaseDeadlines& d, const json& deadlines_view) {
+  json items = json::array();
+  auto add = [&](const char* key, const std::string& label) {
+    std::string display = deadlines_view[key]["display"].get<std::string>();
+    if (deadlines_view[key]["due_today"].get<bool>()) display = "today, " + display;
+    json item = {{"key", key}, {"label", label}, {"display", display},
+                 {"passed", deadlines_view[key]["passed"]}, {"next", d.next == key}, {"first", items.empty()}};
+    items.push_back(item);
+  };
+  // Once a call is scheduled or held the window no longer asks anything.
+  if (d.p2p_window_closed) add("p2p_request", "P2P window closed");
+  else if (d.next == "p2p_request") add("p2p_request", "request P2P by");
+  if (d.internal_appeal) add("internal_appeal", d.internal_appeal->passed ? "appeal deadline passed" : "file internal appeal by");
+  return items;
+}
+
+// The rules in force on the denial date replace the plan/state selection of
+// the evidence stage, and the appeal, external-review and prior-authorization
+// rules get their own keys so a letter cites each only for its subject.
+void add_law(json& view, const Case& c, const Evidence& evidence) {
+  json in_force = rules_in_force(c, evidence.regulations);
+  view.erase("regulations");
+  view.erase("rules");
+  if (in_force.empty()) return;
+  view["regulations"] = in_force;
+  view["rules"] = rules_by_topic(in_force);
+  for (const char* subject : {"appeal", "external_review", "prior_auth_decision"}) {
+    json rule = rule_for(c, in_force, subject);
+    if (rule.is_null()) continue;
+    rule["is_summary"] = rule.value("status", "") == "summary";
+    // A rule may cite a narrower section for one of its statements.
+    for (const char* part : {"filing_cite", "decision_cite", "expedited_cite"})
+      if (!rule.contains(part)) rule[part] = rule["cite"];
+    view["law"][subject] = rule;
+  }
+}
+
+void add_deadlines_and_law(json& view, const Case& c, const CaseDeadlines& d, const Evidence& evidence) {
+  json& v = view["deadlines"];
+  v["p2p_request"] = deadline_view(d.p2p_request);
+  if (d.internal_appeal) v["internal_appeal"] = deadline_view(*d.internal_appeal);
+  if (d.external_review) v["external_review"] = deadline_view(*d.external_review);
+  if (d.external_review_automatic) v["external_review_automatic"] = true;
+  v["p2p"] = {{"passed", d.p2p_request.passed},
+              {"open", !d.p2p_request.passed},
+              {"to_request", d.next == "p2p_request"},
+              {"closed", d.p2p_window_closed}};
+  if (!d.next.empty()) {
+    v["next"] = v[d.next];
+    v["next"]["key"] = d.next;
+    v["next"]["label"] = d.next == "p2p_request" ? "request the P2P" : "file the internal appeal";
+    v[d.next]["is_next"] = true;
+  }
+  v["items"] = deadline_items(d, v);
+  if (d.expedited) {
+    v["expedited"] = true;
+    v["expedited_note"] = d.expedited_note;
+  }
+  add_law(view, c, evidence);
+}
 }  // namespace
 
 json merge_case_view(const Case& c, const CaseDeadlines& deadlines, const Evidence& evidence, const Date& today) {
@@ -185,19 +266,10 @@ json merge_case_view(const Case& c, const CaseDeadlines& deadlines, const Eviden
     view["call"]["disposition_is"][view["call"].value("disposition", "none")] = true;
     if (view["call"].contains("started")) view["call"]["started_display"] = scheduled_display(view["call"]["started"].get<std::string>());
   }
-  view["deadlines"]["p2p_request"] = deadline_view(deadlines.p2p_request);
-  if (deadlines.internal_appeal) view["deadlines"]["internal_appeal"] = deadline_view(*deadlines.internal_appeal);
-  if (deadlines.expedited) {
-    view["deadlines"]["expedited"] = true;
-    view["deadlines"]["expedited_note"] = deadlines.expedited_note;
-  }
+  add_deadlines_and_law(view, c, deadlines, evidence);
   if (auto dob = parse_date(view["patient"].value("dob", ""))) view["patient"]["dob_long"] = long_date(*dob);
-  // From the Date itself: a round trip through the ISO text failed (and was
-  // dereferenced unchecked) for a deadline past year 9999.
-  view["deadlines"]["p2p_request"]["date_long"] = long_date(deadlines.p2p_request.due);
-  if (deadlines.internal_appeal)
-    view["deadlines"]["internal_appeal"]["date_long"] = long_date(deadlines.internal_appeal->due);
   view["primary_service"] = view["services"][0];
+  add_claim_facts(view, today);  // merge_claims.cpp: what the documents may claim
   add_template_flags(view);
   return view;
 }

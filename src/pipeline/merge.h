@@ -17,4 +17,9 @@ namespace p2p {
 nlohmann::json merge_case_view(const Case& c, const CaseDeadlines& deadlines, const Evidence& evidence,
                                const Date& today);
 
+// Adds the claim facts to a merged view (criteria_standing, all_criteria_met,
+// unanswered_criteria, call.held, call.objection_is, case_state, ...; see
+// docs/claims.md). Called by merge_case_view; exposed for tests.
+void add_claim_facts(nlohmann::json& view, const Date& today);
+
 }  // namespace p2p

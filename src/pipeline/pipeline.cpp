@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -14,6 +16,7 @@
 #include "knowledge/deadlines.h"
 #include "markdown/markdown.h"
 #include "pdf/pdf_export.h"
+#include "pipeline/coverage.h"
 #include "pipeline/files.h"
 #include "pipeline/merge.h"
 
@@ -65,6 +68,59 @@ std::string front_text(const std::map<std::string, std::string>& front, const ch
   return it == front.end() ? fallback : it->second;
 }
 
+// Appends a number as an integer count of 1/scale (a hundredth of a point
+// for positions: far below what a printer or a reader can see), then a space.
+// to_chars, not printf: a page has hundreds of items.
+void put_number(std::string& s, double v, double scale = 100) {
+  char buf[24];
+  auto end = std::to_chars(buf, buf + sizeof buf, std::llround(v * scale)).ptr;
+  s.append(buf, end);
+  s += ' ';
+}
+
+void put_color(std::string& s, const Color& c) {
+  for (float part : {c.r, c.g, c.b}) put_number(s, part, 1000);
+}
+
+// Length-prefixed, so any bytes in the text cannot run into the next item.
+void put_text(std::string& s, const std::string& text) {
+  put_number(s, static_cast<double>(text.size()), 1);
+  s += text;
+  s += '\n';
+}
+
+// Everything the pages show, in a fixed text form, hashed.
+std::string drawn_content_digest(const std::vector<Page>& pages) {
+  std::string s;
+  for (const Page& p : pages) {
+    s += "page ";
+    for (double v : {p.width, p.height}) put_number(s, v);
+    for (const RectItem& r : p.rects) {
+      s += "\nrect ";
+      for (double v : {r.x, r.y, r.w, r.h}) put_number(s, v);
+      put_color(s, r.fill);
+    }
+    for (const LineItem& l : p.lines) {
+      s += "\nline ";
+      for (double v : {l.x1, l.y1, l.x2, l.y2, l.width}) put_number(s, v);
+      put_color(s, l.color);
+    }
+    for (const TextItem& t : p.texts) {
+      s += "\ntext ";
+      for (double v : {t.x, t.baseline, static_cast<double>(t.font), t.size}) put_number(s, v);
+      put_color(s, t.color);
+      put_text(s, t.text);
+    }
+    for (const FieldItem& f : p.fields) {
+      s += "\nfield ";
+      for (double v : {static_cast<double>(static_cast<int>(f.kind)), f.x, f.y, f.w, f.h, f.font_size}) put_number(s, v);
+      for (const std::string* v : {&f.name, &f.label, &f.value}) put_text(s, *v);
+    }
+    s += '\n';
+  }
+  return sha256_hex(s);
+}
+
 // One document: select its template, expand it, lay it out, paint it.
 // The template's front matter says how: title, font (sans or serif),
 // one_page (the brief's fit rule), footer (e.g. a draft notice).
@@ -91,6 +147,7 @@ Result<GeneratedDocument> render_document(const DocumentKind& doc_kind, const Ca
   doc.template_choice = choice.value();
   if (doc_kind.text) {
     doc.pdf = expanded.take();
+    doc.content_sha256 = sha256_hex(doc.pdf);  // a text document has no clock-dependent parts
     return R::ok(std::move(doc));
   }
 
@@ -108,6 +165,7 @@ Result<GeneratedDocument> render_document(const DocumentKind& doc_kind, const Ca
   auto pdf = export_pdf(laid.pages, fonts, meta);
   if (!pdf.is_ok()) return R::fail(pdf.diagnostics());
   doc.pdf = pdf.take();
+  doc.content_sha256 = drawn_content_digest(laid.pages);
   doc.pages = static_cast<int>(laid.pages.size());
   doc.body_size = laid.body_size;
   doc.items_cut = laid.items_cut;
@@ -140,8 +198,8 @@ void load_packet(const std::string& path, std::vector<DocumentKind>& out, Diagno
   if (out.empty() && !has_errors(errors)) errors.push_back(error_at("", path + " lists no documents"));
 }
 
-// The library files; each payer's P2P window joins the deadline rules so
-// that deadlines are computed from one table.
+// The library files; each payer's P2P window and added holidays join the
+// deadline rules so that deadlines are computed from one table.
 void load_knowledge(const std::string& dir, KnowledgeLibrary& lib, Diagnostics& errors) {
   lib.deadlines = load_json(dir + "/deadlines.json", errors);
   lib.citations = load_json(dir + "/citations.json", errors);
@@ -159,6 +217,8 @@ void load_knowledge(const std::string& dir, KnowledgeLibrary& lib, Diagnostics& 
     json payer = load_json(f.string(), errors);
     if (payer.contains("p2p_request") && lib.deadlines.is_object())
       lib.deadlines["p2p_request"]["payers"][id] = payer["p2p_request"];
+    if (payer.contains("holidays") && lib.deadlines.is_object())
+      lib.deadlines["holidays"]["payers"][id] = payer["holidays"];
     lib.payers[id] = std::move(payer);
   }
 }
@@ -196,6 +256,7 @@ Result<Resources> load_resources(const std::string& root) {
   load_packet(res.templates_dir + "/packet.json", res.documents, errors);
   load_knowledge(res.templates_dir + "/knowledge", res.knowledge, errors);
   if (has_errors(errors)) return Result<Resources>::fail(errors);
+  res.printable = std::make_shared<const TextCoverage>(packet_text_coverage({&res.sans, &res.serif}));
   return Result<Resources>::ok(std::move(res));
 }
 
@@ -203,7 +264,7 @@ Result<Packet> generate_packet(const Case& c, const Resources& res, const Env& e
   Packet packet;
   packet.case_id = c.id;
 
-  auto deadlines = compute_deadlines(c, res.knowledge.deadlines);
+  auto deadlines = compute_deadlines(c, res.knowledge.deadlines, res.knowledge.regulations, env.today);
   if (!deadlines.is_ok()) return Result<Packet>::fail(deadlines.diagnostics());
   TemplateData view(merge_case_view(c, deadlines.value(), gather_evidence(c, res.knowledge), env.today));
   for (const DocumentKind& kind : res.documents) {
@@ -215,9 +276,9 @@ Result<Packet> generate_packet(const Case& c, const Resources& res, const Env& e
 }
 
 Result<json> case_view(const Case& c, const Resources& res) {
-  auto deadlines = compute_deadlines(c, res.knowledge.deadlines);
-  if (!deadlines.is_ok()) return Result<json>::fail(deadlines.diagnostics());
   Env env = Env::from_process();
+  auto deadlines = compute_deadlines(c, res.knowledge.deadlines, res.knowledge.regulations, env.today);
+  if (!deadlines.is_ok()) return Result<json>::fail(deadlines.diagnostics());
   return Result<json>::ok(merge_case_view(c, deadlines.value(), gather_evidence(c, res.knowledge), env.today));
 }
 
@@ -307,6 +368,8 @@ Result<Case> load_case_checked(std::string_view text, const Resources& res, cons
   if (!loaded.is_ok()) return Result<Case>::fail(all);
   Diagnostics keys = check_library_keys(loaded.value(), res.knowledge);
   all.insert(all.end(), keys.begin(), keys.end());
+  Diagnostics unprintable = check_printable_text(loaded.value().doc, *res.printable, unknown_key_paths(all));
+  all.insert(all.end(), unprintable.begin(), unprintable.end());
   if (has_errors(all)) return Result<Case>::fail(all);
   // added after validation: "reference" is not a key of the case format
   for (const auto& [i, reference] : completed.references) {
@@ -347,7 +410,7 @@ std::string explain_case(const Case& c, const Resources& res) {
       << (ev.policy_from_library ? "from the library (" + ev.policy_source + "), status unknown"
                                  : ev.policy.contains("criteria") ? "from the case" : "none")
       << "\n";
-  auto d = compute_deadlines(c, res.knowledge.deadlines);
+  auto d = compute_deadlines(c, res.knowledge.deadlines, res.knowledge.regulations, Env::from_process().today);
   if (d.is_ok()) {
     out << "P2P request by " << d.value().p2p_request.due.iso() << " (" << d.value().p2p_request.basis << "; "
         << d.value().p2p_request.source << ")\n";
@@ -356,6 +419,10 @@ std::string explain_case(const Case& c, const Resources& res) {
           << "; " << d.value().internal_appeal->source << ")\n";
     else
       out << "internal appeal: no rule in the library for plan type " << c.plan_type << "\n";
+    if (d.value().external_review)
+      out << "external review: " << d.value().external_review->basis << " (from this denial: "
+          << d.value().external_review->due.iso() << ")\n";
+    if (!d.value().next.empty()) out << "next deadline: " << d.value().next << "\n";
     if (d.value().expedited) out << "expedited: " << d.value().expedited_note << "\n";
   }
   return out.str();

@@ -21,6 +21,7 @@
 #include "knowledge/evidence.h"
 #include "layout/layout.h"
 #include "select/select.h"
+#include "text/coverage.h"
 
 namespace p2p {
 
@@ -67,6 +68,7 @@ struct Resources {
   FontSet sans, serif;            // Liberation Sans and Serif, four faces each
   KnowledgeLibrary knowledge;     // templates/knowledge/*.json and payers/*.json
   std::vector<DocumentKind> documents;  // templates/packet.json, in packet order
+  std::shared_ptr<const TextCoverage> printable;  // what every face of both families prints (pipeline/coverage.h)
 };
 
 // Loads fonts and rule files under `root`. Fails naming the missing or
@@ -74,7 +76,8 @@ struct Resources {
 Result<Resources> load_resources(const std::string& root);
 
 // load_case (case/case.h) plus the checks that need the library: citation
-// keys must exist in templates/knowledge/citations.json.
+// keys must exist in templates/knowledge/citations.json, and every text must
+// be printable with the shipped fonts (pipeline/coverage.h).
 // With env.citations set, first completes each citation object that has a
 // well-formed "pmid": missing title, source and year are filled in (so a
 // citation may be given as just {"kind", "pmid"}), and after validation the
@@ -101,6 +104,12 @@ struct GeneratedDocument {
   int pages = 0;
   double body_size = 0;     // type size the layout settled on
   int items_cut = 0;        // list entries replaced by "+N more" to keep one page
+  // SHA-256 (hex) of what the document shows: its laid-out pages (every text
+  // run, rule, box and form field with its position), or its text. Unlike a
+  // digest of `pdf` it leaves out the PDF's clock-dependent parts (creation
+  // and modification dates), so the same content regenerated later gives the
+  // same digest: delivery's identity of a document version.
+  std::string content_sha256;
 };
 
 struct Packet {

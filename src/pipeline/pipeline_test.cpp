@@ -56,6 +56,28 @@ TEST_CASE("a fixed clock gives byte-identical PDFs, another clock does not") {
   CHECK(a.value().documents[0].pages == 1);
 }
 
+// Issue 8 (seen 11): delivery told versions apart by the PDF's bytes, so
+// every regeneration without a fixed clock was a new document in the chart.
+TEST_CASE("the content digest follows what is drawn, not the clock") {
+  Case c = sample_case();
+  auto a = generate_packet(c, resources(), Env::at(1795000000));
+  auto later = generate_packet(c, resources(), Env::at(1795003600));  // an hour later, the same day
+  Case changed = sample_case([](json& d) { d["denial"]["reason"] = "A different reason given by the payer."; });
+  auto edited = generate_packet(changed, resources(), Env::at(1795000000));
+  REQUIRE(a.is_ok());
+  REQUIRE(later.is_ok());
+  REQUIRE(edited.is_ok());
+  const auto& docs = a.value().documents;
+  for (size_t i = 0; i < docs.size(); ++i) {
+    CAPTURE(docs[i].file_name);
+    CHECK(docs[i].content_sha256.size() == 64);
+    CHECK(docs[i].content_sha256 == later.value().documents[i].content_sha256);
+    if (docs[i].pages) CHECK(docs[i].pdf != later.value().documents[i].pdf);
+  }
+  CHECK(docs[0].content_sha256 != edited.value().documents[0].content_sha256);
+  CHECK(docs[0].content_sha256 != sha256_hex(docs[0].pdf));
+}
+
 TEST_CASE("Env reads SOURCE_DATE_EPOCH") {
   setenv("SOURCE_DATE_EPOCH", "1795000000", 1);
   Env e = Env::from_process();
@@ -108,7 +130,7 @@ TEST_CASE("merge: criteria gaps, reviewer specialty, age, deadlines") {
     d["denial"]["reviewer"] = {{"name", "R. Patel"}, {"specialty", "Internal medicine"}};
     d.erase("p2p");
   });
-  auto deadlines = compute_deadlines(c, resources().knowledge.deadlines);
+  auto deadlines = compute_deadlines(c, resources().knowledge.deadlines, resources().knowledge.regulations, *parse_date("2026-11-23"));
   REQUIRE(deadlines.is_ok());
   json v = merge_case_view(c, deadlines.value(), gather_evidence(c, resources().knowledge), *parse_date("2026-11-23"));
   int gaps = 0;
@@ -131,9 +153,59 @@ TEST_CASE("merge: criteria gaps, reviewer specialty, age, deadlines") {
 
 TEST_CASE("merge drops empty strings so template sections are skipped") {
   Case c = sample_case([](json& d) { d["policy"]["criteria"][0]["source"] = ""; });
-  auto deadlines = compute_deadlines(c, resources().knowledge.deadlines);
+  auto deadlines = compute_deadlines(c, resources().knowledge.deadlines, resources().knowledge.regulations, *parse_date("2026-11-23"));
   json v = merge_case_view(c, deadlines.value(), gather_evidence(c, resources().knowledge), *parse_date("2026-11-23"));
   CHECK_FALSE(v["policy"]["criteria"][0].contains("source"));
+}
+
+namespace {
+
+json view_on(const Case& c, const char* today) {
+  auto deadlines = compute_deadlines(c, resources().knowledge.deadlines, resources().knowledge.regulations,
+                                     *parse_date(today));
+  REQUIRE(deadlines.is_ok());
+  return merge_case_view(c, deadlines.value(), gather_evidence(c, resources().knowledge), *parse_date(today));
+}
+
+}  // namespace
+
+TEST_CASE("merge: a closed P2P window is not printed as open; the next deadline is the appeal") {
+  Case c = sample_case([](json& d) {
+    d["denial"]["date"] = "2026-11-10";
+    d.erase("p2p");
+    d.erase("call");
+  });
+  json open = view_on(c, "2026-11-11");
+  CHECK(open["deadlines"]["p2p_request"]["date"] == "2026-11-13");   // Veterans Day counted
+  CHECK(open["deadlines"]["p2p"]["to_request"] == true);
+  CHECK(open["deadlines"]["next"]["key"] == "p2p_request");
+  CHECK(open["deadlines"]["items"][0]["label"] == "request P2P by");
+  json closed = view_on(c, "2026-11-23");
+  CHECK(closed["deadlines"]["p2p"]["closed"] == true);
+  CHECK(closed["deadlines"]["p2p"]["to_request"] == false);
+  CHECK(closed["deadlines"]["p2p_request"]["passed"] == true);
+  CHECK(closed["deadlines"]["next"]["key"] == "internal_appeal");
+  CHECK(closed["deadlines"]["items"][0]["label"] == "P2P window closed");
+  json due = view_on(c, "2026-11-13");
+  CHECK(due["deadlines"]["items"][0]["display"] == "today, Fri Nov 13, 2026");
+}
+
+TEST_CASE("merge: law.appeal is the plan type's appeal rule; CMS-0057-F only as prior_auth_decision") {
+  Case ma = sample_case([](json& d) { d["payer"]["plan_type"] = "medicare_advantage"; });
+  json v = view_on(ma, "2026-11-23");
+  CHECK(v["law"]["appeal"]["id"] == "ma-reconsideration");
+  CHECK(v["law"]["appeal"]["filing_cite"] == "42 CFR 422.582");
+  CHECK(v["law"]["external_review"]["automatic"] == true);
+  CHECK(v["law"]["prior_auth_decision"]["id"] == "cms-0057-f");
+  CHECK_FALSE(v["rules"].contains("decision_timeline"));
+  CHECK(v["deadlines"]["external_review_automatic"] == true);
+  Case old = sample_case([](json& d) {
+    d["payer"]["plan_type"] = "medicare_advantage";
+    d["denial"]["date"] = "2025-11-10";
+  });
+  json v2 = view_on(old, "2025-11-11");
+  CHECK_FALSE(v2["law"].contains("prior_auth_decision"));   // CMS-0057-F decision times start in 2026
+  for (const json& r : v2["regulations"]) CHECK(r["id"] != "cms-0057-f");
 }
 
 // Issue 8, "Segfault on far-future dates": validation now refuses such a
@@ -143,7 +215,7 @@ TEST_CASE("regression: merge survives deadlines past year 9999") {
   Case c = sample_case();
   c.denial_date = Date{9999, 11, 30};
   c.doc["denial"]["date"] = "9999-11-30";
-  auto deadlines = compute_deadlines(c, resources().knowledge.deadlines);
+  auto deadlines = compute_deadlines(c, resources().knowledge.deadlines, resources().knowledge.regulations, *parse_date("2026-11-23"));
   REQUIRE(deadlines.is_ok());
   json v = merge_case_view(c, deadlines.value(), gather_evidence(c, resources().knowledge), *parse_date("2026-11-23"));
   CHECK(v["denial"]["date_long"] == "November 30, 9999");

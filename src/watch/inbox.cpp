@@ -160,18 +160,36 @@ Claim Inbox::claim(const std::string& name) const {
   return Claim::failed;
 }
 
-Result<std::string> Inbox::finish_done(const std::string& name) const {
-  for (int n = 0; n < 1000000; ++n) {
-    std::string final_name = numbered_name(name, n);
-    if (rename_no_replace(working_path(name), dir_ + "/done/" + final_name))
-      return Result<std::string>::ok(final_name);
-    if (errno != EEXIST)
-      return Result<std::string>::fail({error_at("", "cannot move " + name + " to done/: " + os_error())});
-  }
-  return Result<std::string>::fail({error_at("", "no free name for " + name + " in done/")});
+namespace {
+
+MoveResult move_failed(const std::string& what) {
+  MoveResult m;
+  m.status = errno == ENOENT ? MoveResult::Status::gone : MoveResult::Status::failed;
+  m.error = what + ": " + os_error();
+  return m;
 }
 
-Result<std::string> Inbox::finish_failed(const std::string& name, const nlohmann::ordered_json& error) const {
+MoveResult moved_as(const std::string& final_name) {
+  MoveResult m;
+  m.status = MoveResult::Status::moved;
+  m.final_name = final_name;
+  return m;
+}
+
+}  // namespace
+
+MoveResult Inbox::finish_done(const std::string& name) const {
+  for (int n = 0; n < 1000000; ++n) {
+    std::string final_name = numbered_name(name, n);
+    if (rename_no_replace(working_path(name), dir_ + "/done/" + final_name)) return moved_as(final_name);
+    if (errno != EEXIST) return move_failed("cannot move " + name + " to done/");
+  }
+  MoveResult m;
+  m.error = "no free name for " + name + " in done/";
+  return m;
+}
+
+MoveResult Inbox::finish_failed(const std::string& name, const nlohmann::ordered_json& error) const {
   std::string failed = dir_ + "/failed/";
   std::string text = error.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
   for (int n = 0; n < 1000000; ++n) {
@@ -179,16 +197,24 @@ Result<std::string> Inbox::finish_failed(const std::string& name, const nlohmann
     std::string error_name = error_file_name(final_name);
     // both names must be free: an input may itself be called "x.error.json"
     int a = taken(failed + final_name), b = a == 0 ? taken(failed + error_name) : a;
-    if (a < 0 || b < 0)
-      return Result<std::string>::fail({error_at("", "cannot look into failed/: " + os_error())});
+    if (a < 0 || b < 0) return move_failed("cannot look into failed/");
     if (a || b) continue;
     auto written = write_file_atomic(failed + error_name, text);
-    if (!written.is_ok()) return Result<std::string>::fail(written.diagnostics());
-    if (rename_no_replace(working_path(name), failed + final_name)) return Result<std::string>::ok(final_name);
-    if (errno != EEXIST)
-      return Result<std::string>::fail({error_at("", "cannot move " + name + " to failed/: " + os_error())});
+    if (!written.is_ok()) {
+      MoveResult m;  // ENOSPC and the like: write_file_atomic left nothing behind
+      m.error = written.diagnostics().empty() ? "cannot write the error file" : written.diagnostics()[0].message;
+      return m;
+    }
+    if (rename_no_replace(working_path(name), failed + final_name)) return moved_as(final_name);
+    int why = errno;
+    ::unlink((failed + error_name).c_str());  // never an error file without its input
+    if (why == EEXIST) continue;              // someone took the name meanwhile
+    errno = why;
+    return move_failed("cannot move " + name + " to failed/");
   }
-  return Result<std::string>::fail({error_at("", "no free name for " + name + " in failed/")});
+  MoveResult m;
+  m.error = "no free name for " + name + " in failed/";
+  return m;
 }
 
 int Inbox::crashes(const std::string& name) const {

@@ -27,6 +27,18 @@ struct InboxEntry {
 
 enum class Claim { claimed, busy, gone, failed };
 
+// How a move out of working/ went. `gone`: working/<name> was removed by
+// someone else (nothing was written); `failed`: the file system refused (a
+// full disk, an I/O error), nothing is left behind and the move may be tried
+// again later.
+struct MoveResult {
+  enum class Status { moved, gone, failed };
+  Status status = Status::failed;
+  std::string final_name;  // when moved: the name in done/ or failed/
+  std::string error;       // when failed or gone: in words
+  bool moved() const { return status == Status::moved; }
+};
+
 // Whether some process still has a file open for writing, as far as the
 // kernel lets us see (a read lease is refused while a writer has it open).
 enum class Writers { none, some, unknown };
@@ -49,13 +61,15 @@ class Inbox {
   // same name is still in work) or INBOX/name went away (gone).
   Claim claim(const std::string& name) const;
 
-  // Moves working/name to done/ under the first free numbered name; returns it.
-  Result<std::string> finish_done(const std::string& name) const;
+  // Moves working/name to done/ under the first free numbered name.
+  MoveResult finish_done(const std::string& name) const;
 
   // Writes failed/<final>.error.json (`error`, pretty-printed), then moves
-  // working/name to failed/<final>; returns the final name. An error file
-  // without its input (left by a crash between the two steps) is replaced.
-  Result<std::string> finish_failed(const std::string& name, const nlohmann::ordered_json& error) const;
+  // working/name to failed/<final>. When the move does not happen the error
+  // file just written is removed again: never an error file without its input
+  // (only a crash between the two steps can leave one, and the next final
+  // name is then taken).
+  MoveResult finish_failed(const std::string& name, const nlohmann::ordered_json& error) const;
 
   // Worker crashes seen on working/name, kept in working/.<name>.crashes so a
   // restart does not forget them.

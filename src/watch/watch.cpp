@@ -77,6 +77,17 @@ struct Candidate {
 
 enum class Readiness { ready, wait, drop };
 
+// A finished case whose input could not be moved out of working/ (a full
+// disk, an I/O error). The move is tried again, with a growing pause, until
+// it works: space coming back is enough, no restart needed.
+struct ParkedMove {
+  bool ok = false;               // to done/ (else to failed/ with `error`)
+  ordered_json error;            // the error file's content
+  std::string case_id;
+  int attempts = 1;
+  Clock::time_point next;
+};
+
 class Watcher {
  public:
   Watcher(const WatchConfig& c, Resources res) : cfg_(c), res_(std::make_unique<Resources>(std::move(res))) {
@@ -107,6 +118,10 @@ class Watcher {
   void reap();
   void enforce_timeouts();
   void finish(const std::string& name, JobResult r, double ms, const std::string& detail = "");
+  MoveResult move_out(const std::string& name, const ParkedMove& how);
+  void park(const std::string& name, ParkedMove how, const MoveResult& m, ordered_json& line);
+  void retry_parked();
+  void release(const std::string& name);
   void retry_after_crash(const std::string& name, int sig);
 
   // signals and events
@@ -132,6 +147,7 @@ class Watcher {
   std::list<std::string> order_;                        // candidates in arrival order
   std::unordered_map<std::string, Candidate> candidates_;
   std::unordered_map<std::string, int> crashes_;        // worker crashes per claimed name
+  std::unordered_map<std::string, ParkedMove> parked_;  // finished, input still in working/
 
   Clock::time_point started_, next_rescan_, last_progress_;
   // when the first waiting candidate may be ready: set by next_job's full
@@ -485,40 +501,89 @@ void Watcher::finish(const std::string& name, JobResult r, double ms, const std:
     inbox_.clear_crashes(name);
     crashes_.erase(name);
   }
-  Result<std::string> moved = Result<std::string>::fail({});
-  if (r.outcome == Outcome::ok) {
-    moved = inbox_.finish_done(name);
+  ParkedMove how;
+  how.ok = r.outcome == Outcome::ok;
+  how.case_id = r.case_id;
+  if (how.ok) {
     ++ok_;
   } else {
-    ordered_json error = {{"file", name},
-                          {"case_id", r.case_id.empty() ? json(nullptr) : json(r.case_id)},
-                          {"outcome", to_string(r.outcome)},
-                          {"failed_at", utc_timestamp()},
-                          {"diagnostics", diagnostics_json(r.diagnostics)}};
-    moved = inbox_.finish_failed(name, error);
+    how.error = {{"file", name},
+                 {"case_id", r.case_id.empty() ? json(nullptr) : json(r.case_id)},
+                 {"outcome", to_string(r.outcome)},
+                 {"failed_at", utc_timestamp()},
+                 {"diagnostics", diagnostics_json(r.diagnostics)}};
     if (r.outcome == Outcome::invalid)
       ++invalid_;
     else
       ++errors_;
   }
+  MoveResult moved = move_out(name, how);
   ordered_json line = {{"case_id", r.case_id.empty() ? json(nullptr) : json(r.case_id)},
                        {"file", name},
                        {"outcome", to_string(r.outcome)},
                        {"documents", r.documents},
                        {"ms", ms}};
   if (!detail.empty()) line["worker_end"] = detail;
-  if (moved.is_ok()) {
-    line["moved_to"] = std::string(r.outcome == Outcome::ok ? "done/" : "failed/") + moved.value();
+  if (moved.moved()) {
+    line["moved_to"] = std::string(how.ok ? "done/" : "failed/") + moved.final_name;
+  } else if (moved.status == MoveResult::Status::gone) {
+    // someone else removed the claimed file: nothing to move, nothing written
+    line["input_gone"] = "working/" + name + " was removed by another process; nothing was moved";
   } else {
-    // the input stays in working/ and is processed again at the next start
-    line["move_error"] = moved.diagnostics().empty() ? "" : moved.diagnostics()[0].message;
+    park(name, std::move(how), moved, line);
   }
   log_.line(line);
+  if (moved.moved() || moved.status == MoveResult::Status::gone) release(name);
+  draw_progress(false);
+}
+
+MoveResult Watcher::move_out(const std::string& name, const ParkedMove& how) {
+  return how.ok ? inbox_.finish_done(name) : inbox_.finish_failed(name, how.error);
+}
+
+// Keeps a move that failed for another try, 1 s later, doubling up to 10 s.
+void Watcher::park(const std::string& name, ParkedMove how, const MoveResult& m, ordered_json& line) {
+  auto pause = std::chrono::seconds(std::min(10, 1 << std::min(how.attempts - 1, 4)));
+  how.next = Clock::now() + pause;
+  line["move_error"] = m.error;
+  line["retry_in_s"] = pause.count();
+  parked_[name] = std::move(how);
+}
+
+void Watcher::retry_parked() {
+  auto now = Clock::now();
+  std::vector<std::string> due;
+  for (const auto& [name, how] : parked_)
+    if (how.next <= now) due.push_back(name);
+  for (const std::string& name : due) {
+    ParkedMove how = std::move(parked_[name]);
+    parked_.erase(name);
+    MoveResult moved = move_out(name, how);
+    ordered_json line = {{"event", "move"},
+                         {"case_id", how.case_id.empty() ? json(nullptr) : json(how.case_id)},
+                         {"file", name},
+                         {"attempts", how.attempts + 1}};
+    if (moved.moved()) {
+      line["moved_to"] = std::string(how.ok ? "done/" : "failed/") + moved.final_name;
+    } else if (moved.status == MoveResult::Status::gone) {
+      line["input_gone"] = "working/" + name + " was removed by another process; nothing was moved";
+    } else {
+      ++how.attempts;
+      park(name, std::move(how), moved, line);
+      log_.line(line);
+      continue;
+    }
+    log_.line(line);
+    release(name);
+  }
+}
+
+// The name is free in working/: a later inbox file of that name may be claimed.
+void Watcher::release(const std::string& name) {
   if (auto it = candidates_.find(name); it != candidates_.end()) {
     it->second.blocked = false;
     it->second.not_before = Clock::now();
   }
-  draw_progress(false);
 }
 
 // ---------------------------------------------------------------- events
@@ -603,6 +668,7 @@ Clock::time_point Watcher::next_wakeup(Clock::time_point now) const {
     if (w.pid < 0 && !stopping_) t = std::min(t, w.respawn_at);
     if (w.pid > 0 && !w.busy() && !w.retire) idle_worker = true;
   }
+  for (const auto& [name, how] : parked_) t = std::min(t, how.next);
   // next_job left no idle worker without a look at every candidate
   if (idle_worker && !stopping_) t = std::min(t, candidate_wake_);
   if (progress_) t = std::min(t, now + Millis(250));
@@ -663,6 +729,7 @@ void Watcher::loop() {
     if (inotify_fd_ >= 0 && n > 0 && fds[1].revents) handle_inotify();
     enforce_timeouts();
     respawn_due();
+    retry_parked();
     if (Clock::now() >= next_rescan_) rescan();
     draw_progress(false);
   }
@@ -703,6 +770,10 @@ int Watcher::run() {
   // outlived the start-up cleanup if its process was still on its way out
   if (cfg_.once) remove_stale_staging(cfg_.out);
   log_.clear_progress();
+  if (!parked_.empty())
+    log_.line({{"event", "error"},
+               {"message", std::to_string(parked_.size()) +
+                               " finished input(s) could not be moved out of working/; the next start takes them up"}});
   double secs = std::chrono::duration<double>(Clock::now() - started_).count();
   long failed = invalid_ + errors_;
   log_.line({{"event", "stop"}, {"ok", ok_}, {"failed", failed}, {"seconds", std::round(secs * 100) / 100}});
@@ -711,7 +782,7 @@ int Watcher::run() {
     std::snprintf(summary, sizeof summary, "watch: %ld ok, %ld failed in %.1f s", ok_, failed, secs);
     log_.say(summary);
     if (exit_code_) return exit_code_;
-    return errors_ ? 1 : invalid_ ? 2 : 0;
+    return errors_ || !parked_.empty() ? 1 : invalid_ ? 2 : 0;
   }
   return exit_code_;
 }

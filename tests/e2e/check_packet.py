@@ -117,8 +117,11 @@ with tempfile.TemporaryDirectory() as tmp:
                   f"{label}/post-call: disposition {case['call']['disposition']} not ticked ({ticked})")
 
         notice = open(os.path.join(folder, "notice.txt"), encoding="utf-8").read()
-        check(notice.startswith("Subject: P2P scheduled: " + case["patient"]["name"]), f"{label}/notice: subject line")
-        check("brief.pdf" in notice, f"{label}/notice: does not say where the brief is")
+        subject = "Subject: P2P held, " if case.get("call") else "Subject: P2P scheduled: "
+        check(notice.startswith(subject), f"{label}/notice: subject line {notice.splitlines()[0]!r}")
+        check(case["patient"]["name"] in notice.splitlines()[0], f"{label}/notice: subject lacks the patient")
+        where = "post-call.pdf" if case.get("call") else "brief.pdf"  # after the call, the record is what to read
+        check(where in notice, f"{label}/notice: does not say where {where} is")
 
     # the denial type and the payer visibly change the documents
     base = samples.get("uhc-lumbar-mri.json") or next(iter(samples.values()))

@@ -117,11 +117,11 @@ MUST_FAIL = [
     ("url of 2001 characters", lambda d: set_at(d, ["policy", "url"], "https://" + "x" * 1993)),
     ("13 diagnoses", lambda d: set_at(d, ["diagnoses"], [d["diagnoses"][0]] * 13)),
     ("21 services", lambda d: set_at(d, ["services"], [d["services"][0]] * 21)),
-    ("51 criteria", lambda d: set_at(d, ["policy", "criteria"], [d["policy"]["criteria"][0]] * 51)),
+    ("201 criteria", lambda d: set_at(d, ["policy", "criteria"], [d["policy"]["criteria"][0]] * 201)),
     ("2000 criteria", lambda d: set_at(d, ["policy", "criteria"], [d["policy"]["criteria"][0]] * 2000)),
     ("21 citations", lambda d: set_at(d, ["citations"], ["acr-low-back-pain-2021"] * 21)),
-    ("21 prior treatments",
-     lambda d: set_at(d, ["clinical", "prior_treatments"], [d["clinical"]["prior_treatments"][0]] * 21)),
+    ("51 prior treatments",
+     lambda d: set_at(d, ["clinical", "prior_treatments"], [d["clinical"]["prior_treatments"][0]] * 51)),
     ("21 findings", lambda d: set_at(d, ["clinical", "findings"], ["x"] * 21)),
     ("7 address lines", lambda d: set_at(d, ["practice", "address"], ["x"] * 7)),
     ("21 next steps", lambda d: set_at(d, ["call"], {"next_steps": ["x"] * 21})),
@@ -151,7 +151,7 @@ MUST_PASS = [
     ("limits exactly reached",
      lambda d: (set_at(d, ["clinical", "summary"], "é" * 2000), set_at(d, ["patient", "name"], "é" * 200),
                 set_at(d, ["diagnoses"], [d["diagnoses"][0]] * 12),
-                set_at(d, ["policy", "criteria"], [d["policy"]["criteria"][0]] * 50),
+                set_at(d, ["policy", "criteria"], [d["policy"]["criteria"][0]] * 200),
                 set_at(d, ["practice", "address"], ["x"] * 6))),
 ]
 

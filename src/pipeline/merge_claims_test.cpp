@@ -1,0 +1,366 @@
+// Every claim a document makes, tried both ways on small fixture cases: the
+// facts the merge stage computes (merge_claims.cpp), and the words the
+// shipped templates print from them (expanded, before layout).
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <map>
+#include <regex>
+
+#include "expand/expand.h"
+#include "pipeline/files.h"
+#include "pipeline/merge.h"
+#include "pipeline/pipeline.h"
+#include "select/select.h"
+
+using namespace p2p;
+using nlohmann::json;
+
+namespace {
+
+const std::string kRoot = P2P_SOURCE_ROOT;
+const Date kToday = *parse_date("2026-11-23");
+
+const Resources& resources() {
+  static Resources res = load_resources(kRoot).value();
+  return res;
+}
+
+// The UHC lumbar MRI sample (denied Wed 2026-11-18, four criteria, a call
+// scheduled for 2026-11-24, no call yet), edited by `edit`.
+Case fixture(const std::function<void(json&)>& edit = nullptr) {
+  json doc = json::parse(*read_file(kRoot + "/samples/uhc-lumbar-mri.json"));
+  if (edit) edit(doc);
+  auto r = load_case(doc.dump(), kToday);
+  for (const auto& d : r.diagnostics()) MESSAGE(d.to_string());
+  REQUIRE(r.is_ok());
+  return r.value();
+}
+
+json view_of(const Case& c, const Date& today = kToday) {
+  auto deadlines = compute_deadlines(c, resources().knowledge.deadlines);
+  REQUIRE(deadlines.is_ok());
+  return merge_case_view(c, deadlines.value(), gather_evidence(c, resources().knowledge), today);
+}
+
+// Each document of the packet, expanded from the template the case selects
+// (Markdown or text, before layout).
+std::map<std::string, std::string> documents_of(const Case& c, const Date& today = kToday) {
+  json view = view_of(c, today);
+  std::map<std::string, std::string> out;
+  for (const DocumentKind& d : resources().documents) {
+    std::string ext = d.text ? ".txt" : ".md";
+    auto choice = select_template(d.kind, c.payer_id, c.denial_type, [&](const std::string& rel) {
+      return std::filesystem::exists(resources().templates_dir + "/" + rel);
+    }, ext);
+    REQUIRE(choice.is_ok());
+    std::string path = resources().templates_dir + "/" + choice.value().chosen;
+    TemplateText tpl = split_front_matter(*read_file(path));
+    auto text = expand_template(tpl.body, view, path, d.text ? Escaping::none : Escaping::markdown);
+    REQUIRE(text.is_ok());
+    out[d.kind] = text.value();
+  }
+  return out;
+}
+
+bool has(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
+
+void set_statuses(json& d, const std::vector<std::string>& statuses) {
+  json criteria = json::array();
+  for (size_t i = 0; i < statuses.size(); ++i)
+    criteria.push_back({{"id", std::string(1, char('A' + i))},
+                        {"text", "Criterion text " + std::to_string(i)},
+                        {"status", statuses[i]},
+                        {"evidence", "Fact " + std::to_string(i) + " recorded."},
+                        {"source", "Office note 2026-11-0" + std::to_string(i + 1)}});
+  d["policy"]["criteria"] = criteria;
+}
+
+// The checkbox fields of an expanded post-call template: name -> ticked.
+std::map<std::string, bool> checkboxes(const std::string& form) {
+  std::map<std::string, bool> out;
+  std::regex block("```field\\nname: (\\w+)\\n(?:[^`]*?\\n)?type: checkbox\\nvalue:([^\\n]*)\\n```");
+  for (auto it = std::sregex_iterator(form.begin(), form.end(), block); it != std::sregex_iterator(); ++it) {
+    std::string v = (*it)[2].str();
+    v.erase(0, v.find_first_not_of(' '));
+    out[(*it)[1].str()] = !v.empty() && v != "no" && v != "false";
+  }
+  return out;
+}
+
+std::string text_field(const std::string& form, const std::string& name) {
+  std::regex block("```field\\nname: " + name + "\\n[^`]*?value:([^\\n]*)\\n```");
+  std::smatch m;
+  if (!std::regex_search(form, m, block)) return "<missing>";
+  std::string v = m[1].str();
+  v.erase(0, v.find_first_not_of(' '));
+  return v;
+}
+
+// Template artefacts no document may print (docs/claims.md, invariants).
+void check_no_artefacts(const std::map<std::string, std::string>& docs) {
+  for (const auto& [kind, text] : docs) {
+    CAPTURE(kind);
+    CHECK_FALSE(has(text, "{{"));
+    CHECK_FALSE(has(text, "}}"));
+    CHECK_FALSE(has(text, "null"));
+    CHECK_FALSE(std::regex_search(text, std::regex("[^.]\\.\\.(?!\\.)")));  // ".." but not "..."
+    CHECK_FALSE(std::regex_search(text, std::regex("(Phone|Reviewer|When|Ask for|Fallback):[ \\t]*\\n")));
+    CHECK_FALSE(has(text, "<mark>["));
+    CHECK_FALSE(has(text, " ()"));
+    if (kind == "lomn" || kind == "appeal-cover") CHECK_FALSE(has(text, "["));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("criteria: no criteria, all met, one not_met, one unknown, partial with and without evidence") {
+  struct Row {
+    std::vector<std::string> statuses;
+    std::string standing;
+    std::vector<std::string> unanswered;
+  };
+  const std::vector<Row> rows = {
+      {{}, "no_criteria", {}},
+      {{"met", "met", "met", "met"}, "all_met", {}},
+      {{"met", "met", "met", "not_met"}, "gaps_open", {"D"}},
+      {{"met", "met", "met", "unknown"}, "gaps_open", {"D"}},
+      {{"met", "met", "met", "partial"}, "gaps_answered", {}},
+      {{"not_met", "unknown"}, "gaps_open", {"A", "B"}},
+  };
+  for (const Row& row : rows) {
+    CAPTURE(row.standing);
+    CAPTURE(row.statuses.size());
+    Case c = fixture([&](json& d) {
+      if (row.statuses.empty()) d.erase("policy");
+      else set_statuses(d, row.statuses);
+    });
+    json v = view_of(c);
+    CHECK(v["criteria_standing"] == row.standing);
+    CHECK(v["all_criteria_met"] == (row.standing == "all_met"));
+    std::vector<std::string> unanswered;
+    for (const json& u : v.value("unanswered_criteria", json::array())) unanswered.push_back(u["id"]);
+    CHECK(unanswered == row.unanswered);
+
+    auto docs = documents_of(c);
+    const std::string& script = docs["p2p-script"];
+    const std::string& notice = docs["notice"];
+    bool all_met = row.standing == "all_met";
+    CHECK(has(script, "meets every criterion") == all_met);
+    CHECK(has(notice, "Every criterion") == all_met);
+    CHECK(has(script, "record meets every criterion") == all_met);
+    CHECK_FALSE(has(script, "I have answered the rest"));
+    CHECK(has(script, "shows the rest in part") == (row.standing == "gaps_answered"));
+    CHECK(has(script, "do not claim it") == (row.standing == "gaps_open"));
+    CHECK(has(notice, "The others, with what the record shows") == (row.standing == "gaps_open"));
+    check_no_artefacts(docs);
+
+    // the Cigna script words the same claims by number
+    Case cig = fixture([&](json& d) {
+      d["payer"]["id"] = "cigna";
+      if (row.statuses.empty()) d.erase("policy");
+      else set_statuses(d, row.statuses);
+    });
+    std::string cscript = documents_of(cig)["p2p-script"];
+    CHECK(has(cscript, "Every criterion is met on the record") == all_met);
+    CHECK(has(cscript, "criteria are met.") == all_met);
+    CHECK_FALSE(has(cscript, "answered the rest"));
+  }
+}
+
+TEST_CASE("a criterion's evidence ending in a period does not print twice") {
+  Case c = fixture([](json& d) {
+    set_statuses(d, {"met", "partial"});
+    d["clinical"]["prior_treatments"][0]["outcome"] = "ODI 52/100, unchanged.";
+    d["p2p"]["goal"] = "Full authorization of 72148.";
+  });
+  json v = view_of(c);
+  CHECK(v["policy"]["criteria"][0]["evidence"] == "Fact 0 recorded");
+  CHECK(v["clinical"]["prior_treatments"][0]["outcome"] == "ODI 52/100, unchanged");
+  auto docs = documents_of(c);
+  CHECK(has(docs["lomn"], "Fact 0 recorded (enclosed: Office note 2026\\-11\\-01)."));
+  check_no_artefacts(docs);
+  Case ellipsis = fixture([](json& d) { d["policy"]["criteria"][0]["evidence"] = "Trial of NSAIDs, PT..."; });
+  CHECK(view_of(ellipsis)["policy"]["criteria"][0]["evidence"] == "Trial of NSAIDs, PT...");
+}
+
+TEST_CASE("no call: nothing the call decides is ticked or filled on the form") {
+  Case c = fixture([](json& d) { d["denial"]["reviewer"] = {{"name", "R. Patel"}, {"specialty", "Internal medicine"}}; });
+  json v = view_of(c);
+  CHECK_FALSE(v.contains("call"));
+  CHECK(v["reviewer_mismatch"] == true);  // the script still asks for a same-specialty reviewer
+  std::string form = documents_of(c)["post-call"];
+  auto boxes = checkboxes(form);
+  CHECK(boxes.size() >= 14);
+  for (const auto& [name, ticked] : boxes) {
+    CAPTURE(name);
+    CHECK_FALSE(ticked);
+  }
+  for (const char* f : {"reviewer_name", "reviewer_credentials", "reviewer_specialty", "call_duration",
+                        "points_discussed", "reviewer_reasoning", "auth_number", "objections_other", "next_steps"}) {
+    CAPTURE(f);
+    CHECK(text_field(form, f).empty());
+  }
+  CHECK(text_field(form, "call_date_time") == "Tue Nov 24, 2026 10:30 \\(UTC\\-05:00\\)");  // the scheduled time: a known fact
+  CHECK(has(form, "Maria José Núñez"));
+}
+
+TEST_CASE("a call of each disposition, with and without objections") {
+  for (std::string disposition : {"overturned", "upheld", "deferred", "modified", ""}) {
+    for (bool objections : {false, true}) {
+      CAPTURE(disposition);
+      CAPTURE(objections);
+      Case c = fixture([&](json& d) {
+        d["denial"]["reviewer"] = {{"name", "R. Patel"}, {"specialty", "Internal medicine"}};
+        json call = {{"started", "2026-11-20T10:35:00-05:00"},
+                     {"duration_minutes", 14},
+                     {"reviewer", {{"name", "L. Ortiz"}, {"credentials", "MD"}, {"specialty", "Orthopaedic spine surgery"}}},
+                     {"points_discussed", {"Progressive weakness of ankle dorsiflexion"}},
+                     {"reviewer_reasoning", "PT records were not received."}};
+        if (!disposition.empty()) call["disposition"] = disposition;
+        if (disposition == "overturned" || disposition == "modified") call["auth_number"] = "AUTH-" + disposition;
+        if (objections) call["objections"] = {"Reviewer refused to consider the PT records offered on the call"};
+        d["call"] = call;
+      });
+      json v = view_of(c);
+      CHECK(v["call"]["held"] == true);
+      CHECK(v["case_state"] == "call_held");
+      CHECK(v["call"].contains("unresolved") == (disposition != "overturned"));
+      CHECK(v["call"].contains("partial_approval") == (disposition == "modified"));
+      CHECK(v["call"].contains("has_objections") == objections);
+
+      auto docs = documents_of(c);
+      const std::string& form = docs["post-call"];
+      auto boxes = checkboxes(form);
+      for (const char* d : {"overturned", "upheld", "deferred", "modified"}) {
+        CAPTURE(d);
+        CHECK(boxes["disposition_" + std::string(d)] == (disposition == d));
+      }
+      // the call's reviewer is a spine surgeon: the denial's internist ticks nothing
+      CHECK_FALSE(boxes["objection_non_specialty"]);
+      CHECK(boxes["objection_new_evidence"] == objections);
+      CHECK_FALSE(boxes["objection_guidelines"]);
+      CHECK(text_field(form, "reviewer_name") == "L\\. Ortiz");
+
+      const std::string& cover = docs["appeal-cover"];
+      const std::string& lomn = docs["lomn"];
+      const std::string& notice = docs["notice"];
+      CHECK(has(cover, "I object to how the review was conducted") == (objections && disposition != "overturned"));
+      CHECK_FALSE(has(cover, "did not accept"));
+      CHECK_FALSE(has(cover, "No procedural objection"));
+      CHECK(has(lomn, "stated reasoning is answered below") == (disposition != "overturned"));
+      CHECK(has(lomn, "PT records were not received") == (disposition != "overturned"));
+      CHECK(has(lomn, "AUTH\\-modified") == (disposition == "modified"));
+      CHECK(has(cover, "does not cover of:") == (disposition == "modified"));
+      CHECK(has(lomn, "does not cover:") == (disposition == "modified"));
+      CHECK_FALSE(has(notice, "is scheduled for you"));
+      CHECK_FALSE(has(notice, "Three points to make"));
+      CHECK(has(notice, "within 24 hours"));
+      CHECK(has(notice, "AUTH-overturned") == (disposition == "overturned"));
+      CHECK(has(notice, "Written appeal, by") == (disposition == "upheld"));
+      CHECK(has(notice, "does not say how the call ended") == disposition.empty());
+      check_no_artefacts(docs);
+    }
+  }
+}
+
+TEST_CASE("reasoning is claimed answered only when the letter answers it") {
+  Case c = fixture([](json& d) {
+    d.erase("policy");
+    d["call"] = {{"disposition", "upheld"}, {"reviewer_reasoning", "Not enough conservative care."}};
+  });
+  json v = view_of(c);
+  CHECK_FALSE(v["call"].contains("reasoning_answered"));
+  auto docs = documents_of(c);
+  CHECK_FALSE(has(docs["lomn"], "answered below"));
+  CHECK(has(docs["lomn"], "did not resolve the denial."));
+  CHECK(has(docs["lomn"], "Not enough conservative care"));
+  CHECK_FALSE(has(docs["appeal-cover"], "The enclosed letter answers it"));
+  check_no_artefacts(docs);
+}
+
+TEST_CASE("objections recorded on the call tick only their own boxes") {
+  struct Row {
+    std::string objection;
+    std::vector<std::string> kinds;
+  };
+  const std::vector<Row> rows = {
+      {"Reviewer was an internist, not a spine surgeon", {"non_specialty"}},
+      {"Reviewer would not review the MRI images offered on the call", {"new_evidence"}},
+      {"Reviewer reviewed the MRI images", {}},
+      {"Reviewer dismissed the NASS guideline supplied", {"guidelines"}},
+      {"Reviewer would not discuss the failed treatment with gabapentin", {"prior_treatment"}},
+      {"Call rescheduled twice by the payer; 3-day delay", {"scheduling"}},
+      {"Reviewer cut the call short", {}},
+  };
+  for (const Row& row : rows) {
+    CAPTURE(row.objection);
+    Case c = fixture([&](json& d) { d["call"] = {{"disposition", "upheld"}, {"objections", {row.objection}}}; });
+    json v = view_of(c);
+    std::vector<std::string> kinds;
+    json found = v["call"].value("objection_is", json::object());
+    for (auto& [k, on] : found.items()) kinds.push_back(k);
+    CHECK(kinds == row.kinds);
+  }
+}
+
+TEST_CASE("the notice follows the case's state") {
+  // scheduled for a day to come
+  CHECK(view_of(fixture())["case_state"] == "call_scheduled");
+  CHECK(has(documents_of(fixture())["notice"], "Subject: P2P scheduled:"));
+  // nothing scheduled, window open (3 business days from Wed Nov 18: Mon Nov 23)
+  Case open = fixture([](json& d) { d.erase("p2p"); });
+  json vo = view_of(open);
+  CHECK(vo["case_state"] == "p2p_to_request");
+  std::string n = documents_of(open)["notice"];
+  CHECK(has(n, "Subject: P2P to request by Mon Nov 23, 2026"));
+  CHECK_FALSE(has(n, "closed"));
+  // nothing scheduled, window closed the day before
+  Date later = *parse_date("2026-11-24");
+  CHECK(view_of(open, later)["case_state"] == "p2p_window_closed");
+  std::string closed = documents_of(open, later)["notice"];
+  CHECK(has(closed, "Subject: P2P window closed"));
+  CHECK(has(closed, "late peer-to-peer call"));
+  CHECK(has(closed, "written appeal"));
+  CHECK_FALSE(has(closed, "must be requested by"));
+  // scheduled in the past, no record
+  Date after = *parse_date("2026-11-25");
+  CHECK(view_of(fixture(), after)["case_state"] == "call_record_due");
+  CHECK(has(documents_of(fixture(), after)["notice"], "no record of it yet"));
+}
+
+TEST_CASE("notice: no empty enclosure list, no empty phone line") {
+  Case c = fixture([](json& d) {
+    for (json& cr : d["policy"]["criteria"]) cr.erase("source");
+    d["p2p"].erase("phone");
+    d["payer"].erase("p2p_phone");
+  });
+  json v = view_of(c);
+  CHECK_FALSE(v.contains("has_enclosures"));
+  CHECK_FALSE(v.contains("p2p_line"));
+  std::string n = documents_of(c)["notice"];
+  CHECK_FALSE(has(n, "these are in the packet:"));
+  CHECK(has(n, "names no source document"));
+  CHECK_FALSE(has(n, "Phone:"));
+  check_no_artefacts(documents_of(c));
+}
+
+TEST_CASE("a reviewer known only by specialty prints no empty name") {
+  Case c = fixture([](json& d) { d["p2p"]["reviewer"] = {{"specialty", "Pain medicine"}}; });
+  json v = view_of(c);
+  CHECK(v["reviewer"]["line"] == "name not yet known (Pain medicine)");
+  auto docs = documents_of(c);
+  CHECK_FALSE(has(docs["notice"], "Reviewer:   ("));
+  check_no_artefacts(docs);
+}
+
+TEST_CASE("the guidelines are said to support the care only when the case cites them") {
+  Case none = fixture([](json& d) { d["citations"] = json::array(); });
+  json v = view_of(none);
+  CHECK_FALSE(v.contains("citations_confirmed"));
+  auto docs = documents_of(none);
+  CHECK_FALSE(has(docs["p2p-script"], "guidelines support"));
+  CHECK_FALSE(has(docs["notice"], "in the case support this care"));
+  CHECK(view_of(fixture())["citations_confirmed"] == true);
+}
