@@ -8,7 +8,8 @@ PACKAGES="cmake g++ make pkg-config
   nlohmann-json3-dev libcurl4-openssl-dev doctest-dev
   libkainjow-mustache-dev libcli11-dev libcpp-httplib-dev
   qpdf poppler-utils pdftk-java mupdf-tools python3 python3-jsonschema
-  curl openssl"
+  curl openssl
+  clang libclang-rt-14-dev"  # the last line: scripts/sanitize.sh (ASan, UBSan, libFuzzer)
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

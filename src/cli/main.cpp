@@ -20,6 +20,7 @@
 #include "pipeline/template_check.h"
 #include "pubmed/pubmed.h"
 #include "serve/serve.h"
+#include "serve/workers.h"
 #include "watch/watch.h"
 
 namespace {
@@ -65,7 +66,9 @@ struct LoadedCase {
 
 // Validates one input (format rules and library keys); prints what is wrong.
 // Returns the case when valid.
-std::optional<LoadedCase> load_input(const std::string& arg, const Resources& res, const Env& env, Counts& n) {
+// With `strict` (--strict), a warning makes the case invalid too.
+std::optional<LoadedCase> load_input(const std::string& arg, const Resources& res, const Env& env, Counts& n,
+                                     bool strict) {
   Input in = read_input(arg);
   if (!in.text) {
     std::cerr << in.name << ": cannot read the file\n";
@@ -75,6 +78,11 @@ std::optional<LoadedCase> load_input(const std::string& arg, const Resources& re
   auto loaded = load_case_checked(*in.text, res, env);
   print_diagnostics(in.name, loaded.diagnostics());
   if (!loaded.is_ok()) {
+    ++n.invalid;
+    return std::nullopt;
+  }
+  if (strict && !loaded.diagnostics().empty()) {
+    std::cerr << in.name << ": --strict: warnings are fatal, nothing written\n";
     ++n.invalid;
     return std::nullopt;
   }
@@ -94,11 +102,11 @@ std::optional<Resources> resources_or_report(const std::string& root) {
 // and counted by load_input. Returns the exit code for the counts.
 template <typename Each>
 int for_each_case(const std::vector<std::string>& files, const std::string& root, const Env& env, Counts& n,
-                  Each each) {
+                  Each each, bool strict = false) {
   auto res = resources_or_report(root);
   if (!res) return kInternal;
   for (const std::string& f : files) {
-    auto loaded = load_input(f, *res, env, n);
+    auto loaded = load_input(f, *res, env, n, strict);
     if (!loaded) continue;
     if (each(f, *loaded, *res)) ++n.ok;
     else ++n.internal;
@@ -106,13 +114,13 @@ int for_each_case(const std::vector<std::string>& files, const std::string& root
   return n.exit_code();
 }
 
-int run_validate(const std::vector<std::string>& files, const std::string& root) {
+int run_validate(const std::vector<std::string>& files, const std::string& root, bool strict) {
   Counts n;
   int code = for_each_case(files, root, Env::from_process(), n, [](const std::string& f, const LoadedCase& l,
                                                                     const Resources&) {
     std::cout << "valid    " << l.c.id << "  (" << f << ")\n";
     return true;
-  });
+  }, strict);
   std::cout << "validated " << files.size() << " case(s): " << n.ok << " valid, " << n.invalid << " invalid\n";
   return code;
 }
@@ -132,7 +140,7 @@ std::unique_ptr<pubmed::PubMedLookup> pubmed_lookup(const PubMedArgs& a, const s
 }
 
 int run_generate(const std::vector<std::string>& files, const std::string& out, const std::string& root,
-                 const PubMedArgs& pm) {
+                 const PubMedArgs& pm, bool strict) {
   Env env = Env::from_process();
   auto lookup = pubmed_lookup(pm, out);
   env.citations = lookup.get();
@@ -154,7 +162,7 @@ int run_generate(const std::vector<std::string>& files, const std::string& out, 
                 << (d.pages == 0 ? std::string("text, ") : std::to_string(d.pages) + (d.pages == 1 ? " page, " : " pages, "))
                 << d.pdf.size() << " bytes)\n";
     return true;
-  });
+  }, strict);
   std::cout << "generated " << n.ok << " ok, " << (n.invalid + n.internal) << " failed (" << n.invalid
             << " invalid input, " << n.internal << " internal error)\n";
   return code;
@@ -283,6 +291,10 @@ int run_serve(const ServeArgs& a, const CLI::App& cmd) {
   if (given("--max-body")) cfg.max_body = f.max_body;
   if (given("--threads")) cfg.threads = f.threads;
   if (given("--workers")) cfg.workers = f.workers;
+  if (given("--max-connections")) cfg.max_connections = f.max_connections;
+  if (given("--worker-timeout")) cfg.worker_timeout_s = f.worker_timeout_s;
+  if (given("--worker-memory")) cfg.worker_memory_mb = f.worker_memory_mb;
+  if (given("--header-timeout")) cfg.header_timeout_s = f.header_timeout_s;
   if (given("--max-queue")) cfg.max_queue = f.max_queue;
   if (given("--timeout")) cfg.timeout_s = f.timeout_s;
   if (given("--tls-cert")) cfg.tls_cert = f.tls_cert;
@@ -306,6 +318,14 @@ int run_serve(const ServeArgs& a, const CLI::App& cmd) {
   return serve::run_serve(cfg, std::move(*res));
 }
 
+// `p2pdoc serve-worker`: not for people. The service starts it as a
+// generation worker (serve/workers.h) talking over fd 3.
+int run_serve_worker(const std::string& root, long long memory_mb) {
+  auto res = resources_or_report(root);
+  if (!res) return kInternal;
+  return serve::run_generation_worker(*res, static_cast<size_t>(memory_mb) << 20);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -321,6 +341,8 @@ int main(int argc, char** argv) {
   gen->add_option("cases", files, "Case JSON files (format p2p-case/1); - reads one case from stdin")->required();
   gen->add_option("-o,--out", out, "Output folder (default: out)");
   gen->add_option("--root", root, "Folder holding templates/ and fonts/ (default: $P2PDOC_ROOT or the source tree)");
+  bool strict = false;
+  gen->add_flag("--strict", strict, "Treat warnings (an unknown citation key, unknown case keys ...) as errors: exit 2, write nothing");
   PubMedArgs gen_pubmed;
   gen->add_flag("--pubmed", gen_pubmed.on, "Complete citations that carry a PMID from PubMed (docs/service.md)");
   gen->add_option("--pubmed-base", gen_pubmed.base, "E-utilities base URL (implies --pubmed)");
@@ -329,6 +351,7 @@ int main(int argc, char** argv) {
   CLI::App* val = app.add_subcommand("validate", "Check cases against format p2p-case/1; write nothing");
   val->add_option("cases", files, "Case JSON files; - reads one case from stdin")->required();
   val->add_option("--root", root, "Folder holding templates/ and fonts/");
+  val->add_flag("--strict", strict, "Treat warnings as errors (exit 2)");
 
   CLI::App* exp = app.add_subcommand("explain", "Show which templates and library entries a case would use");
   exp->add_option("cases", files, "Case JSON files; - reads one case from stdin")->required();
@@ -362,10 +385,14 @@ int main(int argc, char** argv) {
   srv->add_option("-o,--out", sa.flags.out, "Packets go to DIR/<case_id>/");
   srv->add_option("--token-file", sa.flags.token_file, "Bearer tokens, one per line (also $P2PDOC_TOKENS, comma-separated)");
   srv->add_option("--max-body", sa.flags.max_body, "Largest request body in bytes (default 1048576)");
-  srv->add_option("--threads", sa.flags.threads, "Connections served at once (default 64)");
-  srv->add_option("-j,--workers", sa.flags.workers, "Packets generated at once (default: one per CPU)");
-  srv->add_option("--max-queue", sa.flags.max_queue, "Packet requests waiting for a worker before 503 (default 128)");
-  srv->add_option("--timeout", sa.flags.timeout_s, "Seconds for each read and write of a request (default 30)");
+  srv->add_option("--threads", sa.flags.threads, "HTTP threads started at once (default 64)");
+  srv->add_option("--max-connections", sa.flags.max_connections, "Connections served at once (default 512)");
+  srv->add_option("-j,--workers", sa.flags.workers, "Worker processes: packets generated at once (default: one per CPU)");
+  srv->add_option("--worker-timeout", sa.flags.worker_timeout_s, "Seconds one packet may take before its worker is killed (default 20)");
+  srv->add_option("--worker-memory", sa.flags.worker_memory_mb, "MiB of address space per worker; 0 = no limit (default 1024)");
+  srv->add_option("--header-timeout", sa.flags.header_timeout_s, "Seconds for a request's headers to arrive (default 10)");
+  srv->add_option("--max-queue", sa.flags.max_queue, "Packet requests waiting for a worker before 503 (default 512)");
+  srv->add_option("--timeout", sa.flags.timeout_s, "Seconds for a request's body to arrive, and for each write (default 30)");
   srv->add_option("--config", sa.config, "Settings file (key = value lines); flags override it");
   srv->add_option("--log", sa.flags.log, "Append the JSON log lines to FILE instead of stderr");
   srv->add_option("--root", sa.flags.root, "Folder holding templates/ and fonts/");
@@ -381,6 +408,13 @@ int main(int argc, char** argv) {
   srv->add_option("--pubmed-base", sa.pubmed.base, "E-utilities base URL (implies --pubmed)");
   srv->add_option("--pubmed-cache", sa.pubmed.cache, "PubMed cache folder (default: OUT/.pubmed-cache; implies --pubmed)");
 
+  std::string worker_root = root;
+  long long worker_memory_mb = 0;
+  CLI::App* swk = app.add_subcommand("serve-worker", "The service's generation worker (started by `serve`)");
+  swk->group("");  // hidden from --help
+  swk->add_option("--root", worker_root);
+  swk->add_option("--memory-mb", worker_memory_mb);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -388,13 +422,14 @@ int main(int argc, char** argv) {
     return code == 0 ? kOk : kInvalid;
   }
   try {
-    if (*gen) return run_generate(files, out, root, gen_pubmed);
+    if (*gen) return run_generate(files, out, root, gen_pubmed, strict);
     if (*exp) return run_explain(files, root);
     if (*vw) return run_view(files, root);
     if (*chk) return run_check_templates(check_files, root);
     if (*wat) return run_watch(wa, *wat);
     if (*srv) return run_serve(sa, *srv);
-    return run_validate(files, root);
+    if (*swk) return run_serve_worker(worker_root, worker_memory_mb);
+    return run_validate(files, root, strict);
   } catch (const std::exception& e) {
     std::cerr << "p2pdoc: internal error: " << e.what() << "\n";
     return kInternal;

@@ -2,9 +2,17 @@
 // advice, completed from the knowledge library (templates/knowledge/*.json,
 // data a case manager can read and edit). Stage "merge" in the pipeline.
 //   - a citation given as a string key resolves against citations.json; an
-//     unknown key is a validation error naming the key (check_library_keys);
-//   - a case with fewer than two citations gets matching library entries
-//     (by ICD-10 prefix or service code), marked "suggested" for review;
+//     unknown key is a WARNING naming the closest library keys
+//     (check_library_keys), and the citation is left out of the packet;
+//   - the case's citations are the accepted ones, the only ones the letters
+//     to the payer may cite; duplicates (same PMID, DOI or normalised title)
+//     are listed once;
+//   - a case with fewer than two citations gets library entries suggested for
+//     review (Evidence::suggested, never in `citations`): an entry fits only
+//     when it covers a case diagnosis (an exact ICD-10-CM code, a whole
+//     category or subcategory, or a code range it declares) AND a case service
+//     (exact CPT/HCPCS code). The case accepts a suggestion by listing its key
+//     in `citations`;
 //   - a case naming policy.id without criteria gets the library's criteria
 //     for that payer and policy, each with status "unknown";
 //   - regulations.json rules apply by plan type and state; a state the
@@ -16,6 +24,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -33,11 +42,32 @@ struct KnowledgeLibrary {
   std::map<std::string, nlohmann::json> payers;  // payers/<id>.json by id, "default" included
 };
 
-// Errors for citation keys the library does not know (path /citations/<i>).
+// Warnings for citation keys the library does not know (path /citations/<i>),
+// each naming the closest library keys. Works on any parsed case document, so
+// it can run beside a validation that failed (all problems in one report).
+Diagnostics check_library_keys(const nlohmann::json& doc, const KnowledgeLibrary& lib);
 Diagnostics check_library_keys(const Case& c, const KnowledgeLibrary& lib);
 
+// Up to three library keys close to `key`: keys that start with it or that it
+// starts with first, then by edit distance (at most a third of the longer
+// key, at least 2), ties by key. Empty when nothing is close.
+std::vector<std::string> closest_keys(const std::string& key, const nlohmann::json& library);
+
+// Does a library entry's ICD-10-CM item cover the case's code? An item is an
+// exact code ("M51.16"), a category ("C34": C34 and C34.x) or subcategory
+// ("F10.2": F10.2x), or a range of codes of one length ("M51.16-M51.17").
+// Codes are compared with their dot (added after the 3rd character when
+// missing) and in capitals; an item shorter than a category never matches.
+bool icd10_covers(const std::string& item, const std::string& code);
+
+// The identities of a citation for de-duplication: "pmid:<n>", "doi:<lowercase>",
+// "title:<lowercase letters and digits, single spaces>".
+std::vector<std::string> citation_identities(const nlohmann::json& citation);
+
 struct Evidence {
-  nlohmann::json citations = nlohmann::json::array();  // objects; library ones carry "key", suggested ones "suggested": true
+  nlohmann::json citations = nlohmann::json::array();  // accepted (the case's), objects; library ones carry "key"
+  nlohmann::json suggested = nlohmann::json::array();  // for review only, each with "key" and "suggested": true
+  nlohmann::json unknown_keys = nlohmann::json::array();  // {"path", "key", "closest": [keys]} per unknown key
   nlohmann::json policy;           // the case's policy, criteria filled from the library when it gave none
   bool policy_from_library = false;
   std::string policy_source;       // where the library's criteria come from

@@ -1,12 +1,15 @@
 // The one-page rule. Content that overflows first loses type size (down to a
 // legible floor), then list items and table rows from the end (each cut
-// container followed by a visible "+N more" line), then, last resort, words
-// from the longest paragraph. Each step re-runs the whole layout: a brief
-// lays out in well under a millisecond, and correctness (no overlap, nothing
-// off the page) comes from the one engine instead of an estimate.
+// container followed by a visible "+N more" line), then, last resort, text
+// from the longest paragraph, then whole trailing sections. Each step
+// binary-searches how much to keep, and each try is the real layout (so no
+// overlap and nothing off the page come from the one engine, not from an
+// estimate) stopped as soon as it spills onto a second page: O(log n) tries
+// of O(n) each, where cutting one entry per full re-layout was quadratic.
 #include <algorithm>
 #include <functional>
 #include <optional>
+#include <queue>
 
 #include "layout/layout.h"
 
@@ -111,47 +114,115 @@ Blocks with_cuts(const Blocks& blocks, const std::vector<Cuttable>& cuts) {
   return apply_cuts(blocks, cuts, next);
 }
 
-int word_count(const Inlines& in) {
-  int n = 0;
-  bool in_word = false;
-  for (const Span& s : in)
-    for (char c : s.text) {
-      bool space = c == ' ' || c == '\n';
-      if (!space && !in_word) ++n;
-      in_word = !space;
-    }
-  return n;
+// The text of a paragraph as one string, and where each span starts in it.
+struct FlatText {
+  std::string text;
+  std::vector<size_t> span_start;
+};
+
+FlatText flatten(const Inlines& in) {
+  FlatText f;
+  for (const Span& s : in) {
+    f.span_start.push_back(f.text.size());
+    f.text += s.text;
+  }
+  return f;
 }
 
-// The first `keep` words of `in`, styles preserved.
-Inlines first_words(const Inlines& in, int keep) {
+bool is_space(char c) { return c == ' ' || c == '\n'; }
+
+// The first `n` bytes of `in` (cut at a code point boundary), styles kept.
+Inlines first_bytes(const Inlines& in, const FlatText& flat, size_t n) {
   Inlines out;
-  int n = 0;
-  bool in_word = false;
-  for (const Span& s : in) {
-    Span part{"", s.style};
-    for (char c : s.text) {
-      bool space = c == ' ' || c == '\n';
-      if (!space && !in_word && ++n > keep) {
-        if (!part.text.empty()) out.push_back(part);
-        return out;
-      }
-      in_word = !space;
-      part.text += c;
-    }
-    if (!part.text.empty()) out.push_back(part);
+  for (size_t k = 0; k < in.size() && flat.span_start[k] < n; ++k) {
+    size_t take = std::min(in[k].text.size(), n - flat.span_start[k]);
+    out.push_back({in[k].text.substr(0, take), in[k].style});
   }
   return out;
 }
 
-// The longest top-level paragraph or quoted paragraph, by words.
+// Where the paragraph may be cut, in increasing order: before each word
+// after the first kMinWords, and inside a word longer than a line could ever
+// be, at any character after its first kLongWord bytes. Kept as runs of
+// consecutive byte offsets so that a 10 MB word costs a few bytes here.
+// The first cut point is the shortest text we keep.
+constexpr int kMinWords = 12;
+constexpr size_t kLongWord = 64;  // bytes; an ordinary word is never split
+
+class CutPoints {
+ public:
+  explicit CutPoints(const std::string& t) : text_(t) {
+    int words = 0;
+    size_t i = 0;
+    while (i < t.size()) {
+      while (i < t.size() && is_space(t[i])) ++i;
+      if (i == t.size()) break;
+      if (++words > kMinWords) add(i, 1);
+      size_t start = i;
+      while (i < t.size() && !is_space(t[i])) ++i;
+      if (i - start > kLongWord) {
+        add(start + kLongWord, i - start - kLongWord);
+        words = std::max(words, kMinWords);  // what follows a giant word may go
+      }
+    }
+  }
+  size_t size() const { return size_; }
+  // The offset of the k-th cut point, moved back to a code point start.
+  size_t operator[](size_t k) const {
+    for (const Run& r : runs_) {
+      if (k < r.count) {
+        size_t at = r.from + k;
+        while (at > 0 && (static_cast<unsigned char>(text_[at]) & 0xC0) == 0x80) --at;
+        return at;
+      }
+      k -= r.count;
+    }
+    return text_.size();
+  }
+
+ private:
+  struct Run {
+    size_t from, count;
+  };
+  void add(size_t from, size_t count) {
+    runs_.push_back({from, count});
+    size_ += count;
+  }
+  const std::string& text_;
+  std::vector<Run> runs_;
+  size_t size_ = 0;
+};
+
+int words_in(const std::string& t, size_t from) {
+  int n = 0;
+  bool in_word = from > 0 && !is_space(t[from - 1]);  // a word cut in the middle counts as cut
+  if (in_word) ++n;
+  for (size_t i = from; i < t.size(); ++i) {
+    if (!is_space(t[i]) && !in_word) ++n;
+    in_word = !is_space(t[i]);
+  }
+  return n;
+}
+
+// The paragraph shortened to its first `n` bytes, ending in a visible note.
+Inlines shortened(const Inlines& in, const FlatText& flat, size_t n) {
+  Inlines out = first_bytes(in, flat, n);
+  bool mid_word = n > 0 && n < flat.text.size() && !is_space(flat.text[n - 1]) && !is_space(flat.text[n]);
+  std::string note = mid_word ? std::to_string(flat.text.size() - n) + " characters"
+                              : std::to_string(words_in(flat.text, n)) + " words";
+  out.push_back({" [+" + note + " cut to fit one page]", kItalic});
+  return out;
+}
+
+// The longest paragraph (top level, quoted or in a list), by bytes.
 Block* longest_paragraph(Blocks& blocks) {
   Block* best = nullptr;
-  int best_n = 0;
+  size_t best_n = 0;
   std::function<void(Blocks&)> walk = [&](Blocks& bs) {
     for (Block& b : bs) {
       if (b.kind == Block::Kind::paragraph) {
-        int n = word_count(b.inlines);
+        size_t n = 0;
+        for (const Span& s : b.inlines) n += s.text.size();
         if (n > best_n) best_n = n, best = &b;
       } else if (b.kind == Block::Kind::quote) {
         walk(b.children);
@@ -164,9 +235,54 @@ Block* longest_paragraph(Blocks& blocks) {
   return best;
 }
 
+// The order in which entries go: each step takes one from the container of
+// highest cut priority, then with the most entries kept, then the first in
+// document order; a container keeps at least one entry.
+std::vector<int> cut_sequence(const std::vector<Cuttable>& cuts) {
+  auto after = [&](const std::pair<int, int>& a, const std::pair<int, int>& b) {  // (kept, index): b goes first?
+    const Cuttable &ca = cuts[a.second], &cb = cuts[b.second];
+    if (ca.priority != cb.priority) return ca.priority < cb.priority;
+    if (a.first != b.first) return a.first < b.first;
+    return a.second > b.second;
+  };
+  std::priority_queue<std::pair<int, int>, std::vector<std::pair<int, int>>, decltype(after)> next(after);
+  for (int i = 0; i < static_cast<int>(cuts.size()); ++i)
+    if (cuts[i].total > 1) next.push({cuts[i].total, i});
+  std::vector<int> order;
+  while (!next.empty()) {
+    auto [kept, i] = next.top();
+    next.pop();
+    order.push_back(i);
+    if (kept - 1 > 1) next.push({kept - 1, i});
+  }
+  return order;
+}
+
+void keep_after(std::vector<Cuttable>& cuts, const std::vector<int>& order, size_t steps) {
+  for (Cuttable& c : cuts) c.kept = c.total;
+  for (size_t k = 0; k < steps; ++k) --cuts[order[k]].kept;
+}
+
+std::optional<LayoutResult> one_page(const Blocks& blocks, const PageStyle& st, const FontSet& fonts) {
+  return layout_within(blocks, st, fonts, 1);
+}
+
+Block more_sections(int n) {
+  Block m;
+  m.kind = Block::Kind::more;
+  m.inlines.push_back({"+" + std::to_string(n) + " more sections not shown (cut to fit one page)", kPlain});
+  return m;
+}
+
 }  // namespace
 
 LayoutResult layout_one_page(const Blocks& blocks, const PageStyle& style, const FontSet& fonts, double floor_size) {
+  if (Diagnostics bad = check_letterhead(style, fonts); has_errors(bad)) {
+    LayoutResult r;
+    r.body_size = style.body_size;
+    r.diagnostics = std::move(bad);
+    return r;
+  }
   PageStyle st = style;
   // 1. the largest size, in half-point steps from body_size down to the
   //    floor, at which the page fits. Fit is monotone in size, so a binary
@@ -174,15 +290,13 @@ LayoutResult layout_one_page(const Blocks& blocks, const PageStyle& style, const
   std::vector<double> sizes;
   for (double s = style.body_size; s > floor_size - 1e-9; s -= 0.5) sizes.push_back(s);
   st.body_size = sizes.front();
-  LayoutResult first = layout_document(blocks, st, fonts);
-  if (first.pages.size() == 1) return first;
+  if (auto first = one_page(blocks, st, fonts)) return *first;
   size_t lo = 1, hi = sizes.size();  // sizes[lo..hi) still possible
   std::optional<LayoutResult> best;
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
     st.body_size = sizes[mid];
-    LayoutResult r = layout_document(blocks, st, fonts);
-    if (r.pages.size() == 1) {
+    if (auto r = one_page(blocks, st, fonts)) {
       best = std::move(r);
       hi = mid;
     } else {
@@ -192,71 +306,83 @@ LayoutResult layout_one_page(const Blocks& blocks, const PageStyle& style, const
   if (best) return *best;
   st.body_size = floor_size;
 
-  // 2. cut lists and tables: the template's priority first, then the one
-  //    with the most entries kept
+  // 2. cut lists and tables: the fewest steps of cut_sequence after which
+  //    the page fits. Each step removes one entry, so fit is monotone in the
+  //    number of steps (the "+N more" line appears at the first cut of a
+  //    container, in place of at least one entry's line).
   std::vector<Cuttable> cuts;
   collect(blocks, cuts);
-  int cut = 0;
-  Blocks current = blocks;
-  LayoutResult r;
-  for (;;) {
-    Cuttable* longest = nullptr;
-    for (Cuttable& c : cuts)
-      if (c.kept > 1 && (!longest || c.priority > longest->priority ||
-                         (c.priority == longest->priority && c.kept > longest->kept)))
-        longest = &c;
-    if (!longest) break;
-    longest->kept -= 1;
-    ++cut;
-    current = with_cuts(blocks, cuts);
-    r = layout_document(current, st, fonts);
-    if (r.pages.size() == 1) {
-      r.items_cut = cut;
-      return r;
+  std::vector<int> order = cut_sequence(cuts);
+  size_t cut_lo = 1, cut_hi = order.size();
+  std::optional<LayoutResult> cut_fit;
+  size_t cut_steps = 0;
+  while (cut_lo <= cut_hi) {
+    size_t mid = (cut_lo + cut_hi) / 2;
+    keep_after(cuts, order, mid);
+    if (auto r = one_page(with_cuts(blocks, cuts), st, fonts)) {
+      cut_fit = std::move(r);
+      cut_steps = mid;
+      cut_hi = mid - 1;
+    } else {
+      cut_lo = mid + 1;
     }
   }
+  if (cut_fit) {
+    cut_fit->items_cut = static_cast<int>(cut_steps);
+    return *cut_fit;
+  }
+  int cut = static_cast<int>(order.size());
+  keep_after(cuts, order, order.size());
+  Blocks current = order.empty() ? blocks : with_cuts(blocks, cuts);
 
+  // 3. last resort: shorten the longest paragraph, binary search on the
+  //    length kept (at word starts, or inside a word too long for any line)
   int words_cut = 0;
-  // 3. last resort: shorten the longest paragraph (binary search on its words)
   for (int round = 0; round < 8; ++round) {
     Block* p = longest_paragraph(current);
     if (!p) break;
     Inlines original = p->inlines;
-    int total = word_count(original);
-    if (total <= 12) break;
-    int lo = 12, hi = total - 1, best = lo;
-    while (lo <= hi) {
-      int mid = (lo + hi) / 2;
-      p->inlines = first_words(original, mid);
-      p->inlines.push_back({" [+" + std::to_string(total - mid) + " words cut to fit one page]", kItalic});
-      if (layout_document(current, st, fonts).pages.size() == 1) best = mid, lo = mid + 1;
-      else hi = mid - 1;
+    FlatText flat = flatten(original);
+    CutPoints at(flat.text);
+    if (at.size() == 0) break;
+    size_t a_lo = 1, a_hi = at.size() - 1, keep = 0;  // at[0] is kept whatever happens
+    while (a_lo <= a_hi) {
+      size_t mid = (a_lo + a_hi) / 2;
+      p->inlines = shortened(original, flat, at[mid]);
+      if (one_page(current, st, fonts)) keep = mid, a_lo = mid + 1;
+      else a_hi = mid - 1;
     }
-    p->inlines = first_words(original, best);
-    p->inlines.push_back({" [+" + std::to_string(total - best) + " words cut to fit one page]", kItalic});
-    words_cut += total - best;
-    r = layout_document(current, st, fonts);
-    if (r.pages.size() == 1) {
-      r.items_cut = cut;
-      r.words_cut = words_cut;
-      return r;
+    p->inlines = shortened(original, flat, at[keep]);
+    words_cut += words_in(flat.text, at[keep]);
+    if (auto r = one_page(current, st, fonts)) {
+      r->items_cut = cut;
+      r->words_cut = words_cut;
+      return *r;
     }
   }
 
-  // 4. never a second page: drop trailing blocks, saying so
-  int dropped = 0;
-  while (!current.empty()) {
-    current.pop_back();
-    ++dropped;
-    Blocks shown = current;
-    Block m;
-    m.kind = Block::Kind::more;
-    m.inlines.push_back({"+" + std::to_string(dropped) + " more sections not shown (cut to fit one page)", kPlain});
-    shown.push_back(m);
-    r = layout_document(shown, st, fonts);
-    if (r.pages.size() == 1) break;
+  // 4. never a second page: the most leading sections that fit, the rest
+  //    replaced by one line saying so
+  auto shown = [&](size_t kept) {
+    Blocks b(current.begin(), current.begin() + static_cast<std::ptrdiff_t>(kept));
+    b.push_back(more_sections(static_cast<int>(current.size() - kept)));
+    return b;
+  };
+  size_t s_lo = 0, s_hi = current.empty() ? 0 : current.size() - 1, kept = 0;
+  std::optional<LayoutResult> fit;
+  while (s_lo <= s_hi) {
+    size_t mid = (s_lo + s_hi) / 2;
+    if (auto r = one_page(shown(mid), st, fonts)) {
+      fit = std::move(r);
+      kept = mid;
+      s_lo = mid + 1;
+    } else {
+      if (mid == 0) break;
+      s_hi = mid - 1;
+    }
   }
-  r.items_cut = cut + dropped;
+  LayoutResult r = fit ? *fit : layout_document(shown(0), st, fonts);
+  r.items_cut = cut + static_cast<int>(current.size() - kept);
   r.words_cut = words_cut;
   r.pages.resize(1);
   return r;

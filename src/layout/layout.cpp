@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 namespace p2p {
 
@@ -84,25 +85,32 @@ void emit(Line& line, const std::string& text, uint8_t style, double x, double s
   line.width = line.runs.back().x + line.runs.back().width;
 }
 
-// Breaks one over-long word between characters so that no part exceeds `max`.
+// Breaks one over-long word between characters: the first part fills
+// `first_room`, the others `max`. The first part is empty when not even one
+// character fits in `first_room` (the word then starts on the next line).
+// One pass adding advances in font units, so that each comparison is the one
+// FontFace::width would make on the part: linear in the word's length.
 std::vector<std::string> split_word(const std::string& word, const FontFace& f, double size, double max,
                                     double first_room) {
   std::vector<std::string> parts;
-  std::string cur;
+  auto width = [&](long long units) { return static_cast<double>(units) * size / f.units_per_em(); };
+  size_t start = 0;
+  long long units = 0;
   double room = first_room;
   size_t i = 0;
   while (i < word.size()) {
-    size_t start = i;
-    next_code_point(word, i);
-    std::string ch = word.substr(start, i - start);
-    if (!cur.empty() && f.width(cur + ch, size) > room) {
-      parts.push_back(cur);
-      cur.clear();
+    size_t at = i;
+    int advance = f.advance(next_code_point(word, i));
+    bool may_break = at > start || (parts.empty() && first_room < max);
+    if (may_break && width(units + advance) > room) {
+      parts.push_back(word.substr(start, at - start));
+      start = at;
+      units = 0;
       room = max;
     }
-    cur += ch;
+    units += advance;
   }
-  if (!cur.empty()) parts.push_back(cur);
+  parts.push_back(word.substr(start));
   return parts;
 }
 
@@ -139,16 +147,19 @@ std::vector<Line> break_lines(const Inlines& spans, double max_width, double siz
       first = true;
       space = 0;
     }
-    if (w > max_width && j == i + 1) {
-      // a single unbreakable piece wider than the line (a long ID or URL)
-      const FontFace& f = fonts.face(font_index(pieces[i].style));
-      auto parts = split_word(pieces[i].text, f, size, max_width, max_width);
-      for (size_t p = 0; p < parts.size(); ++p) {
-        if (p > 0) {
-          lines.emplace_back();
-          line = &lines.back();
+    if (w > max_width) {
+      // wider than a whole line (a long ID or URL, perhaps glued to
+      // punctuation in another style): break between characters
+      for (size_t k = i; k < j; ++k) {
+        const FontFace& f = fonts.face(font_index(pieces[k].style));
+        auto parts = split_word(pieces[k].text, f, size, max_width, max_width - line->width);
+        for (size_t p = 0; p < parts.size(); ++p) {
+          if (p > 0) {
+            lines.emplace_back();
+            line = &lines.back();
+          }
+          if (!parts[p].empty()) emit(*line, parts[p], pieces[k].style, line->width, size, fonts, false);
         }
-        emit(*line, parts[p], pieces[i].style, 0, size, fonts, false);
       }
       i = j;
       continue;
@@ -166,6 +177,102 @@ std::vector<Line> break_lines(const Inlines& spans, double max_width, double siz
 
 namespace {
 
+// --- the letterhead ---------------------------------------------------------
+constexpr double kNameSize = 15, kNameFloor = 8;       // practice name, bold
+constexpr double kLineSize = 7.5, kLineFloor = 6;      // address lines, regular
+constexpr double kLetterheadGap = 12;                  // between name and address block
+
+// The letterhead as it will be drawn: each line of the name and of the
+// address block with its size, and the height it takes above the rule.
+struct LetterheadFit {
+  std::vector<Line> name;       // usually one line
+  double name_size = kNameSize;
+  double name_height = 0;
+  std::vector<Line> right;      // right-aligned
+  std::vector<size_t> right_source;  // index into Letterhead::lines per line of `right`
+  double line_size = kLineSize;
+  double height = 0;            // 0 without a letterhead
+  Diagnostics problems;
+};
+
+Line one_line(const std::string& text, uint8_t style, double size, const FontSet& fonts) {
+  Line l;
+  double w = fonts.face(font_index(style)).width(text, size);
+  l.runs.push_back({text, style, 0, w});
+  l.width = w;
+  return l;
+}
+
+std::string field_or_letterhead(const std::vector<std::string>& fields, size_t i) {
+  return i < fields.size() && !fields[i].empty() ? fields[i] : "/practice";
+}
+
+// Shrinks, then wraps, each side of the letterhead; the address block may
+// take up to half the width, the name what the address block leaves.
+LetterheadFit fit_letterhead(const PageStyle& style, const FontSet& fonts) {
+  const Letterhead& lh = style.letterhead;
+  LetterheadFit fit;
+  if (lh.name.empty() && lh.lines.empty()) return fit;
+  const FontFace& reg = fonts.face(0);
+  const FontFace& bold = fonts.face(1);
+  double avail = style.width - 2 * style.margin_x;
+  double right_max = avail / 2;
+
+  double widest = 0;
+  for (const std::string& l : lh.lines) widest = std::max(widest, reg.width(l, kLineSize));
+  if (widest > right_max) fit.line_size = std::max(kLineFloor, kLineSize * right_max / widest);
+  double right_w = 0;
+  for (size_t i = 0; i < lh.lines.size(); ++i) {
+    auto wrapped = reg.width(lh.lines[i], fit.line_size) <= right_max + 1e-6
+                       ? std::vector<Line>{one_line(lh.lines[i], kPlain, fit.line_size, fonts)}
+                       : break_lines({{lh.lines[i], kPlain}}, right_max, fit.line_size, fonts);
+    for (Line& l : wrapped) {
+      right_w = std::max(right_w, l.width);
+      fit.right.push_back(std::move(l));
+      fit.right_source.push_back(i);
+    }
+  }
+
+  // the name gets what the address block leaves; long names shrink, then wrap
+  double room = avail - right_w - kLetterheadGap;
+  double nw = bold.width(lh.name, kNameSize);
+  if (nw > room) fit.name_size = std::max(kNameFloor, kNameSize * room / nw);
+  if (bold.width(lh.name, fit.name_size) <= room + 1e-6)
+    fit.name.push_back(one_line(lh.name, kBold, fit.name_size, fonts));
+  else
+    fit.name = break_lines({{lh.name, kBold}}, room, fit.name_size, fonts);
+  fit.name_height = std::max(kNameSize * 1.25, fit.name.size() * fit.name_size * 1.25);
+  double right_height = fit.right.size() * fit.line_size * 1.25;
+  fit.height = std::max(fit.name_height, right_height) + 4;
+  if (fit.height <= kMaxLetterheadHeight) return fit;
+
+  auto characters = [](const std::string& t) {
+    return std::count_if(t.begin(), t.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
+  };
+  auto too_long = [&](const std::string& field, const std::string& what, const std::string& text, double size) {
+    fit.problems.push_back(error_at(field, what + " (" + std::to_string(characters(text)) +
+                                           " characters) does not fit the letterhead "
+                                           "even at " + std::to_string(static_cast<int>(size)) +
+                                           " pt on several lines; shorten it"));
+  };
+  if (fit.name_height + 4 > kMaxLetterheadHeight)
+    too_long(lh.name_field.empty() ? "/practice/name" : lh.name_field, "the practice name", lh.name,
+             fit.name_size);
+  if (right_height + 4 > kMaxLetterheadHeight) {
+    // name the line that wrapped the most: shortening it helps most
+    std::vector<int> count(lh.lines.size(), 0);
+    for (size_t src : fit.right_source) ++count[src];
+    size_t worst = std::max_element(count.begin(), count.end()) - count.begin();
+    if (count[worst] > 1)
+      too_long(field_or_letterhead(lh.line_fields, worst), "this letterhead line", lh.lines[worst],
+               fit.line_size);
+    else
+      fit.problems.push_back(error_at("/practice", "the letterhead has " + std::to_string(lh.lines.size()) +
+                                                       " lines, more than fit above the page's text"));
+  }
+  return fit;
+}
+
 // Horizontal extent available to a block (narrows inside lists and quotes).
 struct Column {
   double x = 0, w = 0;
@@ -173,12 +280,16 @@ struct Column {
 
 class Flow {
  public:
-  Flow(const PageStyle& style, const FontSet& fonts) : style_(style), fonts_(fonts) {
+  Flow(const PageStyle& style, const FontSet& fonts, size_t page_limit = SIZE_MAX)
+      : style_(style), fonts_(fonts), letterhead_(fit_letterhead(style, fonts)), page_limit_(page_limit) {
     s_ = style.body_size;
-    top_ = style.margin_top + letterhead_height() + 10;
+    top_ = style.margin_top + letterhead_.height + 10;
     bottom_ = style.height - style.margin_bottom - footer_height();
     new_page();
   }
+
+  bool overflowed() const { return overflowed_; }
+  const Diagnostics& letterhead_problems() const { return letterhead_.problems; }
 
   std::vector<Page> finish() {
     for (size_t i = 0; i < pages_.size(); ++i) paint_furniture(pages_[i], static_cast<int>(i) + 1,
@@ -188,6 +299,7 @@ class Flow {
 
   void place_blocks(const Blocks& blocks, Column col) {
     for (size_t i = 0; i < blocks.size(); ++i) {
+      if (overflowed_) return;
       if (is_checkbox(blocks[i])) {
         size_t j = i;
         while (j < blocks.size() && is_checkbox(blocks[j])) ++j;
@@ -210,14 +322,13 @@ class Flow {
     return (line_height(size) - (asc + desc) * size) / 2 + asc * size;
   }
 
-  double letterhead_height() const {
-    if (style_.letterhead.name.empty() && style_.letterhead.lines.empty()) return 0;
-    double right = style_.letterhead.lines.size() * 7.5 * 1.25;
-    return std::max(15.0 * 1.25, right) + 4;
-  }
   double footer_height() const { return 7 * 1.3 + 6; }
 
   void new_page() {
+    // past the limit the caller only wants to know that it overflowed: the
+    // walks below stop at once (the page is still added so that every
+    // reference to the current page stays valid)
+    if (pages_.size() >= page_limit_) overflowed_ = true;
     Page p;
     p.width = style_.width;
     p.height = style_.height;
@@ -243,6 +354,7 @@ class Flow {
 
   void place_lines(const std::vector<Line>& lines, Column col, double size, Color color, Align align = Align::left) {
     for (const Line& line : lines) {
+      if (overflowed_) return;
       ensure(line_height(size));
       double x = col.x;
       if (align == Align::right) x += col.w - line.width;
@@ -416,6 +528,7 @@ class Flow {
     double indent = 1.25 * s_;
     int number = b.start;
     for (const Blocks& item : b.items) {
+      if (overflowed_) return;
       std::string marker = b.ordered ? std::to_string(number++) + "." : "\xE2\x80\xA2";  // U+2022 bullet
       Column inner{col.x + indent, col.w - indent};
       ensure(line_height(s_));
@@ -443,6 +556,7 @@ class Flow {
   // List items are tight: paragraphs inside an item get a small gap only.
   void place_item_blocks(const Blocks& blocks, Column col) {
     for (size_t i = 0; i < blocks.size(); ++i) {
+      if (overflowed_) return;
       const Block& b = blocks[i];
       if (b.kind == Block::Kind::paragraph) {
         place_lines(break_lines(b.inlines, col.w, s_, fonts_), col, s_, kInk);
@@ -527,6 +641,7 @@ class Flow {
     std::vector<double> widths = column_widths(t, col.w, pad);
     const TableRow* header = nullptr;
     for (const TableRow& row : t.rows) {
+      if (overflowed_) return;
       if (row.header) header = &row;
       if (place_row(row, t, col, widths, pad, vpad)) continue;
       // the row does not fit: continue on a new page, header row repeated
@@ -578,28 +693,23 @@ class Flow {
 
   // --- page furniture -----------------------------------------------------
   void paint_furniture(Page& p, int number, int total) {
-    const Letterhead& lh = style_.letterhead;
     double x0 = style_.margin_x, x1 = style_.width - style_.margin_x;
     double y = style_.margin_top;
-    if (!lh.name.empty() || !lh.lines.empty()) {
-      const FontFace& bold = fonts_.face(1);
-      const FontFace& reg = fonts_.face(0);
-      double name_size = 15;
-      double right_w = 0;
-      for (const std::string& l : lh.lines) right_w = std::max(right_w, reg.width(l, 7.5));
-      // the name gets what the address block leaves; long names shrink, never overlap
-      double room = x1 - x0 - right_w - 12;
-      double nw = bold.width(lh.name, name_size);
-      if (nw > room && room > 0) name_size = std::max(8.0, name_size * room / nw);
-      nw = bold.width(lh.name, name_size);
-      p.texts.push_back({x0, y + name_size * 0.95, 1, name_size, lh.name, kAccent, nw});
-      double ly = y + 7.5;
-      for (const std::string& l : lh.lines) {
-        double w = reg.width(l, 7.5);
-        p.texts.push_back({x1 - w, ly, 0, 7.5, l, kMuted, w});
-        ly += 7.5 * 1.25;
+    if (letterhead_.height > 0) {
+      const LetterheadFit& fit = letterhead_;
+      double baseline = y + fit.name_size * 0.95;
+      for (const Line& line : fit.name) {
+        for (const LineRun& r : line.runs)
+          p.texts.push_back({x0 + r.x, baseline, 1, fit.name_size, r.text, kAccent, r.width});
+        baseline += fit.name_size * 1.25;
       }
-      double rule_y = style_.margin_top + letterhead_height();
+      double ly = y + fit.line_size;
+      for (const Line& line : fit.right) {
+        for (const LineRun& r : line.runs)
+          p.texts.push_back({x1 - line.width + r.x, ly, 0, fit.line_size, r.text, kMuted, r.width});
+        ly += fit.line_size * 1.25;
+      }
+      double rule_y = style_.margin_top + fit.height;
       p.lines.push_back({x0, rule_y, x1, rule_y, 1.2, kAccent});
     }
     double fy = style_.height - style_.margin_bottom;
@@ -616,6 +726,9 @@ class Flow {
 
   const PageStyle& style_;
   const FontSet& fonts_;
+  LetterheadFit letterhead_;
+  size_t page_limit_;
+  bool overflowed_ = false;
   double s_ = 10;
   double top_ = 0, bottom_ = 0, y_ = 0;
   std::vector<Page> pages_;
@@ -624,12 +737,23 @@ class Flow {
 }  // namespace
 
 LayoutResult layout_document(const Blocks& blocks, const PageStyle& style, const FontSet& fonts) {
-  Flow flow(style, fonts);
+  return *layout_within(blocks, style, fonts, SIZE_MAX);
+}
+
+std::optional<LayoutResult> layout_within(const Blocks& blocks, const PageStyle& style, const FontSet& fonts,
+                                          size_t page_limit) {
+  Flow flow(style, fonts, page_limit);
   flow.place_blocks(blocks, Column{style.margin_x, style.width - 2 * style.margin_x});
+  if (flow.overflowed()) return std::nullopt;
   LayoutResult r;
+  r.diagnostics = flow.letterhead_problems();
   r.pages = flow.finish();
   r.body_size = style.body_size;
   return r;
+}
+
+Diagnostics check_letterhead(const PageStyle& style, const FontSet& fonts) {
+  return fit_letterhead(style, fonts).problems;
 }
 
 }  // namespace p2p

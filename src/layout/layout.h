@@ -7,9 +7,11 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/diagnostic.h"
 #include "document/document.h"
 #include "text/font_face.h"
 
@@ -69,10 +71,22 @@ struct Page {
 };
 
 // --- What the layout is asked to do --------------------------------------
+// The letterhead at the top of every page: the practice name at the left,
+// its address lines right-aligned beside it. A name too long for its room
+// shrinks (15 pt down to 8 pt), then wraps at 8 pt; address lines wider than
+// half the page shrink (7.5 pt down to 6 pt), then wrap at 6 pt. A letterhead
+// that would still be taller than kMaxLetterheadHeight is an error naming the
+// field (see check_letterhead): it is never drawn off the page or over text.
 struct Letterhead {
   std::string name;                  // practice name, large, left
   std::vector<std::string> lines;    // address, phone/fax, NPI: small, right-aligned
+  // JSON pointers for diagnostics: where `name` and each of `lines` came
+  // from ("/practice/name", "/practice/address/0"); missing ones are "".
+  std::string name_field;
+  std::vector<std::string> line_fields;
 };
+
+constexpr double kMaxLetterheadHeight = 72;  // points: one inch above the rule
 
 struct PageStyle {
   double width = 612, height = 792;
@@ -89,10 +103,22 @@ struct LayoutResult {
   double body_size = 0;              // the size actually used
   int items_cut = 0;                 // list items / table rows replaced by "+N more"
   int words_cut = 0;                 // words cut from over-long paragraphs (last resort)
+  // Errors (a letterhead that cannot fit) mean `pages` must not be used.
+  Diagnostics diagnostics;
 };
 
-// Lays the blocks out on as many pages as they need.
+// Fails (an error per offending field, with its JSON pointer) when the
+// letterhead cannot fit on the page even shrunk and wrapped.
+Diagnostics check_letterhead(const PageStyle& style, const FontSet& fonts);
+
+// Lays the blocks out on as many pages as they need. Linear in the size of
+// the blocks.
 LayoutResult layout_document(const Blocks& blocks, const PageStyle& style, const FontSet& fonts);
+
+// The same layout if it fits on `page_limit` pages; nullopt as soon as it is
+// known not to (the rest is not laid out: the one-page rule's cheap test).
+std::optional<LayoutResult> layout_within(const Blocks& blocks, const PageStyle& style, const FontSet& fonts,
+                                          size_t page_limit);
 
 // The one-page rule of the case brief: lay out at style.body_size; if that
 // overflows, shrink the type in steps down to `floor_size`; if it still
@@ -100,7 +126,10 @@ LayoutResult layout_document(const Blocks& blocks, const PageStyle& style, const
 // higher cut priority first, then the longest (rows that carry a highlighted
 // gap are kept longest), each cut list ending in a visible
 // "+N more" line; as a last resort shorten the longest paragraph with a
-// visible note. Always returns exactly one page.
+// visible note, then drop trailing sections. Always returns exactly one page
+// (none when the letterhead cannot fit: see `diagnostics`). Each step
+// binary-searches how much to keep, so the whole rule costs O(n log n) in
+// the size of the blocks.
 LayoutResult layout_one_page(const Blocks& blocks, const PageStyle& style, const FontSet& fonts,
                              double floor_size = 8.0);
 
@@ -116,8 +145,8 @@ struct Line {
 };
 
 // Greedy line filling of styled spans into lines of at most `max_width`
-// points; a word longer than a line is broken between characters; hard
-// breaks force a new line.
+// points; a word longer than a line is broken between characters (in one
+// pass: linear in its length); hard breaks force a new line.
 std::vector<Line> break_lines(const Inlines& spans, double max_width, double size, const FontSet& fonts);
 
 int font_index(uint8_t style);  // kBold/kItalic/kMark bits -> FontSet index

@@ -261,3 +261,134 @@ TEST_CASE("a table header's words are never broken, even when body words must be
     CHECK(text.find(w) != std::string::npos);
   }
 }
+
+// --- bounded work (issue 8): the inputs that took minutes -------------------
+
+TEST_CASE("a word longer than a line is split in one pass, styles glued to it included") {
+  std::string word = repeat("0123456789", 100000);  // 1 MB, no space
+  auto lines = break_lines({{"see", kPlain}, {" " + word, kPlain}, {"!", kBold}}, 200, 10, fonts());
+  std::string joined;
+  for (const Line& l : lines) {
+    CHECK(l.width <= 200.01);
+    for (const LineRun& r : l.runs) joined += r.text;
+  }
+  CHECK(joined == "see" + word + "!");
+}
+
+TEST_CASE("a brief with a 10 MB unbroken word fits one page, cut visibly, in bounded time") {
+  PageStyle st = style();
+  std::string md = "# Brief\n\nBefore the word.\n\n" + repeat("x", 10'000'000) + "\n\n## After\n\nTail.\n";
+  LayoutResult r = layout_one_page(parse_markdown(md), st, fonts(), 8.0);
+  REQUIRE(r.pages.size() == 1);
+  std::string text = all_text(r.pages[0]);
+  CHECK(text.find("Before the word.") != std::string::npos);
+  CHECK(text.find("characters cut to fit one page]") != std::string::npos);
+  check_clean(r.pages[0], st);
+}
+
+TEST_CASE("3,500 criteria rows: binary-searched cuts keep the gap rows and say how many went") {
+  PageStyle st = style();
+  std::string md = "# Brief\n\n| # | Criterion | Status |\n|:-|:-|:-|\n";
+  for (int i = 0; i < 3500; ++i)
+    md += "| " + std::to_string(i) + " | criterion text number " + std::to_string(i) + " | " +
+          (i % 700 == 3 ? "<mark>NOT MET</mark>" : "Met") + " |\n";
+  md += "\n## Ask\n\nApprove the service.\n";
+  LayoutResult r = layout_one_page(parse_markdown(md), st, fonts(), 8.0);
+  REQUIRE(r.pages.size() == 1);
+  std::string text = all_text(r.pages[0]);
+  for (int gap = 3; gap < 3500; gap += 700)
+    CHECK(text.find("criterion text number " + std::to_string(gap) + " ") != std::string::npos);
+  CHECK(text.find("+" + std::to_string(r.items_cut) + " more rows not shown") != std::string::npos);
+  CHECK(text.find("Approve the service.") != std::string::npos);
+  check_clean(r.pages[0], st);
+  CHECK(r.items_cut > 3400);  // nearly all rows go; the five gap rows stay
+}
+
+// --- the letterhead: shrink, then wrap, then an error ------------------------
+
+PageStyle long_letterhead(const std::string& name, const std::string& address_line) {
+  PageStyle st = style();
+  st.letterhead.name = name;
+  st.letterhead.name_field = "/practice/name";
+  st.letterhead.lines = {"410 Western Avenue, Suite 200", address_line, "Tel (518) 555-0142"};
+  st.letterhead.line_fields = {"/practice/address/0", "/practice/address/1", "/practice/phone"};
+  return st;
+}
+
+std::string words_of_length(size_t n) {
+  std::string s;
+  for (int i = 0; s.size() < n; ++i) s += "Suite" + std::to_string(i) + " ";
+  s.resize(n);
+  return s;
+}
+
+// All of `text`'s words are printed on the page, in order.
+bool printed(const Page& p, const std::string& text) {
+  std::string all;
+  for (const TextItem& t : p.texts) all += t.text + " ";
+  size_t at = 0;
+  for (size_t i = 0; i < text.size();) {
+    size_t j = text.find(' ', i);
+    if (j == std::string::npos) j = text.size();
+    if (j > i) {
+      at = all.find(text.substr(i, j - i), at);
+      if (at == std::string::npos) return false;
+    }
+    i = j + 1;
+  }
+  return true;
+}
+
+TEST_CASE("a 95-character practice name and a 300-character address line stay inside the page, clear of the text") {
+  std::string name = "The Greater Hudson Valley Interdisciplinary Orthopaedic, Spine, Pain & Rehabilitation Partners";
+  REQUIRE(name.size() >= 90);
+  for (const std::string& address : {std::string("1 Main St"), words_of_length(300)}) {
+    PageStyle st = long_letterhead(name, address);
+    CHECK(check_letterhead(st, fonts()).empty());
+    std::string md = "# Brief\n\n";
+    for (int i = 0; i < 80; ++i) md += "- finding " + std::to_string(i) + "\n";
+    LayoutResult doc = layout_document(parse_markdown(md), st, fonts());
+    CHECK(doc.diagnostics.empty());
+    REQUIRE(doc.pages.size() >= 2);
+    for (const Page& p : doc.pages) {
+      check_clean(p, st);
+      CHECK(printed(p, name));
+      CHECK(printed(p, address));
+    }
+    LayoutResult one = layout_one_page(parse_markdown(md), st, fonts());
+    REQUIRE(one.pages.size() == 1);
+    check_clean(one.pages[0], st);
+  }
+}
+
+TEST_CASE("a 300-character address line shrinks to the floor, then wraps") {
+  PageStyle st = long_letterhead("Riverside Spine & Pain Associates", words_of_length(300));
+  LayoutResult r = layout_document(parse_markdown("Body text.\n"), st, fonts());
+  REQUIRE(r.pages.size() == 1);
+  int address_lines = 0;
+  for (const TextItem& t : r.pages[0].texts)
+    if (t.text.find("Suite") != std::string::npos && t.font == 0) {
+      ++address_lines;
+      CHECK(t.size == 6.0);
+    }
+  CHECK(address_lines > 1);
+  check_clean(r.pages[0], st);
+}
+
+TEST_CASE("a letterhead that cannot fit even wrapped is an error naming the field, and nothing is laid out") {
+  PageStyle st = long_letterhead("Riverside Spine & Pain Associates", words_of_length(4000));
+  Diagnostics d = check_letterhead(st, fonts());
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].severity == Severity::error);
+  CHECK(d[0].path == "/practice/address/1");
+  LayoutResult one = layout_one_page(parse_markdown("Body.\n"), st, fonts());
+  CHECK(one.pages.empty());
+  REQUIRE(one.diagnostics.size() == 1);
+  CHECK(one.diagnostics[0].path == "/practice/address/1");
+  CHECK(has_errors(layout_document(parse_markdown("Body.\n"), st, fonts()).diagnostics));
+
+  PageStyle named = long_letterhead(repeat("Practice Name ", 100), "1 Main St");
+  Diagnostics n = check_letterhead(named, fonts());
+  REQUIRE(n.size() == 1);
+  CHECK(n[0].path == "/practice/name");
+}

@@ -215,7 +215,9 @@ void add_deadlines_and_law(json& view, const Case& c, const CaseDeadlines& d, co
 
 json merge_case_view(const Case& c, const CaseDeadlines& deadlines, const Evidence& evidence, const Date& today) {
   json view = c.doc;
-  view["citations"] = evidence.citations;
+  view["citations"] = evidence.citations;  // accepted: the only ones the letters to the payer cite
+  view["suggested_citations"] = evidence.suggested;  // for review, on the brief and the notice
+  view["citation_problems"] = evidence.unknown_keys;
   if (!evidence.policy.empty()) view["policy"] = evidence.policy;
   if (evidence.policy_from_library) {
     view["policy"]["from_library"] = true;
@@ -240,7 +242,14 @@ json merge_case_view(const Case& c, const CaseDeadlines& deadlines, const Eviden
       if (!t.contains("end")) t["ongoing"] = true;
   for (json& d : view["diagnoses"])
     if (!d.value("primary", false)) d.erase("primary");
-  if (view["citations"].empty()) view.erase("citations");
+  for (const char* list : {"citations", "suggested_citations", "citation_problems"})
+    if (view[list].empty()) view.erase(list);
+  if (view.contains("citation_problems"))
+    for (json& u : view["citation_problems"]) {
+      std::string closest;
+      for (const json& k : u["closest"]) closest += (closest.empty() ? "" : ", ") + k.get<std::string>();
+      if (!closest.empty()) u["closest_list"] = closest;
+    }
   if (view.contains("p2p") && view["p2p"].contains("scheduled"))
     view["p2p"]["scheduled_display"] = scheduled_display(view["p2p"]["scheduled"].get<std::string>());
   add_criteria_flags(view);

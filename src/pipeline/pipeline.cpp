@@ -35,13 +35,24 @@ const char* kFaceSuffix[4] = {"-Regular.ttf", "-Bold.ttf", "-Italic.ttf", "-Bold
 Letterhead letterhead_of(const json& practice) {
   Letterhead lh;
   lh.name = practice.value("name", "");
-  for (const json& line : practice.value("address", json::array()))
-    if (line.is_string()) lh.lines.push_back(line.get<std::string>());
+  lh.name_field = "/practice/name";
+  const json address = practice.value("address", json::array());
+  for (size_t i = 0; i < address.size(); ++i)
+    if (address[i].is_string()) {
+      lh.lines.push_back(address[i].get<std::string>());
+      lh.line_fields.push_back("/practice/address/" + std::to_string(i));
+    }
   std::string contact;
   if (practice.contains("phone")) contact += "Tel " + practice["phone"].get<std::string>();
   if (practice.contains("fax")) contact += (contact.empty() ? "" : "  \xC2\xB7  ") + ("Fax " + practice["fax"].get<std::string>());
-  if (!contact.empty()) lh.lines.push_back(contact);
-  if (practice.contains("npi")) lh.lines.push_back("NPI " + practice["npi"].get<std::string>());
+  if (!contact.empty()) {
+    lh.lines.push_back(contact);
+    lh.line_fields.push_back(practice.contains("phone") ? "/practice/phone" : "/practice/fax");
+  }
+  if (practice.contains("npi")) {
+    lh.lines.push_back("NPI " + practice["npi"].get<std::string>());
+    lh.line_fields.push_back("/practice/npi");
+  }
   return lh;
 }
 
@@ -159,6 +170,7 @@ Result<GeneratedDocument> render_document(const DocumentKind& doc_kind, const Ca
   Blocks blocks = parse_markdown(expanded.value());
   LayoutResult laid = front_flag(tpl.front, "one_page", false) ? layout_one_page(blocks, style, fonts)
                                                                : layout_document(blocks, style, fonts);
+  if (has_errors(laid.diagnostics)) return R::fail(laid.diagnostics);
 
   PdfMetadata meta{info_of(c, doc.title), std::string("p2pdoc ") + P2P_VERSION,
                    env.timestamp};
@@ -365,11 +377,27 @@ Result<Case> load_case_checked(std::string_view text, const Resources& res, cons
   auto loaded = load_case(text, env.today);
   Diagnostics all = completed.warnings;
   all.insert(all.end(), loaded.diagnostics().begin(), loaded.diagnostics().end());
-  if (!loaded.is_ok()) return Result<Case>::fail(all);
+  if (!loaded.is_ok()) {
+    // Report library-key problems with the format errors, not after they are
+    // fixed (issue 9). Only on this failure path, so a valid case parses once.
+    auto doc = parse_case_json(text);
+    if (doc.is_ok()) {
+      Diagnostics keys = check_library_keys(doc.value(), res.knowledge);
+      all.insert(all.end(), keys.begin(), keys.end());
+    }
+    return Result<Case>::fail(all);
+  }
   Diagnostics keys = check_library_keys(loaded.value(), res.knowledge);
   all.insert(all.end(), keys.begin(), keys.end());
   Diagnostics unprintable = check_printable_text(loaded.value().doc, *res.printable, unknown_key_paths(all));
   all.insert(all.end(), unprintable.begin(), unprintable.end());
+  // the letterhead is on every page in either family: refuse it here, as
+  // bad input, rather than when the first document is laid out
+  PageStyle page;
+  page.letterhead = letterhead_of(loaded.value().doc["practice"]);
+  Diagnostics letterhead = check_letterhead(page, res.serif);
+  if (!has_errors(letterhead)) letterhead = check_letterhead(page, res.sans);
+  all.insert(all.end(), letterhead.begin(), letterhead.end());
   if (has_errors(all)) return Result<Case>::fail(all);
   // added after validation: "reference" is not a key of the case format
   for (const auto& [i, reference] : completed.references) {
@@ -404,8 +432,13 @@ std::string explain_case(const Case& c, const Resources& res) {
       << (ev.denial_type.value("p2p_fit", true) ? "" : " (a P2P is unlikely to help)") << "\n";
   out << "citations:\n";
   for (const json& cit : ev.citations)
-    out << "  " << (cit.value("suggested", false) ? "suggested " : cit.contains("key") ? "library   " : "case      ")
-        << cit.value("source", "?") << ": " << cit.value("title", cit.value("key", "?")) << "\n";
+    out << "  " << (cit.contains("key") ? "library   " : "case      ") << cit.value("source", "?") << ": "
+        << cit.value("title", cit.value("key", "?")) << "\n";
+  for (const json& cit : ev.suggested)
+    out << "  suggested " << cit.value("source", "?") << ": " << cit.value("title", "?") << " (key "
+        << cit.value("key", "?") << "; for review, not in the letters until the case lists the key)\n";
+  for (const json& u : ev.unknown_keys)
+    out << "  unknown   " << u["key"].get<std::string>() << " (left out)\n";
   out << "policy criteria: "
       << (ev.policy_from_library ? "from the library (" + ev.policy_source + "), status unknown"
                                  : ev.policy.contains("criteria") ? "from the case" : "none")

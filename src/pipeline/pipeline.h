@@ -75,9 +75,11 @@ struct Resources {
 // malformed file.
 Result<Resources> load_resources(const std::string& root);
 
-// load_case (case/case.h) plus the checks that need the library: citation
-// keys must exist in templates/knowledge/citations.json, and every text must
-// be printable with the shipped fonts (pipeline/coverage.h).
+// load_case (case/case.h) plus the checks that need the library: a citation
+// key missing from templates/knowledge/citations.json is a warning naming the
+// closest keys (the citation is left out), reported together with the format
+// errors when there are any; every text must be printable with the shipped
+// fonts (pipeline/coverage.h).
 // With env.citations set, first completes each citation object that has a
 // well-formed "pmid": missing title, source and year are filled in (so a
 // citation may be given as just {"kind", "pmid"}), and after validation the

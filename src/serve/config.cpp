@@ -79,6 +79,16 @@ const SetterTable<ServeConfig>& setters() {
          c.workers = static_cast<int>(*n);
          return std::string();
        }},
+      {"max_connections",
+       [](ServeConfig& c, const std::string& v) {
+         auto n = setting_integer(v);
+         if (!n) return std::string("is not a whole number");
+         c.max_connections = static_cast<int>(*n);
+         return std::string();
+       }},
+      {"worker_timeout", seconds(&ServeConfig::worker_timeout_s)},
+      {"worker_memory", integer(&ServeConfig::worker_memory_mb)},
+      {"header_timeout", seconds(&ServeConfig::header_timeout_s)},
       {"max_queue",
        [](ServeConfig& c, const std::string& v) {
          auto n = setting_integer(v);
@@ -157,6 +167,12 @@ Diagnostics check_serve_config(const ServeConfig& c) {
   if (!listen.is_ok()) d.insert(d.end(), listen.diagnostics().begin(), listen.diagnostics().end());
   if (c.threads < 1 || c.threads > 1024) bad("threads must be from 1 to 1024 (got " + std::to_string(c.threads) + ")");
   if (c.workers < 0 || c.workers > 256) bad("workers must be from 0 (one per CPU) to 256");
+  if (c.max_connections < c.threads || c.max_connections > 16384)
+    bad("max_connections must be from threads (" + std::to_string(c.threads) + ") to 16384");
+  if (!(c.worker_timeout_s > 0 && c.worker_timeout_s <= 3600)) bad("worker_timeout must be more than 0 and at most 3600 seconds");
+  if (c.worker_memory_mb != 0 && (c.worker_memory_mb < 256 || c.worker_memory_mb > (1 << 20)))
+    bad("worker_memory must be 0 (no limit) or from 256 to 1048576 MiB");
+  if (!(c.header_timeout_s > 0 && c.header_timeout_s <= 3600)) bad("header_timeout must be more than 0 and at most 3600 seconds");
   if (c.max_queue < 0 || c.max_queue > 100000) bad("max_queue must be from 0 to 100000");
   if (!(c.queue_timeout_s > 0)) bad("queue_timeout must be more than 0 seconds");
   if (c.max_body < 1024 || c.max_body > (256LL << 20))

@@ -1,6 +1,8 @@
 // HttpServer: the one door to cpp-httplib (http_server.cpp is the only file
-// that includes it). It sets the limits (worker threads, body size, read and
-// write timeouts, keep-alive), installs the hooks once (every request goes to
+// that includes it). It sets the limits (connections and threads, body size,
+// header count and size, deadlines for headers and body, keep-alive),
+// refuses what it must before reading a body (Content-Encoding, multipart,
+// a doubled Content-Length), installs the hooks once (every request goes to
 // Service::handle; errors httplib finds itself get the same JSON shape;
 // exceptions become a logged 500; every answer is timed, counted and logged),
 // and binds, serves and stops.
@@ -19,9 +21,11 @@ namespace p2p::serve {
 struct HttpSettings {
   std::string host = "127.0.0.1";
   int port = 8080;              // 0: any free port (bind() says which)
-  int threads = 64;             // connections served at once; more wait in the queue
+  int threads = 64;             // threads started at once
+  int max_connections = 512;    // connections served at once (one thread each); more wait, then 503
   size_t max_body = 1 << 20;    // larger bodies: 413
-  double timeout_s = 30;        // each read and each write of a request
+  double header_timeout_s = 10; // request line and headers must arrive within this (plain HTTP)
+  double timeout_s = 30;        // the body must arrive within this; each write too
   double keep_alive_s = 2;      // an idle kept-alive connection is closed after this
   int keep_alive_max = 20;      // requests per connection
   std::string tls_cert, tls_key;  // both set: HTTPS

@@ -23,6 +23,7 @@
 #include "serve/log.h"
 #include "serve/metrics.h"
 #include "serve/service.h"
+#include "serve/workers.h"
 
 #ifndef P2P_VERSION
 #define P2P_VERSION "0.1.0"
@@ -171,6 +172,16 @@ int run_serve(const ServeConfig& cfg, Resources res) {
   parts.max_queue = cfg.max_queue;
   parts.queue_timeout = std::chrono::milliseconds(static_cast<long long>(cfg.queue_timeout_s * 1000));
   int workers = parts.workers;
+  // the worker processes: this same program, started again (workers.h)
+  WorkerLimits limits;
+  limits.time = std::chrono::milliseconds(static_cast<long long>(cfg.worker_timeout_s * 1000));
+  limits.memory_bytes = static_cast<size_t>(cfg.worker_memory_mb) << 20;
+  WorkerPool pool("/proc/self/exe", res.root, workers, limits);
+  if (auto started = pool.start(); !started.is_ok()) {
+    report(started.diagnostics());
+    return kStartFailed;
+  }
+  parts.pool = &pool;
   bool authenticated = !parts.tokens.empty();
   Service service(std::move(parts));
 
@@ -178,6 +189,8 @@ int run_serve(const ServeConfig& cfg, Resources res) {
   hs.host = addr.host;
   hs.port = addr.port;
   hs.threads = cfg.threads;
+  hs.max_connections = cfg.max_connections;
+  hs.header_timeout_s = cfg.header_timeout_s;
   hs.max_body = static_cast<size_t>(cfg.max_body);
   hs.timeout_s = cfg.timeout_s;
   hs.keep_alive_s = cfg.keep_alive_s;
@@ -197,7 +210,10 @@ int run_serve(const ServeConfig& cfg, Resources res) {
              {"tls", !cfg.tls_cert.empty()},
              {"authentication", authenticated},
              {"threads", cfg.threads},
+             {"max_connections", cfg.max_connections},
              {"workers", workers},
+             {"worker_timeout_s", cfg.worker_timeout_s},
+             {"worker_memory_mb", cfg.worker_memory_mb},
              {"delivery", deliverer ? (cfg.deliver_fhir.empty() ? "webhook" : "fhir") : "off"},
              {"pubmed", lookup ? "on" : "off"}});
 

@@ -30,11 +30,15 @@ struct ServeConfig {
   std::string token_file;                 // token_file: bearer tokens, one per line (also $P2PDOC_TOKENS)
   std::string log;                        // log: append the JSON log lines here ("" = stderr)
   long long max_body = 1 << 20;           // max_body: bytes; larger requests get 413
-  int threads = 64;                       // threads: connections served at once (HTTP worker threads)
-  int workers = 0;                        // workers: packets generated at once; 0 = one per CPU
-  int max_queue = 128;                    // max_queue: packet requests waiting for a worker; more get 503
+  int threads = 64;                       // threads: HTTP threads started at once
+  int max_connections = 512;              // max_connections: connections served at once (a thread each)
+  int workers = 0;                        // workers: worker processes, packets generated at once; 0 = one per CPU
+  double worker_timeout_s = 20;           // worker_timeout: seconds one packet may take; then its worker is killed (500)
+  long long worker_memory_mb = 1024;      // worker_memory: MiB of address space per worker; 0 = no limit
+  int max_queue = 512;                    // max_queue: packet requests waiting for a worker; more get 503
   double queue_timeout_s = 30;            // queue_timeout: longest wait for a worker; then 503
-  double timeout_s = 30;                  // timeout: seconds for each read and write of a request
+  double header_timeout_s = 10;           // header_timeout: seconds for a request's line and headers to arrive
+  double timeout_s = 30;                  // timeout: seconds for a request's body to arrive, and for each write
   double keep_alive_s = 2;                // keep_alive: seconds an idle connection stays open
   std::string tls_cert, tls_key;          // tls_cert, tls_key: PEM files; both set = HTTPS
 

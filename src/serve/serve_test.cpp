@@ -329,3 +329,32 @@ TEST_CASE("service: with tokens, everything but /healthz needs one") {
   CHECK(s.handle({"GET", "/nope", "", ""}).status == 401);
   CHECK(s.handle({"GET", "/nope", "Bearer service-test-token-0001", ""}).status == 404);
 }
+
+// Issue 8: with OUT/ETCLINK -> /etc, GET /v1/packets/ETCLINK/passwd returned
+// /etc/passwd (only the last component was checked).
+TEST_CASE("service: no path component is followed through a symbolic link") {
+  Fixture f;
+  Service s = f.make();
+  fs::create_symlink("/etc", fs::path(f.out) / "ETCLINK");
+  CHECK(s.handle({"GET", "/v1/packets/ETCLINK/passwd", "", ""}).status == 404);
+  CHECK(s.handle({"GET", "/v1/packets/ETCLINK", "", ""}).status == 404);
+  fs::create_directories(fs::path(f.out) / "CASE-1");
+  fs::create_symlink("/etc/passwd", fs::path(f.out) / "CASE-1" / "brief.pdf");
+  CHECK(s.handle({"GET", "/v1/packets/CASE-1/brief.pdf", "", ""}).status == 404);
+  std::ofstream(fs::path(f.out) / "CASE-1" / "notice.txt") << "text";
+  Reply plain = s.handle({"GET", "/v1/packets/CASE-1/notice.txt", "", ""});
+  CHECK(plain.status == 200);
+  CHECK(plain.body == "text");
+}
+
+TEST_CASE("service: a 500 names its request id in the body and the log") {
+  Fixture f;
+  Service s = f.make();
+  std::string id = s.new_request_id();
+  CHECK(id != s.new_request_id());
+  Reply r = s.internal_error("/v1/packets", "CASE-1", id, "the worker was killed by signal 11 (SIGSEGV)");
+  CHECK(r.status == 500);
+  json body = json::parse(r.body);
+  CHECK(body["request_id"] == id);
+  CHECK(body["errors"][0]["message"].get<std::string>().find(id) != std::string::npos);
+}

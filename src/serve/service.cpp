@@ -1,10 +1,16 @@
 #include "serve/service.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <cmath>
 #include <cstring>
+#include <cstdio>
 #include <functional>
+#include <random>
 
 #include "case/case.h"
 #include "pipeline/files.h"
@@ -38,6 +44,36 @@ std::string content_type_of(const std::string& file) {
   return "application/octet-stream";
 }
 
+// The bytes of OUT/<dir>/<file>, each component opened without following a
+// symbolic link (O_NOFOLLOW), so a link someone put in the output folder
+// (OUT/x -> /etc) can never serve a file from elsewhere. Only a regular file.
+std::optional<std::string> read_beneath(const std::string& out_dir, const std::string& dir, const std::string& file) {
+  int base = ::open(out_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (base < 0) return std::nullopt;
+  int folder = ::openat(base, dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  ::close(base);
+  if (folder < 0) return std::nullopt;
+  int fd = ::openat(folder, file.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  ::close(folder);
+  if (fd < 0) return std::nullopt;
+  struct stat st {};
+  std::optional<std::string> bytes;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    std::string data(static_cast<size_t>(st.st_size), '\0');
+    size_t got = 0;
+    while (got < data.size()) {
+      ssize_t n = ::read(fd, data.data() + got, data.size() - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+    }
+    data.resize(got);
+    bytes = std::move(data);
+  }
+  ::close(fd);
+  return bytes;
+}
+
 std::string packet_url(const std::string& case_id) { return "/v1/packets/" + case_id; }
 
 // The manifest as the API shows it: each document with its URL.
@@ -60,6 +96,11 @@ json diagnostics_json(const Diagnostics& ds) {
 }
 
 Service::Service(ServiceParts parts) : p_(std::move(parts)), gate_(p_.workers, p_.max_queue) {
+  // the prefix tells this process's ids from an earlier run's in the log
+  std::random_device random;
+  char prefix[9];
+  std::snprintf(prefix, sizeof prefix, "%08x", static_cast<unsigned>(random()));
+  id_prefix_ = prefix;
   if (p_.metrics) {
     p_.metrics->declare_counter("p2pdoc_requests_shed_total",
                                 "Packet requests turned away with 503 (queue full or waited too long).");
@@ -72,6 +113,8 @@ Service::Service(ServiceParts parts) : p_(std::move(parts)), gate_(p_.workers, p
     p_.metrics->declare_counter("p2pdoc_documents_generated_total", "Documents generated and written.");
     p_.metrics->declare_counter("p2pdoc_cases_invalid_total", "Cases refused as invalid (422) or malformed (400).");
     p_.metrics->declare_counter("p2pdoc_failures_total", "Requests that failed on our side (500).");
+    p_.metrics->declare_counter("p2pdoc_workers_replaced_total",
+                                "Generation workers that crashed or ran past the time limit (each failed one request).");
   }
 }
 
@@ -85,6 +128,8 @@ std::string Service::message_for_status(int status) const {
     case 411: return "a Content-Length header is required (chunked bodies are not accepted)";
     case 413: return "the body is larger than the limit of " + std::to_string(p_.max_body) + " bytes";
     case 414: return "the URI is too long";
+    case 415: return "this body encoding or content type is not accepted: send the case JSON as is";
+    case 431: return "too many request headers, or headers too large (at most 100 headers, 32 KiB)";
     case 503: return "the service is busy; retry later";
     default: return status >= 500 ? "internal error; the service log has the details" : "request refused";
   }
@@ -98,8 +143,14 @@ std::string Service::route_label(const std::string& method, const std::string& p
   return match_route(method, path).label;
 }
 
+std::string Service::new_request_id() {
+  char counter[17];
+  std::snprintf(counter, sizeof counter, "%06llx", next_id_.fetch_add(1) + 1);
+  return id_prefix_ + "-" + counter;
+}
+
 void Service::record(const std::string& method, const std::string& route, int status, double seconds,
-                     const std::string& case_id) {
+                     const std::string& case_id, const std::string& request_id) {
   if (p_.metrics) {
     p_.metrics->observe_request(method, route, status, seconds);
     if (status >= 500) p_.metrics->add("p2pdoc_failures_total");
@@ -108,17 +159,27 @@ void Service::record(const std::string& method, const std::string& route, int st
     json line = {{"event", "request"}, {"method", method}, {"route", route}, {"status", status},
                  {"ms", std::round(seconds * 10000) / 10}};
     if (!case_id.empty()) line["case_id"] = case_id;
+    if (!request_id.empty()) line["request_id"] = request_id;
     p_.log->write(line);
   }
 }
 
-Reply Service::internal_error(const std::string& route, const std::string& case_id, const std::string& what) {
+Reply Service::internal_error(const std::string& route, const std::string& case_id, const std::string& request_id,
+                              const std::string& what) {
   if (p_.log) {
     json line = {{"event", "internal_error"}, {"route", route}, {"detail", what}};
     if (!case_id.empty()) line["case_id"] = case_id;
+    if (!request_id.empty()) line["request_id"] = request_id;
     p_.log->write(line);
   }
-  Reply r = error_reply(500, message_for_status(500));
+  std::string message = message_for_status(500);
+  if (!request_id.empty()) message += " (request id " + request_id + ")";
+  Reply r = error_reply(500, message);
+  if (!request_id.empty()) {
+    json body = json::parse(r.body);
+    body["request_id"] = request_id;
+    r.body = body.dump(2) + "\n";
+  }
   r.route = route;
   r.case_id = case_id;
   return r;
@@ -221,9 +282,20 @@ Reply Service::create_packet(const Request& req) {
       busy.case_id = c.id;
       return busy;
     }
-    packet = generate_packet(c, *p_.resources, env);
+    if (p_.pool) {
+      WorkerOutcome done = p_.pool->generate(c, env.timestamp);
+      bool lost = done.kind == WorkerOutcome::Kind::crashed || done.kind == WorkerOutcome::Kind::timed_out;
+      if (lost) {
+        if (p_.metrics) p_.metrics->add("p2pdoc_workers_replaced_total");
+        return internal_error(route, c.id, req.id, done.detail);
+      }
+      packet = std::move(done.packet);
+    } else {
+      packet = generate_packet(c, *p_.resources, env);
+    }
   }
-  if (!packet.is_ok()) return internal_error(route, c.id, "generation failed: " + describe(packet.diagnostics()));
+  if (!packet.is_ok())
+    return internal_error(route, c.id, req.id, "generation failed: " + describe(packet.diagnostics()));
   Packet& p = packet.value();
   p.warnings = warnings;
 
@@ -233,14 +305,14 @@ Reply Service::create_packet(const Request& req) {
     // two posts of one case must not swap the folder under each other
     std::lock_guard lock(case_lock(c.id));
     auto dir = write_packet(p, p_.out_dir, env);
-    if (!dir.is_ok()) return internal_error(route, c.id, "writing failed: " + describe(dir.diagnostics()));
+    if (!dir.is_ok()) return internal_error(route, c.id, req.id, "writing failed: " + describe(dir.diagnostics()));
     // the manifest just written, read back: cheaper than hashing the documents again
     auto text = read_file(dir.value() + "/manifest.json");
     manifest = text ? json::parse(*text, nullptr, false) : json();
     if (!manifest.is_object()) manifest = packet_manifest(p, env);
     if (p_.deliverer) {
       auto q = p_.deliverer->enqueue(delivery::pdf_documents(p, env.timestamp), delivery::patient_ids(c.doc));
-      if (!q.is_ok()) return internal_error(route, c.id, "queueing the delivery failed: " + describe(q.diagnostics()));
+      if (!q.is_ok()) return internal_error(route, c.id, req.id, "queueing the delivery failed: " + describe(q.diagnostics()));
       queued = q.take();
     }
   }
@@ -265,14 +337,14 @@ Reply Service::create_packet(const Request& req) {
 Reply Service::get_packet(const std::string& case_id) {
   if (!is_safe_segment(case_id))
     return error_reply(400, "not a case id (letters, digits, '.', '_', '-'; not starting with '.')");
-  auto text = read_file(p_.out_dir + "/" + case_id + "/manifest.json");
+  auto text = read_beneath(p_.out_dir, case_id, "manifest.json");
   if (!text) {
     Reply r = error_reply(404, "no packet for this case id");
     r.case_id = case_id;
     return r;
   }
   json manifest = json::parse(*text, nullptr, false);
-  if (manifest.is_discarded()) return internal_error("/v1/packets/{case_id}", case_id, "manifest.json is not JSON");
+  if (manifest.is_discarded()) return internal_error("/v1/packets/{case_id}", case_id, "", "manifest.json is not JSON");
   Reply r = json_reply(200, with_urls(manifest, case_id));
   r.case_id = case_id;
   return r;
@@ -281,15 +353,7 @@ Reply Service::get_packet(const std::string& case_id) {
 Reply Service::get_document(const std::string& case_id, const std::string& file) {
   if (!is_safe_segment(case_id) || !is_safe_segment(file))
     return error_reply(400, "not a case id and document name (letters, digits, '.', '_', '-'; not starting with '.')");
-  std::string path = p_.out_dir + "/" + case_id + "/" + file;
-  struct stat st {};
-  // lstat: a symbolic link someone put in the output folder is not followed
-  if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    Reply r = error_reply(404, "no such document");
-    r.case_id = case_id;
-    return r;
-  }
-  auto bytes = read_file(path);
+  auto bytes = read_beneath(p_.out_dir, case_id, file);
   if (!bytes) {
     Reply r = error_reply(404, "no such document");
     r.case_id = case_id;

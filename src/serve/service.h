@@ -14,11 +14,15 @@
 // Load: at most `workers` packets are generated at once (gate.h); requests
 // beyond that wait in arrival order, and when `max_queue` are already waiting
 // (or one waited `queue_timeout`) the answer is 503 with Retry-After.
+// Containment: with a WorkerPool (workers.h) the packet is rendered in a
+// worker process with a time and memory limit; a worker that crashes or runs
+// out of time fails that request alone (500 with its request id).
 // Thread contract: handle() may run on many threads at once; packets of one
 // case id are written one at a time.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <optional>
@@ -35,6 +39,7 @@
 #include "serve/log.h"
 #include "serve/metrics.h"
 #include "serve/router.h"
+#include "serve/workers.h"
 
 namespace p2p::serve {
 
@@ -43,6 +48,7 @@ struct Request {
   std::string path;           // decoded, without the query
   std::string authorization;  // the header as sent, "" if none
   std::string body;
+  std::string id = "";        // the request id (X-Request-Id), for 500 bodies and the log
 };
 
 struct Reply {
@@ -64,8 +70,9 @@ struct ServiceParts {
   Metrics* metrics = nullptr;
   JsonLog* log = nullptr;
   int workers = 2;                               // packets generated at once
-  int max_queue = 128;                           // packets waiting for a worker; more: 503
+  int max_queue = 512;                           // packets waiting for a worker; more: 503
   std::chrono::milliseconds queue_timeout{30000};  // longest wait for a worker; then 503
+  WorkerPool* pool = nullptr;                    // null: generate on the request's thread (unit tests)
 };
 
 class Service {
@@ -82,12 +89,17 @@ class Service {
   // The route label of a request that never reached handle().
   static std::string route_label(const std::string& method, const std::string& path);
 
+  // A new id for a request: unique in this process's life, unlikely to repeat across restarts.
+  std::string new_request_id();
+
   // Counts the answer in the metrics and writes the request's log line.
   void record(const std::string& method, const std::string& route, int status, double seconds,
-              const std::string& case_id);
+              const std::string& case_id, const std::string& request_id);
 
-  // An exception escaped a handler: a 500, logged (route and case id only).
-  Reply internal_error(const std::string& route, const std::string& case_id, const std::string& what);
+  // A failure on our side (an exception escaped a handler, a worker died): a
+  // 500 naming the request id, logged with route, case id and request id only.
+  Reply internal_error(const std::string& route, const std::string& case_id, const std::string& request_id,
+                       const std::string& what);
 
  private:
   Reply create_packet(const Request& r);
@@ -102,6 +114,8 @@ class Service {
   ServiceParts p_;
   Gate gate_;
   std::array<std::mutex, 64> case_locks_;
+  std::string id_prefix_;
+  std::atomic<unsigned long long> next_id_{0};
 };
 
 // {"errors": [{"path", "message"}...], "warnings": [...]}

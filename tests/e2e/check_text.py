@@ -55,6 +55,10 @@ def check_good(tmp):
     case["patient"]["name"] = PATIENT
     case["physician"]["name"] = PHYSICIAN
     case["denial"]["reviewer"]["name"] = REVIEWER
+    # the form fills the reviewer's fields only from a call that was held
+    case["call"] = {"started": "2026-11-24T10:30:00-05:00", "duration_minutes": 15,
+                    "reviewer": {"name": REVIEWER, "credentials": "MD", "specialty": "Radiology"},
+                    "disposition": "upheld", "reviewer_reasoning": "Six weeks of therapy are required."}
     case["practice"]["name"] = PRACTICE
     case["practice"]["address"][0] = "12 Straße des 17. Juni, Łódź Building, Suite ½"
     out = os.path.join(tmp, "good")
