@@ -208,7 +208,7 @@ int run_check_templates(std::vector<std::string> files, const std::string& root)
   Counts n;
   std::vector<NamedCase> cases;
   for (const std::string& f : files)
-    if (auto loaded = load_input(f, *res, env, n)) cases.push_back({f, std::move(loaded->c)});
+    if (auto loaded = load_input(f, *res, env, n, false)) cases.push_back({f, std::move(loaded->c)});
   if (cases.empty()) {
     std::cerr << "p2pdoc check-templates: no valid case to check the templates with\n";
     return n.invalid ? kInvalid : kInternal;
