@@ -153,7 +153,7 @@ def generate_case(rng, index, root, lib=None):
     practice = {"name": rng.choice(["Riverside Spine & Pain", "Clinique Saint-Éloi", "Сибирская клиника",
                                     "Κλινική Αθηνών", "Phòng khám Hà Nội", "North*Star_{Clinic}"])}
     if maybe(rng):
-        practice["address"] = [sentence(rng, 2, 6, "") for _ in range(count(rng, 6, 3))]
+        practice["address"] = [sentence(rng, 2, 6, "") for _ in range(count(rng, 3, 3))]  # the letterhead holds name, address, contact and NPI lines: at most 6
     for k in ("phone", "fax", "npi"):
         opt_text(rng, practice, k, "(518) 555-01%02d" % rng.randint(0, 99) if k != "npi" else "1457389206")
     c["practice"] = practice
