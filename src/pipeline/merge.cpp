@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <set>
+#include <vector>
 
 #include "knowledge/law.h"
 
@@ -37,6 +39,123 @@ int age_on(const Date& dob, const Date& day) {
   return age;
 }
 
+
+// The words of a text that can tie a criterion to the denial: lower-case
+// letters and digits, numbers of any length ("6" in "6 weeks"), other words of
+// four letters or more that are not boilerplate every denial uses; a trailing
+// plural "s" dropped so "treatments" meets "treatment".
+std::set<std::string> telling_words(const std::string& text) {
+  static const std::set<std::string> kBoilerplate = {
+      "that", "this", "with", "from", "have", "been", "were", "does", "which", "their", "there", "these",
+      "than", "more", "less", "such", "your", "will", "into", "also", "only", "records", "record", "show",
+      "medically", "necessary", "medical", "necessity", "request", "requested", "member", "patient",
+      "criteria", "criterion", "plan", "approved", "denied", "coverage", "provided", "documentation",
+      "documented", "information", "policy", "service", "services", "because", "meet", "meets", "unless", "least"};
+  std::set<std::string> out;
+  std::string word;
+  auto flush = [&] {
+    bool number = !word.empty() && std::all_of(word.begin(), word.end(), [](char ch) { return std::isdigit(ch); });
+    if (word.size() > 4 && word.back() == 's') word.pop_back();
+    if (number || (word.size() >= 4 && !kBoilerplate.count(word))) out.insert(word);
+    word.clear();
+  };
+  for (unsigned char ch : text) {
+    if (std::isalnum(ch)) word += static_cast<char>(std::tolower(ch));
+    else flush();
+  }
+  flush();
+  return out;
+}
+
+// Whether the denial (or the reviewer's reasoning on the call) names the
+// criterion by its id ("criterion D").
+bool is_named(const json& criterion, const std::string& lower_denial) {
+  std::string id = criterion.value("id", "");
+  if (id.empty()) return false;
+  std::string needle = "criterion ";
+  for (char ch : id) needle += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  for (auto at = lower_denial.find(needle); at != std::string::npos; at = lower_denial.find(needle, at + 1)) {
+    std::size_t end = at + needle.size();
+    if (end == lower_denial.size() || !std::isalnum(static_cast<unsigned char>(lower_denial[end]))) return true;
+  }
+  return false;
+}
+
+int shared_words(const json& criterion, const std::set<std::string>& denial_words) {
+  int shared = 0;
+  for (const std::string& w : telling_words(criterion.value("text", ""))) shared += denial_words.count(w) ? 1 : 0;
+  return shared;
+}
+
+// A description clipped for the brief's one-line code lists: whole words up to
+// `limit` characters (UTF-8 aware), then a visible ellipsis; the full text
+// stays in the letters.
+std::string clipped(const std::string& text, std::size_t limit) {
+  std::size_t chars = 0, cut = std::string::npos, last_space = std::string::npos;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;  // inside a character
+    if (chars == limit) {
+      cut = i;
+      break;
+    }
+    if (text[i] == ' ') last_space = i;
+    ++chars;
+  }
+  if (cut == std::string::npos) return text;
+  if (last_space != std::string::npos && last_space > cut / 2) cut = last_space;
+  std::string out = text.substr(0, cut);
+  while (!out.empty() && (out.back() == ' ' || out.back() == ',' || out.back() == ';')) out.pop_back();
+  return out + "\u2026";
+}
+
+// The brief lists every diagnosis and service code in one paragraph each,
+// never cut by the one-page rule (issue 9): a `first` flag for the
+// separators and a description clipped shorter the more codes there are, and
+// left out past six, so the line stays short enough that the one-page rule's
+// last resort (shortening the longest paragraph) never chooses it.
+void add_code_lines(json& view) {
+  for (const char* list : {"diagnoses", "services"}) {
+    if (!view.contains(list) || !view[list].is_array()) continue;
+    std::size_t n = view[list].size();
+    std::size_t limit = n <= 3 ? 60 : n <= 6 ? 32 : 0;
+    bool first = true;
+    for (json& item : view[list]) {
+      item["first"] = first;
+      first = false;
+      if (limit > 0 && item.contains("description") && item["description"].is_string())
+        item["brief_description"] = clipped(item["description"].get<std::string>(), limit);
+    }
+  }
+}
+
+// Criteria in the order the brief shows them: those the denial disputes, then
+// the other gaps, then the rest, each group in the policy's order. A criterion
+// is disputed when the denial names it, or shares at least two telling words
+// with it and nearly as many (two thirds) as the criterion it matches best, so
+// "at least 6 weeks" in two criteria does not make both the point in dispute.
+void add_criteria_for_brief(json& view) {
+  std::string denial_text = view["denial"].value("reason", "");
+  if (view.contains("call") && view["call"].contains("reviewer_reasoning"))
+    denial_text += " " + view["call"].value("reviewer_reasoning", "");
+  std::set<std::string> denial_words = telling_words(denial_text);
+  std::string lower = denial_text;
+  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  json& criteria = view["policy"]["criteria"];
+  std::vector<int> shared;
+  int best = 0;
+  for (const json& c : criteria) best = std::max(best, shared.emplace_back(shared_words(c, denial_words)));
+  json disputed = json::array(), gaps = json::array(), rest = json::array();
+  for (std::size_t i = 0; i < criteria.size(); ++i) {
+    json& c = criteria[i];
+    c["disputed"] = is_named(c, lower) || (shared[i] >= 2 && 3 * shared[i] >= 2 * best);
+    (c["disputed"].get<bool>() ? disputed : c.value("gap", false) ? gaps : rest).push_back(c);
+  }
+  view["policy"]["disputed_count"] = static_cast<int>(disputed.size());
+  json ordered = std::move(disputed);
+  for (json* group : {&gaps, &rest})
+    for (json& c : *group) ordered.push_back(std::move(c));
+  view["policy"]["criteria_for_brief"] = std::move(ordered);
+}
 
 // Status label and whether the criterion is a gap the physician must close.
 void add_criteria_flags(json& view) {
@@ -279,6 +398,8 @@ json merge_case_view(const Case& c, const CaseDeadlines& deadlines, const Eviden
   if (auto dob = parse_date(view["patient"].value("dob", ""))) view["patient"]["dob_long"] = long_date(*dob);
   view["primary_service"] = view["services"][0];
   add_claim_facts(view, today);  // merge_claims.cpp: what the documents may claim
+  if (view.contains("policy") && view["policy"].contains("criteria")) add_criteria_for_brief(view);
+  add_code_lines(view);
   add_template_flags(view);
   return view;
 }

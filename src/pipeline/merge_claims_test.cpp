@@ -370,3 +370,50 @@ TEST_CASE("the guidelines are said to support the care only when the case cites 
   CHECK_FALSE(has(docs["notice"], "in the case support this care"));
   CHECK(view_of(fixture())["citations_confirmed"] == true);
 }
+
+// Issue 9: the brief answers the denial. The UHC sample's denial ("at least 6
+// weeks of provider-directed conservative treatment") disputes criterion 2,
+// not criterion 1, which merely shares "6 weeks".
+TEST_CASE("the criteria the denial disputes come first on the brief, and only those") {
+  auto ids_of = [](const json& v) {
+    std::vector<std::string> ids;
+    for (const json& c : v["policy"]["criteria_for_brief"]) ids.push_back(c["id"].get<std::string>());
+    return ids;
+  };
+  json v = view_of(fixture());
+  CHECK(v["policy"]["disputed_count"] == 1);
+  // disputed (2), then the gap (4, partial), then the rest in policy order
+  CHECK(ids_of(v) == std::vector<std::string>{"2", "4", "1", "3"});
+  CHECK(v["policy"]["criteria_for_brief"][0]["disputed"] == true);
+  CHECK(v["policy"]["criteria_for_brief"][2]["disputed"] == false);
+  // the policy's own order is kept for the letters
+  CHECK(v["policy"]["criteria"][0]["id"] == "1");
+
+  // a denial that names a criterion by id disputes it, whatever its words
+  json named = view_of(fixture([](json& d) { d["denial"]["reason"] = "Criterion 3 is not met."; }));
+  CHECK(ids_of(named) == std::vector<std::string>{"3", "4", "1", "2"});
+  // "criterion 3" does not name criterion 30 or a criterion "3a"
+  json none = view_of(fixture([](json& d) { d["denial"]["reason"] = "Criterion 31 is not met; see the plan."; }));
+  CHECK(none["policy"]["disputed_count"] == 0);
+  CHECK(ids_of(none) == std::vector<std::string>{"4", "1", "2", "3"});
+
+  // the reviewer's reasoning on the call counts as the denial's words
+  json call = view_of(fixture([](json& d) {
+    d["denial"]["reason"] = "Not medically necessary.";
+    d["call"] = {{"started", "2026-11-24T10:30:00-05:00"},
+                 {"disposition", "upheld"},
+                 {"reviewer_reasoning", "No progressive or severe neurologic deficit is documented."}};
+  }));
+  CHECK(ids_of(call).front() == "3");
+}
+
+TEST_CASE("a disputed criterion is marked on the brief, so the one-page rule keeps it as long as a gap") {
+  std::string brief = documents_of(fixture())["brief"];
+  CAPTURE(brief);
+  auto row2 = brief.find("| 2 |");
+  auto row1 = brief.find("| 1 |");
+  REQUIRE(row2 != std::string::npos);
+  REQUIRE(row1 != std::string::npos);
+  CHECK(row2 < row1);
+  CHECK(brief.find("<mark>disputed</mark>", row2) < brief.find('\n', row2));
+}

@@ -45,10 +45,6 @@ OBJECTION_BOXES = ["objection_non_specialty", "objection_new_evidence", "objecti
 # the owner fixes it and the entry is deleted.
 KNOWN_EXCLUSIONS = {
     # "name": ("what and who owns it", lambda case, invariant, message: bool),
-    "brief-fit-cuts-codes": (
-        "the one-page fit cuts diagnosis/service list items ('+N more items not shown') on long cases; "
-        "issue 9 item 8, layout fit (src/layout/fit.cpp), owned by the brief helper",
-        lambda case, inv, msg: inv == "codes" and "(the brief cut items to fit)" in msg),
 }
 
 
