@@ -226,7 +226,9 @@ TEST_CASE("each plan type gets its own appeal rule") {
       {"state_regulated", "45 CFR 147.136"},
       {"fehb", "5 CFR 890.105"},
   };
-  for (const auto& [plan, cite] : expected) {
+  for (const auto& entry : expected) {
+    const char* plan = entry.first;  // not a structured binding: clang 14 cannot capture one (CAPTURE)
+    const char* cite = entry.second;
     CAPTURE(plan);
     json rule = rule_for(make_case("2026-11-18", plan), library_law(), "appeal");
     REQUIRE(rule.is_object());
