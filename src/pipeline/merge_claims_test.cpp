@@ -101,7 +101,9 @@ std::string text_field(const std::string& form, const std::string& name) {
 
 // Template artefacts no document may print (docs/claims.md, invariants).
 void check_no_artefacts(const std::map<std::string, std::string>& docs) {
-  for (const auto& [kind, text] : docs) {
+  for (const auto& entry : docs) {  // not a structured binding: clang 14 cannot capture one
+    const std::string& kind = entry.first;
+    const std::string& text = entry.second;
     CAPTURE(kind);
     CHECK_FALSE(has(text, "{{"));
     CHECK_FALSE(has(text, "}}"));
@@ -199,7 +201,9 @@ TEST_CASE("no call: nothing the call decides is ticked or filled on the form") {
   std::string form = documents_of(c)["post-call"];
   auto boxes = checkboxes(form);
   CHECK(boxes.size() >= 14);
-  for (const auto& [name, ticked] : boxes) {
+  for (const auto& entry : boxes) {  // not a structured binding: clang 14 cannot capture one
+    const auto& name = entry.first;
+    const auto& ticked = entry.second;
     CAPTURE(name);
     CHECK_FALSE(ticked);
   }
