@@ -294,7 +294,8 @@ void add_law(json& view, const Case& c, const Evidence& evidence) {
   view.erase("regulations");
   view.erase("rules");
   if (in_force.empty()) return;
-  view["regulations"] = in_force;
+  // by topic only: the raw list was a third copy of the same rules for
+  // every template to carry through mustache, and no template reads it
   view["rules"] = rules_by_topic(in_force);
   for (const char* subject : {"appeal", "external_review", "prior_auth_decision"}) {
     json rule = rule_for(c, in_force, subject);
@@ -378,10 +379,7 @@ json merge_case_view(const Case& c, const CaseDeadlines& deadlines, const Eviden
   view["denial"]["is"][c.denial_type] = true;
   view["payer"]["plan_type_is"][c.plan_type] = true;
   view["urgent"] = c.urgent;
-  if (!evidence.regulations.empty()) {
-    view["regulations"] = evidence.regulations;
-    view["rules"] = rules_by_topic(evidence.regulations);
-  }
+  if (!evidence.regulations.empty()) view["rules"] = rules_by_topic(evidence.regulations);
   json enclosures = enclosures_of(view);
   if (!enclosures.empty()) view["enclosures"] = enclosures;
   for (json& d : view["diagnoses"])
