@@ -421,3 +421,26 @@ TEST_CASE("a disputed criterion is marked on the brief, so the one-page rule kee
   CHECK(row2 < row1);
   CHECK(brief.find("<mark>disputed</mark>", row2) < brief.find('\n', row2));
 }
+
+TEST_CASE("every code is on the brief's code lines; descriptions shrink, then go, as codes grow") {
+  // one service: its description, clipped visibly only when long
+  json few = view_of(fixture([](json& d) { d["services"][0]["description"] = std::string(80, 'x') + " tail words"; }));
+  std::string clipped_text = few["services"][0]["brief_description"].get<std::string>();
+  CHECK(clipped_text.size() < 80 + 4);
+  CHECK(clipped_text.substr(clipped_text.size() - 3) == "\u2026");
+  CHECK(few["services"][0]["first"] == true);
+  // seven services: codes only, and every code is still on the brief
+  Case many = fixture([](json& d) {
+    json s = d["services"][0];
+    d["services"] = json::array();
+    for (int i = 0; i < 7; ++i) {
+      s["code"] = "7214" + std::to_string(i);
+      d["services"].push_back(s);
+    }
+  });
+  json v = view_of(many);
+  CHECK_FALSE(v["services"][0].contains("brief_description"));
+  CHECK(v["services"][1]["first"] == false);
+  std::string brief = documents_of(many)["brief"];
+  for (int i = 0; i < 7; ++i) CHECK(has(brief, "7214" + std::to_string(i)));
+}

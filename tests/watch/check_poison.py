@@ -36,13 +36,6 @@ def slow_case(n, case_id):
     return json.dumps(case).encode("utf-8")
 
 
-def children(pid):
-    try:
-        return [int(p) for p in open(f"/proc/{pid}/task/{pid}/children").read().split()]
-    except OSError:
-        return []
-
-
 with tempfile.TemporaryDirectory() as tmp:
     # A file named "*fault-hang*" hangs its worker (P2PDOC_TEST_WORKER_FAULTS=1,
     # a test hook): since issue 8 bounded the work, no valid case is slow.
@@ -89,12 +82,12 @@ with tempfile.TemporaryDirectory() as tmp:
     os.rename(tmpname, os.path.join(inbox2, "fault-hang-crash.json"))
     for attempt in (1, 2):
         working = os.path.join(inbox2, "working", "fault-hang-crash.json")
-        c.check(w.wait_for(lambda: os.path.exists(working) and children(proc.pid), 10), f"attempt {attempt}: not in work")
+        c.check(w.wait_for(lambda: os.path.exists(working) and w.children(proc.pid), 10), f"attempt {attempt}: not in work")
         time.sleep(0.3)
-        kids = children(proc.pid)
+        kids = w.children(proc.pid)
         if c.check(len(kids) == 1, f"attempt {attempt}: workers {kids}"):
             os.kill(kids[0], signal.SIGKILL)  # SIGKILL: a sanitizer build would catch SIGSEGV and report it
-        c.check(w.wait_for(lambda: kids and kids[0] not in children(proc.pid), 10), f"attempt {attempt}: worker not replaced")
+        c.check(w.wait_for(lambda: kids and kids[0] not in w.children(proc.pid), 10), f"attempt {attempt}: worker not replaced")
         if attempt == 1:
             marker = os.path.join(inbox2, "working", ".fault-hang-crash.json.crashes")
             c.check(w.wait_for(lambda: os.path.exists(marker), 5), "no crash count kept in working/")

@@ -22,19 +22,12 @@ c = w.Checker("watch/vanished")
 samples = w.load_samples(ROOT)
 
 
-def children(pid):
-    try:
-        return [int(p) for p in open(f"/proc/{pid}/task/{pid}/children").read().split()]
-    except OSError:
-        return []
-
-
 with tempfile.TemporaryDirectory() as tmp:
     inbox, out, log = os.path.join(tmp, "inbox"), os.path.join(tmp, "out"), os.path.join(tmp, "watch.log")
     os.makedirs(inbox)
     proc = w.start(BIN, inbox, out, "--workers", "1", "--quiet-period", "0", log=log)
     c.check(w.wait_for(lambda: any(l.get("event") == "start" for l in w.log_lines(log)), 20), "the watcher did not start")
-    workers = children(proc.pid)
+    workers = w.children(proc.pid)
     c.check(len(workers) == 1, f"worker processes: {workers}")
 
     for name, kind in (("valid.json", None), ("invalid.json", "no_dob")):

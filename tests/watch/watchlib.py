@@ -125,6 +125,14 @@ def log_lines(path):
     return lines
 
 
+def children(pid):
+    """The pids of a process's children (the watcher's workers)."""
+    try:
+        return [int(p) for p in open(f"/proc/{pid}/task/{pid}/children").read().split()]
+    except OSError:
+        return []
+
+
 def wait_for(pred, timeout, step=0.05):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
