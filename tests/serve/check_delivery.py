@@ -271,8 +271,11 @@ st, m1 = s3.json("POST", "/v1/packets", json.dumps(case).encode())
 check(st == 201 and [d["state"] for d in m1["delivery"]["documents"]] == ["queued"] * 5, f"first post: {m1.get('delivery')}")
 check(wait_for(lambda: len(fhir.stored_keys()) == 5, 20), f"five documents in the chart: {len(fhir.stored_keys())}")
 first_keys = {d["file"]: d["idempotency_key"] for d in m1["delivery"]["documents"]}
-t0 = int(time.time())
-wait_for(lambda: int(time.time()) > t0, 3)  # the PDF dates have one-second steps
+# The PDF dates have one-second steps, and the service reads time(), a coarse
+# clock that can lag Python's by a few milliseconds at a second's boundary:
+# wait until we are well into the next second, not just past the boundary.
+next_second = int(time.time()) + 1
+wait_for(lambda: time.time() >= next_second + 0.1, 3)
 st, m2 = s3.json("POST", "/v1/packets", json.dumps(case).encode())
 check(st == 201, f"second post: {st}")
 bytes1 = {d["file"]: d["sha256"] for d in m1["documents"]}
