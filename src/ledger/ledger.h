@@ -1,0 +1,99 @@
+// Ledger: the practice's memory of every case, from denial to outcome
+// (issue 10, docs/ledger.md). Beside the pipeline, not a stage of it: the
+// entry points (cli, watch, serve) record into it after a packet is written;
+// the pipeline library never sees it.
+//
+// Contract:
+// - One summary row per case (CaseRow: the minimum a report needs; the case
+//   file stays the record of everything else) and an append-only history of
+//   events per case. Events are never updated or deleted; a correction is a
+//   new event.
+// - append() is atomic (one transaction): after a crash the event is either
+//   wholly there or not at all. An event with a non-empty `source_key` that
+//   the ledger already holds for that case is not stored again (the same
+//   filled form recorded twice counts once).
+// - Several processes on one machine (SQLite, WAL) or several machines
+//   (PostgreSQL) may write the same ledger at once.
+// - Every function returns a value or Diagnostics; nothing throws across this
+//   header. Messages never contain patient data (case ids only).
+// - A ledger whose schema is newer than this binary is refused on open, with
+//   an error naming both versions.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/diagnostic.h"
+
+namespace p2p {
+
+enum class EventKind {
+  denial_received,
+  packet_generated,         // data: {"templates": {...}, "documents": {"brief.pdf": "<sha256>", ...}}
+  p2p_requested,
+  p2p_scheduled,            // data: {"scheduled": "<date-time>"}
+  call_held,                // data: the case format's `call` object (docs/case-format.md)
+  appeal_filed,
+  appeal_decided,           // data: {"decision": "overturned|upheld|modified"}
+  external_review_filed,
+  external_review_decided,  // data: {"decision": ...}
+  closed,
+};
+
+// "call_held" <-> EventKind::call_held; the names are the ledger's and the API's.
+std::string_view event_kind_name(EventKind kind);
+std::optional<EventKind> event_kind_from_name(std::string_view name);
+
+struct Event {
+  std::string case_id;
+  EventKind kind = EventKind::denial_received;
+  long long at = 0;                 // when it happened, Unix seconds UTC
+  std::string recorded_by;          // "cli", "watch", "serve", "record", or a staff name
+  nlohmann::json data = nlohmann::json::object();
+  std::string source_key;           // optional dedupe key (e.g. "form:<sha256 of the PDF>")
+};
+
+struct RecordedEvent {
+  long long id = 0;                 // ledger-wide order of recording
+  long long recorded_at = 0;        // Unix seconds UTC, when the ledger stored it
+  Event event;
+};
+
+// The case as a report sees it. Upserted when a packet is generated (the
+// latest case file wins); its history is in the events.
+struct CaseRow {
+  std::string case_id;
+  std::string payer_id, plan_type, state;
+  std::string denial_type, denial_date;   // denial_date YYYY-MM-DD
+  std::vector<std::string> service_codes;
+  std::string service_category;
+  std::string physician;                  // the name as it appears on the case
+  bool urgent = false;
+  nlohmann::json deadlines = nlohmann::json::object();  // name -> "YYYY-MM-DD" or date-time
+};
+
+class Ledger {
+ public:
+  virtual ~Ledger() = default;
+  // Inserts or replaces the case's summary row.
+  virtual Diagnostics put_case(const CaseRow& row) = 0;
+  // Appends one event. Ok(true): stored; ok(false): its source_key was
+  // already recorded for this case, nothing stored.
+  virtual Result<bool> append(const Event& event) = 0;
+  virtual Result<std::optional<CaseRow>> find_case(std::string_view case_id) = 0;
+  // A case's events in the order they were recorded.
+  virtual Result<std::vector<RecordedEvent>> history(std::string_view case_id) = 0;
+  // Every case row (for the work queue and the report).
+  virtual Result<std::vector<CaseRow>> cases() = 0;
+};
+
+// Opens (creating and migrating as needed) the ledger at `location`: a file
+// path for SQLite, or a "postgresql://" / "postgres://" URI.
+Result<std::unique_ptr<Ledger>> open_ledger(const std::string& location);
+
+}  // namespace p2p
