@@ -107,6 +107,7 @@ def facts(case):
         "objections": bool(call and call.get("objections")),
         "disposition": (call or {}).get("disposition"),
         "never": False,
+        "approved_known": bool(call and call.get("disposition") == "modified" and (call.get("approved") or {}).get("services")),
     }
 
 
@@ -122,6 +123,8 @@ CLAIMS = [
     ("the reviewer did not accept", "letters", re.compile(r"reviewer did not accept", re.I), "never"),
     ("physician advice in a payer letter", "letters",
      re.compile(r"the call should|do not claim it|on the call, ask|ask the reviewer", re.I), "never"),
+    ("what the partial approval covered", "letters",
+     re.compile(r"approved part of the request[^.:]*: [A-Z]|the rest of the \d+ requested", re.I), "approved_known"),
     ("objection paragraph", "appeal-cover.pdf", re.compile(r"I object to how the review was conducted", re.I), "objections"),
 ]
 
@@ -167,6 +170,11 @@ def check_packet(case, out):
         for doc, text in texts.items():
             for line in stale_requests(text):
                 problems.append(("deadlines", f"{doc}: '{line}' is past and nothing is scheduled"))
+    approved = (case.get("call") or {}).get("approved") or {}
+    if fx["modified"] and approved.get("auth_number"):
+        for doc in ("lomn.pdf", "appeal-cover.pdf"):
+            if approved["auth_number"] not in texts[doc]:
+                problems.append(("claims", f"{doc}: the partial approval's number {approved['auth_number']} is not cited"))
     if fx["call"] and re.search(r"is scheduled for you", texts["notice.txt"]):
         problems.append(("claims", "notice.txt: says the call is scheduled after it was held"))
     brief = texts["brief.pdf"].replace(" ", "")
