@@ -338,6 +338,7 @@ TEST_CASE("partial approval with what was approved: only the rest is appealed, w
     CHECK_FALSE(has(docs[letter], "does not cover"));
   }
   CHECK(has(docs["notice"], "approved in part (authorization PA-55120): CPT 97110, 6 of 12 units; the rest is still denied."));
+  CHECK(has(docs["post-call"], "55120: CPT 97110, 6 of 12 units"));  // the form's "authorization and what it covers"
   check_no_artefacts(docs);
 
   // a code approved in full drops out of the request
