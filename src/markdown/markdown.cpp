@@ -78,7 +78,7 @@ Inlines inlines_of(cmark_node* n) {
   return out;
 }
 
-Blocks blocks_of(cmark_node* parent);
+Blocks blocks_of(cmark_node* parent, int depth);
 
 // Template values arrive Markdown-escaped (a backslash before punctuation);
 // inside a fenced block Markdown does not remove those, so we do.
@@ -140,7 +140,43 @@ Block table_of(cmark_node* table) {
   return b;
 }
 
-void add_block(cmark_node* n, Blocks& out) {
+// Lists and quotes nest at most this deep. A container deeper than that keeps
+// its text but not its indentation: its leaf blocks join the container at the
+// limit. Each level narrows the column, so without a bound a few thousand
+// "> " (a 35 KB fuzz input) left a column of zero width, a character per line
+// and gigabytes of pages; the bound also keeps our recursion shallow.
+constexpr int kMaxNesting = 8;
+
+bool is_leaf_block(cmark_node* n) {
+  switch (cmark_node_get_type(n)) {
+    case CMARK_NODE_PARAGRAPH:
+    case CMARK_NODE_HEADING:
+    case CMARK_NODE_CODE_BLOCK:
+    case CMARK_NODE_THEMATIC_BREAK:
+      return true;
+    default:
+      return type_is(n, "table");
+  }
+}
+
+void add_block(cmark_node* n, Blocks& out, int depth);
+
+// The leaf blocks under `container`, in document order, without recursion.
+void add_flattened(cmark_node* container, Blocks& out) {
+  cmark_iter* it = cmark_iter_new(container);
+  for (cmark_event_type ev; (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE;) {
+    cmark_node* n = cmark_iter_get_node(it);
+    if (ev == CMARK_EVENT_ENTER && n != container && is_leaf_block(n)) add_block(n, out, kMaxNesting);
+  }
+  cmark_iter_free(it);
+}
+
+void add_block(cmark_node* n, Blocks& out, int depth) {
+  cmark_node_type type = cmark_node_get_type(n);
+  if ((type == CMARK_NODE_LIST || type == CMARK_NODE_BLOCK_QUOTE) && depth >= kMaxNesting) {
+    add_flattened(n, out);
+    return;
+  }
   Block b;
   switch (cmark_node_get_type(n)) {
     case CMARK_NODE_PARAGRAPH:
@@ -157,11 +193,11 @@ void add_block(cmark_node* n, Blocks& out) {
       b.ordered = cmark_node_get_list_type(n) == CMARK_ORDERED_LIST;
       b.start = cmark_node_get_list_start(n);
       for (cmark_node* item = cmark_node_first_child(n); item; item = cmark_node_next(item))
-        b.items.push_back(blocks_of(item));
+        b.items.push_back(blocks_of(item, depth + 1));
       break;
     case CMARK_NODE_BLOCK_QUOTE:
       b.kind = Block::Kind::quote;
-      b.children = blocks_of(n);
+      b.children = blocks_of(n, depth + 1);
       break;
     case CMARK_NODE_CODE_BLOCK:
       if (const char* info = cmark_node_get_fence_info(n); info && std::strcmp(info, "field") == 0) {
@@ -199,7 +235,7 @@ bool is_keep_marker(cmark_node* n) {
          literal(n).rfind("<!-- keep-with-previous -->", 0) == 0;
 }
 
-Blocks blocks_of(cmark_node* parent) {
+Blocks blocks_of(cmark_node* parent, int depth) {
   Blocks out;
   int pending = -1;
   bool keep = false;
@@ -213,7 +249,7 @@ Blocks blocks_of(cmark_node* parent) {
       continue;
     }
     size_t before = out.size();
-    add_block(n, out);
+    add_block(n, out, depth);
     if (out.size() > before) {
       if (pending >= 0) out.back().cut_priority = pending;
       if (keep) out.back().keep_with_previous = true;
@@ -237,7 +273,7 @@ Blocks parse_markdown(std::string_view markdown) {
   cmark_parser_feed(parser, markdown.data(), markdown.size());
   cmark_node* doc = cmark_parser_finish(parser);
   cmark_parser_free(parser);
-  Blocks blocks = blocks_of(doc);
+  Blocks blocks = blocks_of(doc, 0);
   cmark_node_free(doc);
   return blocks;
 }

@@ -1,6 +1,9 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <string>
+
 #include "markdown/markdown.h"
 
 using namespace p2p;
@@ -62,6 +65,50 @@ TEST_CASE("block quotes keep their paragraphs") {
   REQUIRE(b.size() == 1);
   CHECK(b[0].kind == Block::Kind::quote);
   CHECK(plain_text(b[0].children[0].inlines) == "The payer's words. Second line.");
+}
+
+namespace {
+// Levels of quotes and lists above the deepest block, and every paragraph's
+// text in document order.
+int nesting(const Blocks& blocks) {
+  int deepest = 0;
+  for (const Block& b : blocks) {
+    int inner = nesting(b.children);
+    for (const Blocks& item : b.items) inner = std::max(inner, nesting(item));
+    bool container = b.kind == Block::Kind::quote || b.kind == Block::Kind::list;
+    deepest = std::max(deepest, inner + (container ? 1 : 0));
+  }
+  return deepest;
+}
+void texts(const Blocks& blocks, std::string& out) {
+  for (const Block& b : blocks) {
+    if (b.kind == Block::Kind::paragraph) out += plain_text(b.inlines) + "|";
+    texts(b.children, out);
+    for (const Blocks& item : b.items) texts(item, out);
+  }
+}
+}  // namespace
+
+TEST_CASE("quotes and lists nest at most 8 deep; deeper text is kept, not indented") {
+  // the fuzz finding: thousands of "> " left a column of zero width
+  std::string deep;
+  for (int i = 0; i < 3000; ++i) deep += "> ";
+  Blocks b = parse_markdown(deep + "deep words\n");
+  CHECK(nesting(b) == 8);
+  std::string t;
+  texts(b, t);
+  CHECK(t == "deep words|");
+
+  std::string lists;  // nested lists with text at every level
+  for (int i = 0; i < 20; ++i) lists += std::string(2 * i, ' ') + "- level " + std::to_string(i) + "\n";
+  b = parse_markdown(lists);
+  CHECK(nesting(b) == 8);
+  t.clear();
+  texts(b, t);
+  for (int i = 0; i < 20; ++i) CHECK(t.find("level " + std::to_string(i) + "|") != std::string::npos);
+
+  b = parse_markdown("> > quoted twice\n");  // under the bound: unchanged
+  CHECK(nesting(b) == 2);
 }
 
 TEST_CASE("a fenced field block becomes a form field, values unescaped") {
