@@ -355,13 +355,15 @@ class ConnectionLoop : public httplib::Server {
  private:
   bool process_and_close_socket(socket_t sock) override {
     bool ok = false;
+    bool handshaken = false;  // always, for plain HTTP
     {
       Connection conn(sock, tls_.get(), header_time_, body_time_, write_time_);
       current_connection = &conn;
       // a connection that waited in the queue longer than a client may take
       // to send its headers is shed: the pool is saturated
       bool shed = Clock::now() - accepted_at > header_time_;
-      if (conn.handshake()) {
+      handshaken = conn.handshake();
+      if (handshaken) {
         ok = true;
         if (shed) send_busy(conn);
         for (size_t served = 0; !shed && served < max_requests_ && svr_sock_ != INVALID_SOCKET; ++served) {
@@ -377,7 +379,11 @@ class ConnectionLoop : public httplib::Server {
       }
       current_connection = nullptr;
     }
-    linger_and_close(sock);
+    if (handshaken) {
+      linger_and_close(sock);
+    } else {
+      ::close(sock);  // no TLS session, so no answer the client could still be reading
+    }
     return ok;
   }
 
