@@ -53,5 +53,7 @@ Diagnostics validate_case(const nlohmann::json& doc, const Date& today);
 // parse_case_json + validate_case + typed fields. Fails when any error was found;
 // warnings ride along on success.
 Result<Case> load_case(std::string_view text, const Date& today);
+// The same for a document parse_case_json already returned.
+Result<Case> load_parsed_case(nlohmann::json doc, const Date& today);
 
 }  // namespace p2p

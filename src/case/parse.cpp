@@ -316,10 +316,14 @@ Result<json> parse_case_json(std::string_view text) {
 Result<Case> load_case(std::string_view text, const Date& today) {
   auto parsed = parse_case_json(text);
   if (!parsed.is_ok()) return Result<Case>::fail(std::move(parsed.diagnostics()));
-  Diagnostics found = validate_case(parsed.value(), today);
+  return load_parsed_case(parsed.take(), today);
+}
+
+Result<Case> load_parsed_case(nlohmann::json doc, const Date& today) {
+  Diagnostics found = validate_case(doc, today);
   if (has_errors(found)) return Result<Case>::fail(std::move(found));
   try {
-    return Result<Case>::ok(typed_case(parsed.take()), std::move(found));
+    return Result<Case>::ok(typed_case(std::move(doc)), std::move(found));
   } catch (const std::exception& e) {
     // Unreachable unless validate_case and typed_case disagree; still a value.
     found.push_back(error_at("", std::string("internal error while reading the case: ") + e.what()));

@@ -231,6 +231,7 @@ struct WatchArgs {
   double timeout = 0;
   int quiet_ms = 0;
   bool once = false;
+  bool strict = false;
 };
 
 int run_watch(const WatchArgs& a, const CLI::App& cmd) {
@@ -253,6 +254,7 @@ int run_watch(const WatchArgs& a, const CLI::App& cmd) {
   if (given("--timeout")) cfg.timeout_s = a.timeout;
   if (given("--quiet-period")) cfg.quiet_period_ms = a.quiet_ms;
   if (a.once) cfg.once = true;
+  if (a.strict) cfg.strict = true;
   Diagnostics problems = watch::check_watch_config(cfg);
   if (!problems.empty()) {
     for (const Diagnostic& d : problems) std::cerr << "p2pdoc watch: " << d.message << "\n";
@@ -297,6 +299,7 @@ int run_serve(const ServeArgs& a, const CLI::App& cmd) {
   if (given("--header-timeout")) cfg.header_timeout_s = f.header_timeout_s;
   if (given("--max-queue")) cfg.max_queue = f.max_queue;
   if (given("--timeout")) cfg.timeout_s = f.timeout_s;
+  if (f.strict) cfg.strict = true;
   if (given("--tls-cert")) cfg.tls_cert = f.tls_cert;
   if (given("--tls-key")) cfg.tls_key = f.tls_key;
   if (given("--deliver-fhir")) cfg.deliver_fhir = f.deliver_fhir;
@@ -373,6 +376,7 @@ int main(int argc, char** argv) {
   wat->add_option("-o,--out", wa.out, "Packets go to DIR/<case_id>/");
   wat->add_option("-j,--workers", wa.workers, "Worker processes (default: one per CPU)");
   wat->add_flag("--once", wa.once, "Drain the inbox (and working/) and exit");
+  wat->add_flag("--strict", wa.strict, "Treat warnings as errors: such a case goes to failed/ with its error file");
   wat->add_option("--timeout", wa.timeout, "Seconds one case may take before it fails (default 120)");
   wat->add_option("--quiet-period", wa.quiet_ms, "Milliseconds a scanned file must stay unchanged (default 1000)");
   wat->add_option("--config", wa.config, "Settings file (key = value lines); flags override it");
@@ -393,6 +397,7 @@ int main(int argc, char** argv) {
   srv->add_option("--header-timeout", sa.flags.header_timeout_s, "Seconds for a request's headers to arrive (default 10)");
   srv->add_option("--max-queue", sa.flags.max_queue, "Packet requests waiting for a worker before 503 (default 512)");
   srv->add_option("--timeout", sa.flags.timeout_s, "Seconds for a request's body to arrive, and for each write (default 30)");
+  srv->add_flag("--strict", sa.flags.strict, "Treat warnings as errors: such a case gets 422 (packets and validate)");
   srv->add_option("--config", sa.config, "Settings file (key = value lines); flags override it");
   srv->add_option("--log", sa.flags.log, "Append the JSON log lines to FILE instead of stderr");
   srv->add_option("--root", sa.flags.root, "Folder holding templates/ and fonts/");

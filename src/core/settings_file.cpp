@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 
 namespace p2p {
 
@@ -46,6 +47,83 @@ Diagnostics read_settings(std::string_view text, const std::string& source,
     if (!problem.empty()) errors.push_back(error_at("", where + problem));
   }
   return errors;
+}
+
+SettingsReader& SettingsReader::text(const std::string& key, std::string& field) {
+  return custom(key, [&field](const std::string& v) {
+    field = v;
+    return std::string();
+  });
+}
+
+SettingsReader& SettingsReader::path(const std::string& key, std::string& field) {
+  return custom(key, [&field](const std::string& v) {
+    if (v.empty()) return std::string("is empty: give a path");
+    field = v;
+    return std::string();
+  });
+}
+
+SettingsReader& SettingsReader::flag(const std::string& key, bool& field) {
+  return custom(key, [&field](const std::string& v) {
+    auto b = setting_bool(v);
+    if (!b) return std::string("is not true or false");
+    field = *b;
+    return std::string();
+  });
+}
+
+namespace {
+
+template <class Int>
+SettingsReader::Setter whole_number(Int& field, const std::string& unit) {
+  return [&field, unit](const std::string& v) {
+    auto n = setting_integer(v);
+    if (!n) {
+      std::string problem = "is not a whole number";
+      if (!unit.empty()) problem.append(" of ").append(unit);
+      return problem;
+    }
+    if (*n < std::numeric_limits<Int>::min() || *n > std::numeric_limits<Int>::max())
+      return std::string("is out of range");
+    field = static_cast<Int>(*n);
+    return std::string();
+  };
+}
+
+}  // namespace
+
+SettingsReader& SettingsReader::whole(const std::string& key, int& field, const std::string& unit) {
+  return custom(key, whole_number(field, unit));
+}
+
+SettingsReader& SettingsReader::whole(const std::string& key, long long& field, const std::string& unit) {
+  return custom(key, whole_number(field, unit));
+}
+
+SettingsReader& SettingsReader::bytes(const std::string& key, long long& field) { return whole(key, field, "bytes"); }
+
+SettingsReader& SettingsReader::seconds(const std::string& key, double& field) {
+  return custom(key, [&field](const std::string& v) {
+    auto d = setting_number(v);
+    if (!d) return std::string("is not a number of seconds");
+    field = *d;
+    return std::string();
+  });
+}
+
+SettingsReader& SettingsReader::custom(const std::string& key, Setter set) {
+  setters_[key] = std::move(set);
+  return *this;
+}
+
+Diagnostics SettingsReader::read(std::string_view text, const std::string& source) const {
+  return read_settings(text, source, [&](const std::string& key, const std::string& value) {
+    auto it = setters_.find(key);
+    if (it == setters_.end()) return "unknown key \"" + key + "\"";
+    std::string problem = it->second(value);
+    return problem.empty() ? problem : key + " \"" + value + "\" " + problem;
+  });
 }
 
 std::optional<long long> setting_integer(const std::string& v) {

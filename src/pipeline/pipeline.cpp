@@ -374,21 +374,19 @@ Result<Case> load_case_checked(std::string_view text, const Resources& res, cons
     completed = complete_citations(text, *env.citations, env.today);
     if (!completed.text.empty()) text = completed.text;
   }
-  auto loaded = load_case(text, env.today);
   Diagnostics all = completed.warnings;
-  all.insert(all.end(), loaded.diagnostics().begin(), loaded.diagnostics().end());
-  if (!loaded.is_ok()) {
-    // Report library-key problems with the format errors, not after they are
-    // fixed (issue 9). Only on this failure path, so a valid case parses once.
-    auto doc = parse_case_json(text);
-    if (doc.is_ok()) {
-      Diagnostics keys = check_library_keys(doc.value(), res.knowledge);
-      all.insert(all.end(), keys.begin(), keys.end());
-    }
+  auto parsed = parse_case_json(text);
+  if (!parsed.is_ok()) {
+    all.insert(all.end(), parsed.diagnostics().begin(), parsed.diagnostics().end());
     return Result<Case>::fail(all);
   }
-  Diagnostics keys = check_library_keys(loaded.value(), res.knowledge);
+  // Library-key problems are reported with the format errors, not after they
+  // are fixed (issue 9), so they are checked on the parsed document first.
+  Diagnostics keys = check_library_keys(parsed.value(), res.knowledge);
+  auto loaded = load_parsed_case(parsed.take(), env.today);
+  all.insert(all.end(), loaded.diagnostics().begin(), loaded.diagnostics().end());
   all.insert(all.end(), keys.begin(), keys.end());
+  if (!loaded.is_ok()) return Result<Case>::fail(all);
   Diagnostics unprintable = check_printable_text(loaded.value().doc, *res.printable, unknown_key_paths(all));
   all.insert(all.end(), unprintable.begin(), unprintable.end());
   // the letterhead is on every page in either family: refuse it here, as
@@ -405,6 +403,16 @@ Result<Case> load_case_checked(std::string_view text, const Resources& res, cons
     if (cit.is_object() && !cit.contains("reference")) cit["reference"] = reference;
   }
   return Result<Case>::ok(loaded.take(), all);
+}
+
+Result<Case> refuse_warnings(Result<Case> loaded) {
+  if (!loaded.is_ok() || loaded.diagnostics().empty()) return loaded;
+  Diagnostics errors = loaded.diagnostics();
+  for (Diagnostic& d : errors) {
+    d.severity = Severity::error;
+    d.message += " (strict: warnings are errors)";
+  }
+  return Result<Case>::fail(std::move(errors));
 }
 
 std::string explain_case(const Case& c, const Resources& res) {

@@ -88,6 +88,12 @@ Result<Resources> load_resources(const std::string& root);
 // visible placeholder.
 Result<Case> load_case_checked(std::string_view text, const Resources& res, const Env& env);
 
+// Strict mode (`--strict`, `strict = true` in the watcher's and the service's
+// settings): a case that loaded with warnings is refused, each warning now an
+// error with the same path and its message followed by "(strict: warnings
+// are errors)". Anything else passes unchanged.
+Result<Case> refuse_warnings(Result<Case> loaded);
+
 // What the pipeline would use for a case, for a person to read: the template
 // chosen for each document and the candidates tried, the payer entry, the
 // denial-type advice, where citations and criteria come from, the deadlines.

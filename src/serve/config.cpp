@@ -1,10 +1,4 @@
 // Serve configuration: "key = value" lines (docs/service.md lists the keys).
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
-#include <functional>
-#include <map>
-
 #include "core/settings_file.h"
 #include "pipeline/files.h"
 #include "serve/auth.h"
@@ -14,143 +8,76 @@ namespace p2p::serve {
 
 namespace {
 
-using Setter = p2p::Setter<ServeConfig>;
-
-Setter text(std::string ServeConfig::*field) {
-  return [field](ServeConfig& c, const std::string& v) {
-    c.*field = v;
-    return std::string();
-  };
-}
-
-Setter integer(long long ServeConfig::*field) {
-  return [field](ServeConfig& c, const std::string& v) {
-    auto n = setting_integer(v);
-    if (!n) return std::string("is not a whole number");
-    c.*field = *n;
-    return std::string();
-  };
-}
-
-Setter seconds(double ServeConfig::*field) {
-  return [field](ServeConfig& c, const std::string& v) {
-    auto d = setting_number(v);
-    if (!d) return std::string("is not a number of seconds");
-    c.*field = *d;
-    return std::string();
-  };
-}
-
-// Setting any PubMed key turns the look-ups on.
-Setter pubmed_text(std::string pubmed::PubMedConfig::*field) {
-  return [field](ServeConfig& c, const std::string& v) {
-    c.pubmed_config.*field = v;
-    c.pubmed = true;
-    return std::string();
-  };
-}
-
-Setter fhir_text(std::string delivery::FhirOptions::*field) {
-  return [field](ServeConfig& c, const std::string& v) {
-    c.fhir.*field = v;
-    return std::string();
-  };
-}
-
-const SetterTable<ServeConfig>& setters() {
-  static const SetterTable<ServeConfig> table = {
-      {"listen", text(&ServeConfig::listen)},
-      {"out", text(&ServeConfig::out)},
-      {"root", text(&ServeConfig::root)},
-      {"token_file", text(&ServeConfig::token_file)},
-      {"log", text(&ServeConfig::log)},
-      {"max_body", integer(&ServeConfig::max_body)},
-      {"threads",
-       [](ServeConfig& c, const std::string& v) {
-         auto n = setting_integer(v);
-         if (!n) return std::string("is not a whole number");
-         c.threads = static_cast<int>(*n);
-         return std::string();
-       }},
-      {"workers",
-       [](ServeConfig& c, const std::string& v) {
-         auto n = setting_integer(v);
-         if (!n) return std::string("is not a whole number");
-         c.workers = static_cast<int>(*n);
-         return std::string();
-       }},
-      {"max_connections",
-       [](ServeConfig& c, const std::string& v) {
-         auto n = setting_integer(v);
-         if (!n) return std::string("is not a whole number");
-         c.max_connections = static_cast<int>(*n);
-         return std::string();
-       }},
-      {"worker_timeout", seconds(&ServeConfig::worker_timeout_s)},
-      {"worker_memory", integer(&ServeConfig::worker_memory_mb)},
-      {"header_timeout", seconds(&ServeConfig::header_timeout_s)},
-      {"max_queue",
-       [](ServeConfig& c, const std::string& v) {
-         auto n = setting_integer(v);
-         if (!n) return std::string("is not a whole number");
-         c.max_queue = static_cast<int>(*n);
-         return std::string();
-       }},
-      {"queue_timeout", seconds(&ServeConfig::queue_timeout_s)},
-      {"timeout", seconds(&ServeConfig::timeout_s)},
-      {"keep_alive", seconds(&ServeConfig::keep_alive_s)},
-      {"tls_cert", text(&ServeConfig::tls_cert)},
-      {"tls_key", text(&ServeConfig::tls_key)},
-      {"deliver_fhir", text(&ServeConfig::deliver_fhir)},
-      {"deliver_webhook", text(&ServeConfig::deliver_webhook)},
-      {"deliver_token_file", text(&ServeConfig::deliver_token_file)},
-      {"deliver_ca_file", text(&ServeConfig::deliver_ca_file)},
-      {"outbox", text(&ServeConfig::outbox)},
-      {"retry_initial_ms", integer(&ServeConfig::retry_initial_ms)},
-      {"retry_max_ms", integer(&ServeConfig::retry_max_ms)},
-      {"deliver_timeout", seconds(&ServeConfig::deliver_timeout_s)},
-      {"fhir_type_code", fhir_text(&delivery::FhirOptions::type_code)},
-      {"fhir_type_display", fhir_text(&delivery::FhirOptions::type_display)},
-      {"fhir_type_system", fhir_text(&delivery::FhirOptions::type_system)},
-      {"fhir_mrn_system", fhir_text(&delivery::FhirOptions::mrn_system)},
-      {"fhir_member_system", fhir_text(&delivery::FhirOptions::member_system)},
-      {"pubmed",
-       [](ServeConfig& c, const std::string& v) {
-         auto b = setting_bool(v);
-         if (!b) return std::string("is not true or false");
-         c.pubmed = *b;
-         return std::string();
-       }},
-      {"pubmed_base", pubmed_text(&pubmed::PubMedConfig::base_url)},
-      {"pubmed_cache", pubmed_text(&pubmed::PubMedConfig::cache_dir)},
-      {"pubmed_email", pubmed_text(&pubmed::PubMedConfig::email)},
-      {"pubmed_api_key", pubmed_text(&pubmed::PubMedConfig::api_key)},
-      {"pubmed_timeout",
-       [](ServeConfig& c, const std::string& v) {
-         auto d = setting_number(v);
-         if (!d || *d <= 0) return std::string("is not a positive number of seconds");
-         c.pubmed_config.timeout_ms = static_cast<long>(*d * 1000);
-         c.pubmed = true;
-         return std::string();
-       }},
-      {"pubmed_rate",
-       [](ServeConfig& c, const std::string& v) {
-         auto d = setting_number(v);
-         if (!d || *d <= 0) return std::string("is not a positive number of requests per second");
-         c.pubmed_config.requests_per_second = *d;
-         c.pubmed = true;
-         return std::string();
-       }},
-  };
-  return table;
-}
-
 bool is_web_address(const std::string& s) { return s.starts_with("http://") || s.starts_with("https://"); }
 
 }  // namespace
 
 Result<ServeConfig> parse_serve_config(std::string_view text, ServeConfig base, const std::string& source) {
-  return parse_settings(text, std::move(base), source, setters());
+  ServeConfig& c = base;
+  // setting any PubMed key turns the look-ups on
+  auto pubmed_text = [&c](std::string& field) {
+    return [&c, &field](const std::string& v) {
+      field = v;
+      c.pubmed = true;
+      return std::string();
+    };
+  };
+  auto pubmed_positive = [&c](const char* what, auto store) {
+    return [&c, what, store](const std::string& v) {
+      auto d = setting_number(v);
+      if (!d || *d <= 0) return std::string("is not a positive number of ") + what;
+      store(*d);
+      c.pubmed = true;
+      return std::string();
+    };
+  };
+  SettingsReader r;
+  r.text("listen", c.listen)
+      .path("out", c.out)
+      .path("root", c.root)
+      .path("token_file", c.token_file)
+      .text("log", c.log)
+      .bytes("max_body", c.max_body)
+      .whole("threads", c.threads)
+      .whole("workers", c.workers)
+      .whole("max_connections", c.max_connections)
+      .seconds("worker_timeout", c.worker_timeout_s)
+      .whole("worker_memory", c.worker_memory_mb, "MiB")
+      .seconds("header_timeout", c.header_timeout_s)
+      .whole("max_queue", c.max_queue)
+      .seconds("queue_timeout", c.queue_timeout_s)
+      .seconds("timeout", c.timeout_s)
+      .seconds("keep_alive", c.keep_alive_s)
+      .flag("strict", c.strict)
+      .path("tls_cert", c.tls_cert)
+      .path("tls_key", c.tls_key)
+      .text("deliver_fhir", c.deliver_fhir)
+      .text("deliver_webhook", c.deliver_webhook)
+      .path("deliver_token_file", c.deliver_token_file)
+      .path("deliver_ca_file", c.deliver_ca_file)
+      .path("outbox", c.outbox)
+      .whole("retry_initial_ms", c.retry_initial_ms, "milliseconds")
+      .whole("retry_max_ms", c.retry_max_ms, "milliseconds")
+      .seconds("deliver_timeout", c.deliver_timeout_s)
+      .text("fhir_type_code", c.fhir.type_code)
+      .text("fhir_type_display", c.fhir.type_display)
+      .text("fhir_type_system", c.fhir.type_system)
+      .text("fhir_mrn_system", c.fhir.mrn_system)
+      .text("fhir_member_system", c.fhir.member_system)
+      .flag("pubmed", c.pubmed)
+      .custom("pubmed_base", pubmed_text(c.pubmed_config.base_url))
+      .custom("pubmed_cache", pubmed_text(c.pubmed_config.cache_dir))
+      .custom("pubmed_email", pubmed_text(c.pubmed_config.email))
+      .custom("pubmed_api_key", pubmed_text(c.pubmed_config.api_key))
+      .custom("pubmed_timeout", pubmed_positive("seconds", [&c](double d) {
+                c.pubmed_config.timeout_ms = static_cast<long>(d * 1000);
+              }))
+      .custom("pubmed_rate", pubmed_positive("requests per second", [&c](double d) {
+                c.pubmed_config.requests_per_second = d;
+              }));
+  Diagnostics errors = r.read(text, source);
+  if (!errors.empty()) return Result<ServeConfig>::fail(errors);
+  return Result<ServeConfig>::ok(std::move(base));
 }
 
 Result<ServeConfig> load_serve_config(const std::string& path, ServeConfig base) {

@@ -4,12 +4,14 @@
 #include "serve/http_server.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <array>
 #include <cctype>
 #include <cerrno>
@@ -24,6 +26,8 @@
 #include <vector>
 
 #include <httplib.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 namespace p2p::serve {
 
@@ -34,14 +38,7 @@ using Clock = std::chrono::steady_clock;
 // httplib 0.11 listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG, fixed
 // when Debian compiled the library): a burst of connections would see SYNs
 // dropped and retried a second later. Linux lets listen() be called again on
-// a listening socket to enlarge the queue; this subclass reaches the socket.
-template <class Base>
-class Listener : public Base {
- public:
-  using Base::Base;
-  int socket_fd() const { return static_cast<int>(this->svr_sock_); }
-};
-
+// a listening socket to enlarge the queue (ConnectionLoop::socket_fd).
 constexpr int kBacklog = 1024;
 
 // Bodies a little over the limit are read and dropped so that the client
@@ -117,15 +114,72 @@ bool wait_for(int fd, short events, Clock::time_point deadline) {
   }
 }
 
-// One plain-HTTP connection as httplib's Stream, with deadlines httplib does
-// not have: the request line and headers must arrive within `header_time` of
-// the request's start, and the body within `body_time` of the headers. A slow
-// client (slowloris) is cut off at the deadline instead of holding a thread
-// as long as it keeps trickling bytes.
+// The server's certificate and key, loaded once; every TLS connection gets
+// its own session (SSL) from it.
+struct TlsContextFree {
+  void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
+};
+using TlsContext = std::unique_ptr<SSL_CTX, TlsContextFree>;
+
+// Loads the PEM certificate chain and key; null when either does not load or
+// they do not match.
+TlsContext load_tls_context(const std::string& cert, const std::string& key) {
+  TlsContext ctx(SSL_CTX_new(TLS_server_method()));
+  if (!ctx) return nullptr;
+  SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
+  SSL_CTX_set_options(ctx.get(), SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  // a write retried after WANT_WRITE may come from a moved buffer (httplib's)
+  SSL_CTX_set_mode(ctx.get(), SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  if (SSL_CTX_use_certificate_chain_file(ctx.get(), cert.c_str()) != 1 ||
+      SSL_CTX_use_PrivateKey_file(ctx.get(), key.c_str(), SSL_FILETYPE_PEM) != 1 ||
+      SSL_CTX_check_private_key(ctx.get()) != 1) {
+    ERR_clear_error();
+    return nullptr;
+  }
+  return ctx;
+}
+
+// One connection, plain or TLS, as httplib's Stream, with deadlines httplib
+// does not have: the TLS handshake, the request line and the headers must
+// arrive within `header_time` of the request's start, and the body within
+// `body_time` of the headers. A slow client (slowloris) is cut off at the
+// deadline instead of holding a thread as long as it keeps trickling bytes.
+// The socket is non-blocking, and every read and write waits with poll() for
+// the deadline: with TLS a readable socket may hold only part of a record, so
+// a blocking SSL_read could wait without bound.
 class Connection : public httplib::Stream {
  public:
-  Connection(int fd, Clock::duration header_time, Clock::duration body_time, Clock::duration write_time)
-      : fd_(fd), header_time_(header_time), body_time_(body_time), write_time_(write_time) {}
+  // `tls`: null for plain HTTP; otherwise a session is made from it.
+  Connection(int fd, SSL_CTX* tls, Clock::duration header_time, Clock::duration body_time,
+             Clock::duration write_time)
+      : fd_(fd), tls_(tls != nullptr), header_time_(header_time), body_time_(body_time), write_time_(write_time) {
+    ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
+    if (tls) {
+      ssl_ = SSL_new(tls);
+      if (ssl_) SSL_set_fd(ssl_, fd_);
+    }
+    start_request();
+  }
+  ~Connection() override {
+    if (ssl_) SSL_free(ssl_);
+  }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // The TLS handshake, within the first request's header deadline (nothing
+  // to do for plain HTTP). False: give up on the connection.
+  bool handshake() {
+    if (!tls_) return true;
+    if (!ssl_) return false;
+    secured_ = transfer([&](short& wait) {
+      ERR_clear_error();
+      int r = SSL_accept(ssl_);
+      if (r == 1) return ssize_t{1};
+      wait = tls_wait(r);
+      return ssize_t{-1};
+    }, deadline_) > 0;
+    return secured_;
+  }
 
   void start_request() {
     deadline_ = Clock::now() + header_time_;
@@ -140,18 +194,24 @@ class Connection : public httplib::Stream {
   void close_after() { close_after_ = true; }
   bool closing() const { return close_after_; }
   // The first byte of a next request within `idle`.
-  bool wait_next(Clock::duration idle) { return buffered() > 0 || wait_for(fd_, POLLIN, Clock::now() + idle); }
+  bool wait_next(Clock::duration idle) { return has_input() || wait_for(fd_, POLLIN, Clock::now() + idle); }
 
-  bool is_readable() const override { return buffered() > 0 || wait_for(fd_, POLLIN, deadline_); }
+  // Sends TLS's close_notify when a session was set up (best effort, never waits).
+  void end_session() {
+    if (secured_) {
+      ERR_clear_error();
+      SSL_shutdown(ssl_);
+      ERR_clear_error();
+    }
+  }
+
+  bool is_readable() const override { return has_input() || wait_for(fd_, POLLIN, deadline_); }
   bool is_writable() const override { return wait_for(fd_, POLLOUT, Clock::now() + write_time_); }
 
   ssize_t read(char* ptr, size_t size) override {
     if (buffered() == 0) {
       if (in_headers_ && header_bytes_ > kHeaderReadLimit) return -1;
-      if (!wait_for(fd_, POLLIN, deadline_)) return -1;
-      ssize_t n;
-      do n = ::recv(fd_, buffer_.data(), buffer_.size(), 0);
-      while (n < 0 && errno == EINTR);
+      ssize_t n = transfer([&](short& wait) { return receive(buffer_.data(), buffer_.size(), wait); }, deadline_);
       if (n <= 0) return n;
       begin_ = 0;
       end_ = static_cast<size_t>(n);
@@ -163,12 +223,9 @@ class Connection : public httplib::Stream {
     return static_cast<ssize_t>(n);
   }
 
+  // A write retried after WANT_WRITE repeats the same arguments, as OpenSSL requires.
   ssize_t write(const char* ptr, size_t size) override {
-    if (!is_writable()) return -1;
-    ssize_t n;
-    do n = ::send(fd_, ptr, size, MSG_NOSIGNAL);
-    while (n < 0 && errno == EINTR);
-    return n;
+    return transfer([&](short& wait) { return send(ptr, size, wait); }, Clock::now() + write_time_);
   }
 
   void get_remote_ip_and_port(std::string& ip, int& port) const override { address(::getpeername, ip, port); }
@@ -177,6 +234,58 @@ class Connection : public httplib::Stream {
 
  private:
   size_t buffered() const { return end_ - begin_; }
+  bool has_input() const { return buffered() > 0 || (secured_ && SSL_pending(ssl_) > 0); }
+
+  // Repeats `step` (which returns bytes moved, 0 at the end of the stream, or
+  // -1 and sets `wait` to the poll() event it needs, 0 when it failed for
+  // good) until it moves bytes or the deadline passes.
+  template <class Step>
+  ssize_t transfer(Step step, Clock::time_point deadline) {
+    for (;;) {
+      short wait = 0;
+      ssize_t n = step(wait);
+      if (n >= 0) return n;
+      if (!wait || !wait_for(fd_, wait, deadline)) return -1;
+    }
+  }
+
+  // What a failed SSL call waits for: POLLIN, POLLOUT, or 0 (a real failure).
+  short tls_wait(int result) const {
+    switch (SSL_get_error(ssl_, result)) {
+      case SSL_ERROR_WANT_READ: return POLLIN;
+      case SSL_ERROR_WANT_WRITE: return POLLOUT;
+      default: return 0;
+    }
+  }
+
+  // One non-blocking attempt each, in transfer()'s terms.
+  ssize_t receive(char* p, size_t n, short& wait) {
+    if (tls_) {
+      if (!secured_) return -1;
+      ERR_clear_error();
+      int r = SSL_read(ssl_, p, static_cast<int>(std::min<size_t>(n, INT_MAX)));
+      if (r > 0) return r;
+      if (SSL_get_error(ssl_, r) == SSL_ERROR_ZERO_RETURN) return 0;
+      wait = tls_wait(r);
+      return -1;
+    }
+    ssize_t r = ::recv(fd_, p, n, 0);
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) wait = POLLIN;
+    return r;
+  }
+  ssize_t send(const char* p, size_t n, short& wait) {
+    if (tls_) {
+      if (!secured_) return -1;
+      ERR_clear_error();
+      int r = SSL_write(ssl_, p, static_cast<int>(std::min<size_t>(n, INT_MAX)));
+      if (r > 0) return r;
+      wait = tls_wait(r);
+      return -1;
+    }
+    ssize_t r = ::send(fd_, p, n, MSG_NOSIGNAL);
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) wait = POLLOUT;
+    return r;
+  }
 
   template <class Get>
   void address(Get get, std::string& ip, int& port) const {
@@ -197,6 +306,9 @@ class Connection : public httplib::Stream {
   }
 
   int fd_;
+  bool tls_;              // HTTPS: every byte goes through ssl_
+  SSL* ssl_ = nullptr;
+  bool secured_ = false;  // the TLS handshake completed
   Clock::duration header_time_, body_time_, write_time_;
   Clock::time_point deadline_ = Clock::now();
   bool in_headers_ = true, close_after_ = false;
@@ -205,7 +317,7 @@ class Connection : public httplib::Stream {
   size_t begin_ = 0, end_ = 0;
 };
 
-// The connection the current thread serves (plain HTTP only), for the hooks.
+// The connection the current thread serves, for the hooks.
 thread_local Connection* current_connection = nullptr;
 // When the current thread's connection was accepted.
 thread_local Clock::time_point accepted_at;
@@ -219,50 +331,71 @@ void linger_and_close(int fd) {
   size_t dropped = 0;
   while (dropped < kDrainLimit && wait_for(fd, POLLIN, until)) {
     ssize_t n = ::recv(fd, sink.data(), sink.size(), 0);
-    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (n <= 0) break;
     dropped += static_cast<size_t>(n);
   }
   ::close(fd);
 }
 
-// The plain-HTTP server: httplib's request handling, our connection loop.
-// (httplib calls process_and_close_socket for each accepted connection; the
-// TLS server keeps httplib's own loop, without the header deadline.)
-class PlainListener : public Listener<httplib::Server> {
+// The server, plain or HTTPS: httplib's request handling inside our own
+// connection loop (httplib calls process_and_close_socket for each accepted
+// connection). httplib's SSLServer is not used: its loop has no header
+// deadline and its handshake blocks, so one code path serves both.
+class ConnectionLoop : public httplib::Server {
  public:
-  PlainListener(Clock::duration header_time, Clock::duration body_time, Clock::duration write_time,
-                Clock::duration idle, size_t max_requests)
-      : header_time_(header_time), body_time_(body_time), write_time_(write_time), idle_(idle),
-        max_requests_(max_requests) {}
+  ConnectionLoop(TlsContext tls, Clock::duration header_time, Clock::duration body_time,
+                 Clock::duration write_time, Clock::duration idle, size_t max_requests)
+      : tls_(std::move(tls)), header_time_(header_time), body_time_(body_time), write_time_(write_time),
+        idle_(idle), max_requests_(max_requests) {}
+
+  // The listening socket, once bound.
+  int socket_fd() const { return static_cast<int>(svr_sock_); }
 
  private:
   bool process_and_close_socket(socket_t sock) override {
-    Connection conn(sock, header_time_, body_time_, write_time_);
-    current_connection = &conn;
-    bool ok = true;
-    // a connection that waited in the queue longer than a client may take
-    // to send its headers is shed: the pool is saturated
-    bool shed = Clock::now() - accepted_at > header_time_;
-    if (shed) {
-      const std::string body = R"({"errors": [{"path": "", "message": "the service is busy; retry later"}]})" "\n";
-      const std::string busy = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-                               "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
-                               std::to_string(body.size()) + "\r\n\r\n" + body;
-      conn.write(busy.data(), busy.size());
+    bool ok = false;
+    bool handshaken = false;  // always, for plain HTTP
+    {
+      Connection conn(sock, tls_.get(), header_time_, body_time_, write_time_);
+      current_connection = &conn;
+      // a connection that waited in the queue longer than a client may take
+      // to send its headers is shed: the pool is saturated
+      bool shed = Clock::now() - accepted_at > header_time_;
+      handshaken = conn.handshake();
+      if (handshaken) {
+        ok = true;
+        if (shed) send_busy(conn);
+        for (size_t served = 0; !shed && served < max_requests_ && svr_sock_ != INVALID_SOCKET; ++served) {
+          if (served > 0) {
+            if (!conn.wait_next(idle_)) break;
+            conn.start_request();
+          }
+          bool closed = false;
+          ok = process_request(conn, served + 1 == max_requests_, closed, nullptr);
+          if (!ok || closed || conn.closing()) break;
+        }
+        conn.end_session();
+      }
+      current_connection = nullptr;
     }
-    for (size_t served = 0; !shed && served < max_requests_ && svr_sock_ != INVALID_SOCKET; ++served) {
-      if (served > 0 && !conn.wait_next(idle_)) break;
-      conn.start_request();
-      bool closed = false;
-      ok = process_request(conn, served + 1 == max_requests_, closed, nullptr);
-      if (!ok || closed || conn.closing()) break;
+    if (handshaken) {
+      linger_and_close(sock);
+    } else {
+      ::close(sock);  // no TLS session, so no answer the client could still be reading
     }
-    current_connection = nullptr;
-    linger_and_close(sock);
     return ok;
   }
 
+  static void send_busy(Connection& conn) {
+    const std::string body = R"({"errors": [{"path": "", "message": "the service is busy; retry later"}]})" "\n";
+    const std::string busy = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                             "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
+                             std::to_string(body.size()) + "\r\n\r\n" + body;
+    conn.write(busy.data(), busy.size());
+  }
+
+  TlsContext tls_;  // null: plain HTTP
   Clock::duration header_time_, body_time_, write_time_, idle_;
   size_t max_requests_;
 };
@@ -489,18 +622,17 @@ HttpServer::~HttpServer() = default;
 Result<int> HttpServer::bind() {
   using R = Result<int>;
   const HttpSettings& st = impl_->settings;
-  bool tls = !st.tls_cert.empty() && !st.tls_key.empty();
-  if (tls) {
-    auto ssl = std::make_unique<Listener<httplib::SSLServer>>(st.tls_cert.c_str(), st.tls_key.c_str());
-    if (!ssl->is_valid())
-      return R::fail({error_at("", "cannot load the TLS certificate " + st.tls_cert + " and key " + st.tls_key)});
-    impl_->server = std::move(ssl);
-  } else {
-    auto seconds = [](double s) { return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s)); };
-    impl_->server = std::make_unique<PlainListener>(seconds(st.header_timeout_s), seconds(st.timeout_s),
-                                                    seconds(st.timeout_s), seconds(st.keep_alive_s),
-                                                    static_cast<size_t>(st.keep_alive_max));
+  TlsContext tls;
+  if (!st.tls_cert.empty() && !st.tls_key.empty()) {
+    tls = load_tls_context(st.tls_cert, st.tls_key);
+    if (!tls) return R::fail({error_at("", "cannot load the TLS certificate " + st.tls_cert + " and key " + st.tls_key)});
   }
+  auto seconds = [](double s) { return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s)); };
+  auto loop = std::make_unique<ConnectionLoop>(std::move(tls), seconds(st.header_timeout_s), seconds(st.timeout_s),
+                                               seconds(st.timeout_s), seconds(st.keep_alive_s),
+                                               static_cast<size_t>(st.keep_alive_max));
+  ConnectionLoop* listener = loop.get();
+  impl_->server = std::move(loop);
   impl_->install();
   int port = st.port;
   if (port == 0) {
@@ -511,9 +643,7 @@ Result<int> HttpServer::bind() {
   if (port <= 0)
     return R::fail({error_at("", "cannot listen on " + format_address(st.host, st.port) +
                                     " (address in use, or not an address of this machine)")});
-  int fd = tls ? static_cast<Listener<httplib::SSLServer>*>(impl_->server.get())->socket_fd()
-               : static_cast<Listener<httplib::Server>*>(impl_->server.get())->socket_fd();
-  ::listen(fd, kBacklog);
+  ::listen(listener->socket_fd(), kBacklog);
   return R::ok(port);
 }
 

@@ -24,7 +24,7 @@ struct HttpSettings {
   int threads = 64;             // threads started at once
   int max_connections = 512;    // connections served at once (one thread each); more wait, then 503
   size_t max_body = 1 << 20;    // larger bodies: 413
-  double header_timeout_s = 10; // request line and headers must arrive within this (plain HTTP)
+  double header_timeout_s = 10; // TLS handshake, request line and headers must arrive within this
   double timeout_s = 30;        // the body must arrive within this; each write too
   double keep_alive_s = 2;      // an idle kept-alive connection is closed after this
   int keep_alive_max = 20;      // requests per connection

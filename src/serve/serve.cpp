@@ -170,6 +170,7 @@ int run_serve(const ServeConfig& cfg, Resources res) {
   int cpus = static_cast<int>(std::thread::hardware_concurrency());
   parts.workers = cfg.workers > 0 ? cfg.workers : std::max(1, cpus);
   parts.max_queue = cfg.max_queue;
+  parts.strict = cfg.strict;
   parts.queue_timeout = std::chrono::milliseconds(static_cast<long long>(cfg.queue_timeout_s * 1000));
   int workers = parts.workers;
   // the worker processes: this same program, started again (workers.h)

@@ -73,6 +73,7 @@ struct ServiceParts {
   int max_queue = 512;                           // packets waiting for a worker; more: 503
   std::chrono::milliseconds queue_timeout{30000};  // longest wait for a worker; then 503
   WorkerPool* pool = nullptr;                    // null: generate on the request's thread (unit tests)
+  bool strict = false;                           // a case with warnings gets 422, the warnings as errors
 };
 
 class Service {

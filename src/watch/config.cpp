@@ -1,83 +1,28 @@
 // Watch configuration: "key = value" lines (docs/watch.md lists the keys).
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
-#include <functional>
-#include <map>
-
 #include "core/settings_file.h"
 #include "pipeline/files.h"
 #include "watch/watch.h"
 
 namespace p2p::watch {
 
-namespace {
-
-using Setter = p2p::Setter<WatchConfig>;
-
-const SetterTable<WatchConfig>& setters() {
-  static const SetterTable<WatchConfig> table = {
-      {"inbox", [](WatchConfig& c, const std::string& v) { c.inbox = v; return std::string(); }},
-      {"out", [](WatchConfig& c, const std::string& v) { c.out = v; return std::string(); }},
-      {"root", [](WatchConfig& c, const std::string& v) { c.root = v; return std::string(); }},
-      {"log", [](WatchConfig& c, const std::string& v) { c.log = v; return std::string(); }},
-      {"workers",
-       [](WatchConfig& c, const std::string& v) {
-         auto n = setting_integer(v);
-         if (!n) return std::string("is not a whole number");
-         c.workers = static_cast<int>(*n);
-         return std::string();
-       }},
-      {"once",
-       [](WatchConfig& c, const std::string& v) {
-         auto b = setting_bool(v);
-         if (!b) return std::string("is not true or false");
-         c.once = *b;
-         return std::string();
-       }},
-      {"timeout",
-       [](WatchConfig& c, const std::string& v) {
-         auto d = setting_number(v);
-         if (!d) return std::string("is not a number of seconds");
-         c.timeout_s = *d;
-         return std::string();
-       }},
-      {"quiet_period",
-       [](WatchConfig& c, const std::string& v) {
-         auto n = setting_integer(v);
-         if (!n) return std::string("is not a whole number of milliseconds");
-         c.quiet_period_ms = static_cast<int>(*n);
-         return std::string();
-       }},
-      {"rescan_interval",
-       [](WatchConfig& c, const std::string& v) {
-         auto d = setting_number(v);
-         if (!d) return std::string("is not a number of seconds");
-         c.rescan_s = *d;
-         return std::string();
-       }},
-      {"max_size",
-       [](WatchConfig& c, const std::string& v) {
-         auto n = setting_integer(v);
-         if (!n) return std::string("is not a whole number of bytes");
-         c.max_bytes = *n;
-         return std::string();
-       }},
-      {"max_crashes",
-       [](WatchConfig& c, const std::string& v) {
-         auto n = setting_integer(v);
-         if (!n) return std::string("is not a whole number");
-         c.max_crashes = static_cast<int>(*n);
-         return std::string();
-       }},
-  };
-  return table;
-}
-
-}  // namespace
-
 Result<WatchConfig> parse_watch_config(std::string_view text, WatchConfig base, const std::string& source) {
-  return parse_settings(text, std::move(base), source, setters());
+  WatchConfig& c = base;
+  SettingsReader r;
+  r.path("inbox", c.inbox)
+      .path("out", c.out)
+      .path("root", c.root)
+      .text("log", c.log)
+      .whole("workers", c.workers)
+      .flag("once", c.once)
+      .flag("strict", c.strict)
+      .seconds("timeout", c.timeout_s)
+      .whole("quiet_period", c.quiet_period_ms, "milliseconds")
+      .seconds("rescan_interval", c.rescan_s)
+      .bytes("max_size", c.max_bytes)
+      .whole("max_crashes", c.max_crashes);
+  Diagnostics errors = r.read(text, source);
+  if (!errors.empty()) return Result<WatchConfig>::fail(errors);
+  return Result<WatchConfig>::ok(std::move(base));
 }
 
 Result<WatchConfig> load_watch_config(const std::string& path, WatchConfig base) {

@@ -86,12 +86,13 @@ std::optional<std::string> read_bounded(const std::string& path, long long max_b
 }  // namespace
 
 JobResult process_case_file(const std::string& path, const Resources& res, const std::string& out_dir,
-                            long long max_bytes) {
+                            long long max_bytes, bool strict) {
   std::string why;
   auto text = read_bounded(path, max_bytes, why);
   if (!text) return failed(Outcome::invalid, {error_at("", why)});
   Env env = Env::from_process();
   auto loaded = load_case_checked(*text, res, env);
+  if (strict) loaded = refuse_warnings(std::move(loaded));
   if (!loaded.is_ok()) return failed(Outcome::invalid, loaded.diagnostics());
   const Case& c = loaded.value();
   auto packet = generate_packet(c, res, env);

@@ -32,10 +32,11 @@ struct JobResult {
 };
 
 // Reads `path` (refusing files over max_bytes), validates, generates and
-// installs OUT/<case_id>/. Today's date and the PDF timestamps come from
+// installs OUT/<case_id>/. With `strict`, a case with warnings is invalid
+// (refuse_warnings). Today's date and the PDF timestamps come from
 // Env::from_process() at the time of the call.
 JobResult process_case_file(const std::string& path, const Resources& res, const std::string& out_dir,
-                            long long max_bytes);
+                            long long max_bytes, bool strict);
 
 // The worker -> parent message, one JSON object per line.
 nlohmann::json to_json(const JobResult& r);

@@ -218,7 +218,7 @@ bool Watcher::setup() {
     std::string name = request.at("file").get<std::string>();
     if (test_faults && name.find("fault-hang") != std::string::npos)
       for (;;) ::pause();
-    return to_json(process_case_file(inbox_.working_path(name), *res_, cfg_.out, cfg_.max_bytes));
+    return to_json(process_case_file(inbox_.working_path(name), *res_, cfg_.out, cfg_.max_bytes, cfg_.strict));
   };
   workers_.resize(static_cast<size_t>(cfg_.workers));
   for (Worker& w : workers_)

@@ -284,19 +284,44 @@ TEST_CASE("a worker job: a valid case gives a packet and broken or oversized inp
   REQUIRE(res.is_ok());
   TempDir t;
   std::string out = t.path + "/out";
-  auto ok = process_case_file(std::string(P2P_SOURCE_ROOT) + "/samples/uhc-lumbar-mri.json", res.value(), out, 1 << 20);
+  auto ok = process_case_file(std::string(P2P_SOURCE_ROOT) + "/samples/uhc-lumbar-mri.json", res.value(), out, 1 << 20, false);
   CHECK(ok.outcome == Outcome::ok);
   CHECK(ok.case_id == "RSP-2026-00417");
   CHECK(ok.documents == static_cast<int>(res.value().documents.size()));
   CHECK(fs::exists(out + "/RSP-2026-00417/manifest.json"));
 
   put(t.path + "/broken.json", "{\"format\": ");
-  auto bad = process_case_file(t.path + "/broken.json", res.value(), out + "2", 1 << 20);
+  auto bad = process_case_file(t.path + "/broken.json", res.value(), out + "2", 1 << 20, false);
   CHECK(bad.outcome == Outcome::invalid);
   CHECK_FALSE(bad.diagnostics.empty());
   CHECK_FALSE(fs::exists(out + "2"));
 
-  auto big = process_case_file(std::string(P2P_SOURCE_ROOT) + "/samples/uhc-lumbar-mri.json", res.value(), out, 100);
+  auto big = process_case_file(std::string(P2P_SOURCE_ROOT) + "/samples/uhc-lumbar-mri.json", res.value(), out, 100, false);
   CHECK(big.outcome == Outcome::invalid);
   CHECK(big.diagnostics[0].message.find("max_size") != std::string::npos);
+}
+
+TEST_CASE("a worker job in strict mode: a warning fails the case and writes nothing") {
+  auto res = load_resources(P2P_SOURCE_ROOT);
+  REQUIRE(res.is_ok());
+  TempDir t;
+  auto sample = read_file(std::string(P2P_SOURCE_ROOT) + "/samples/uhc-lumbar-mri.json");
+  REQUIRE(sample);
+  auto doc = nlohmann::json::parse(*sample);
+  doc["case_id"] = "STRICT-1";
+  doc["extra_note"] = "an unknown key: a warning";
+  put(t.path + "/warned.json", doc.dump());
+
+  auto lenient = process_case_file(t.path + "/warned.json", res.value(), t.path + "/out", 1 << 20, false);
+  CHECK(lenient.outcome == Outcome::ok);
+  REQUIRE(lenient.diagnostics.size() == 1);
+  CHECK(lenient.diagnostics[0].severity == Severity::warning);
+
+  auto strict = process_case_file(t.path + "/warned.json", res.value(), t.path + "/strict-out", 1 << 20, true);
+  CHECK(strict.outcome == Outcome::invalid);
+  REQUIRE(strict.diagnostics.size() == 1);
+  CHECK(strict.diagnostics[0].severity == Severity::error);
+  CHECK(strict.diagnostics[0].path == "/extra_note");
+  CHECK(strict.diagnostics[0].message.find("strict") != std::string::npos);
+  CHECK_FALSE(fs::exists(t.path + "/strict-out"));
 }

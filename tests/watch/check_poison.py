@@ -28,29 +28,20 @@ c = w.Checker("watch/poison")
 samples = w.load_samples(ROOT)
 
 
-def slow_case(n, case_id):
-    case = json.loads(w.make_case(samples, 0, case_id))
-    case["clinical"]["findings"] = [f"Finding number {i} with a few more words" for i in range(n)]
-    case["policy"]["criteria"] = [{"id": str(i + 1), "text": f"Criterion {i}", "status": "met",
-                                   "evidence": "documented", "source": "office note"} for i in range(n)]
-    return json.dumps(case).encode("utf-8")
-
-
 with tempfile.TemporaryDirectory() as tmp:
     # A file named "*fault-hang*" hangs its worker (P2PDOC_TEST_WORKER_FAULTS=1,
     # a test hook): since issue 8 bounded the work, no valid case is slow.
     w.ENV["P2PDOC_TEST_WORKER_FAULTS"] = "1"
-    n, took = 3, 6.0  # the time limit below is took / 3 = 2 s
 
     # --- timeout
     inbox, out, log = os.path.join(tmp, "inbox"), os.path.join(tmp, "out"), os.path.join(tmp, "watch.log")
     os.makedirs(inbox)
     slow = os.path.join(inbox, "A-fault-hang.json")  # oldest name: taken first
-    open(slow, "wb").write(slow_case(n, "POISON-1"))
+    open(slow, "wb").write(w.make_case(samples, 0, "POISON-1"))
     old = time.time() - 60
     os.utime(slow, (old, old))
     made = w.write_batch(inbox, samples, 40, invalid_every=0)
-    limit = max(0.5, took / 3)
+    limit = 2.0  # seconds; the hung worker never finishes, so any limit works
     t0 = time.monotonic()
     r = w.run_once(BIN, inbox, out, "--workers", "2", "--timeout", f"{limit:.2f}", "--quiet-period", "0", log=log)
     secs = time.monotonic() - t0
@@ -78,7 +69,7 @@ with tempfile.TemporaryDirectory() as tmp:
     c.check(w.wait_for(lambda: os.path.isdir(os.path.join(inbox2, "working")), 10), "daemon 2 did not start")
     time.sleep(0.3)
     tmpname = os.path.join(inbox2, ".fault-hang-crash.json.part")
-    open(tmpname, "wb").write(slow_case(n, "POISON-2"))
+    open(tmpname, "wb").write(w.make_case(samples, 0, "POISON-2"))
     os.rename(tmpname, os.path.join(inbox2, "fault-hang-crash.json"))
     for attempt in (1, 2):
         working = os.path.join(inbox2, "working", "fault-hang-crash.json")
