@@ -37,6 +37,8 @@ Result<ServeConfig> parse_serve_config(std::string_view text, ServeConfig base, 
       .path("root", c.root)
       .path("token_file", c.token_file)
       .text("log", c.log)
+      .text("ledger", c.ledger)
+      .flag("no_ledger", c.no_ledger)
       .bytes("max_body", c.max_body)
       .whole("threads", c.threads)
       .whole("workers", c.workers)

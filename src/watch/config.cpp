@@ -12,6 +12,8 @@ Result<WatchConfig> parse_watch_config(std::string_view text, WatchConfig base, 
       .path("out", c.out)
       .path("root", c.root)
       .text("log", c.log)
+      .text("ledger", c.ledger)
+      .flag("no_ledger", c.no_ledger)
       .whole("workers", c.workers)
       .flag("once", c.once)
       .flag("strict", c.strict)
