@@ -77,6 +77,13 @@ struct CaseRow {
   nlohmann::json deadlines = nlohmann::json::object();  // name -> "YYYY-MM-DD" or date-time
 };
 
+// A case row and, per event kind it has seen, the latest event of that kind
+// (ordered by kind).
+struct CaseState {
+  CaseRow row;
+  std::vector<RecordedEvent> latest;
+};
+
 class Ledger {
  public:
   virtual ~Ledger() = default;
@@ -90,10 +97,23 @@ class Ledger {
   virtual Result<std::vector<RecordedEvent>> history(std::string_view case_id) = 0;
   // Every case row (for the work queue and the report).
   virtual Result<std::vector<CaseRow>> cases() = 0;
+  // Every case row with the latest event of each kind that case has, in one
+  // read: what the work queue needs (a case's full history is not).
+  virtual Result<std::vector<CaseState>> case_states() = 0;
+  // Every event of every case in the order recorded (for the report and the
+  // recovery of missed events); `after_id` skips the ones already seen.
+  virtual Result<std::vector<RecordedEvent>> events(long long after_id = 0) = 0;
 };
 
 // Opens (creating and migrating as needed) the ledger at `location`: a file
-// path for SQLite, or a "postgresql://" / "postgres://" URI.
+// path for SQLite, or a "postgresql://" / "postgres://" URI. A new SQLite
+// file is created with mode 0640; its folder must exist.
 Result<std::unique_ptr<Ledger>> open_ledger(const std::string& location);
+
+// True when `location` names a PostgreSQL database rather than a file.
+bool is_postgres_location(std::string_view location);
+
+// The schema version this binary writes (the last numbered migration).
+int ledger_schema_version();
 
 }  // namespace p2p

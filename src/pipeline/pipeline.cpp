@@ -472,6 +472,7 @@ json packet_manifest(const Packet& p, const Env& env) {
                     {"pages", d.pages},
                     {"bytes", d.pdf.size()},
                     {"sha256", sha256_hex(d.pdf)},
+                    {"content_sha256", d.content_sha256},
                     {"body_size_pt", d.body_size},
                     {"items_cut", d.items_cut}});
   }

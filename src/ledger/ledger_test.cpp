@@ -1,0 +1,275 @@
+// The ledger's contract (ledger.h) against a real database. Without
+// P2P_TEST_LEDGER_PG every test runs on a fresh SQLite file; with it (a
+// postgresql:// URI of a throw-away server, set by tests/ledger/with_postgres.sh)
+// the same tests run on a fresh PostgreSQL database each.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+#include <libpq-fe.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+#include <string>
+
+#include "ledger/ledger.h"
+
+using namespace p2p;
+
+namespace {
+
+const char* postgres_base() {
+  const char* uri = std::getenv("P2P_TEST_LEDGER_PG");
+  return uri && *uri ? uri : nullptr;
+}
+
+// Runs one statement outside the ledger (what a person with a SQL shell could
+// do). Returns true when the database accepted it.
+bool raw_exec(const std::string& location, const std::string& sql) {
+  if (is_postgres_location(location)) {
+    PGconn* c = PQconnectdb(location.c_str());
+    PGresult* r = PQexec(c, sql.c_str());
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+    PQclear(r);
+    PQfinish(c);
+    return ok;
+  }
+  sqlite3* db = nullptr;
+  sqlite3_open(location.c_str(), &db);
+  bool ok = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
+  sqlite3_close(db);
+  return ok;
+}
+
+// A fresh, empty ledger location for one test.
+struct FreshLocation {
+  std::string location;
+  std::string folder;
+  FreshLocation() {
+    static std::atomic<int> n{0};
+    std::string name = "p2p_ledger_test_" + std::to_string(getpid()) + "_" + std::to_string(n++);
+    folder = (std::filesystem::temp_directory_path() / name).string();
+    std::filesystem::create_directories(folder);
+    if (const char* base = postgres_base()) {
+      REQUIRE(raw_exec(base, "CREATE DATABASE " + name));
+      // the base URI names the maintenance database last: swap in ours
+      std::string b = base;
+      auto q = b.find('?');
+      std::string head = b.substr(0, q), tail = q == std::string::npos ? "" : b.substr(q);
+      head = head.substr(0, head.rfind('/') + 1) + name;
+      location = head + tail;
+    } else {
+      location = folder + "/p2pdoc.db";
+    }
+  }
+  ~FreshLocation() { std::filesystem::remove_all(folder); }
+};
+
+std::unique_ptr<Ledger> open_ok(const std::string& location) {
+  auto r = open_ledger(location);
+  for (const auto& d : r.diagnostics()) MESSAGE(d.to_string());
+  REQUIRE(r.is_ok());
+  return r.take();
+}
+
+CaseRow sample_row(const std::string& id) {
+  CaseRow row;
+  row.case_id = id;
+  row.payer_id = "aetna";
+  row.plan_type = "commercial";
+  row.state = "TX";
+  row.denial_type = "medical_necessity";
+  row.denial_date = "2026-03-02";
+  row.service_codes = {"72148", "63030"};
+  row.service_category = "spine surgery";
+  row.physician = "Dr. Rivera";
+  row.urgent = true;
+  row.deadlines = {{"p2p_request", "2026-03-05"}, {"internal_appeal", "2026-08-31"}};
+  return row;
+}
+
+Event event(const std::string& id, EventKind kind, long long at, std::string key = "") {
+  Event e;
+  e.case_id = id;
+  e.kind = kind;
+  e.at = at;
+  e.recorded_by = "test";
+  e.source_key = std::move(key);
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("event kinds: every name reads back as its kind") {
+  for (EventKind k : {EventKind::denial_received, EventKind::packet_generated, EventKind::p2p_requested,
+                      EventKind::p2p_scheduled, EventKind::call_held, EventKind::appeal_filed,
+                      EventKind::appeal_decided, EventKind::external_review_filed,
+                      EventKind::external_review_decided, EventKind::closed}) {
+    auto back = event_kind_from_name(event_kind_name(k));
+    REQUIRE(back.has_value());
+    CHECK(*back == k);
+  }
+  CHECK_FALSE(event_kind_from_name("call-held").has_value());
+  CHECK(is_postgres_location("postgresql://x/y"));
+  CHECK(is_postgres_location("postgres://x/y"));
+  CHECK_FALSE(is_postgres_location("out/p2pdoc.db"));
+}
+
+TEST_CASE("a case row reads back as written, and a second put replaces it") {
+  FreshLocation where;
+  auto ledger = open_ok(where.location);
+  CHECK(ledger->put_case(sample_row("C-1")).empty());
+  auto found = ledger->find_case("C-1");
+  REQUIRE(found.is_ok());
+  REQUIRE(found.value().has_value());
+  const CaseRow& row = *found.value();
+  CHECK(row.payer_id == "aetna");
+  CHECK(row.service_codes == std::vector<std::string>{"72148", "63030"});
+  CHECK(row.service_category == "spine surgery");
+  CHECK(row.urgent);
+  CHECK(row.deadlines["p2p_request"] == "2026-03-05");
+
+  CaseRow changed = sample_row("C-1");
+  changed.physician = "Dr. Okafor";
+  changed.urgent = false;
+  CHECK(ledger->put_case(changed).empty());
+  auto again = ledger->find_case("C-1");
+  REQUIRE(again.value().has_value());
+  CHECK(again.value()->physician == "Dr. Okafor");
+  CHECK_FALSE(again.value()->urgent);
+  CHECK(ledger->cases().value().size() == 1);
+  CHECK_FALSE(ledger->find_case("C-404").value().has_value());
+}
+
+TEST_CASE("events come back in the order recorded, with their data") {
+  FreshLocation where;
+  auto ledger = open_ok(where.location);
+  Event scheduled = event("C-2", EventKind::p2p_scheduled, 2000);
+  scheduled.data = {{"scheduled", "2026-03-04T15:30:00Z"}};
+  REQUIRE(ledger->append(event("C-2", EventKind::denial_received, 1000)).value());
+  REQUIRE(ledger->append(scheduled).value());
+  REQUIRE(ledger->append(event("C-other", EventKind::closed, 1500)).value());
+  auto h = ledger->history("C-2");
+  REQUIRE(h.is_ok());
+  REQUIRE(h.value().size() == 2);
+  CHECK(h.value()[0].event.kind == EventKind::denial_received);
+  CHECK(h.value()[1].event.kind == EventKind::p2p_scheduled);
+  CHECK(h.value()[1].event.data["scheduled"] == "2026-03-04T15:30:00Z");
+  CHECK(h.value()[1].event.recorded_by == "test");
+  CHECK(h.value()[0].id < h.value()[1].id);
+  CHECK(h.value()[1].recorded_at > 0);
+  CHECK(ledger->events().value().size() == 3);
+  CHECK(ledger->events(h.value()[1].id).value().size() == 1);
+}
+
+TEST_CASE("a source_key is stored once per case; no key never dedupes") {
+  FreshLocation where;
+  auto ledger = open_ok(where.location);
+  CHECK(ledger->append(event("C-3", EventKind::call_held, 10, "form:abc")).value());
+  CHECK_FALSE(ledger->append(event("C-3", EventKind::call_held, 11, "form:abc")).value());
+  CHECK(ledger->append(event("C-4", EventKind::call_held, 10, "form:abc")).value());  // another case
+  CHECK(ledger->append(event("C-3", EventKind::p2p_requested, 12)).value());
+  CHECK(ledger->append(event("C-3", EventKind::p2p_requested, 12)).value());
+  CHECK(ledger->history("C-3").value().size() == 3);
+}
+
+TEST_CASE("events cannot be updated or deleted, even by hand") {
+  FreshLocation where;
+  {
+    auto ledger = open_ok(where.location);
+    REQUIRE(ledger->append(event("C-5", EventKind::denial_received, 1)).value());
+  }
+  CHECK_FALSE(raw_exec(where.location, "UPDATE events SET at = 2"));
+  CHECK_FALSE(raw_exec(where.location, "DELETE FROM events"));
+  auto ledger = open_ok(where.location);
+  auto h = ledger->history("C-5").value();
+  REQUIRE(h.size() == 1);
+  CHECK(h[0].event.at == 1);
+}
+
+TEST_CASE("reopening keeps everything; a newer schema is refused naming both versions") {
+  FreshLocation where;
+  {
+    auto ledger = open_ok(where.location);
+    REQUIRE(ledger->append(event("C-6", EventKind::denial_received, 1)).value());
+  }
+  CHECK(open_ok(where.location)->history("C-6").value().size() == 1);
+  std::string newer = std::to_string(ledger_schema_version() + 1);
+  if (is_postgres_location(where.location))
+    REQUIRE(raw_exec(where.location, "UPDATE p2pdoc_schema SET version = " + newer));
+  else
+    REQUIRE(raw_exec(where.location, "PRAGMA user_version = " + newer));
+  auto refused = open_ledger(where.location);
+  REQUIRE_FALSE(refused.is_ok());
+  REQUIRE(refused.diagnostics().size() == 1);
+  const std::string message = refused.diagnostics()[0].message;
+  CHECK(message.find("schema version " + newer) != std::string::npos);
+  CHECK(message.find(std::to_string(ledger_schema_version())) != std::string::npos);
+}
+
+TEST_CASE("case_states: each case with the newest event of each kind") {
+  FreshLocation where;
+  auto ledger = open_ok(where.location);
+  REQUIRE(ledger->put_case(sample_row("C-7")).empty());
+  REQUIRE(ledger->put_case(sample_row("C-8")).empty());
+  REQUIRE(ledger->append(event("C-7", EventKind::p2p_scheduled, 100)).value());
+  REQUIRE(ledger->append(event("C-7", EventKind::p2p_scheduled, 200)).value());
+  REQUIRE(ledger->append(event("C-7", EventKind::denial_received, 50)).value());
+  REQUIRE(ledger->append(event("C-no-row", EventKind::closed, 1)).value());
+  auto states = ledger->case_states();
+  REQUIRE(states.is_ok());
+  REQUIRE(states.value().size() == 2);
+  const CaseState& s7 = states.value()[0];
+  CHECK(s7.row.case_id == "C-7");
+  REQUIRE(s7.latest.size() == 2);
+  std::set<long long> ats;
+  for (const auto& e : s7.latest) ats.insert(e.event.at);
+  CHECK(ats == std::set<long long>{50, 200});
+  CHECK(states.value()[1].latest.empty());
+}
+
+TEST_CASE("several processes append to one ledger at once: nothing lost, nothing doubled") {
+  FreshLocation where;
+  open_ok(where.location);  // created and migrated once, as a first run would
+  constexpr int kWriters = 4, kEach = 50;
+  std::vector<pid_t> children;
+  for (int w = 0; w < kWriters; ++w) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      auto opened = open_ledger(where.location);
+      if (!opened.is_ok()) _exit(3);
+      auto ledger = opened.take();
+      for (int i = 0; i < kEach; ++i) {
+        // every writer also repeats one shared key: it must be stored once
+        if (!ledger->append(event("C-many", EventKind::p2p_requested, i, "w" + std::to_string(w) + "-" + std::to_string(i))).is_ok()) _exit(4);
+        if (!ledger->append(event("C-many", EventKind::closed, i, "shared-" + std::to_string(i))).is_ok()) _exit(5);
+      }
+      _exit(0);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+  }
+  auto h = open_ok(where.location)->history("C-many").value();
+  CHECK(h.size() == size_t(kWriters * kEach + kEach));
+}
+
+TEST_CASE("SQLite: the file is created 0640; a folder that does not exist is a clear error") {
+  if (postgres_base()) return;
+  FreshLocation where;
+  open_ok(where.location);
+  struct stat st {};
+  REQUIRE(stat(where.location.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0640);
+  auto missing = open_ledger(where.folder + "/no/such/folder/p2pdoc.db");
+  REQUIRE_FALSE(missing.is_ok());
+  CHECK(missing.diagnostics()[0].message.find("cannot create the file") != std::string::npos);
+}

@@ -1,0 +1,153 @@
+// Packet events (packet_events.h).
+#include "ledger/packet_events.h"
+
+#include <sys/stat.h>
+
+#include <ctime>
+#include <filesystem>
+#include <unordered_map>
+
+#include "knowledge/deadlines.h"
+#include "pipeline/files.h"
+
+namespace p2p {
+
+using nlohmann::json;
+
+namespace {
+
+std::string text_at(const json& doc, const char* pointer) {
+  const json::json_pointer p(pointer);
+  return doc.contains(p) && doc.at(p).is_string() ? doc.at(p).get<std::string>() : std::string();
+}
+
+// "2026-11-18T09:30:00Z" -> Unix seconds; 0 when it is not that shape.
+long long parse_iso_utc(const std::string& text) {
+  std::tm tm{};
+  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return end && *end == '\0' ? (long long)timegm(&tm) : 0;
+}
+
+long long start_of_day(const Date& d) { return (long long)d.days_since_epoch() * 86400; }
+
+// The packet's identity: what its documents show (content_sha256, free of
+// the PDF's dates), else, for a manifest older than that field, the bytes.
+std::string packet_key(const json& manifest) {
+  std::string all;
+  if (manifest.contains("documents") && manifest["documents"].is_array())
+    for (const json& d : manifest["documents"]) {
+      std::string digest = d.value("content_sha256", "");
+      if (digest.empty()) digest = d.value("sha256", "");
+      all += d.value("kind", "") + ":" + digest + "\n";
+    }
+  return "packet:" + sha256_hex(all);
+}
+
+Event packet_generated(const std::string& case_id, const json& manifest, const std::string& recorded_by) {
+  Event e;
+  e.case_id = case_id;
+  e.kind = EventKind::packet_generated;
+  e.at = parse_iso_utc(manifest.value("generated", ""));
+  e.recorded_by = recorded_by;
+  json templates = json::object(), documents = json::object();
+  if (manifest.contains("documents") && manifest["documents"].is_array())
+    for (const json& d : manifest["documents"]) {
+      templates[d.value("kind", "")] = d.value("template", "");
+      documents[d.value("file", "")] = d.value("sha256", "");
+    }
+  e.data = {{"templates", templates}, {"documents", documents}};
+  e.source_key = packet_key(manifest);
+  return e;
+}
+
+}  // namespace
+
+std::string default_ledger_location(const std::string& out_dir) { return out_dir + "/p2pdoc.db"; }
+
+CaseRow case_row(const Case& c, const Resources& res, const Env& env) {
+  CaseRow row;
+  row.case_id = c.id;
+  row.payer_id = c.payer_id;
+  row.plan_type = c.plan_type;
+  row.state = c.state;
+  row.denial_type = c.denial_type;
+  row.denial_date = c.denial_date.iso();
+  if (c.doc.contains("services") && c.doc["services"].is_array())
+    for (const json& s : c.doc["services"])
+      if (s.is_object() && s.contains("code") && s["code"].is_string()) row.service_codes.push_back(s["code"].get<std::string>());
+  row.physician = text_at(c.doc, "/physician/name");
+  row.urgent = c.urgent;
+  auto d = compute_deadlines(c, res.knowledge.deadlines, res.knowledge.regulations, env.today);
+  if (d.is_ok()) {
+    const CaseDeadlines& dl = d.value();
+    row.deadlines["p2p_request"] = dl.p2p_request.due.iso();
+    if (!dl.p2p_request.time.empty()) row.deadlines["p2p_request_time"] = dl.p2p_request.time;
+    if (dl.internal_appeal) row.deadlines["internal_appeal"] = dl.internal_appeal->due.iso();
+    if (dl.external_review) row.deadlines["external_review"] = dl.external_review->due.iso();
+    if (dl.external_review_automatic) row.deadlines["external_review_automatic"] = true;
+    if (dl.expedited) row.deadlines["expedited"] = true;
+  }
+  return row;
+}
+
+std::vector<Event> packet_events(const Case& c, const json& manifest, const std::string& recorded_by) {
+  Event denial;
+  denial.case_id = c.id;
+  denial.kind = EventKind::denial_received;
+  denial.at = start_of_day(c.denial_date);
+  denial.recorded_by = recorded_by;
+  denial.data = {{"denial_type", c.denial_type}, {"denial_date", c.denial_date.iso()}};
+  denial.source_key = "denial";
+  return {denial, packet_generated(c.id, manifest, recorded_by)};
+}
+
+Diagnostics record_packet(Ledger& ledger, const Case& c, const Resources& res, const json& manifest,
+                          const std::string& recorded_by, const Env& env) {
+  if (auto d = ledger.put_case(case_row(c, res, env)); !d.empty()) return d;
+  for (const Event& e : packet_events(c, manifest, recorded_by)) {
+    auto stored = ledger.append(e);
+    if (!stored.is_ok()) return stored.diagnostics();
+  }
+  return {};
+}
+
+Result<Recovery> recover_packets(Ledger& ledger, const std::string& out_dir, const std::string& recorded_by) {
+  using R = Result<Recovery>;
+  auto states = ledger.case_states();
+  if (!states.is_ok()) return R::fail(states.diagnostics());
+  // per case: when its newest packet_generated was stored
+  std::unordered_map<std::string, long long> recorded;
+  std::unordered_map<std::string, bool> has_row;
+  for (const CaseState& s : states.value()) {
+    has_row[s.row.case_id] = true;
+    for (const RecordedEvent& e : s.latest)
+      if (e.event.kind == EventKind::packet_generated) recorded[s.row.case_id] = e.recorded_at;
+  }
+  Recovery out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(out_dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.empty() || name[0] == '.' || name.ends_with(".prev") || !entry.is_directory(ec)) continue;
+    std::string manifest_path = entry.path().string() + "/manifest.json";
+    struct stat st {};
+    if (::stat(manifest_path.c_str(), &st) != 0) continue;
+    ++out.packets;
+    auto seen = recorded.find(name);
+    // recorded after this manifest was written: nothing to recover (same
+    // second: read it, the source_key decides)
+    if (seen != recorded.end() && (long long)st.st_mtime < seen->second) continue;
+    auto text = read_file(manifest_path);
+    if (!text) continue;
+    json manifest = json::parse(*text, nullptr, false);
+    if (!manifest.is_object() || manifest.value("case_id", "") != name) continue;
+    auto stored = ledger.append(packet_generated(name, manifest, recorded_by));
+    if (!stored.is_ok()) return R::fail(stored.diagnostics());
+    if (stored.value()) {
+      ++out.recorded;
+      if (!has_row.count(name)) out.without_row.push_back(name);
+    }
+  }
+  return R::ok(std::move(out));
+}
+
+}  // namespace p2p

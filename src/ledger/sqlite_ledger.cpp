@@ -1,0 +1,305 @@
+// The SQLite ledger: one file in WAL mode, so a watcher's workers and a
+// service on the same machine write it at once (each write is one short
+// transaction; a writer that finds the file locked waits up to the busy
+// timeout). The only file that includes sqlite3.h.
+// synchronous=NORMAL: a killed process loses nothing that was committed; a
+// power cut may lose the last commits, which the next run recovers from the
+// packets' manifests (docs/ledger.md).
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <mutex>
+#include <unordered_map>
+
+#include "ledger/backends.h"
+#include "ledger/schema.h"
+
+namespace p2p::ledger_backend {
+
+namespace {
+
+constexpr int kBusyTimeoutMs = 15000;
+
+// One prepared statement, finalized when it goes out of scope.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  bool prepared() const { return rc_ == SQLITE_OK; }
+  void bind(int i, const std::string& text) { sqlite3_bind_text(stmt_, i, text.data(), int(text.size()), SQLITE_TRANSIENT); }
+  void bind(int i, long long value) { sqlite3_bind_int64(stmt_, i, value); }
+  void bind_null(int i) { sqlite3_bind_null(stmt_, i); }
+  int step() { return sqlite3_step(stmt_); }
+  std::string text(int col) const {
+    const unsigned char* t = sqlite3_column_text(stmt_, col);
+    return t ? std::string(reinterpret_cast<const char*>(t), size_t(sqlite3_column_bytes(stmt_, col))) : std::string();
+  }
+  long long integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_ = SQLITE_ERROR;
+};
+
+constexpr const char* kCaseColumns =
+    "case_id, payer_id, plan_type, state, denial_type, denial_date, service_codes, service_category, physician, "
+    "urgent, deadlines";
+constexpr const char* kEventColumns = "id, recorded_at, case_id, kind, at, recorded_by, data, source_key";
+
+CaseRow read_case(const Statement& s) {
+  CaseRow row;
+  row.case_id = s.text(0);
+  row.payer_id = s.text(1);
+  row.plan_type = s.text(2);
+  row.state = s.text(3);
+  row.denial_type = s.text(4);
+  row.denial_date = s.text(5);
+  auto codes = json_from_text(s.text(6), nlohmann::json::array());
+  for (const auto& c : codes)
+    if (c.is_string()) row.service_codes.push_back(c.get<std::string>());
+  row.service_category = s.text(7);
+  row.physician = s.text(8);
+  row.urgent = s.integer(9) != 0;
+  row.deadlines = json_from_text(s.text(10), nlohmann::json::object());
+  return row;
+}
+
+// Events whose kind this binary does not know (a newer writer) are skipped.
+std::optional<RecordedEvent> read_event(const Statement& s) {
+  auto kind = event_kind_from_name(s.text(3));
+  if (!kind) return std::nullopt;
+  RecordedEvent r;
+  r.id = s.integer(0);
+  r.recorded_at = s.integer(1);
+  r.event.case_id = s.text(2);
+  r.event.kind = *kind;
+  r.event.at = s.integer(4);
+  r.event.recorded_by = s.text(5);
+  r.event.data = json_from_text(s.text(6), nlohmann::json::object());
+  r.event.source_key = s.text(7);
+  return r;
+}
+
+class SqliteLedger final : public Ledger {
+ public:
+  SqliteLedger(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  ~SqliteLedger() override { sqlite3_close_v2(db_); }
+
+  Diagnostics open_checks() {
+    sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+    // WAL survives in the file; asking again is cheap and answers "wal".
+    if (auto d = exec("PRAGMA journal_mode=WAL"); !d.empty()) return d;
+    if (auto d = exec("PRAGMA synchronous=NORMAL"); !d.empty()) return d;
+    return migrate();
+  }
+
+  Diagnostics put_case(const CaseRow& row) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, (std::string("INSERT OR REPLACE INTO cases (") + kCaseColumns +
+                      ") VALUES (?,?,?,?,?,?,?,?,?,?,?)").c_str());
+    if (!s.prepared()) return {failure("preparing the case row")};
+    s.bind(1, row.case_id);
+    s.bind(2, row.payer_id);
+    s.bind(3, row.plan_type);
+    s.bind(4, row.state);
+    s.bind(5, row.denial_type);
+    s.bind(6, row.denial_date);
+    s.bind(7, json_text(nlohmann::json(row.service_codes)));
+    s.bind(8, row.service_category);
+    s.bind(9, row.physician);
+    s.bind(10, (long long)(row.urgent ? 1 : 0));
+    s.bind(11, json_text(row.deadlines));
+    if (s.step() != SQLITE_DONE) return {failure("writing the row of case " + row.case_id)};
+    return {};
+  }
+
+  Result<bool> append(const Event& e) override {
+    std::lock_guard lock(mutex_);
+    // One statement is one transaction; OR IGNORE turns a repeated
+    // (case_id, source_key) into "nothing stored".
+    Statement s(db_,
+                "INSERT OR IGNORE INTO events (case_id, kind, at, recorded_at, recorded_by, data, source_key) "
+                "VALUES (?,?,?,?,?,?,?)");
+    if (!s.prepared()) return Result<bool>::fail({failure("preparing an event")});
+    s.bind(1, e.case_id);
+    s.bind(2, std::string(event_kind_name(e.kind)));
+    s.bind(3, e.at);
+    s.bind(4, (long long)std::time(nullptr));
+    s.bind(5, e.recorded_by);
+    s.bind(6, json_text(e.data));
+    if (e.source_key.empty()) s.bind_null(7);
+    else s.bind(7, e.source_key);
+    if (s.step() != SQLITE_DONE)
+      return Result<bool>::fail({failure("recording " + std::string(event_kind_name(e.kind)) + " for case " + e.case_id)});
+    return Result<bool>::ok(sqlite3_changes(db_) > 0);
+  }
+
+  Result<std::optional<CaseRow>> find_case(std::string_view case_id) override {
+    std::lock_guard lock(mutex_);
+    using R = Result<std::optional<CaseRow>>;
+    Statement s(db_, (std::string("SELECT ") + kCaseColumns + " FROM cases WHERE case_id = ?").c_str());
+    if (!s.prepared()) return R::fail({failure("reading a case")});
+    s.bind(1, std::string(case_id));
+    int rc = s.step();
+    if (rc == SQLITE_ROW) return R::ok(read_case(s));
+    if (rc == SQLITE_DONE) return R::ok(std::nullopt);
+    return R::fail({failure("reading case " + std::string(case_id))});
+  }
+
+  Result<std::vector<RecordedEvent>> history(std::string_view case_id) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, (std::string("SELECT ") + kEventColumns + " FROM events WHERE case_id = ? ORDER BY id").c_str());
+    if (!s.prepared()) return Result<std::vector<RecordedEvent>>::fail({failure("reading a history")});
+    s.bind(1, std::string(case_id));
+    return read_events(s, "reading the history of case " + std::string(case_id));
+  }
+
+  Result<std::vector<RecordedEvent>> events(long long after_id) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, (std::string("SELECT ") + kEventColumns + " FROM events WHERE id > ? ORDER BY id").c_str());
+    if (!s.prepared()) return Result<std::vector<RecordedEvent>>::fail({failure("reading events")});
+    s.bind(1, after_id);
+    return read_events(s, "reading events");
+  }
+
+  Result<std::vector<CaseRow>> cases() override {
+    std::lock_guard lock(mutex_);
+    using R = Result<std::vector<CaseRow>>;
+    Statement s(db_, (std::string("SELECT ") + kCaseColumns + " FROM cases ORDER BY case_id").c_str());
+    if (!s.prepared()) return R::fail({failure("reading cases")});
+    std::vector<CaseRow> rows;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) rows.push_back(read_case(s));
+    if (rc != SQLITE_DONE) return R::fail({failure("reading cases")});
+    return R::ok(std::move(rows));
+  }
+
+  Result<std::vector<CaseState>> case_states() override {
+    using R = Result<std::vector<CaseState>>;
+    auto rows = cases();
+    if (!rows.is_ok()) return R::fail(rows.diagnostics());
+    std::vector<CaseState> states;
+    states.reserve(rows.value().size());
+    std::unordered_map<std::string, size_t> index;
+    for (CaseRow& row : rows.value()) {
+      index.emplace(row.case_id, states.size());
+      states.push_back({std::move(row), {}});
+    }
+    std::lock_guard lock(mutex_);
+    // the newest event of each (case, kind): the index events_by_case_kind
+    // answers the MAX per group without reading every event's data
+    Statement s(db_, (std::string("SELECT ") + kEventColumns +
+                      " FROM events WHERE id IN (SELECT MAX(id) FROM events GROUP BY case_id, kind) ORDER BY case_id, kind")
+                         .c_str());
+    if (!s.prepared()) return R::fail({failure("reading the work queue")});
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      auto e = read_event(s);
+      if (!e) continue;
+      auto it = index.find(e->event.case_id);
+      if (it != index.end()) states[it->second].latest.push_back(std::move(*e));
+    }
+    if (rc != SQLITE_DONE) return R::fail({failure("reading the work queue")});
+    return R::ok(std::move(states));
+  }
+
+ private:
+  Result<std::vector<RecordedEvent>> read_events(Statement& s, const std::string& what) {
+    std::vector<RecordedEvent> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW)
+      if (auto e = read_event(s)) out.push_back(std::move(*e));
+    if (rc != SQLITE_DONE) return Result<std::vector<RecordedEvent>>::fail({failure(what)});
+    return Result<std::vector<RecordedEvent>>::ok(std::move(out));
+  }
+
+  Diagnostic failure(const std::string& what) const { return ledger_error(path_, what + ": " + sqlite3_errmsg(db_)); }
+
+  Diagnostics exec(const std::string& sql) {
+    char* message = nullptr;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message) == SQLITE_OK) return {};
+    std::string why = message ? message : sqlite3_errmsg(db_);
+    sqlite3_free(message);
+    return {ledger_error(path_, why)};
+  }
+
+  long long user_version() {
+    Statement s(db_, "PRAGMA user_version");
+    return s.prepared() && s.step() == SQLITE_ROW ? s.integer(0) : -1;
+  }
+
+  // Applies the migrations this file lacks, all in one IMMEDIATE transaction
+  // (the write lock is taken first, so two processes opening a new file at
+  // once migrate it once: the second sees the new version).
+  Diagnostics migrate() {
+    int latest = ledger_schema_version();
+    if (auto d = exec("BEGIN IMMEDIATE"); !d.empty()) return d;
+    long long version = user_version();
+    Diagnostics problems;
+    if (version < 0) {
+      problems.push_back(failure("reading the schema version"));
+    } else if (version > latest) {
+      problems.push_back(ledger_error(path_, "schema version " + std::to_string(version) + " is newer than the " +
+                                                 std::to_string(latest) +
+                                                 " this p2pdoc knows; use a newer p2pdoc (nothing was changed)"));
+    } else {
+      for (const auto& m : ledger_schema::migrations()) {
+        if (m.version <= version) continue;
+        problems = exec(m.sqlite);
+        if (!problems.empty()) {
+          problems[0].message += " (applying migration " + std::to_string(m.version) + ")";
+          break;
+        }
+      }
+      if (problems.empty() && version < latest) problems = exec("PRAGMA user_version = " + std::to_string(latest));
+    }
+    if (!problems.empty()) {
+      exec("ROLLBACK");
+      return problems;
+    }
+    return exec("COMMIT");
+  }
+
+  sqlite3* db_;
+  std::string path_;
+  std::mutex mutex_;  // one connection, shared by a process's threads
+};
+
+// Creates the file with mode 0640 (owner writes, group reads) before SQLite
+// opens it; SQLite gives its -wal and -shm files the same mode.
+Diagnostics create_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+  if (fd >= 0) {
+    ::fchmod(fd, 0640);  // whatever the umask
+    ::close(fd);
+    return {};
+  }
+  if (errno == EEXIST) return {};
+  return {ledger_error(path, std::string("cannot create the file: ") + std::strerror(errno))};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Ledger>> open_sqlite(const std::string& path) {
+  using R = Result<std::unique_ptr<Ledger>>;
+  if (auto d = create_file(path); !d.empty()) return R::fail(d);
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string why = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close_v2(db);
+    return R::fail({ledger_error(path, "cannot open: " + why)});
+  }
+  auto ledger = std::make_unique<SqliteLedger>(db, path);
+  if (auto d = ledger->open_checks(); !d.empty()) return R::fail(d);
+  return R::ok(std::move(ledger));
+}
+
+}  // namespace p2p::ledger_backend
