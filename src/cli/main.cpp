@@ -15,6 +15,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/record_command.h"
 #include "pipeline/files.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/template_check.h"
@@ -348,6 +349,18 @@ int main(int argc, char** argv) {
   gen->add_option("--pubmed-base", gen_pubmed.base, "E-utilities base URL (implies --pubmed)");
   gen->add_option("--pubmed-cache", gen_pubmed.cache, "PubMed cache folder (default: OUT/.pubmed-cache; implies --pubmed)");
 
+  cli::RecordArgs rec;
+  rec.root = root;
+  CLI::App* rcd = app.add_subcommand("record", "Record filled post-call forms in the ledger and regenerate the follow-up documents (docs/ledger.md)");
+  rcd->add_option("forms", rec.forms, "Filled post-call.pdf files")->required();
+  rcd->add_option("-o,--out", rec.out, "The output folder of generate: packets in OUT/<case_id>/, the ledger OUT/p2pdoc.db (default: out)");
+  rcd->add_option("--ledger", rec.ledger, "Record into this ledger: a file, or a postgresql:// URI (default: OUT/p2pdoc.db)");
+  rcd->add_flag("--no-ledger", rec.no_ledger, "Record nothing in a ledger; only regenerate the documents");
+  rcd->add_option("--case", rec.case_file, "The case to regenerate from (default: OUT/<case_id>/case.json, kept with the packet)");
+  rcd->add_option("--case-id", rec.case_id, "The case, when the form's title does not name it");
+  rcd->add_flag("--no-regenerate", rec.no_regenerate, "Record the call only; leave the packet as it is");
+  rcd->add_option("--root", rec.root, "Folder holding templates/ and fonts/");
+
   CLI::App* val = app.add_subcommand("validate", "Check cases against format p2p-case/1; write nothing");
   val->add_option("cases", files, "Case JSON files; - reads one case from stdin")->required();
   val->add_option("--root", root, "Folder holding templates/ and fonts/");
@@ -423,6 +436,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (*gen) return run_generate(files, out, root, gen_pubmed, strict);
+    if (*rcd) return cli::run_record(rec);
     if (*exp) return run_explain(files, root);
     if (*vw) return run_view(files, root);
     if (*chk) return run_check_templates(check_files, root);

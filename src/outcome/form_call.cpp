@@ -117,7 +117,9 @@ CallDraft call_from_form(const std::vector<FormFieldValue>& fields) {
   std::string duration = text("call_duration");
   if (!duration.empty()) {
     auto m = minutes(duration);
-    call["duration_minutes"] = m ? json(*m) : json(duration);
+    // whole minutes as an integer, as a person would write them in JSON
+    if (m && *m == static_cast<double>(static_cast<long long>(*m)) && *m < 1e9) call["duration_minutes"] = static_cast<long long>(*m);
+    else call["duration_minutes"] = m ? json(*m) : json(duration);
   }
   d.origin["/duration_minutes"] = "call_duration";
 

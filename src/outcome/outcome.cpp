@@ -75,6 +75,8 @@ std::optional<Diagnostic> check_duration(json& call) {
 
 }  // namespace
 
+Diagnostic name_for_reader(const CallDraft& draft, Diagnostic problem) { return named(draft, std::move(problem)); }
+
 CallDraft call_from_json(const json& call, std::string base) {
   CallDraft d;
   d.call = call;

@@ -54,6 +54,11 @@ CallDraft call_from_json(const nlohmann::json& call, std::string base);
 // case's /call), with any warnings; fail: every problem, errors and warnings.
 Result<nlohmann::json> validate_call_record(const CallDraft& draft, const Date& today);
 
+// A problem found later at a path inside the call (e.g. the case check of
+// the regenerated packet: /reviewer/name cannot be printed) -> the same
+// problem named the way the draft's reader names it.
+Diagnostic name_for_reader(const CallDraft& draft, Diagnostic problem);
+
 // "2026-11-24T10:30-05:00", "2026-11-24 10:30 -0500", "Tue Nov 24, 2026 10:30
 // (UTC-05:00)" (how the form prints it), "11/24/2026 10:30 AM EST", "Nov 24
 // 2026 2:15 pm PST" -> "2026-11-24T10:30:00-05:00". A time without a zone, or
