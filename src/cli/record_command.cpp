@@ -1,6 +1,7 @@
 // `p2pdoc record` (see record_command.h).
 #include "cli/record_command.h"
 
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -66,9 +67,11 @@ int run_record(const RecordArgs& a) {
       std::cout << "recorded " << rc.case_id << "  " << disposition << "  (" << f << ")"
                 << (ledger ? "" : " (--no-ledger: not in a ledger)") << "\n";
     }
-    if (!rc.packet_dir.empty())
-      std::cout << "packet   " << rc.case_id << "  " << rc.packet_dir
-                << "/  regenerated with the call (the previous version is " << rc.packet_dir << ".prev/)\n";
+    if (!rc.packet_dir.empty()) {
+      std::cout << "packet   " << rc.case_id << "  " << rc.packet_dir << "/  regenerated with the call";
+      if (std::filesystem::is_directory(rc.packet_dir + ".prev")) std::cout << " (the version before: " << rc.packet_dir << ".prev/)";
+      std::cout << "\n";
+    }
   }
   std::cout << "recorded " << recorded << ", already recorded " << repeated << ", failed " << (invalid + internal)
             << "\n";

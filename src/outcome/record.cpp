@@ -104,6 +104,10 @@ RecordResult record_call(const CallDraft& draft, const std::string& source_key, 
                          Ledger* ledger, const Resources& res, const Env& env) {
   auto input = [](Diagnostics d) { return RecordResult{Result<RecordedCall>::fail(std::move(d)), false}; };
   auto ours = [](Diagnostics d) { return RecordResult{Result<RecordedCall>::fail(std::move(d)), true}; };
+  auto done = [](RecordedCall r) {
+    Diagnostics warnings = r.warnings;
+    return RecordResult{Result<RecordedCall>::ok(std::move(r), std::move(warnings)), false};
+  };
   auto valid = validate_call_record(draft, env.today);
   if (!valid.is_ok()) return input(valid.diagnostics());
   RecordedCall rec;
@@ -131,7 +135,7 @@ RecordResult record_call(const CallDraft& draft, const std::string& source_key, 
     if (!stored.is_ok()) return ours(stored.diagnostics());
     rec.already_recorded = !stored.value();
   }
-  if (!cw.c || (rec.already_recorded && cw.packet_has_call)) return {Result<RecordedCall>::ok(std::move(rec)), false};
+  if (!cw.c || (rec.already_recorded && cw.packet_has_call)) return done(std::move(rec));
 
   auto packet = generate_packet(*cw.c, res, env);
   if (!packet.is_ok()) return ours(packet.diagnostics());
@@ -144,7 +148,7 @@ RecordResult record_call(const CallDraft& draft, const std::string& source_key, 
         record_packet(*ledger, *cw.c, res, packet_manifest(packet.value(), env), req.recorded_by, env);
     if (has_errors(failed)) return ours(failed);
   }
-  return {Result<RecordedCall>::ok(std::move(rec)), false};
+  return done(std::move(rec));
 }
 
 RecordResult record_call_form(std::string_view pdf, const RecordRequest& req, Ledger* ledger, const Resources& res,
