@@ -1,4 +1,5 @@
-// p2pdoc command line: `generate`, `validate`, `explain`, `view`, `check-templates`, `watch` and `serve`. A thin shell over the
+// p2pdoc command line: `generate`, `validate`, `explain`, `view`, `check-templates`, `watch`, `serve`,
+// the ledger's `event` and `due` (cli/ledger_commands.h) and `record` (cli/record_command.h). A thin shell over the
 // pipeline library: read files, call the stages, print results, choose the
 // exit code (0 all ok, 2 some input invalid, 1 internal error).
 // Diagnostics go to stderr and name the input file and JSON path; the
@@ -15,6 +16,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/ledger_commands.h"
 #include "cli/record_command.h"
 #include "pipeline/files.h"
 #include "pipeline/pipeline.h"
@@ -141,12 +143,14 @@ std::unique_ptr<pubmed::PubMedLookup> pubmed_lookup(const PubMedArgs& a, const s
 }
 
 int run_generate(const std::vector<std::string>& files, const std::string& out, const std::string& root,
-                 const PubMedArgs& pm, bool strict) {
+                 const PubMedArgs& pm, bool strict, const cli::LedgerChoice& ledger) {
   Env env = Env::from_process();
   auto lookup = pubmed_lookup(pm, out);
   env.citations = lookup.get();
   Counts n;
+  std::unique_ptr<cli::PacketRecorder> recorder;  // opened with the resources, before the first packet
   int code = for_each_case(files, root, env, n, [&](const std::string& f, const LoadedCase& l, const Resources& res) {
+    if (!recorder) recorder = std::make_unique<cli::PacketRecorder>(ledger, out, res);
     auto packet = generate_packet(l.c, res, env);
     if (!packet.is_ok()) {
       print_diagnostics(f, packet.diagnostics());
@@ -162,8 +166,10 @@ int run_generate(const std::vector<std::string>& files, const std::string& out, 
       std::cout << "ok       " << l.c.id << "  " << dir.value() << "/" << d.file_name << "  ("
                 << (d.pages == 0 ? std::string("text, ") : std::to_string(d.pages) + (d.pages == 1 ? " page, " : " pages, "))
                 << d.pdf.size() << " bytes)\n";
+    recorder->record(l.c, dir.value(), env);  // packet first, event after
     return true;
   }, strict);
+  if (recorder && recorder->failed()) code = kInternal;
   std::cout << "generated " << n.ok << " ok, " << (n.invalid + n.internal) << " failed (" << n.invalid
             << " invalid input, " << n.internal << " internal error)\n";
   return code;
@@ -232,6 +238,8 @@ struct WatchArgs {
   double timeout = 0;
   int quiet_ms = 0;
   bool once = false;
+  std::string ledger;
+  bool no_ledger = false;
 };
 
 int run_watch(const WatchArgs& a, const CLI::App& cmd) {
@@ -254,6 +262,8 @@ int run_watch(const WatchArgs& a, const CLI::App& cmd) {
   if (given("--timeout")) cfg.timeout_s = a.timeout;
   if (given("--quiet-period")) cfg.quiet_period_ms = a.quiet_ms;
   if (a.once) cfg.once = true;
+  if (given("--ledger")) cfg.ledger = a.ledger;
+  if (a.no_ledger) cfg.no_ledger = true;
   Diagnostics problems = watch::check_watch_config(cfg);
   if (!problems.empty()) {
     for (const Diagnostic& d : problems) std::cerr << "p2pdoc watch: " << d.message << "\n";
@@ -269,6 +279,7 @@ struct ServeArgs {
   serve::ServeConfig flags;
   std::string config;
   PubMedArgs pubmed;
+  bool no_ledger = false;
 };
 
 int run_serve(const ServeArgs& a, const CLI::App& cmd) {
@@ -289,6 +300,8 @@ int run_serve(const ServeArgs& a, const CLI::App& cmd) {
   if (given("--root")) cfg.root = f.root;
   if (given("--token-file")) cfg.token_file = f.token_file;
   if (given("--log")) cfg.log = f.log;
+  if (given("--ledger")) cfg.ledger = f.ledger;
+  if (a.no_ledger) cfg.no_ledger = true;
   if (given("--max-body")) cfg.max_body = f.max_body;
   if (given("--threads")) cfg.threads = f.threads;
   if (given("--workers")) cfg.workers = f.workers;
@@ -349,6 +362,33 @@ int main(int argc, char** argv) {
   gen->add_option("--pubmed-base", gen_pubmed.base, "E-utilities base URL (implies --pubmed)");
   gen->add_option("--pubmed-cache", gen_pubmed.cache, "PubMed cache folder (default: OUT/.pubmed-cache; implies --pubmed)");
 
+  cli::LedgerChoice ledger;
+  gen->add_option("--ledger", ledger.location, "Record into this ledger: a file, or a postgresql:// URI (default: OUT/p2pdoc.db)");
+  gen->add_flag("--no-ledger", ledger.off, "Record nothing (a one-off run)");
+
+  cli::EventArgs ev;
+  CLI::App* evt = app.add_subcommand("event", "Record a step taken by phone or fax in the case ledger (docs/ledger.md)");
+  evt->add_option("case_id", ev.case_id, "The case")->required();
+  evt->add_option("step", ev.step,
+                  "requested | scheduled | appeal-filed | appeal-decided | external-review-filed | external-review-decided | closed")
+      ->required();
+  evt->add_option("--at", ev.at, "When it happened (2026-11-18 or 2026-11-18T14:00:00-08:00; default: now)");
+  evt->add_option("--note", ev.note, "A short note (no patient details)");
+  evt->add_option("--decision", ev.decision, "overturned | upheld | modified (appeal-decided, external-review-decided)");
+  evt->add_option("--call-time", ev.call_time, "The call's date and time (scheduled)");
+  evt->add_option("--by", ev.by, "Who records it (default: cli)");
+  evt->add_option("--ledger", ledger.location, "The ledger: a file or a postgresql:// URI (default: OUT/p2pdoc.db)");
+  evt->add_option("-o,--out", out, "The output folder of generate, holding p2pdoc.db (default: out)");
+  evt->add_option("--root", root, "Folder holding templates/ (the deadline rules)");
+
+  cli::DueArgs du;
+  CLI::App* due = app.add_subcommand("due", "The work queue: open cases by their next deadline (docs/ledger.md)");
+  due->add_option("--within", du.within, "Only deadlines ending within this time (3d, 36h, 2w); missed ones included");
+  due->add_option("--format", du.format, "table | json | csv (default: table)");
+  due->add_flag("--weekly", du.weekly, "The weekly review: calls this week, windows missed, appeals due");
+  due->add_option("--ledger", ledger.location, "The ledger: a file or a postgresql:// URI (default: OUT/p2pdoc.db)");
+  due->add_option("-o,--out", out, "The output folder of generate, holding p2pdoc.db (default: out)");
+
   cli::RecordArgs rec;
   rec.root = root;
   CLI::App* rcd = app.add_subcommand("record", "Record filled post-call forms in the ledger and regenerate the follow-up documents (docs/ledger.md)");
@@ -390,6 +430,8 @@ int main(int argc, char** argv) {
   wat->add_option("--quiet-period", wa.quiet_ms, "Milliseconds a scanned file must stay unchanged (default 1000)");
   wat->add_option("--config", wa.config, "Settings file (key = value lines); flags override it");
   wat->add_option("--log", wa.log, "Append the JSON log lines to FILE instead of stderr");
+  wat->add_option("--ledger", wa.ledger, "Record into this ledger: a file or a postgresql:// URI (default: OUT/p2pdoc.db)");
+  wat->add_flag("--no-ledger", wa.no_ledger, "Record nothing");
   wat->add_option("--root", wa.root, "Folder holding templates/ and fonts/");
 
   ServeArgs sa;
@@ -408,6 +450,8 @@ int main(int argc, char** argv) {
   srv->add_option("--timeout", sa.flags.timeout_s, "Seconds for a request's body to arrive, and for each write (default 30)");
   srv->add_option("--config", sa.config, "Settings file (key = value lines); flags override it");
   srv->add_option("--log", sa.flags.log, "Append the JSON log lines to FILE instead of stderr");
+  srv->add_option("--ledger", sa.flags.ledger, "Record into this ledger: a file or a postgresql:// URI (default: OUT/p2pdoc.db)");
+  srv->add_flag("--no-ledger", sa.no_ledger, "Record nothing; GET /v1/queue answers 404");
   srv->add_option("--root", sa.flags.root, "Folder holding templates/ and fonts/");
   srv->add_option("--tls-cert", sa.flags.tls_cert, "PEM certificate: serve HTTPS (with --tls-key)");
   srv->add_option("--tls-key", sa.flags.tls_key, "PEM private key for --tls-cert");
@@ -435,7 +479,9 @@ int main(int argc, char** argv) {
     return code == 0 ? kOk : kInvalid;
   }
   try {
-    if (*gen) return run_generate(files, out, root, gen_pubmed, strict);
+    if (*gen) return run_generate(files, out, root, gen_pubmed, strict, ledger);
+    if (*evt) return cli::run_event(ev, ledger, out, root);
+    if (*due) return cli::run_due(du, ledger, out);
     if (*rcd) return cli::run_record(rec);
     if (*exp) return run_explain(files, root);
     if (*vw) return run_view(files, root);

@@ -64,6 +64,14 @@ const SetterTable<ServeConfig>& setters() {
       {"root", text(&ServeConfig::root)},
       {"token_file", text(&ServeConfig::token_file)},
       {"log", text(&ServeConfig::log)},
+      {"ledger", text(&ServeConfig::ledger)},
+      {"no_ledger",
+       [](ServeConfig& c, const std::string& v) {
+         auto b = setting_bool(v);
+         if (!b) return std::string("is not true or false");
+         c.no_ledger = *b;
+         return std::string();
+       }},
       {"max_body", integer(&ServeConfig::max_body)},
       {"threads",
        [](ServeConfig& c, const std::string& v) {

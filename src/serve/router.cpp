@@ -17,6 +17,7 @@ constexpr Route kRoutes[] = {
     {RouteId::validate, "POST", "/v1/validate"},
     {RouteId::get_packet, "GET", "/v1/packets/{case_id}"},
     {RouteId::get_document, "GET", "/v1/packets/{case_id}/{document}"},
+    {RouteId::queue, "GET", "/v1/queue"},
 };
 
 std::vector<std::string_view> segments(std::string_view path) {

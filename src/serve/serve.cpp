@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "delivery/http_client.h"
+#include "ledger/packet_events.h"
 #include "pdf/pdf_export.h"
 #include "pipeline/files.h"
 #include "serve/auth.h"
@@ -158,8 +159,30 @@ int run_serve(const ServeConfig& cfg, Resources res) {
     deliverer->start();
   }
 
+  // the ledger: opened (and migrated) before the first request, packets an
+  // earlier run wrote but did not record are recorded now (docs/ledger.md)
+  std::unique_ptr<Ledger> ledger;
+  if (!cfg.no_ledger) {
+    std::string location = cfg.ledger.empty() ? default_ledger_location(cfg.out) : cfg.ledger;
+    auto opened = open_ledger(location);
+    if (!opened.is_ok()) {
+      report(opened.diagnostics());
+      return kStartFailed;
+    }
+    ledger = opened.take();
+    auto recovered = recover_packets(*ledger, cfg.out, "serve");
+    if (!recovered.is_ok()) {
+      report(recovered.diagnostics());
+      return kStartFailed;
+    }
+    if (recovered.value().recorded)
+      log.write({{"event", "ledger_recovered"}, {"packets", recovered.value().recorded},
+                 {"without_row", recovered.value().without_row}});
+  }
+
   ServiceParts parts;
   parts.resources = &res;
+  parts.ledger = ledger.get();
   parts.out_dir = cfg.out;
   parts.tokens = tokens.take();
   parts.max_body = static_cast<size_t>(cfg.max_body);

@@ -29,6 +29,8 @@ struct ServeConfig {
   std::string root;                       // root: folder holding templates/ and fonts/
   std::string token_file;                 // token_file: bearer tokens, one per line (also $P2PDOC_TOKENS)
   std::string log;                        // log: append the JSON log lines here ("" = stderr)
+  std::string ledger;                     // ledger: file or postgresql:// URI ("" = OUT/p2pdoc.db; docs/ledger.md)
+  bool no_ledger = false;                 // no_ledger: true records nothing (and GET /v1/queue answers 404)
   long long max_body = 1 << 20;           // max_body: bytes; larger requests get 413
   int threads = 64;                       // threads: HTTP threads started at once
   int max_connections = 512;              // max_connections: connections served at once (a thread each)

@@ -13,6 +13,8 @@
 #include <random>
 
 #include "case/case.h"
+#include "ledger/packet_events.h"
+#include "ledger/queue.h"
 #include "pipeline/files.h"
 
 namespace p2p::serve {
@@ -212,6 +214,7 @@ Reply Service::handle(const Request& req) {
       case RouteId::validate: r = validate(req); break;
       case RouteId::get_packet: r = get_packet(m.params[0]); break;
       case RouteId::get_document: r = get_document(m.params[0], m.params[1]); break;
+      case RouteId::queue: r = queue(); break;
       case RouteId::none: r = error_reply(404, "not found"); break;
     }
   }
@@ -310,6 +313,11 @@ Reply Service::create_packet(const Request& req) {
     auto text = read_file(dir.value() + "/manifest.json");
     manifest = text ? json::parse(*text, nullptr, false) : json();
     if (!manifest.is_object()) manifest = packet_manifest(p, env);
+    if (p_.ledger) {  // packet first, event after
+      Diagnostics d = record_packet(*p_.ledger, c, *p_.resources, manifest, "serve", env);
+      if (!d.empty())
+        return internal_error(route, c.id, req.id, "the packet is written but the ledger failed: " + describe(d));
+    }
     if (p_.deliverer) {
       auto q = p_.deliverer->enqueue(delivery::pdf_documents(p, env.timestamp), delivery::patient_ids(c.doc));
       if (!q.is_ok()) return internal_error(route, c.id, req.id, "queueing the delivery failed: " + describe(q.diagnostics()));
@@ -332,6 +340,18 @@ Reply Service::create_packet(const Request& req) {
   r.headers.push_back({"Location", packet_url(c.id)});
   r.case_id = c.id;
   return r;
+}
+
+Reply Service::queue() {
+  if (!p_.ledger) return error_reply(404, "this service keeps no ledger (no_ledger)");
+  auto states = p_.ledger->case_states();
+  if (!states.is_ok()) {
+    std::string why;
+    for (const Diagnostic& d : states.diagnostics()) why += (why.empty() ? "" : "; ") + d.message;
+    return internal_error("/v1/queue", "", "", "reading the ledger failed: " + why);
+  }
+  long long now = Env::from_process().timestamp;
+  return json_reply(200, queue_json(build_queue(states.value(), now), now));
 }
 
 Reply Service::get_packet(const std::string& case_id) {

@@ -8,6 +8,9 @@
 //   POST /v1/validate                         case JSON -> 200 {valid, warnings}
 //   GET  /v1/packets/{case_id}                the manifest
 //   GET  /v1/packets/{case_id}/{document}     a document of the packet
+//   GET  /v1/queue                            the work queue, as `p2pdoc due --format json`
+// A packet is recorded in the ledger after it is written; a ledger that
+// fails is a 500 (the packet stays written; the next start records it).
 // Client mistakes map to 400 (malformed JSON), 401, 404, 405, 422 (invalid
 // case, same path-named diagnostics as the CLI); 500 only for our own
 // failures, logged with the case id.
@@ -33,6 +36,7 @@
 #include <nlohmann/json.hpp>
 
 #include "delivery/delivery.h"
+#include "ledger/ledger.h"
 #include "pipeline/pipeline.h"
 #include "serve/auth.h"
 #include "serve/gate.h"
@@ -73,6 +77,7 @@ struct ServiceParts {
   int max_queue = 512;                           // packets waiting for a worker; more: 503
   std::chrono::milliseconds queue_timeout{30000};  // longest wait for a worker; then 503
   WorkerPool* pool = nullptr;                    // null: generate on the request's thread (unit tests)
+  Ledger* ledger = nullptr;                      // null: nothing recorded, GET /v1/queue is 404 (not owned)
 };
 
 class Service {
@@ -109,6 +114,7 @@ class Service {
   Reply get_packet(const std::string& case_id);
   Reply get_document(const std::string& case_id, const std::string& file);
   Reply healthz() const;
+  Reply queue();
   std::mutex& case_lock(const std::string& case_id);
 
   ServiceParts p_;

@@ -21,6 +21,14 @@ const SetterTable<WatchConfig>& setters() {
       {"out", [](WatchConfig& c, const std::string& v) { c.out = v; return std::string(); }},
       {"root", [](WatchConfig& c, const std::string& v) { c.root = v; return std::string(); }},
       {"log", [](WatchConfig& c, const std::string& v) { c.log = v; return std::string(); }},
+      {"ledger", [](WatchConfig& c, const std::string& v) { c.ledger = v; return std::string(); }},
+      {"no_ledger",
+       [](WatchConfig& c, const std::string& v) {
+         auto b = setting_bool(v);
+         if (!b) return std::string("is not true or false");
+         c.no_ledger = *b;
+         return std::string();
+       }},
       {"workers",
        [](WatchConfig& c, const std::string& v) {
          auto n = setting_integer(v);

@@ -7,6 +7,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include "ledger/packet_events.h"
+#include "pipeline/files.h"
+
 namespace p2p::watch {
 
 using nlohmann::json;
@@ -86,7 +89,7 @@ std::optional<std::string> read_bounded(const std::string& path, long long max_b
 }  // namespace
 
 JobResult process_case_file(const std::string& path, const Resources& res, const std::string& out_dir,
-                            long long max_bytes) {
+                            long long max_bytes, Ledger* ledger) {
   std::string why;
   auto text = read_bounded(path, max_bytes, why);
   if (!text) return failed(Outcome::invalid, {error_at("", why)});
@@ -99,6 +102,16 @@ JobResult process_case_file(const std::string& path, const Resources& res, const
   packet.value().warnings = loaded.diagnostics();
   auto dir = write_packet(packet.value(), out_dir, env);
   if (!dir.is_ok()) return failed(Outcome::error, dir.diagnostics(), c.id);
+  if (ledger) {  // packet first, event after
+    auto text = read_file(dir.value() + "/manifest.json");
+    json manifest = text ? json::parse(*text, nullptr, false) : json();
+    Diagnostics d = manifest.is_object() ? record_packet(*ledger, c, res, manifest, "watch", env)
+                                         : Diagnostics{error_at("", "ledger: cannot read the manifest just written")};
+    if (!d.empty()) {
+      d.push_back(error_at("", "the packet is written; the watcher records it in the ledger when it starts next"));
+      return failed(Outcome::error, d, c.id);
+    }
+  }
   JobResult r;
   r.outcome = Outcome::ok;
   r.case_id = c.id;

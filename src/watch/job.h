@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/diagnostic.h"
+#include "ledger/ledger.h"
 #include "pipeline/pipeline.h"
 
 namespace p2p::watch {
@@ -32,10 +33,13 @@ struct JobResult {
 };
 
 // Reads `path` (refusing files over max_bytes), validates, generates and
-// installs OUT/<case_id>/. Today's date and the PDF timestamps come from
+// installs OUT/<case_id>/, then, with a `ledger`, records the case and its
+// packet there (ledger/packet_events.h). A ledger that fails makes the job
+// an error although the packet is installed; the watcher's next start
+// records it. Today's date and the PDF timestamps come from
 // Env::from_process() at the time of the call.
 JobResult process_case_file(const std::string& path, const Resources& res, const std::string& out_dir,
-                            long long max_bytes);
+                            long long max_bytes, Ledger* ledger = nullptr);
 
 // The worker -> parent message, one JSON object per line.
 nlohmann::json to_json(const JobResult& r);

@@ -25,6 +25,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "ledger/packet_events.h"
 #include "pdf/pdf_export.h"
 #include "pipeline/files.h"
 #include "watch/inbox.h"
@@ -114,6 +115,7 @@ class Watcher {
 
   // workers
   bool spawn(Worker& w);
+  bool open_ledger_and_recover();
   void respawn_due();
   void read_worker(Worker& w);
   void reap();
@@ -143,6 +145,8 @@ class Watcher {
   int lock_fd_ = -1, signal_fd_ = -1, inotify_fd_ = -1;
   std::vector<Worker> workers_;
   Serve serve_;
+  std::string ledger_location_;            // "" = no ledger
+  std::unique_ptr<Ledger> worker_ledger_;  // a worker's own connection, opened in the worker
 
   std::deque<std::string> queued_;                      // claimed, in working/, waiting for a worker
   std::list<std::string> order_;                        // candidates in arrival order
@@ -196,6 +200,8 @@ bool Watcher::setup() {
   if (lock_fd_ < 0)
     return fail({error_at("", "another watcher holds " + cfg_.inbox + "/.p2pdoc-watch.lock (or it cannot be opened)")});
 
+  if (!open_ledger_and_recover()) return false;
+
   // leftovers of a crash: only our own kinds of names, only of dead processes
   int staging = remove_stale_staging(cfg_.out);
   int temporaries = inbox_.remove_stale_temporaries();
@@ -218,7 +224,17 @@ bool Watcher::setup() {
     std::string name = request.at("file").get<std::string>();
     if (test_faults && name.find("fault-hang") != std::string::npos)
       for (;;) ::pause();
-    return to_json(process_case_file(inbox_.working_path(name), *res_, cfg_.out, cfg_.max_bytes));
+    if (!ledger_location_.empty() && !worker_ledger_) {
+      auto opened = open_ledger(ledger_location_);
+      if (!opened.is_ok()) {
+        JobResult r;
+        r.outcome = Outcome::error;
+        r.diagnostics = opened.diagnostics();
+        return to_json(r);
+      }
+      worker_ledger_ = opened.take();
+    }
+    return to_json(process_case_file(inbox_.working_path(name), *res_, cfg_.out, cfg_.max_bytes, worker_ledger_.get()));
   };
   workers_.resize(static_cast<size_t>(cfg_.workers));
   for (Worker& w : workers_)
@@ -247,6 +263,30 @@ bool Watcher::setup() {
   recover_working();
   rescan();
   progress_ = cfg_.once && ::isatty(2);
+  return true;
+}
+
+// The watcher checks the ledger once before any worker starts (a ledger
+// that cannot be opened stops it here, with the reason in the log) and
+// records the packets an earlier run wrote but did not record (a kill
+// between the packet and its event). The connection is closed before the
+// fork: each worker opens its own.
+bool Watcher::open_ledger_and_recover() {
+  if (cfg_.no_ledger) return true;
+  ledger_location_ = cfg_.ledger.empty() ? default_ledger_location(cfg_.out) : cfg_.ledger;
+  auto opened = open_ledger(ledger_location_);
+  if (!opened.is_ok()) {
+    for (const Diagnostic& d : opened.diagnostics()) log_.line({{"event", "error"}, {"message", d.message}});
+    return false;
+  }
+  auto recovered = recover_packets(*opened.value(), cfg_.out, "watch");
+  if (!recovered.is_ok()) {
+    for (const Diagnostic& d : recovered.diagnostics()) log_.line({{"event", "error"}, {"message", d.message}});
+    return false;
+  }
+  if (recovered.value().recorded)
+    log_.line({{"event", "ledger_recovered"}, {"packets", recovered.value().recorded},
+               {"without_row", recovered.value().without_row}});
   return true;
 }
 

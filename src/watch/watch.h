@@ -24,6 +24,8 @@ struct WatchConfig {
   std::string out;                 // out: packets go to OUT/<case_id>/
   std::string root;                // root: folder holding templates/ and fonts/
   std::string log;                 // log: append JSON log lines here ("" = stderr)
+  std::string ledger;              // ledger: file or postgresql:// URI ("" = OUT/p2pdoc.db; docs/ledger.md)
+  bool no_ledger = false;          // no_ledger: true records nothing
   int workers = 0;                 // workers: worker processes; 0 = one per usable CPU
   bool once = false;               // once: drain the inbox and exit
   double timeout_s = 120;          // timeout: seconds one case may take before its worker is killed
