@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 
-from e2e import check, finish
+from e2e import check, finish, written
 
 BIN, ROOT = sys.argv[1], sys.argv[2]
 
@@ -32,15 +32,15 @@ with tempfile.TemporaryDirectory() as tmp:
             for line in expected:
                 check(f"{path}: {line}" in r.stderr, f"{command} {name}: stderr lacks {line!r}\n--- stderr:\n{r.stderr}")
             if command == "generate":
-                written = os.listdir(out) if os.path.exists(out) else []
-                check(not written, f"generate {name}: wrote output {written}")
+                wrote = os.listdir(out) if os.path.exists(out) else []
+                check(not wrote, f"generate {name}: wrote output {wrote}")
 
     # a batch: one good case, one bad: the good one is written, exit 2, counts in the summary
     out = os.path.join(tmp, "batch")
     r = subprocess.run([BIN, "generate", sample, fixtures[0], "--out", out], capture_output=True, text=True)
     check(r.returncode == 2, f"mixed batch exit {r.returncode}, want 2")
     check("generated 1 ok, 1 failed" in r.stdout, f"mixed batch summary: {r.stdout}")
-    check(len(os.listdir(out)) == 1, f"mixed batch wrote {os.listdir(out)}")
+    check(len(written(out)) == 1, f"mixed batch wrote {written(out)}")
 
     # issue 8: a deeply nested case crashed generate and lost the rest of the
     # batch; now it is refused and the next case is still written
@@ -49,7 +49,7 @@ with tempfile.TemporaryDirectory() as tmp:
     r = subprocess.run([BIN, "generate", deep, sample, "--out", out], capture_output=True, text=True)
     check(r.returncode == 2, f"deep batch exit {r.returncode}, want 2\n{r.stderr}")
     check("generated 1 ok, 1 failed" in r.stdout, f"deep batch summary: {r.stdout}")
-    check(len(os.listdir(out)) == 1, f"deep batch wrote {os.listdir(out)}")
+    check(len(written(out)) == 1, f"deep batch wrote {written(out)}")
 
     # a missing file is a failed input, not a crash
     r = subprocess.run([BIN, "validate", os.path.join(tmp, "nope.json")], capture_output=True, text=True)

@@ -1,5 +1,6 @@
 """What the end-to-end scripts share: collecting failed checks, running a
 tool, and reading a PDF's text the way the checks compare it."""
+import os
 import re
 import subprocess
 import sys
@@ -26,6 +27,11 @@ def squash(s):
 def pdf_text(pdf):
     # -raw keeps content-stream order: a wrapped table cell reads as one run
     return squash(run(["pdftotext", "-raw", "-enc", "UTF-8", pdf, "-"]).stdout)
+
+
+def written(out):
+    """What generate wrote into an output folder, the case ledger (p2pdoc.db, -wal, -shm) left aside."""
+    return sorted(n for n in os.listdir(out) if not n.startswith("p2pdoc.db")) if os.path.isdir(out) else []
 
 
 def finish(success_message):

@@ -29,9 +29,7 @@ rnd = random.Random(int(os.environ.get("P2P_CRASH_SEED", "4")))
 
 def check_all_packets(out, seen_mtimes):
     """Every visible packet folder is complete right now (folders that changed since the last look)."""
-    for n in os.listdir(out):
-        if n.startswith("."):
-            continue
+    for n in w.packet_folders(out):
         p = os.path.join(out, n)
         try:
             m = os.stat(p).st_mtime_ns

@@ -53,7 +53,7 @@ with tempfile.TemporaryDirectory() as tmp:
         n_done = len(os.listdir(done))
         c.check(n_done + remaining == len(made), f"{sig.name}: {n_done} done + {remaining} waiting != {len(made)}")
         # every case in done/ has its packet
-        c.check(len([n for n in os.listdir(out) if not n.startswith(".")]) == n_done,
+        c.check(len(w.packet_folders(out)) == n_done,
                 f"{sig.name}: {n_done} in done/, packets differ")
 
     # a second watcher on the same inbox is refused (after waiting a moment for the lock)

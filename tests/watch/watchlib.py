@@ -173,6 +173,11 @@ def qpdf_check(c, folder, label=""):
         c.check(r.returncode == 0, f"{label}qpdf --check {p}: exit {r.returncode}: {r.stdout[-300:]}{r.stderr[-300:]}")
 
 
+def packet_folders(out):
+    """The packet folders in an output folder: not hidden, not the ledger (p2pdoc.db and its -wal, -shm)."""
+    return [n for n in os.listdir(out) if not n.startswith(".") and not n.startswith("p2pdoc.db")]
+
+
 def visible(folder):
     """Entries of a folder that are not ours to ignore (dot-files: lock, markers)."""
     return sorted(n for n in os.listdir(folder) if not n.startswith(".")) if os.path.isdir(folder) else []
@@ -225,7 +230,7 @@ def check_outcomes(c, inbox, out, made, qpdf_sample=10, seed=1):
     rnd = random.Random(seed)
     for cid in rnd.sample(sorted(case_ids), min(qpdf_sample, len(case_ids))):
         qpdf_check(c, os.path.join(out, cid))
-    packets = [n for n in os.listdir(out) if not n.startswith(".") and not n.endswith(".prev")]
+    packets = [n for n in packet_folders(out) if not n.endswith(".prev")]
     c.check(sorted(packets) == sorted(case_ids), f"{len(packets)} packet folders, want {len(case_ids)}")
 
 
