@@ -61,9 +61,9 @@ Result<CaseWithCall> case_with_call(const CallDraft& draft, const json& call, co
   if (!doc.is_ok() || !doc.value().is_object())
     return Result<CaseWithCall>::fail({error_at("", file + " is not a case file (JSON object)")});
   json d = doc.take();
-  if (d.value("case_id", "") != req.case_id)
-    return Result<CaseWithCall>::fail(
-        {error_at("", file + " is the case " + json(d.value("case_id", "")).dump() + ", not " + req.case_id)});
+  const json id = d.contains("case_id") ? d["case_id"] : json();
+  if (id != req.case_id)
+    return Result<CaseWithCall>::fail({error_at("", file + " is the case " + id.dump() + ", not " + req.case_id)});
   out.packet_has_call = d.contains("call") && d["call"] == call;
   d["call"] = call;
   auto loaded = load_case_checked(d.dump(), res, env);
@@ -84,8 +84,13 @@ Result<CaseWithCall> case_with_call(const CallDraft& draft, const json& call, co
     of_call.insert(of_call.end(), of_case.begin(), of_case.end());
     return Result<CaseWithCall>::fail(of_call);
   }
-  // the case's own warnings were reported when its packet was generated
-  warnings.insert(warnings.end(), of_call.begin(), of_call.end());
+  // the case's own warnings were reported when its packet was generated; the
+  // call's, by validate_call_record already (the same rules)
+  for (const Diagnostic& w : of_call) {
+    bool known = false;
+    for (const Diagnostic& seen : warnings) known = known || (seen.path == w.path && seen.message == w.message);
+    if (!known) warnings.push_back(w);
+  }
   out.c = loaded.take();
   return Result<CaseWithCall>::ok(std::move(out));
 }

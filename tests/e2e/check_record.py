@@ -188,7 +188,7 @@ def main():
         over = os.path.join(tmp, "over.pdf")
         pdftk_fill(blank, over, {"disposition_overturned": "Yes"}, tmp)
         r = record(over, "--out", os.path.join(tmp, "elsewhere"), "--no-ledger", "--case", os.path.join(packet, "case.json"))
-        check(r.returncode == 0 and "auth_number: should be given" in r.stderr, f"overturned without auth: {r.stderr}")
+        check(r.returncode == 0 and r.stderr.count("auth_number: should be given") == 1, f"overturned without auth: one warning: {r.stderr}")
         check(len(events(db)) == count, "refused forms recorded nothing")
         check(open(os.path.join(packet, "manifest.json")).read() == manifest, "refused forms wrote no packet")
         r = record(SAMPLE, "--out", out)
