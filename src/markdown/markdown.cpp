@@ -192,19 +192,33 @@ int cut_priority_of(cmark_node* n) {
   return priority;
 }
 
+// `<!-- keep-with-previous -->` on its own line: the next block must not open
+// a page without the end of the block before it.
+bool is_keep_marker(cmark_node* n) {
+  return cmark_node_get_type(n) == CMARK_NODE_HTML_BLOCK &&
+         literal(n).rfind("<!-- keep-with-previous -->", 0) == 0;
+}
+
 Blocks blocks_of(cmark_node* parent) {
   Blocks out;
   int pending = -1;
+  bool keep = false;
   for (cmark_node* n = cmark_node_first_child(parent); n; n = cmark_node_next(n)) {
     if (int p = cut_priority_of(n); p >= 0) {
       pending = p;
       continue;
     }
+    if (is_keep_marker(n)) {
+      keep = true;
+      continue;
+    }
     size_t before = out.size();
     add_block(n, out);
-    if (pending >= 0 && out.size() > before) {
-      out.back().cut_priority = pending;
+    if (out.size() > before) {
+      if (pending >= 0) out.back().cut_priority = pending;
+      if (keep) out.back().keep_with_previous = true;
       pending = -1;
+      keep = false;
     }
   }
   return out;
