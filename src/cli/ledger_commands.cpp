@@ -214,7 +214,7 @@ int run_due(const DueArgs& a, const LedgerChoice& choice, const std::string& out
   }
   auto ledger = open_existing(choice.resolve(out_dir), who);
   if (!ledger) return kInternal;
-  auto states = ledger->case_states();
+  auto states = ledger->progress();
   if (!states.is_ok()) {
     report(who, states.diagnostics());
     return kInternal;

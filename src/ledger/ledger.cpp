@@ -56,6 +56,7 @@ namespace ledger_backend {
 std::string json_text(const nlohmann::json& value) { return value.dump(); }
 
 nlohmann::json json_from_text(const std::string& text, nlohmann::json fallback) {
+  if (text == "{}") return nlohmann::json::object();  // most events: no parse
   auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   return parsed.is_discarded() ? fallback : parsed;
 }

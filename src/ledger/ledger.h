@@ -77,11 +77,32 @@ struct CaseRow {
   nlohmann::json deadlines = nlohmann::json::object();  // name -> "YYYY-MM-DD" or date-time
 };
 
-// A case row and, per event kind it has seen, the latest event of that kind
-// (ordered by kind).
-struct CaseState {
-  CaseRow row;
-  std::vector<RecordedEvent> latest;
+// What the work queue needs of one case, in one read: the fields of its row
+// and a digest of its events that the ledger keeps up to date inside every
+// append (schema migration 2: the table case_progress, filled by a trigger),
+// so `due` over 100,000 cases reads 100,000 flat rows and parses no JSON.
+// Times are Unix seconds, 0 when no such event; texts "" when absent.
+struct CaseProgress {
+  std::string case_id, payer_id, physician, service_category;
+  std::vector<std::string> service_codes;
+  bool urgent = false;
+  std::string p2p_request, internal_appeal, external_review;  // the row's deadlines, "YYYY-MM-DD" or ""
+  bool external_review_automatic = false;
+  long long last_id = 0;            // the case's newest event
+  long long closed_id = 0;          // its newest `closed` event
+  int stage = 0;                    // furthest step: 0 denial/packet, 1 p2p_requested, 2 p2p_scheduled,
+                                    // 3 call_held, 4 appeal_filed, 5 appeal_decided,
+                                    // 6 external_review_filed, 7 external_review_decided
+  long long requested_at = 0;       // newest p2p_requested
+  std::string scheduled;            // newest p2p_scheduled's data.scheduled
+  long long scheduled_at = 0;       // ... and its `at`
+  long long call_at = 0;            // newest call_held
+  std::string disposition;          // ... its data.disposition
+  long long appeal_filed_at = 0;
+  std::string appeal_decision;      // newest appeal_decided's data.decision
+  std::string external_review_due;  // ... and its data.external_review_due
+  std::string external_decision;    // newest external_review_decided's data.decision
+  long long packet_recorded_at = 0; // when the newest packet_generated was stored
 };
 
 class Ledger {
@@ -97,9 +118,8 @@ class Ledger {
   virtual Result<std::vector<RecordedEvent>> history(std::string_view case_id) = 0;
   // Every case row (for the work queue and the report).
   virtual Result<std::vector<CaseRow>> cases() = 0;
-  // Every case row with the latest event of each kind that case has, in one
-  // read: what the work queue needs (a case's full history is not).
-  virtual Result<std::vector<CaseState>> case_states() = 0;
+  // Every case that has a row, with the digest of its events (CaseProgress).
+  virtual Result<std::vector<CaseProgress>> progress() = 0;
   // Every event of every case in the order recorded (for the report and the
   // recovery of missed events); `after_id` skips the ones already seen.
   virtual Result<std::vector<RecordedEvent>> events(long long after_id = 0) = 0;

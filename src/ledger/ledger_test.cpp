@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -211,25 +212,86 @@ TEST_CASE("reopening keeps everything; a newer schema is refused naming both ver
   CHECK(message.find(std::to_string(ledger_schema_version())) != std::string::npos);
 }
 
-TEST_CASE("case_states: each case with the newest event of each kind") {
+namespace {
+
+void record_sample_history(Ledger& ledger) {
+  REQUIRE(ledger.put_case(sample_row("C-7")).empty());
+  REQUIRE(ledger.put_case(sample_row("C-8")).empty());
+  Event scheduled = event("C-7", EventKind::p2p_scheduled, 100);
+  scheduled.data = {{"scheduled", "2026-03-04T15:30:00Z"}};
+  REQUIRE(ledger.append(event("C-7", EventKind::denial_received, 50)).value());
+  REQUIRE(ledger.append(scheduled).value());
+  scheduled.at = 200;
+  scheduled.data["scheduled"] = "2026-03-05T15:30:00Z";  // rescheduled: the newer one counts
+  REQUIRE(ledger.append(scheduled).value());
+  Event call = event("C-7", EventKind::call_held, 300);
+  call.data = {{"disposition", "upheld"}, {"reviewer", {{"name", "Dr. R"}}}};
+  REQUIRE(ledger.append(call).value());
+  Event decided = event("C-7", EventKind::appeal_decided, 400);
+  decided.data = {{"decision", "modified"}, {"external_review_due", "2026-11-02"}};
+  REQUIRE(ledger.append(decided).value());
+  REQUIRE(ledger.append(event("C-8", EventKind::closed, 10)).value());
+  REQUIRE(ledger.append(event("C-no-row", EventKind::closed, 1)).value());
+}
+
+void check_sample_progress(Ledger& ledger) {
+  auto progress = ledger.progress();
+  REQUIRE(progress.is_ok());
+  REQUIRE(progress.value().size() == 2);
+  std::vector<CaseProgress> ps = progress.value();
+  std::sort(ps.begin(), ps.end(), [](const CaseProgress& a, const CaseProgress& b) { return a.case_id < b.case_id; });
+  const CaseProgress& p7 = ps[0];
+  CHECK(p7.case_id == "C-7");
+  CHECK(p7.payer_id == "aetna");
+  CHECK(p7.physician == "Dr. Rivera");
+  CHECK(p7.service_codes == std::vector<std::string>{"72148", "63030"});
+  CHECK(p7.urgent);
+  CHECK(p7.p2p_request == "2026-03-05");
+  CHECK(p7.internal_appeal == "2026-08-31");
+  CHECK(p7.external_review.empty());
+  CHECK(p7.stage == 5);
+  CHECK(p7.scheduled == "2026-03-05T15:30:00Z");
+  CHECK(p7.scheduled_at == 200);
+  CHECK(p7.call_at == 300);
+  CHECK(p7.disposition == "upheld");
+  CHECK(p7.appeal_decision == "modified");
+  CHECK(p7.external_review_due == "2026-11-02");
+  CHECK(p7.closed_id == 0);
+  CHECK(p7.last_id > 0);
+  const CaseProgress& p8 = ps[1];
+  CHECK(p8.stage == 0);
+  CHECK(p8.closed_id != 0);
+  CHECK(p8.closed_id == p8.last_id);
+}
+
+}  // namespace
+
+TEST_CASE("progress: each case's row with the digest of its events, kept on every append") {
   FreshLocation where;
   auto ledger = open_ok(where.location);
-  REQUIRE(ledger->put_case(sample_row("C-7")).empty());
-  REQUIRE(ledger->put_case(sample_row("C-8")).empty());
-  REQUIRE(ledger->append(event("C-7", EventKind::p2p_scheduled, 100)).value());
-  REQUIRE(ledger->append(event("C-7", EventKind::p2p_scheduled, 200)).value());
-  REQUIRE(ledger->append(event("C-7", EventKind::denial_received, 50)).value());
-  REQUIRE(ledger->append(event("C-no-row", EventKind::closed, 1)).value());
-  auto states = ledger->case_states();
-  REQUIRE(states.is_ok());
-  REQUIRE(states.value().size() == 2);
-  const CaseState& s7 = states.value()[0];
-  CHECK(s7.row.case_id == "C-7");
-  REQUIRE(s7.latest.size() == 2);
-  std::set<long long> ats;
-  for (const auto& e : s7.latest) ats.insert(e.event.at);
-  CHECK(ats == std::set<long long>{50, 200});
-  CHECK(states.value()[1].latest.empty());
+  record_sample_history(*ledger);
+  check_sample_progress(*ledger);
+}
+
+TEST_CASE("migration 2 fills the digest from the events a version-1 ledger already holds") {
+  FreshLocation where;
+  {
+    auto ledger = open_ok(where.location);
+    record_sample_history(*ledger);
+  }
+  // back to version 1, as a ledger written before migration 2 was
+  if (is_postgres_location(where.location)) {
+    REQUIRE(raw_exec(where.location, "DROP TABLE case_progress; DROP TRIGGER events_progress ON events; "
+                                     "DROP FUNCTION p2pdoc_events_progress(); UPDATE p2pdoc_schema SET version = 1"));
+  } else {
+    REQUIRE(raw_exec(where.location, "DROP TABLE case_progress; DROP TRIGGER events_progress; PRAGMA user_version = 1"));
+  }
+  auto ledger = open_ok(where.location);
+  check_sample_progress(*ledger);
+  // and the trigger is back
+  REQUIRE(ledger->append(event("C-8", EventKind::p2p_requested, 20)).value());
+  for (const CaseProgress& p : ledger->progress().value())
+    if (p.case_id == "C-8") CHECK(p.stage == 1);
 }
 
 TEST_CASE("several processes append to one ledger at once: nothing lost, nothing doubled") {

@@ -113,16 +113,11 @@ Diagnostics record_packet(Ledger& ledger, const Case& c, const Resources& res, c
 
 Result<Recovery> recover_packets(Ledger& ledger, const std::string& out_dir, const std::string& recorded_by) {
   using R = Result<Recovery>;
-  auto states = ledger.case_states();
-  if (!states.is_ok()) return R::fail(states.diagnostics());
-  // per case: when its newest packet_generated was stored
+  auto cases = ledger.progress();
+  if (!cases.is_ok()) return R::fail(cases.diagnostics());
+  // per case with a row: when its newest packet_generated was stored
   std::unordered_map<std::string, long long> recorded;
-  std::unordered_map<std::string, bool> has_row;
-  for (const CaseState& s : states.value()) {
-    has_row[s.row.case_id] = true;
-    for (const RecordedEvent& e : s.latest)
-      if (e.event.kind == EventKind::packet_generated) recorded[s.row.case_id] = e.recorded_at;
-  }
+  for (const CaseProgress& p : cases.value()) recorded[p.case_id] = p.packet_recorded_at;
   Recovery out;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(out_dir, ec)) {
@@ -144,7 +139,7 @@ Result<Recovery> recover_packets(Ledger& ledger, const std::string& out_dir, con
     if (!stored.is_ok()) return R::fail(stored.diagnostics());
     if (stored.value()) {
       ++out.recorded;
-      if (!has_row.count(name)) out.without_row.push_back(name);
+      if (!recorded.count(name)) out.without_row.push_back(name);
     }
   }
   return R::ok(std::move(out));

@@ -8,7 +8,6 @@
 
 #include <ctime>
 #include <mutex>
-#include <unordered_map>
 
 #include "ledger/backends.h"
 #include "ledger/schema.h"
@@ -44,6 +43,17 @@ constexpr const char* kCaseColumns =
     "case_id, payer_id, plan_type, state, denial_type, denial_date, service_codes, service_category, physician, "
     "urgent, deadlines";
 constexpr const char* kEventColumns = "id, recorded_at, case_id, kind, at, recorded_by, data, coalesce(source_key, '')";
+// progress(): each case row with its case_progress digest
+constexpr const char* kProgressQuery =
+    "SELECT c.case_id, c.payer_id, c.physician, c.service_category, c.service_codes, c.urgent, "
+    "coalesce(c.deadlines::json->>'p2p_request', ''), coalesce(c.deadlines::json->>'internal_appeal', ''), "
+    "coalesce(c.deadlines::json->>'external_review', ''), "
+    "coalesce(c.deadlines::json->>'external_review_automatic', 'false'), "
+    "coalesce(p.last_id, 0), coalesce(p.closed_id, 0), coalesce(p.stage, 0), coalesce(p.requested_at, 0), "
+    "coalesce(p.scheduled_at, 0), coalesce(p.call_at, 0), coalesce(p.appeal_filed_at, 0), "
+    "coalesce(p.packet_recorded_at, 0), coalesce(p.scheduled, ''), coalesce(p.disposition, ''), "
+    "coalesce(p.appeal_decision, ''), coalesce(p.external_review_due, ''), coalesce(p.external_decision, '') "
+    "FROM cases c LEFT JOIN case_progress p ON p.case_id = c.case_id";
 
 CaseRow read_case(const Rows& r, int i) {
   CaseRow row;
@@ -192,29 +202,42 @@ class PostgresLedger final : public Ledger {
     return R::ok(std::move(rows));
   }
 
-  Result<std::vector<CaseState>> case_states() override {
-    using R = Result<std::vector<CaseState>>;
-    auto rows = cases();
-    if (!rows.is_ok()) return R::fail(rows.diagnostics());
-    std::vector<CaseState> states;
-    states.reserve(rows.value().size());
-    std::unordered_map<std::string, size_t> index;
-    for (CaseRow& row : rows.value()) {
-      index.emplace(row.case_id, states.size());
-      states.push_back({std::move(row), {}});
-    }
+  Result<std::vector<CaseProgress>> progress() override {
     std::lock_guard lock(mutex_);
-    Rows r = query(std::string("SELECT DISTINCT ON (case_id, kind) ") + kEventColumns +
-                       " FROM events ORDER BY case_id, kind, id DESC",
-                   {});
+    using R = Result<std::vector<CaseProgress>>;
+    Rows r = query(kProgressQuery, {});
     if (!r.ok()) return R::fail({failure("reading the work queue", r.error())});
+    std::vector<CaseProgress> out;
+    out.reserve(size_t(r.count()));
     for (int i = 0; i < r.count(); ++i) {
-      auto e = read_event(r, i);
-      if (!e) continue;
-      auto it = index.find(e->event.case_id);
-      if (it != index.end()) states[it->second].latest.push_back(std::move(*e));
+      CaseProgress p;
+      p.case_id = r.text(i, 0);
+      p.payer_id = r.text(i, 1);
+      p.physician = r.text(i, 2);
+      p.service_category = r.text(i, 3);
+      for (const auto& c : json_from_text(r.text(i, 4), nlohmann::json::array()))
+        if (c.is_string()) p.service_codes.push_back(c.get<std::string>());
+      p.urgent = r.text(i, 5) == "t";
+      p.p2p_request = r.text(i, 6);
+      p.internal_appeal = r.text(i, 7);
+      p.external_review = r.text(i, 8);
+      p.external_review_automatic = r.text(i, 9) == "true";
+      p.last_id = r.integer(i, 10);
+      p.closed_id = r.integer(i, 11);
+      p.stage = int(r.integer(i, 12));
+      p.requested_at = r.integer(i, 13);
+      p.scheduled_at = r.integer(i, 14);
+      p.call_at = r.integer(i, 15);
+      p.appeal_filed_at = r.integer(i, 16);
+      p.packet_recorded_at = r.integer(i, 17);
+      p.scheduled = r.text(i, 18);
+      p.disposition = r.text(i, 19);
+      p.appeal_decision = r.text(i, 20);
+      p.external_review_due = r.text(i, 21);
+      p.external_decision = r.text(i, 22);
+      out.push_back(std::move(p));
     }
-    return R::ok(std::move(states));
+    return R::ok(std::move(out));
   }
 
  private:

@@ -5,7 +5,7 @@
 #include <array>
 #include <cstdio>
 #include <ctime>
-#include <map>
+#include <limits>
 #include <sstream>
 
 namespace p2p {
@@ -17,46 +17,49 @@ namespace {
 constexpr long long kDay = 86400;
 constexpr long long kConfirmationWindow = 24 * 3600;  // written confirmation within 24 h of the call
 
-// How far along a case is; the furthest step recorded decides what comes next.
-int rank(EventKind k) {
-  switch (k) {
-    case EventKind::denial_received:
-    case EventKind::packet_generated: return 0;
-    case EventKind::p2p_requested: return 1;
-    case EventKind::p2p_scheduled: return 2;
-    case EventKind::call_held: return 3;
-    case EventKind::appeal_filed: return 4;
-    case EventKind::appeal_decided: return 5;
-    case EventKind::external_review_filed: return 6;
-    case EventKind::external_review_decided: return 7;
-    case EventKind::closed: return 8;
-  }
-  return 0;
+// Civil dates from and to day numbers (Howard Hinnant's algorithms): the
+// queue formats and reads a few hundred thousand dates, and gmtime, timegm
+// and strptime cost more than the rest of it together.
+long long days_from_civil(long long y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const long long era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<long long>(doe) - 719468;
 }
 
 std::string iso(long long t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  long long days = (t >= 0 ? t : t - (kDay - 1)) / kDay, secs = t - days * kDay;
+  days += 719468;
+  const long long era = (days >= 0 ? days : days - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(days - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  const long long y = static_cast<long long>(yoe) + era * 400 + (m <= 2);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", y, m, d, secs / 3600, secs / 60 % 60, secs % 60);
   return buf;
+}
+
+int digits(const char* p, int n) {
+  int v = 0;
+  for (int i = 0; i < n; ++i) {
+    if (p[i] < '0' || p[i] > '9') return -1;
+    v = v * 10 + (p[i] - '0');
+  }
+  return v;
 }
 
 std::string day_of(long long t) { return iso(t).substr(0, 10); }
 
-struct Latest {
-  std::map<EventKind, const RecordedEvent*> by_kind;
-  const RecordedEvent* get(EventKind k) const {
-    auto it = by_kind.find(k);
-    return it == by_kind.end() ? nullptr : it->second;
-  }
-};
-
 // A deadline given as a day: it ends when that day ends (UTC).
-std::optional<long long> day_deadline(const json& deadlines, const char* key) {
-  if (!deadlines.contains(key) || !deadlines[key].is_string()) return std::nullopt;
-  auto start = parse_time_point(deadlines[key].get<std::string>());
+std::optional<long long> day_deadline(const std::string& day) {
+  if (day.empty()) return std::nullopt;
+  auto start = parse_time_point(day);
   if (!start) return std::nullopt;
   return *start + kDay;
 }
@@ -68,15 +71,14 @@ void set_deadline(QueueEntry& q, const char* name, long long due_at, bool is_day
   q.missed = now >= due_at;
 }
 
-std::string text(const json& data, const char* key) {
-  return data.contains(key) && data[key].is_string() ? data[key].get<std::string>() : std::string();
-}
+constexpr const char* kStageNames[] = {"packet_generated", "p2p_requested", "p2p_scheduled", "call_held",
+                                       "appeal_filed", "appeal_decided", "external_review_filed",
+                                       "external_review_decided"};
 
 // The next deadline and the reason, from the furthest step (queue.h).
-void next_step(QueueEntry& q, const CaseRow& row, const Latest& latest, int stage, long long now) {
-  const json& dl = row.deadlines;
-  auto p2p_end = day_deadline(dl, "p2p_request");
-  auto appeal_end = day_deadline(dl, "internal_appeal");
+void next_step(QueueEntry& q, const CaseProgress& p, long long now) {
+  auto p2p_end = day_deadline(p.p2p_request);
+  auto appeal_end = day_deadline(p.internal_appeal);
   auto to_appeal = [&](const std::string& why) {
     if (appeal_end) {
       set_deadline(q, "internal_appeal", *appeal_end, true, now);
@@ -85,72 +87,77 @@ void next_step(QueueEntry& q, const CaseRow& row, const Latest& latest, int stag
       q.reason = why + "; no internal appeal rule for this plan type";
     }
   };
-  if (stage == 0) {
-    if (p2p_end && now < *p2p_end) {
-      set_deadline(q, "p2p_request", *p2p_end, true, now);
-      q.reason = "P2P not requested yet";
-    } else {
-      if (p2p_end) q.missed_windows.push_back("p2p_request");
-      to_appeal("P2P window closed with no request");
-    }
-  } else if (stage == 1) {
-    const RecordedEvent* req = latest.get(EventKind::p2p_requested);
-    std::string when = req ? " " + day_of(req->event.at) : "";
-    if (p2p_end && now < *p2p_end) {
-      set_deadline(q, "p2p_request", *p2p_end, true, now);
-      q.reason = "P2P requested" + when + ", no call scheduled yet";
-    } else {
-      to_appeal("P2P requested" + when + " but no call in the window");
-    }
-  } else if (stage == 2) {
-    const RecordedEvent* s = latest.get(EventKind::p2p_scheduled);
-    auto at = s ? parse_time_point(text(s->event.data, "scheduled")) : std::nullopt;
-    if (!at && s) at = s->event.at;
-    if (at) set_deadline(q, "scheduled_call", *at, false, now);
-    q.reason = q.missed ? "scheduled call time passed with no call recorded" : "P2P call scheduled";
-  } else if (stage == 3) {
-    const RecordedEvent* call = latest.get(EventKind::call_held);
-    std::string disposition = call ? text(call->event.data, "disposition") : "";
-    std::string outcome = disposition.empty() ? "call held" : "call " + disposition;
-    if (call && now < call->event.at + kConfirmationWindow) {
-      set_deadline(q, "call_confirmation", call->event.at + kConfirmationWindow, false, now);
-      q.reason = outcome + ": written confirmation of the outcome due within 24 h";
-    } else if (disposition == "overturned") {
-      q.reason = "overturned on the call: close the case once the authorization is confirmed";
-    } else {
-      to_appeal(outcome);
-    }
-  } else if (stage == 4) {
-    const RecordedEvent* f = latest.get(EventKind::appeal_filed);
-    q.reason = "internal appeal filed" + (f ? " " + day_of(f->event.at) : std::string()) + ": waiting for the decision";
-  } else if (stage == 5) {
-    const RecordedEvent* d = latest.get(EventKind::appeal_decided);
-    std::string decision = d ? text(d->event.data, "decision") : "";
-    if (decision == "overturned") {
-      q.reason = "appeal overturned the denial: close the case";
-    } else if (dl.value("external_review_automatic", false)) {
-      q.reason = "appeal " + (decision.empty() ? std::string("decided") : decision) +
-                 ": the plan forwards it to independent review itself";
-    } else {
-      // the decision event may carry the date counted from the decision;
-      // else the row's date, counted from the denial (never too late)
-      json from_event = d ? json{{"external_review", text(d->event.data, "external_review_due")}} : json::object();
-      auto end = day_deadline(from_event, "external_review");
-      if (!end) end = day_deadline(dl, "external_review");
-      std::string why = "appeal " + (decision.empty() ? std::string("decided") : decision);
-      if (end) {
-        set_deadline(q, "external_review", *end, true, now);
-        q.reason = why + ": external review" + (q.missed ? " deadline passed" : "");
+  auto decided = [](const std::string& what, const std::string& decision) {
+    return what + " " + (decision.empty() ? std::string("decided") : decision);
+  };
+  switch (p.stage) {
+    case 0:
+      if (p2p_end && now < *p2p_end) {
+        set_deadline(q, "p2p_request", *p2p_end, true, now);
+        q.reason = "P2P not requested yet";
       } else {
-        q.reason = why + ": no external review rule for this plan type";
+        if (p2p_end) q.missed_windows.push_back("p2p_request");
+        to_appeal("P2P window closed with no request");
       }
+      break;
+    case 1: {
+      std::string when = p.requested_at ? " " + day_of(p.requested_at) : "";
+      if (p2p_end && now < *p2p_end) {
+        set_deadline(q, "p2p_request", *p2p_end, true, now);
+        q.reason = "P2P requested" + when + ", no call scheduled yet";
+      } else {
+        to_appeal("P2P requested" + when + " but no call in the window");
+      }
+      break;
     }
-  } else if (stage == 6) {
-    q.reason = "external review filed: waiting for the decision";
-  } else {
-    const RecordedEvent* d = latest.get(EventKind::external_review_decided);
-    std::string decision = d ? text(d->event.data, "decision") : "";
-    q.reason = "external review decided" + (decision.empty() ? std::string() : " (" + decision + ")") + ": close the case";
+    case 2: {
+      auto at = parse_time_point(p.scheduled);
+      set_deadline(q, "scheduled_call", at ? *at : p.scheduled_at, false, now);
+      q.reason = q.missed ? "scheduled call time passed with no call recorded" : "P2P call scheduled";
+      break;
+    }
+    case 3: {
+      std::string outcome = p.disposition.empty() ? "call held" : "call " + p.disposition;
+      if (now < p.call_at + kConfirmationWindow) {
+        set_deadline(q, "call_confirmation", p.call_at + kConfirmationWindow, false, now);
+        q.reason = outcome + ": written confirmation of the outcome due within 24 h";
+      } else if (p.disposition == "overturned") {
+        q.reason = "overturned on the call: close the case once the authorization is confirmed";
+      } else {
+        to_appeal(outcome);
+      }
+      break;
+    }
+    case 4:
+      q.reason = "internal appeal filed" + (p.appeal_filed_at ? " " + day_of(p.appeal_filed_at) : std::string()) +
+                 ": waiting for the decision";
+      break;
+    case 5: {
+      std::string why = decided("appeal", p.appeal_decision);
+      if (p.appeal_decision == "overturned") {
+        q.reason = "appeal overturned the denial: close the case";
+      } else if (p.external_review_automatic) {
+        q.reason = why + ": the plan forwards it to independent review itself";
+      } else {
+        // counted from the decision when the event gives it; else the row's
+        // date, counted from the denial (never too late)
+        auto end = day_deadline(p.external_review_due);
+        if (!end) end = day_deadline(p.external_review);
+        if (end) {
+          set_deadline(q, "external_review", *end, true, now);
+          q.reason = why + ": external review" + (q.missed ? " deadline passed" : "");
+        } else {
+          q.reason = why + ": no external review rule for this plan type";
+        }
+      }
+      break;
+    }
+    case 6:
+      q.reason = "external review filed: waiting for the decision";
+      break;
+    default:
+      q.reason = "external review decided" + (p.external_decision.empty() ? std::string() : " (" + p.external_decision + ")") +
+                 ": close the case";
   }
 }
 
@@ -195,6 +202,13 @@ std::optional<long long> parse_duration(const std::string& t) {
 }
 
 std::optional<long long> parse_time_point(const std::string& t) {
+  if (t.size() == 10 && t[4] == '-' && t[7] == '-') {  // a day alone, the common case
+    int y = digits(t.data(), 4), m = digits(t.data() + 5, 2), d = digits(t.data() + 8, 2);
+    if (y < 0 || m < 1 || m > 12 || d < 1 || d > 31) return std::nullopt;
+    long long days = days_from_civil(y, unsigned(m), unsigned(d));
+    if (iso(days * kDay).compare(0, 10, t) != 0) return std::nullopt;  // 2026-02-30
+    return days * kDay;
+  }
   std::tm tm{};
   const char* rest = strptime(t.c_str(), "%Y-%m-%d", &tm);
   if (!rest) return std::nullopt;
@@ -224,42 +238,35 @@ std::optional<long long> parse_time_point(const std::string& t) {
   return at;
 }
 
-std::vector<QueueEntry> build_queue(const std::vector<CaseState>& states, long long now, long long within_seconds) {
+std::vector<QueueEntry> build_queue(const std::vector<CaseProgress>& cases, long long now, long long within_seconds) {
   std::vector<QueueEntry> queue;
-  for (const CaseState& s : states) {
-    Latest latest;
-    long long newest = 0;
-    int stage = 0;
-    EventKind furthest = EventKind::denial_received;
-    for (const RecordedEvent& e : s.latest) {
-      latest.by_kind[e.event.kind] = &e;
-      newest = std::max(newest, e.id);
-      if (e.event.kind != EventKind::closed && rank(e.event.kind) >= stage) {
-        stage = rank(e.event.kind);
-        furthest = e.event.kind;
-      }
-    }
-    // closed, and nothing recorded since
-    const RecordedEvent* closed = latest.get(EventKind::closed);
-    if (closed && closed->id == newest) continue;
+  for (const CaseProgress& p : cases) {
+    if (p.closed_id && p.closed_id == p.last_id) continue;  // closed, and nothing recorded since
     QueueEntry q;
-    q.case_id = s.row.case_id;
-    q.stage = std::string(event_kind_name(furthest));
-    q.payer_id = s.row.payer_id;
-    q.physician = s.row.physician;
-    q.service_category = s.row.service_category;
-    q.service_codes = s.row.service_codes;
-    q.urgent = s.row.urgent;
-    next_step(q, s.row, latest, stage, now);
+    q.case_id = p.case_id;
+    q.stage = kStageNames[std::clamp(p.stage, 0, 7)];
+    next_step(q, p, now);
     if (within_seconds >= 0 && (q.deadline.empty() || q.due_at > now + within_seconds)) continue;
+    q.payer_id = p.payer_id;
+    q.physician = p.physician;
+    q.service_category = p.service_category;
+    q.service_codes = p.service_codes;
+    q.urgent = p.urgent;
     queue.push_back(std::move(q));
   }
-  std::sort(queue.begin(), queue.end(), [](const QueueEntry& a, const QueueEntry& b) {
-    if (a.deadline.empty() != b.deadline.empty()) return b.deadline.empty();
-    if (a.due_at != b.due_at) return a.due_at < b.due_at;
-    return a.case_id < b.case_id;
+  // sort small keys, then move each entry once
+  std::vector<std::pair<long long, size_t>> order;
+  order.reserve(queue.size());
+  for (size_t i = 0; i < queue.size(); ++i)
+    order.push_back({queue[i].deadline.empty() ? std::numeric_limits<long long>::max() : queue[i].due_at, i});
+  std::sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first < b.first;
+    return queue[a.second].case_id < queue[b.second].case_id;
   });
-  return queue;
+  std::vector<QueueEntry> sorted;
+  sorted.reserve(queue.size());
+  for (const auto& o : order) sorted.push_back(std::move(queue[o.second]));
+  return sorted;
 }
 
 json queue_json(const std::vector<QueueEntry>& queue, long long now) {
@@ -310,19 +317,18 @@ std::string queue_csv(const std::vector<QueueEntry>& queue) {
   return out;
 }
 
-json weekly_json(const std::vector<CaseState>& states, long long now) {
+json weekly_json(const std::vector<CaseProgress>& cases, long long now) {
   json calls = json::array();
-  for (const CaseState& s : states)
-    for (const RecordedEvent& e : s.latest)
-      if (e.event.kind == EventKind::call_held && e.event.at <= now && e.event.at > now - 7 * kDay)
-        calls.push_back({{"case_id", s.row.case_id},
-                         {"at", iso(e.event.at)},
-                         {"disposition", text(e.event.data, "disposition")},
-                         {"payer_id", s.row.payer_id},
-                         {"physician", s.row.physician},
-                         {"service_codes", s.row.service_codes}});
+  for (const CaseProgress& p : cases)
+    if (p.call_at && p.call_at <= now && p.call_at > now - 7 * kDay)
+      calls.push_back({{"case_id", p.case_id},
+                       {"at", iso(p.call_at)},
+                       {"disposition", p.disposition},
+                       {"payer_id", p.payer_id},
+                       {"physician", p.physician},
+                       {"service_codes", p.service_codes}});
   json missed = json::array(), due = json::array();
-  for (const QueueEntry& q : build_queue(states, now)) {
+  for (const QueueEntry& q : build_queue(cases, now)) {
     if (!q.missed_windows.empty()) missed.push_back({{"case_id", q.case_id}, {"windows", q.missed_windows}, {"payer_id", q.payer_id}});
     if ((q.deadline == "internal_appeal" || q.deadline == "external_review") && q.due_at <= now + 7 * kDay)
       due.push_back({{"case_id", q.case_id}, {"deadline", q.deadline}, {"due", q.due}, {"missed", q.missed}, {"reason", q.reason}});

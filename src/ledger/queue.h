@@ -1,7 +1,7 @@
 // The work queue: every open case with the next deadline that matters, for
 // `p2pdoc due` and GET /v1/queue (docs/ledger.md, "The work queue"). Pure
-// computation over what the ledger holds (case rows with their deadlines
-// from knowledge/deadlines, and each case's newest event of each kind); the
+// computation over what the ledger holds (Ledger::progress(): each case's
+// deadlines from knowledge/deadlines and the digest of its events); the
 // clock is passed in. Thread-safe.
 //
 // Which deadline comes next follows the case's furthest step:
@@ -34,7 +34,7 @@ struct QueueEntry {
   long long due_at = 0;     // Unix seconds the deadline ends; sorting key
   bool missed = false;      // `due` has passed
   std::vector<std::string> missed_windows;  // windows that closed with nothing recorded ("p2p_request")
-  std::string stage;        // the furthest event kind recorded ("p2p_scheduled")
+  std::string stage;        // the furthest step recorded ("p2p_scheduled"; "packet_generated" before any step)
   std::string reason;       // why the case is open, in words
   std::string payer_id, physician, service_category;
   std::vector<std::string> service_codes;
@@ -44,7 +44,7 @@ struct QueueEntry {
 // Open cases, soonest deadline first (missed ones are the soonest), cases
 // without a deadline last; ties by case id. `within_seconds` >= 0 keeps only
 // cases with a deadline ending before now + within_seconds (missed included).
-std::vector<QueueEntry> build_queue(const std::vector<CaseState>& states, long long now, long long within_seconds = -1);
+std::vector<QueueEntry> build_queue(const std::vector<CaseProgress>& cases, long long now, long long within_seconds = -1);
 
 // "3d", "36h", "2w", "90m" -> seconds; nullopt for anything else.
 std::optional<long long> parse_duration(const std::string& text);
@@ -61,7 +61,7 @@ std::string queue_csv(const std::vector<QueueEntry>& queue);
 // The weekly review: calls held in the 7 days before `now` with their
 // outcome, cases whose P2P window closed with no request, and appeals (and
 // external reviews) due in the 7 days after `now`.
-nlohmann::json weekly_json(const std::vector<CaseState>& states, long long now);
+nlohmann::json weekly_json(const std::vector<CaseProgress>& cases, long long now);
 std::string weekly_table(const nlohmann::json& weekly);
 
 }  // namespace p2p

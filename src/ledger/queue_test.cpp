@@ -3,6 +3,8 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "ledger/queue.h"
 
 using namespace p2p;
@@ -11,25 +13,54 @@ namespace {
 
 long long at(const char* text) { return *parse_time_point(text); }
 
-CaseState state(const std::string& id, std::vector<std::pair<EventKind, long long>> events, nlohmann::json data = {}) {
-  CaseState s;
-  s.row.case_id = id;
-  s.row.payer_id = "uhc";
-  s.row.deadlines = {{"p2p_request", "2026-03-05"}, {"internal_appeal", "2026-08-28"}, {"external_review", "2026-07-02"}};
+// A case's progress as the ledger's trigger keeps it (schema migration 2),
+// from its events in the order recorded.
+CaseProgress state(const std::string& id, std::vector<std::pair<EventKind, long long>> events, nlohmann::json data = {}) {
+  CaseProgress p;
+  p.case_id = id;
+  p.payer_id = "uhc";
+  p.p2p_request = "2026-03-05";
+  p.internal_appeal = "2026-08-28";
+  p.external_review = "2026-07-02";
   long long n = 0;
   for (const auto& e : events) {
-    RecordedEvent r;
-    r.id = ++n;
-    r.event.case_id = id;
-    r.event.kind = e.first;
-    r.event.at = e.second;
-    if (data.is_object() && data.contains(std::string(event_kind_name(e.first)))) r.event.data = data[std::string(event_kind_name(e.first))];
-    s.latest.push_back(r);
+    EventKind kind = e.first;
+    long long at = e.second;
+    nlohmann::json d = data.is_object() && data.contains(std::string(event_kind_name(kind)))
+                           ? data[std::string(event_kind_name(kind))]
+                           : nlohmann::json::object();
+    p.last_id = ++n;
+    switch (kind) {
+      case EventKind::closed: p.closed_id = n; break;
+      case EventKind::p2p_requested: p.requested_at = at; p.stage = std::max(p.stage, 1); break;
+      case EventKind::p2p_scheduled:
+        p.scheduled_at = at;
+        p.scheduled = d.value("scheduled", "");
+        p.stage = std::max(p.stage, 2);
+        break;
+      case EventKind::call_held:
+        p.call_at = at;
+        p.disposition = d.value("disposition", "");
+        p.stage = std::max(p.stage, 3);
+        break;
+      case EventKind::appeal_filed: p.appeal_filed_at = at; p.stage = std::max(p.stage, 4); break;
+      case EventKind::appeal_decided:
+        p.appeal_decision = d.value("decision", "");
+        p.external_review_due = d.value("external_review_due", "");
+        p.stage = std::max(p.stage, 5);
+        break;
+      case EventKind::external_review_filed: p.stage = std::max(p.stage, 6); break;
+      case EventKind::external_review_decided:
+        p.external_decision = d.value("decision", "");
+        p.stage = std::max(p.stage, 7);
+        break;
+      default: break;
+    }
   }
-  return s;
+  return p;
 }
 
-QueueEntry only(const std::vector<CaseState>& states, long long now) {
+QueueEntry only(const std::vector<CaseProgress>& states, long long now) {
   auto q = build_queue(states, now);
   REQUIRE(q.size() == 1);
   return q[0];
@@ -109,8 +140,7 @@ TEST_CASE("an upheld appeal: external review, from the decision's date when the 
 TEST_CASE("closed cases leave the queue; order is soonest first, cases without a deadline last") {
   long long now = at("2026-03-03T00:00:00Z");
   auto waiting = state("W", {{EventKind::appeal_filed, 1}});
-  auto late = state("L", {{EventKind::p2p_scheduled, 1}});
-  late.latest[0].event.data = {{"scheduled", "2026-03-02T10:00:00Z"}};
+  auto late = state("L", {{EventKind::p2p_scheduled, 1}}, {{"p2p_scheduled", {{"scheduled", "2026-03-02T10:00:00Z"}}}});
   auto soon = state("S", {{EventKind::denial_received, 1}});
   auto closed = state("C", {{EventKind::denial_received, 1}, {EventKind::closed, 2}});
   auto reopened = state("R", {{EventKind::closed, 1}, {EventKind::p2p_requested, now - 10}});

@@ -76,6 +76,120 @@ CREATE TRIGGER events_no_update BEFORE UPDATE OR DELETE ON events
 CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
   FOR EACH STATEMENT EXECUTE FUNCTION p2pdoc_events_append_only();
 )sql"},
+    // Version 2: case_progress, one row per case with a digest of its events
+    // (the newest of each kind the work queue reads, the furthest step),
+    // kept by a trigger in the same transaction as every insert into events
+    // and filled from the events already there. `due` reads it instead of
+    // the events (ledger.h, CaseProgress).
+    {2,
+     R"sql(
+CREATE TABLE case_progress (
+  case_id             TEXT PRIMARY KEY,
+  last_id             INTEGER NOT NULL DEFAULT 0,
+  closed_id           INTEGER NOT NULL DEFAULT 0,
+  stage               INTEGER NOT NULL DEFAULT 0,
+  requested_at        INTEGER NOT NULL DEFAULT 0,
+  scheduled_at        INTEGER NOT NULL DEFAULT 0,
+  call_at             INTEGER NOT NULL DEFAULT 0,
+  appeal_filed_at     INTEGER NOT NULL DEFAULT 0,
+  packet_recorded_at  INTEGER NOT NULL DEFAULT 0,
+  scheduled           TEXT NOT NULL DEFAULT '',
+  disposition         TEXT NOT NULL DEFAULT '',
+  appeal_decision     TEXT NOT NULL DEFAULT '',
+  external_review_due TEXT NOT NULL DEFAULT '',
+  external_decision   TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO case_progress (case_id, last_id, closed_id, stage, requested_at, scheduled_at, call_at, appeal_filed_at, packet_recorded_at, scheduled, disposition, appeal_decision, external_review_due, external_decision)
+  SELECT e.case_id,
+    MAX(e.id),
+    coalesce(MAX(CASE WHEN e.kind = 'closed' THEN e.id END), 0),
+    MAX(CASE e.kind WHEN 'p2p_requested' THEN 1 WHEN 'p2p_scheduled' THEN 2 WHEN 'call_held' THEN 3 WHEN 'appeal_filed' THEN 4 WHEN 'appeal_decided' THEN 5 WHEN 'external_review_filed' THEN 6 WHEN 'external_review_decided' THEN 7 ELSE 0 END),
+    coalesce((SELECT x.at FROM events x WHERE x.case_id = e.case_id AND x.kind = 'p2p_requested' ORDER BY x.id DESC LIMIT 1), 0),
+    coalesce((SELECT x.at FROM events x WHERE x.case_id = e.case_id AND x.kind = 'p2p_scheduled' ORDER BY x.id DESC LIMIT 1), 0),
+    coalesce((SELECT x.at FROM events x WHERE x.case_id = e.case_id AND x.kind = 'call_held' ORDER BY x.id DESC LIMIT 1), 0),
+    coalesce((SELECT x.at FROM events x WHERE x.case_id = e.case_id AND x.kind = 'appeal_filed' ORDER BY x.id DESC LIMIT 1), 0),
+    coalesce((SELECT x.recorded_at FROM events x WHERE x.case_id = e.case_id AND x.kind = 'packet_generated' ORDER BY x.id DESC LIMIT 1), 0),
+    coalesce((SELECT json_extract(x.data, '$.scheduled') FROM events x WHERE x.case_id = e.case_id AND x.kind = 'p2p_scheduled' ORDER BY x.id DESC LIMIT 1), ''),
+    coalesce((SELECT json_extract(x.data, '$.disposition') FROM events x WHERE x.case_id = e.case_id AND x.kind = 'call_held' ORDER BY x.id DESC LIMIT 1), ''),
+    coalesce((SELECT json_extract(x.data, '$.decision') FROM events x WHERE x.case_id = e.case_id AND x.kind = 'appeal_decided' ORDER BY x.id DESC LIMIT 1), ''),
+    coalesce((SELECT json_extract(x.data, '$.external_review_due') FROM events x WHERE x.case_id = e.case_id AND x.kind = 'appeal_decided' ORDER BY x.id DESC LIMIT 1), ''),
+    coalesce((SELECT json_extract(x.data, '$.decision') FROM events x WHERE x.case_id = e.case_id AND x.kind = 'external_review_decided' ORDER BY x.id DESC LIMIT 1), '')
+  FROM events e GROUP BY e.case_id;
+CREATE TRIGGER events_progress AFTER INSERT ON events BEGIN
+  INSERT INTO case_progress (case_id) VALUES (NEW.case_id) ON CONFLICT (case_id) DO NOTHING;
+  UPDATE case_progress SET
+    last_id = NEW.id,
+    closed_id = CASE WHEN NEW.kind = 'closed' THEN NEW.id ELSE closed_id END,
+    stage = max(stage, CASE NEW.kind WHEN 'p2p_requested' THEN 1 WHEN 'p2p_scheduled' THEN 2 WHEN 'call_held' THEN 3 WHEN 'appeal_filed' THEN 4 WHEN 'appeal_decided' THEN 5 WHEN 'external_review_filed' THEN 6 WHEN 'external_review_decided' THEN 7 ELSE 0 END),
+    requested_at = CASE WHEN NEW.kind = 'p2p_requested' THEN NEW.at ELSE requested_at END,
+    scheduled_at = CASE WHEN NEW.kind = 'p2p_scheduled' THEN NEW.at ELSE scheduled_at END,
+    call_at = CASE WHEN NEW.kind = 'call_held' THEN NEW.at ELSE call_at END,
+    appeal_filed_at = CASE WHEN NEW.kind = 'appeal_filed' THEN NEW.at ELSE appeal_filed_at END,
+    packet_recorded_at = CASE WHEN NEW.kind = 'packet_generated' THEN NEW.recorded_at ELSE packet_recorded_at END,
+    scheduled = CASE WHEN NEW.kind = 'p2p_scheduled' THEN coalesce(json_extract(NEW.data, '$.scheduled'), '') ELSE scheduled END,
+    disposition = CASE WHEN NEW.kind = 'call_held' THEN coalesce(json_extract(NEW.data, '$.disposition'), '') ELSE disposition END,
+    appeal_decision = CASE WHEN NEW.kind = 'appeal_decided' THEN coalesce(json_extract(NEW.data, '$.decision'), '') ELSE appeal_decision END,
+    external_review_due = CASE WHEN NEW.kind = 'appeal_decided' THEN coalesce(json_extract(NEW.data, '$.external_review_due'), '') ELSE external_review_due END,
+    external_decision = CASE WHEN NEW.kind = 'external_review_decided' THEN coalesce(json_extract(NEW.data, '$.decision'), '') ELSE external_decision END
+  WHERE case_id = NEW.case_id;
+END;
+)sql",
+     R"sql(
+CREATE TABLE case_progress (
+  case_id             TEXT PRIMARY KEY,
+  last_id             BIGINT NOT NULL DEFAULT 0,
+  closed_id           BIGINT NOT NULL DEFAULT 0,
+  stage               INTEGER NOT NULL DEFAULT 0,
+  requested_at        BIGINT NOT NULL DEFAULT 0,
+  scheduled_at        BIGINT NOT NULL DEFAULT 0,
+  call_at             BIGINT NOT NULL DEFAULT 0,
+  appeal_filed_at     BIGINT NOT NULL DEFAULT 0,
+  packet_recorded_at  BIGINT NOT NULL DEFAULT 0,
+  scheduled           TEXT NOT NULL DEFAULT '',
+  disposition         TEXT NOT NULL DEFAULT '',
+  appeal_decision     TEXT NOT NULL DEFAULT '',
+  external_review_due TEXT NOT NULL DEFAULT '',
+  external_decision   TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO case_progress (case_id, last_id, closed_id, stage, requested_at, scheduled_at, call_at, appeal_filed_at, packet_recorded_at, scheduled, disposition, appeal_decision, external_review_due, external_decision)
+  SELECT e.case_id,
+    MAX(e.id),
+    coalesce(MAX(CASE WHEN e.kind = 'closed' THEN e.id END), 0),
+    MAX(CASE e.kind WHEN 'p2p_requested' THEN 1 WHEN 'p2p_scheduled' THEN 2 WHEN 'call_held' THEN 3 WHEN 'appeal_filed' THEN 4 WHEN 'appeal_decided' THEN 5 WHEN 'external_review_filed' THEN 6 WHEN 'external_review_decided' THEN 7 ELSE 0 END),
+    coalesce((SELECT x.at FROM events x WHERE x.case_id = e.case_id AND x.kind = 'p2p_requested' ORDER BY x.id DESC LIMIT 1), 0),
+    coalesce((SELECT x.at FROM events x WHERE x.case_id = e.case_id AND x.kind = 'p2p_scheduled' ORDER BY x.id DESC LIMIT 1), 0),
+    coalesce((SELECT x.at FROM events x WHERE x.case_id = e.case_id AND x.kind = 'call_held' ORDER BY x.id DESC LIMIT 1), 0),
+    coalesce((SELECT x.at FROM events x WHERE x.case_id = e.case_id AND x.kind = 'appeal_filed' ORDER BY x.id DESC LIMIT 1), 0),
+    coalesce((SELECT x.recorded_at FROM events x WHERE x.case_id = e.case_id AND x.kind = 'packet_generated' ORDER BY x.id DESC LIMIT 1), 0),
+    coalesce((SELECT (x.data)::json->>'scheduled' FROM events x WHERE x.case_id = e.case_id AND x.kind = 'p2p_scheduled' ORDER BY x.id DESC LIMIT 1), ''),
+    coalesce((SELECT (x.data)::json->>'disposition' FROM events x WHERE x.case_id = e.case_id AND x.kind = 'call_held' ORDER BY x.id DESC LIMIT 1), ''),
+    coalesce((SELECT (x.data)::json->>'decision' FROM events x WHERE x.case_id = e.case_id AND x.kind = 'appeal_decided' ORDER BY x.id DESC LIMIT 1), ''),
+    coalesce((SELECT (x.data)::json->>'external_review_due' FROM events x WHERE x.case_id = e.case_id AND x.kind = 'appeal_decided' ORDER BY x.id DESC LIMIT 1), ''),
+    coalesce((SELECT (x.data)::json->>'decision' FROM events x WHERE x.case_id = e.case_id AND x.kind = 'external_review_decided' ORDER BY x.id DESC LIMIT 1), '')
+  FROM events e GROUP BY e.case_id;
+CREATE FUNCTION p2pdoc_events_progress() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO case_progress AS p (case_id) VALUES (NEW.case_id) ON CONFLICT (case_id) DO NOTHING;
+  UPDATE case_progress AS p SET
+    last_id = NEW.id,
+    closed_id = CASE WHEN NEW.kind = 'closed' THEN NEW.id ELSE p.closed_id END,
+    stage = GREATEST(p.stage, CASE NEW.kind WHEN 'p2p_requested' THEN 1 WHEN 'p2p_scheduled' THEN 2 WHEN 'call_held' THEN 3 WHEN 'appeal_filed' THEN 4 WHEN 'appeal_decided' THEN 5 WHEN 'external_review_filed' THEN 6 WHEN 'external_review_decided' THEN 7 ELSE 0 END),
+    requested_at = CASE WHEN NEW.kind = 'p2p_requested' THEN NEW.at ELSE p.requested_at END,
+    scheduled_at = CASE WHEN NEW.kind = 'p2p_scheduled' THEN NEW.at ELSE p.scheduled_at END,
+    call_at = CASE WHEN NEW.kind = 'call_held' THEN NEW.at ELSE p.call_at END,
+    appeal_filed_at = CASE WHEN NEW.kind = 'appeal_filed' THEN NEW.at ELSE p.appeal_filed_at END,
+    packet_recorded_at = CASE WHEN NEW.kind = 'packet_generated' THEN NEW.recorded_at ELSE p.packet_recorded_at END,
+    scheduled = CASE WHEN NEW.kind = 'p2p_scheduled' THEN coalesce((NEW.data)::json->>'scheduled', '') ELSE p.scheduled END,
+    disposition = CASE WHEN NEW.kind = 'call_held' THEN coalesce((NEW.data)::json->>'disposition', '') ELSE p.disposition END,
+    appeal_decision = CASE WHEN NEW.kind = 'appeal_decided' THEN coalesce((NEW.data)::json->>'decision', '') ELSE p.appeal_decision END,
+    external_review_due = CASE WHEN NEW.kind = 'appeal_decided' THEN coalesce((NEW.data)::json->>'external_review_due', '') ELSE p.external_review_due END,
+    external_decision = CASE WHEN NEW.kind = 'external_review_decided' THEN coalesce((NEW.data)::json->>'decision', '') ELSE p.external_decision END
+  WHERE p.case_id = NEW.case_id;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER events_progress AFTER INSERT ON events
+  FOR EACH ROW EXECUTE FUNCTION p2pdoc_events_progress();
+)sql"},
 };
 
 }  // namespace

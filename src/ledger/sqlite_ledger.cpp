@@ -14,7 +14,6 @@
 #include <cstring>
 #include <ctime>
 #include <mutex>
-#include <unordered_map>
 
 #include "ledger/backends.h"
 #include "ledger/schema.h"
@@ -52,6 +51,32 @@ constexpr const char* kCaseColumns =
     "case_id, payer_id, plan_type, state, denial_type, denial_date, service_codes, service_category, physician, "
     "urgent, deadlines";
 constexpr const char* kEventColumns = "id, recorded_at, case_id, kind, at, recorded_by, data, source_key";
+// progress(): each case row with its case_progress digest; the deadlines
+// picked out of their JSON by SQLite (json_extract), not by us
+constexpr const char* kProgressQuery =
+    "SELECT c.case_id, c.payer_id, c.physician, c.service_category, c.service_codes, c.urgent, "
+    "coalesce(json_extract(c.deadlines, '$.p2p_request'), ''), "
+    "coalesce(json_extract(c.deadlines, '$.internal_appeal'), ''), "
+    "coalesce(json_extract(c.deadlines, '$.external_review'), ''), "
+    "coalesce(json_extract(c.deadlines, '$.external_review_automatic'), 0), "
+    "coalesce(p.last_id, 0), coalesce(p.closed_id, 0), coalesce(p.stage, 0), coalesce(p.requested_at, 0), "
+    "coalesce(p.scheduled_at, 0), coalesce(p.call_at, 0), coalesce(p.appeal_filed_at, 0), "
+    "coalesce(p.packet_recorded_at, 0), coalesce(p.scheduled, ''), coalesce(p.disposition, ''), "
+    "coalesce(p.appeal_decision, ''), coalesce(p.external_review_due, ''), coalesce(p.external_decision, '') "
+    "FROM cases c LEFT JOIN case_progress p ON p.case_id = c.case_id";
+
+// ["72148","63030"] -> its strings; the codes are plain, so no JSON parser
+std::vector<std::string> codes_from_text(const std::string& text) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while ((i = text.find('"', i)) != std::string::npos) {
+    size_t end = text.find('"', i + 1);
+    if (end == std::string::npos) break;
+    out.push_back(text.substr(i + 1, end - i - 1));
+    i = end + 1;
+  }
+  return out;
+}
 
 CaseRow read_case(const Statement& s) {
   CaseRow row;
@@ -181,33 +206,42 @@ class SqliteLedger final : public Ledger {
     return R::ok(std::move(rows));
   }
 
-  Result<std::vector<CaseState>> case_states() override {
-    using R = Result<std::vector<CaseState>>;
-    auto rows = cases();
-    if (!rows.is_ok()) return R::fail(rows.diagnostics());
-    std::vector<CaseState> states;
-    states.reserve(rows.value().size());
-    std::unordered_map<std::string, size_t> index;
-    for (CaseRow& row : rows.value()) {
-      index.emplace(row.case_id, states.size());
-      states.push_back({std::move(row), {}});
-    }
+  Result<std::vector<CaseProgress>> progress() override {
     std::lock_guard lock(mutex_);
-    // the newest event of each (case, kind): the index events_by_case_kind
-    // answers the MAX per group without reading every event's data
-    Statement s(db_, (std::string("SELECT ") + kEventColumns +
-                      " FROM events WHERE id IN (SELECT MAX(id) FROM events GROUP BY case_id, kind) ORDER BY case_id, kind")
-                         .c_str());
+    using R = Result<std::vector<CaseProgress>>;
+    Statement s(db_, kProgressQuery);
     if (!s.prepared()) return R::fail({failure("reading the work queue")});
+    std::vector<CaseProgress> out;
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) {
-      auto e = read_event(s);
-      if (!e) continue;
-      auto it = index.find(e->event.case_id);
-      if (it != index.end()) states[it->second].latest.push_back(std::move(*e));
+      CaseProgress p;
+      p.case_id = s.text(0);
+      p.payer_id = s.text(1);
+      p.physician = s.text(2);
+      p.service_category = s.text(3);
+      p.service_codes = codes_from_text(s.text(4));
+      p.urgent = s.integer(5) != 0;
+      p.p2p_request = s.text(6);
+      p.internal_appeal = s.text(7);
+      p.external_review = s.text(8);
+      p.external_review_automatic = s.integer(9) != 0;
+      p.last_id = s.integer(10);
+      p.closed_id = s.integer(11);
+      p.stage = int(s.integer(12));
+      p.requested_at = s.integer(13);
+      p.scheduled_at = s.integer(14);
+      p.call_at = s.integer(15);
+      p.appeal_filed_at = s.integer(16);
+      p.packet_recorded_at = s.integer(17);
+      p.scheduled = s.text(18);
+      p.disposition = s.text(19);
+      p.appeal_decision = s.text(20);
+      p.external_review_due = s.text(21);
+      p.external_decision = s.text(22);
+      out.push_back(std::move(p));
     }
     if (rc != SQLITE_DONE) return R::fail({failure("reading the work queue")});
-    return R::ok(std::move(states));
+    return R::ok(std::move(out));
   }
 
  private:
@@ -269,7 +303,7 @@ class SqliteLedger final : public Ledger {
 
   sqlite3* db_;
   std::string path_;
-  std::mutex mutex_;  // one connection, shared by a process's threads
+  std::mutex mutex_;  // one connection, shared by a process's threads (opened NOMUTEX: this lock is the only one)
 };
 
 // Creates the file with mode 0640 (owner writes, group reads) before SQLite
@@ -291,7 +325,7 @@ Result<std::unique_ptr<Ledger>> open_sqlite(const std::string& path) {
   using R = Result<std::unique_ptr<Ledger>>;
   if (auto d = create_file(path); !d.empty()) return R::fail(d);
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string why = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close_v2(db);

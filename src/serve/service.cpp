@@ -346,7 +346,7 @@ Reply Service::create_packet(const Request& req) {
 
 Reply Service::queue() {
   if (!p_.ledger) return error_reply(404, "this service keeps no ledger (no_ledger)");
-  auto states = p_.ledger->case_states();
+  auto states = p_.ledger->progress();
   if (!states.is_ok()) {
     std::string why;
     for (const Diagnostic& d : states.diagnostics()) why += (why.empty() ? "" : "; ") + d.message;
