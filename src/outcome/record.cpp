@@ -64,8 +64,14 @@ Result<CaseWithCall> case_with_call(const CallDraft& draft, const json& call, co
   const json id = d.contains("case_id") ? d["case_id"] : json();
   if (id != req.case_id)
     return Result<CaseWithCall>::fail({error_at("", file + " is the case " + id.dump() + ", not " + req.case_id)});
-  out.packet_has_call = d.contains("call") && d["call"] == call;
-  d["call"] = call;
+  json recorded = call;
+  // What a modified call approved, code by code, has no place on the form:
+  // a form saying "modified" keeps what the case already recorded.
+  if (d.contains("call") && d["call"].is_object() && d["call"].contains("approved") && !recorded.contains("approved") &&
+      recorded.value("disposition", "") == "modified" && d["call"].value("disposition", json()) == "modified")
+    recorded["approved"] = d["call"]["approved"];
+  out.packet_has_call = d.contains("call") && d["call"] == recorded;
+  d["call"] = recorded;
   auto loaded = load_case_checked(d.dump(), res, env);
   Diagnostics of_call, of_case;
   for (const Diagnostic& diag : loaded.diagnostics()) {

@@ -155,3 +155,33 @@ TEST_CASE("record_call: invalid calls write nothing; no case.json records with a
   REQUIRE_FALSE(wrong.outcome.is_ok());
   CHECK(wrong.outcome.diagnostics()[0].message.find("is the case 7") != std::string::npos);
 }
+
+TEST_CASE("record_call: a modified call keeps what the case recorded as approved (the form cannot say it)") {
+  Folder f("approved");
+  json doc = json::parse(*read_file(std::string(P2P_SOURCE_ROOT) + "/samples/uhc-lumbar-mri.json"));
+  // one more unit requested than approved: a partial approval
+  doc["services"][0]["units"] = 2;
+  std::string code = doc["services"][0]["code"];
+  json approved = {{"services", {{{"code", code}, {"units", 1}}}}};
+  doc["call"] = {{"disposition", "modified"}, {"approved", approved}};
+  auto c = load_case_checked(doc.dump(), resources(), kEnv);
+  REQUIRE(c.is_ok());
+  auto p = generate_packet(c.value(), resources(), kEnv);
+  REQUIRE(p.is_ok());
+  REQUIRE(write_packet(p.value(), f.path, kEnv).is_ok());
+  std::string id = c.value().id;
+  RecordRequest req;
+  req.out_dir = f.path;
+  req.case_id = id;
+  CallDraft form = call_from_json(json{{"disposition", "modified"}, {"auth_number", "A-9"}}, "/call");
+  RecordResult r = record_call(form, "k", req, nullptr, resources(), kEnv);
+  REQUIRE(r.outcome.is_ok());
+  json kept = json::parse(*read_file(f.path + "/" + id + "/case.json"));
+  CHECK(kept["call"]["approved"] == approved);
+  CHECK(kept["call"]["auth_number"] == "A-9");
+  // an upheld call approved nothing
+  RecordResult up = record_call(upheld(), "k2", req, nullptr, resources(), kEnv);
+  REQUIRE(up.outcome.is_ok());
+  kept = json::parse(*read_file(f.path + "/" + id + "/case.json"));
+  CHECK_FALSE(kept["call"].contains("approved"));
+}
