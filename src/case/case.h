@@ -50,6 +50,11 @@ Result<nlohmann::json> parse_case_json(std::string_view text);
 // rules. `today` decides "date of birth not in the future".
 Diagnostics validate_case(const nlohmann::json& doc, const Date& today);
 
+// The rules of the case's `call` object alone (the same table validate_case
+// uses for /call), with paths relative to the call ("/disposition"): one set
+// of rules for a call inside a case and a call recorded later (outcome/).
+Diagnostics validate_call_object(const nlohmann::json& call, const Date& today);
+
 // parse_case_json + validate_case + typed fields. Fails when any error was found;
 // warnings ride along on success.
 Result<Case> load_case(std::string_view text, const Date& today);

@@ -839,4 +839,14 @@ Diagnostics validate_case(const nlohmann::json& doc, const Date& today) {
   return std::move(c.found);
 }
 
+Diagnostics validate_call_object(const nlohmann::json& v, const Date& today) {
+  Checker c{today, {}};
+  try {
+    call(c, v, "");
+  } catch (const std::exception& e) {
+    c.error("", std::string("internal error while validating: ") + e.what());
+  }
+  return std::move(c.found);
+}
+
 }  // namespace p2p

@@ -1,5 +1,5 @@
 // p2pdoc command line: `generate`, `validate`, `explain`, `view`, `check-templates`, `watch`, `serve`,
-// and the ledger's `event` and `due` (cli/ledger_commands.h). A thin shell over the
+// the ledger's `event` and `due` (cli/ledger_commands.h) and `record` (cli/record_command.h). A thin shell over the
 // pipeline library: read files, call the stages, print results, choose the
 // exit code (0 all ok, 2 some input invalid, 1 internal error).
 // Diagnostics go to stderr and name the input file and JSON path; the
@@ -17,6 +17,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/ledger_commands.h"
+#include "cli/record_command.h"
 #include "pipeline/files.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/template_check.h"
@@ -391,6 +392,18 @@ int main(int argc, char** argv) {
   due->add_option("--ledger", ledger.location, "The ledger: a file or a postgresql:// URI (default: OUT/p2pdoc.db)");
   due->add_option("-o,--out", out, "The output folder of generate, holding p2pdoc.db (default: out)");
 
+  cli::RecordArgs rec;
+  rec.root = root;
+  CLI::App* rcd = app.add_subcommand("record", "Record filled post-call forms in the ledger and regenerate the follow-up documents (docs/ledger.md)");
+  rcd->add_option("forms", rec.forms, "Filled post-call.pdf files")->required();
+  rcd->add_option("-o,--out", rec.out, "The output folder of generate: packets in OUT/<case_id>/, the ledger OUT/p2pdoc.db (default: out)");
+  rcd->add_option("--ledger", rec.ledger, "Record into this ledger: a file, or a postgresql:// URI (default: OUT/p2pdoc.db)");
+  rcd->add_flag("--no-ledger", rec.no_ledger, "Record nothing in a ledger; only regenerate the documents");
+  rcd->add_option("--case", rec.case_file, "The case to regenerate from (default: OUT/<case_id>/case.json, kept with the packet)");
+  rcd->add_option("--case-id", rec.case_id, "The case, when the form's title does not name it");
+  rcd->add_flag("--no-regenerate", rec.no_regenerate, "Record the call only; leave the packet as it is");
+  rcd->add_option("--root", rec.root, "Folder holding templates/ and fonts/");
+
   CLI::App* val = app.add_subcommand("validate", "Check cases against format p2p-case/1; write nothing");
   val->add_option("cases", files, "Case JSON files; - reads one case from stdin")->required();
   val->add_option("--root", root, "Folder holding templates/ and fonts/");
@@ -474,6 +487,7 @@ int main(int argc, char** argv) {
     if (*gen) return run_generate(files, out, root, gen_pubmed, strict, ledger);
     if (*evt) return cli::run_event(ev, ledger, out, root);
     if (*due) return cli::run_due(du, ledger, out);
+    if (*rcd) return cli::run_record(rec);
     if (*exp) return run_explain(files, root);
     if (*vw) return run_view(files, root);
     if (*chk) return run_check_templates(check_files, root);

@@ -22,4 +22,10 @@ nlohmann::json merge_case_view(const Case& c, const CaseDeadlines& deadlines, co
 // docs/claims.md). Called by merge_case_view; exposed for tests.
 void add_claim_facts(nlohmann::json& view, const Date& today);
 
+// Which printed objection boxes of the post-call form a list of objection
+// texts ticks ({"non_specialty": true, ...}; box names without "objection_").
+// By words, not guesses; shared with the form reader (outcome/), so a box
+// read back and the text that ticked it count once.
+nlohmann::json objection_kinds(const nlohmann::json& objections);
+
 }  // namespace p2p

@@ -129,24 +129,6 @@ constexpr ObjectionKind kObjectionKinds[] = {
     {"scheduling", {"schedul", "delay", "no-show", "did not call", "missed the call", "callback", "call back", nullptr}},
 };
 
-json objection_kinds(const json& objections) {
-  json kinds = json::object();
-  for (const json& o : objections) {
-    if (!o.is_string()) continue;
-    std::string text = lower(o.get<std::string>());
-    for (const ObjectionKind& k : kObjectionKinds) {
-      bool hit = false;
-      for (const char* w : k.words) hit = hit || (w && text.find(w) != std::string::npos);
-      // "new evidence" needs a refusal: "reviewed the records" is no objection
-      if (hit && std::string(k.name) == "new_evidence")
-        hit = text.find("refus") != std::string::npos || text.find("declin") != std::string::npos ||
-              text.find("would not") != std::string::npos || text.find("did not") != std::string::npos ||
-              text.find("not consider") != std::string::npos;
-      if (hit) kinds[k.name] = true;
-    }
-  }
-  return kinds;
-}
 
 // The call, once held. Every fact is absent before the call, so a template
 // that tests it prints nothing then.
@@ -283,6 +265,25 @@ void add_reviewer_lines(json& view) {
 }
 
 }  // namespace
+
+json objection_kinds(const json& objections) {
+  json kinds = json::object();
+  for (const json& o : objections) {
+    if (!o.is_string()) continue;
+    std::string text = lower(o.get<std::string>());
+    for (const ObjectionKind& k : kObjectionKinds) {
+      bool hit = false;
+      for (const char* w : k.words) hit = hit || (w && text.find(w) != std::string::npos);
+      // "new evidence" needs a refusal: "reviewed the records" is no objection
+      if (hit && std::string(k.name) == "new_evidence")
+        hit = text.find("refus") != std::string::npos || text.find("declin") != std::string::npos ||
+              text.find("would not") != std::string::npos || text.find("did not") != std::string::npos ||
+              text.find("not consider") != std::string::npos;
+      if (hit) kinds[k.name] = true;
+    }
+  }
+  return kinds;
+}
 
 void add_claim_facts(json& view, const Date& today) {
   normalise_fragments(view);

@@ -272,6 +272,21 @@ Result<Resources> load_resources(const std::string& root) {
   return Result<Resources>::ok(std::move(res));
 }
 
+namespace {
+
+// The case as the packet keeps it: the document as validated, without what
+// load_case_checked added after validation (a citation's full "reference"
+// from PubMed is no key of the format), so it loads again as it is.
+std::string case_file_text(const Case& c) {
+  json doc = c.doc;
+  if (doc.contains("citations") && doc["citations"].is_array())
+    for (json& cit : doc["citations"])
+      if (cit.is_object()) cit.erase("reference");
+  return doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace
+
 Result<Packet> generate_packet(const Case& c, const Resources& res, const Env& env) {
   Packet packet;
   packet.case_id = c.id;
@@ -284,6 +299,7 @@ Result<Packet> generate_packet(const Case& c, const Resources& res, const Env& e
     if (!doc.is_ok()) return Result<Packet>::fail(doc.diagnostics());
     packet.documents.push_back(doc.take());
   }
+  packet.case_json = case_file_text(c);
   return Result<Packet>::ok(std::move(packet));
 }
 
@@ -507,6 +523,10 @@ Result<std::string> write_packet(const Packet& p, const std::string& out_dir, co
   for (const GeneratedDocument& d : p.documents) {
     auto w = write_file_atomic(staged + "/" + d.file_name, d.pdf);
     if (!w.is_ok()) return fail(w.diagnostics());
+  }
+  if (!p.case_json.empty()) {
+    auto kept = write_file_atomic(staged + "/case.json", p.case_json);
+    if (!kept.is_ok()) return fail(kept.diagnostics());
   }
   auto w = write_file_atomic(staged + "/manifest.json", packet_manifest(p, env).dump(2) + "\n");
   if (!w.is_ok()) return fail(w.diagnostics());

@@ -124,6 +124,10 @@ struct Packet {
   std::string case_id;
   std::vector<GeneratedDocument> documents;
   Diagnostics warnings;
+  // The case the packet was made from, as validated (JSON text), kept in the
+  // packet as case.json so that a recorded call can regenerate the follow-up
+  // documents from it (`p2pdoc record`). Empty: not written.
+  std::string case_json;
 };
 
 // Renders every document of a validated case (load_case in case/case.h).
@@ -135,7 +139,7 @@ Result<Packet> generate_packet(const Case& c, const Resources& res, const Env& e
 // sha256 per document).
 nlohmann::json packet_manifest(const Packet& p, const Env& env);
 
-// Writes the packet whole: the documents and manifest.json go into a hidden
+// Writes the packet whole: the documents, case.json and manifest.json go into a hidden
 // staging folder in DIR, which then becomes DIR/<case_id> in one atomic step.
 // A packet already there is swapped out atomically and kept as
 // DIR/<case_id>.prev (one generation). A crash leaves at most a staging

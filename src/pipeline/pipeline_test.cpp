@@ -97,10 +97,14 @@ TEST_CASE("write_packet writes the documents and the manifest, no temporary file
   std::vector<std::string> names;
   for (const auto& e : std::filesystem::directory_iterator(dir.value())) names.push_back(e.path().filename());
   std::sort(names.begin(), names.end());
-  std::vector<std::string> want = {"manifest.json"};
+  std::vector<std::string> want = {"manifest.json", "case.json"};
   for (const DocumentKind& d : resources().documents) want.push_back(d.file);
   std::sort(want.begin(), want.end());
   CHECK(names == want);
+  // the case kept with the packet loads again as the same case
+  auto kept = load_case(*read_file(dir.value() + "/case.json"), c.denial_date);
+  REQUIRE(kept.is_ok());
+  CHECK(kept.value().doc == c.doc);
   json m = json::parse(*read_file(dir.value() + "/manifest.json"));
   CHECK(m["case_id"] == c.id);
   CHECK(m["documents"][0]["sha256"] == sha256_hex(*read_file(dir.value() + "/brief.pdf")));

@@ -18,6 +18,7 @@ constexpr Route kRoutes[] = {
     {RouteId::get_packet, "GET", "/v1/packets/{case_id}"},
     {RouteId::get_document, "GET", "/v1/packets/{case_id}/{document}"},
     {RouteId::queue, "GET", "/v1/queue"},
+    {RouteId::case_events, "POST", "/v1/cases/{case_id}/events"},
 };
 
 std::vector<std::string_view> segments(std::string_view path) {

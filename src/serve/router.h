@@ -10,7 +10,7 @@
 
 namespace p2p::serve {
 
-enum class RouteId { healthz, metrics, create_packet, validate, get_packet, get_document, queue, none };
+enum class RouteId { healthz, metrics, create_packet, validate, get_packet, get_document, queue, case_events, none };
 
 struct RouteMatch {
   RouteId id = RouteId::none;

@@ -15,6 +15,7 @@
 #include "case/case.h"
 #include "ledger/packet_events.h"
 #include "ledger/queue.h"
+#include "outcome/record.h"
 #include "pipeline/files.h"
 
 namespace p2p::serve {
@@ -215,6 +216,7 @@ Reply Service::handle(const Request& req) {
       case RouteId::get_packet: r = get_packet(m.params[0]); break;
       case RouteId::get_document: r = get_document(m.params[0], m.params[1]); break;
       case RouteId::queue: r = queue(); break;
+      case RouteId::case_events: r = record_event(req, m.params[0]); break;
       case RouteId::none: r = error_reply(404, "not found"); break;
     }
   }
@@ -353,6 +355,87 @@ Reply Service::queue() {
   }
   long long now = Env::from_process().timestamp;
   return json_reply(200, queue_json(build_queue(states.value(), now), now));
+}
+
+// A call's outcome from the EHR: the same rules as a filled form
+// (outcome/outcome.h), named by JSON pointer. The body's "source_key", when
+// given, is the client's idempotency key; otherwise the call itself is (the
+// same call posted twice counts once).
+Reply Service::record_event(const Request& req, const std::string& case_id) {
+  const std::string route = "/v1/cases/{case_id}/events";
+  if (!is_safe_segment(case_id) || case_id.size() > 64)
+    return error_reply(400, "not a case id (letters, digits, '.', '_', '-'; not starting with '.')");
+  auto parsed = parse_case_json(req.body);
+  if (!parsed.is_ok()) return json_reply(400, diagnostics_json(parsed.diagnostics()));
+  const json& body = parsed.value();
+  auto refuse = [&](Diagnostics d) {
+    Reply r = json_reply(422, diagnostics_json(d));
+    r.case_id = case_id;
+    return r;
+  };
+  if (!body.is_object()) return refuse({error_at("", "expected an object: {\"kind\": \"call_held\", \"call\": {...}}")});
+  Diagnostics shape;
+  const json kind = body.value("kind", json());
+  if (kind != "call_held")
+    shape.push_back(error_at("/kind", kind.is_null() ? "is required (\"call_held\")"
+                                                     : kind.dump() + " is not taken here: only \"call_held\" (the "
+                                                                     "other steps: p2pdoc event)"));
+  if (!body.contains("call")) shape.push_back(error_at("/call", "is required: the call in the shape of a case's call"));
+  const json key = body.value("source_key", json(""));
+  if (!key.is_string() || key.get<std::string>().size() > 200)
+    shape.push_back(error_at("/source_key", "must be a string of at most 200 characters"));
+  for (const auto& item : body.items())
+    if (item.key() != "kind" && item.key() != "call" && item.key() != "source_key")
+      shape.push_back(warning_at("/" + item.key(), "unknown key, ignored"));
+  if (has_errors(shape)) return refuse(shape);
+  if (!p_.ledger) return error_reply(404, "this service keeps no ledger (no_ledger): nothing to record into");
+  bool packet_here = file_exists(p_.out_dir + "/" + case_id + "/case.json");
+  if (!packet_here) {
+    auto known = p_.ledger->find_case(case_id);
+    if (known.is_ok() && !known.value()) {
+      Reply r = error_reply(404, "no packet and no ledger entry for this case id");
+      r.case_id = case_id;
+      return r;
+    }
+  }
+
+  CallDraft draft = call_from_json(body["call"], "/call");
+  std::string source = key.get<std::string>().empty() ? "api:" + sha256_hex(body["call"].dump()) : "api:" + key.get<std::string>();
+  RecordRequest rr;
+  rr.out_dir = p_.out_dir;
+  rr.case_id = case_id;
+  rr.recorded_by = "serve";
+  Env env = Env::from_process();
+  RecordResult done;
+  {
+    GateSlot slot(gate_, p_.queue_timeout);
+    if (slot.entry() != Gate::Entry::entered) {
+      Reply busy = error_reply(503, message_for_status(503));
+      busy.headers.push_back({"Retry-After", "1"});
+      busy.case_id = case_id;
+      return busy;
+    }
+    std::lock_guard lock(case_lock(case_id));
+    done = record_call(draft, source, rr, p_.ledger, *p_.resources, env);
+  }
+  Diagnostics all = shape;
+  all.insert(all.end(), done.outcome.diagnostics().begin(), done.outcome.diagnostics().end());
+  if (!done.outcome.is_ok()) {
+    if (!done.our_fault) return refuse(all);
+    std::string why;
+    for (const Diagnostic& d : all) why += (why.empty() ? "" : "; ") + d.message;
+    return internal_error(route, case_id, req.id, "recording failed: " + why);
+  }
+  const RecordedCall& rc = done.outcome.value();
+  json out = {{"case_id", case_id},
+              {"kind", "call_held"},
+              {"already_recorded", rc.already_recorded},
+              {"call", rc.call},
+              {"warnings", diagnostics_json(all)["warnings"]}};
+  if (!rc.packet_dir.empty()) out["packet"] = packet_url(case_id);
+  Reply r = json_reply(rc.already_recorded ? 200 : 201, out);
+  r.case_id = case_id;
+  return r;
 }
 
 Reply Service::get_packet(const std::string& case_id) {

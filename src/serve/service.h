@@ -9,6 +9,9 @@
 //   GET  /v1/packets/{case_id}                the manifest
 //   GET  /v1/packets/{case_id}/{document}     a document of the packet
 //   GET  /v1/queue                            the work queue, as `p2pdoc due --format json`
+//   POST /v1/cases/{case_id}/events           {"kind": "call_held", "call": {...}} -> 201 recorded
+//                                             (200 when already recorded), 422 with /call/... paths;
+//                                             the packet is regenerated with the call (outcome/record.h)
 // A packet is recorded in the ledger after it is written; a ledger that
 // fails is a 500 (the packet stays written; the next start records it).
 // Client mistakes map to 400 (malformed JSON), 401, 404, 405, 422 (invalid
@@ -116,6 +119,7 @@ class Service {
   Reply get_document(const std::string& case_id, const std::string& file);
   Reply healthz() const;
   Reply queue();
+  Reply record_event(const Request& r, const std::string& case_id);
   std::mutex& case_lock(const std::string& case_id);
 
   ServiceParts p_;

@@ -154,7 +154,8 @@ json packet_to_json(const Result<Packet>& r) {
                     {"body_size", d.body_size},
                     {"items_cut", d.items_cut},
                     {"content_sha256", d.content_sha256}});
-  return {{"ok", true}, {"case_id", p.case_id}, {"documents", docs}, {"warnings", diagnostics_to_json(p.warnings)}};
+  return {{"ok", true}, {"case_id", p.case_id}, {"documents", docs}, {"warnings", diagnostics_to_json(p.warnings)},
+          {"case_json", p.case_json}};
 }
 
 Result<Packet> packet_from_json(const json& j) {
@@ -179,6 +180,7 @@ Result<Packet> packet_from_json(const json& j) {
     p.documents.push_back(std::move(g));
   }
   p.warnings = diagnostics_from_json(j.value("warnings", json::array()));
+  p.case_json = j.value("case_json", "");
   return Result<Packet>::ok(std::move(p));
 }
 

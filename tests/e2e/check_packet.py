@@ -64,7 +64,7 @@ with tempfile.TemporaryDirectory() as tmp:
         cid = case["case_id"]
         folder = os.path.join(out, cid)
         names = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
-        check(names == sorted(PDFS + ["notice.txt", "manifest.json"]), f"{label}: files {names}")
+        check(names == sorted(PDFS + ["notice.txt", "manifest.json", "case.json"]), f"{label}: files {names}")
         if len(names) < 7:
             continue
         man = json.load(open(os.path.join(folder, "manifest.json")))

@@ -158,8 +158,15 @@ def check_packet(c, folder, label=""):
         c.check(False, f"{label}{folder}: manifest.json unreadable: {e}")
         return None
     names = sorted(os.listdir(folder))
-    want = sorted([d["file"] for d in m["documents"]] + ["manifest.json"])
-    c.check(names == want, f"{label}{folder}: files {names}, manifest lists {want}")
+    # case.json: the case the packet was made from, kept for `p2pdoc record`
+    want = sorted([d["file"] for d in m["documents"]] + ["manifest.json", "case.json"])
+    c.check(names == want, f"{label}{folder}: files {names}, manifest lists {want} (+ case.json)")
+    if "case.json" in names:
+        try:
+            kept = json.load(open(os.path.join(folder, "case.json"), encoding="utf-8"))
+            c.check(kept.get("case_id") == m["case_id"], f"{label}{folder}: case.json is {kept.get('case_id')}")
+        except ValueError as e:
+            c.check(False, f"{label}{folder}: case.json unreadable: {e}")
     for d in m["documents"]:
         p = os.path.join(folder, d["file"])
         if c.check(os.path.isfile(p), f"{label}{p}: missing"):

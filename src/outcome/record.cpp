@@ -1,0 +1,180 @@
+// Recording a call's outcome (see record.h).
+#include "outcome/record.h"
+
+#include <cstdio>
+#include <utility>
+
+#include "ledger/packet_events.h"
+#include "pdf/form_read.h"
+#include "pipeline/files.h"
+
+namespace p2p {
+
+using json = nlohmann::json;
+
+namespace {
+
+bool is_case_id(const std::string& s) {
+  if (s.empty() || s.size() > 64 || s[0] == '.') return false;
+  for (char c : s)
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+          c == '-'))
+      return false;
+  return true;
+}
+
+// "2026-11-24T10:30:00-05:00" -> Unix seconds; the event's time. The string
+// has passed the case format's date-time rule.
+std::optional<long long> epoch_of(const std::string& iso) {
+  auto day = parse_date(iso.substr(0, 10));
+  int h = 0, m = 0, s = 0;
+  if (!day || iso.size() < 16 || std::sscanf(iso.c_str() + 11, "%2d:%2d", &h, &m) != 2) return std::nullopt;
+  size_t zone = iso.find_first_of("Z+-", 16);
+  if (iso.size() > 17 && iso[16] == ':') std::sscanf(iso.c_str() + 17, "%2d", &s);
+  long long east = 0;
+  if (zone != std::string::npos && iso[zone] != 'Z') {
+    int oh = 0, om = 0;
+    std::sscanf(iso.c_str() + zone + 1, "%2d:%2d", &oh, &om);
+    east = (iso[zone] == '-' ? -1 : 1) * (oh * 3600LL + om * 60LL);
+  }
+  return day->days_since_epoch() * 86400LL + h * 3600LL + m * 60LL + s - east;
+}
+
+// The case the packet keeps, with the recorded call in place of any earlier one.
+struct CaseWithCall {
+  std::optional<Case> c;   // nullopt: no case file to regenerate from (a warning says so)
+  bool packet_has_call = false;  // the packet on disk already shows this call
+};
+
+Result<CaseWithCall> case_with_call(const CallDraft& draft, const json& call, const RecordRequest& req,
+                                    const Resources& res, const Env& env, Diagnostics& warnings) {
+  std::string file = req.case_file.empty() ? req.out_dir + "/" + req.case_id + "/case.json" : req.case_file;
+  CaseWithCall out;
+  auto text = read_file(file);
+  if (!text) {
+    warnings.push_back(warning_at("", "no case file " + file +
+                                          ": the call is recorded but the follow-up documents are not regenerated "
+                                          "(generate the packet again, or pass the case with --case)"));
+    return Result<CaseWithCall>::ok(std::move(out));
+  }
+  auto doc = parse_case_json(*text);
+  if (!doc.is_ok() || !doc.value().is_object())
+    return Result<CaseWithCall>::fail({error_at("", file + " is not a case file (JSON object)")});
+  json d = doc.take();
+  const json id = d.contains("case_id") ? d["case_id"] : json();
+  if (id != req.case_id)
+    return Result<CaseWithCall>::fail({error_at("", file + " is the case " + id.dump() + ", not " + req.case_id)});
+  json recorded = call;
+  // What a modified call approved, code by code, has no place on the form:
+  // a form saying "modified" keeps what the case already recorded.
+  if (d.contains("call") && d["call"].is_object() && d["call"].contains("approved") && !recorded.contains("approved") &&
+      recorded.value("disposition", "") == "modified" && d["call"].value("disposition", json()) == "modified")
+    recorded["approved"] = d["call"]["approved"];
+  out.packet_has_call = d.contains("call") && d["call"] == recorded;
+  d["call"] = recorded;
+  auto loaded = load_case_checked(d.dump(), res, env);
+  Diagnostics of_call, of_case;
+  for (const Diagnostic& diag : loaded.diagnostics()) {
+    // the call's problems by the reader's names; the case's by their paths in the case file
+    if (diag.path == "/call" || diag.path.rfind("/call/", 0) == 0) {
+      Diagnostic inner = diag;
+      inner.path = diag.path.substr(5);
+      of_call.push_back(name_for_reader(draft, inner));
+    } else {
+      Diagnostic outer = diag;
+      outer.message = "in " + file + ": " + outer.message;
+      of_case.push_back(outer);
+    }
+  }
+  if (!loaded.is_ok()) {
+    of_call.insert(of_call.end(), of_case.begin(), of_case.end());
+    return Result<CaseWithCall>::fail(of_call);
+  }
+  // the case's own warnings were reported when its packet was generated; the
+  // call's, by validate_call_record already (the same rules)
+  for (const Diagnostic& w : of_call) {
+    bool known = false;
+    for (const Diagnostic& seen : warnings) known = known || (seen.path == w.path && seen.message == w.message);
+    if (!known) warnings.push_back(w);
+  }
+  out.c = loaded.take();
+  return Result<CaseWithCall>::ok(std::move(out));
+}
+
+}  // namespace
+
+std::string case_id_from_title(const std::string& title) {
+  const std::string marker = " case ";
+  size_t at = title.rfind(marker);
+  if (at == std::string::npos) return {};
+  std::string id = title.substr(at + marker.size());
+  return is_case_id(id) ? id : std::string();
+}
+
+RecordResult record_call(const CallDraft& draft, const std::string& source_key, const RecordRequest& req,
+                         Ledger* ledger, const Resources& res, const Env& env) {
+  auto input = [](Diagnostics d) { return RecordResult{Result<RecordedCall>::fail(std::move(d)), false}; };
+  auto ours = [](Diagnostics d) { return RecordResult{Result<RecordedCall>::fail(std::move(d)), true}; };
+  auto done = [](RecordedCall r) {
+    Diagnostics warnings = r.warnings;
+    return RecordResult{Result<RecordedCall>::ok(std::move(r), std::move(warnings)), false};
+  };
+  auto valid = validate_call_record(draft, env.today);
+  if (!valid.is_ok()) return input(valid.diagnostics());
+  RecordedCall rec;
+  rec.case_id = req.case_id;
+  rec.call = valid.value();
+  rec.warnings = valid.diagnostics();
+
+  CaseWithCall cw;
+  if (req.regenerate) {
+    auto found = case_with_call(draft, rec.call, req, res, env, rec.warnings);
+    if (!found.is_ok()) return input(found.diagnostics());
+    cw = found.take();
+  }
+
+  if (ledger) {
+    Event e;
+    e.case_id = req.case_id;
+    e.kind = EventKind::call_held;
+    e.at = rec.call.contains("started") ? epoch_of(rec.call["started"].get<std::string>()).value_or(env.timestamp)
+                                        : env.timestamp;
+    e.recorded_by = req.recorded_by;
+    e.data = rec.call;
+    e.source_key = source_key;
+    auto stored = ledger->append(e);
+    if (!stored.is_ok()) return ours(stored.diagnostics());
+    rec.already_recorded = !stored.value();
+  }
+  if (!cw.c || (rec.already_recorded && cw.packet_has_call)) return done(std::move(rec));
+
+  auto packet = generate_packet(*cw.c, res, env);
+  if (!packet.is_ok()) return ours(packet.diagnostics());
+  packet.value().warnings = rec.warnings;
+  auto dir = write_packet(packet.value(), req.out_dir, env);
+  if (!dir.is_ok()) return ours(dir.diagnostics());
+  rec.packet_dir = dir.value();
+  if (ledger) {
+    Diagnostics failed =
+        record_packet(*ledger, *cw.c, res, packet_manifest(packet.value(), env), req.recorded_by, env);
+    if (has_errors(failed)) return ours(failed);
+  }
+  return done(std::move(rec));
+}
+
+RecordResult record_call_form(std::string_view pdf, const RecordRequest& req, Ledger* ledger, const Resources& res,
+                              const Env& env) {
+  auto input = [](Diagnostics d) { return RecordResult{Result<RecordedCall>::fail(std::move(d)), false}; };
+  auto form = read_form(pdf);
+  if (!form.is_ok()) return input(form.diagnostics());
+  RecordRequest r = req;
+  if (r.case_id.empty()) r.case_id = case_id_from_title(form.value().title);
+  if (r.case_id.empty())
+    return input({error_at("", "the form does not say which case it belongs to (its title "
+                                                    "lacks \"case <case_id>\"): pass the case id with --case-id")});
+  if (!is_case_id(r.case_id)) return input({error_at("", json(r.case_id).dump() + " is not a case id")});
+  CallDraft draft = call_from_form(form.value().fields);
+  return record_call(draft, "form:" + sha256_hex(std::string(pdf)), r, ledger, res, env);
+}
+
+}  // namespace p2p

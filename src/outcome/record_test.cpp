@@ -1,0 +1,187 @@
+// record_call against a real SQLite ledger in a temp folder: counted once,
+// regenerated once, the run that stopped between the event and the packet
+// finished on the next try, a packet without case.json, a broken case.json.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "ledger/ledger.h"
+#include "outcome/record.h"
+#include "pdf/pdf_export.h"
+#include "pipeline/files.h"
+
+using namespace p2p;
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+const Resources& resources() {
+  static Resources res = [] {
+    prepare_pdf_export();
+    return load_resources(P2P_SOURCE_ROOT).take();
+  }();
+  return res;
+}
+
+struct Folder {
+  std::string path;
+  explicit Folder(const std::string& name)
+      : path((fs::temp_directory_path() / ("p2p-record-test-" + name + "-" + std::to_string(getpid()))).string()) {
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~Folder() { fs::remove_all(path); }
+};
+
+const Env kEnv = Env::at(1795000000);
+
+// The sample's packet written into `out`; returns the case id.
+std::string packet_in(const std::string& out) {
+  auto text = read_file(std::string(P2P_SOURCE_ROOT) + "/samples/uhc-lumbar-mri.json");
+  REQUIRE(text);
+  auto c = load_case_checked(*text, resources(), kEnv);
+  REQUIRE(c.is_ok());
+  auto p = generate_packet(c.value(), resources(), kEnv);
+  REQUIRE(p.is_ok());
+  REQUIRE(write_packet(p.value(), out, kEnv).is_ok());
+  return c.value().id;
+}
+
+CallDraft upheld() {
+  return call_from_json(json{{"disposition", "upheld"}, {"reviewer_reasoning", "Not enough conservative care."}},
+                        "/call");
+}
+
+int count(Ledger& l, const std::string& id, EventKind kind) {
+  auto h = l.history(id);
+  REQUIRE(h.is_ok());
+  int n = 0;
+  for (const RecordedEvent& e : h.value()) n += e.event.kind == kind;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("case_id_from_title: the id after \"case \", only a safe one") {
+  CHECK(case_id_from_title("Peer-to-peer call record \xE2\x80\x93 case RSP-2026-00417") == "RSP-2026-00417");
+  CHECK(case_id_from_title("Peer-to-peer call record") == "");
+  CHECK(case_id_from_title("x case ../etc") == "");
+  CHECK(case_id_from_title("x case .hidden") == "");
+  CHECK(case_id_from_title("x case ") == "");
+}
+
+TEST_CASE("record_call: once in the ledger, the packet regenerated once; an interrupted run is finished") {
+  Folder f("once");
+  std::string id = packet_in(f.path);
+  auto opened = open_ledger(f.path + "/p2pdoc.db");
+  REQUIRE(opened.is_ok());
+  Ledger& ledger = *opened.value();
+  RecordRequest req;
+  req.out_dir = f.path;
+  req.case_id = id;
+
+  RecordResult first = record_call(upheld(), "test:1", req, &ledger, resources(), kEnv);
+  REQUIRE(first.outcome.is_ok());
+  CHECK_FALSE(first.outcome.value().already_recorded);
+  CHECK(first.outcome.value().packet_dir == f.path + "/" + id);
+  CHECK(count(ledger, id, EventKind::call_held) == 1);
+  CHECK(count(ledger, id, EventKind::packet_generated) == 1);
+  json kept = json::parse(*read_file(f.path + "/" + id + "/case.json"));
+  CHECK(kept["call"]["disposition"] == "upheld");
+
+  RecordResult again = record_call(upheld(), "test:1", req, &ledger, resources(), kEnv);
+  REQUIRE(again.outcome.is_ok());
+  CHECK(again.outcome.value().already_recorded);
+  CHECK(again.outcome.value().packet_dir.empty());
+  CHECK(count(ledger, id, EventKind::call_held) == 1);
+  CHECK(count(ledger, id, EventKind::packet_generated) == 1);
+
+  // a run that stored the event and stopped before the packet: the packet
+  // on disk lacks the call, so the next try writes it
+  CallDraft modified = call_from_json(json{{"disposition", "modified"}, {"auth_number", "A-1"}}, "/call");
+  Event e;
+  e.case_id = id;
+  e.kind = EventKind::call_held;
+  e.recorded_by = "test";
+  e.data = json{{"disposition", "modified"}, {"auth_number", "A-1"}};
+  e.source_key = "test:2";
+  REQUIRE(ledger.append(e).is_ok());
+  RecordResult resumed = record_call(modified, "test:2", req, &ledger, resources(), kEnv);
+  REQUIRE(resumed.outcome.is_ok());
+  CHECK(resumed.outcome.value().already_recorded);
+  CHECK_FALSE(resumed.outcome.value().packet_dir.empty());
+  CHECK(count(ledger, id, EventKind::call_held) == 2);
+  kept = json::parse(*read_file(f.path + "/" + id + "/case.json"));
+  CHECK(kept["call"]["disposition"] == "modified");
+}
+
+TEST_CASE("record_call: invalid calls write nothing; no case.json records with a warning; a bad case.json is refused") {
+  Folder f("refuse");
+  std::string id = packet_in(f.path);
+  RecordRequest req;
+  req.out_dir = f.path;
+  req.case_id = id;
+  std::string manifest = *read_file(f.path + "/" + id + "/manifest.json");
+
+  RecordResult bad = record_call(call_from_json(json{{"disposition", {"upheld", "overturned"}}}, "/call"), "k", req,
+                                 nullptr, resources(), kEnv);
+  REQUIRE_FALSE(bad.outcome.is_ok());
+  CHECK_FALSE(bad.our_fault);
+  CHECK(bad.outcome.diagnostics()[0].path == "/call/disposition");
+  CHECK(*read_file(f.path + "/" + id + "/manifest.json") == manifest);
+
+  // a character the fonts cannot print is found by the case check, named by the reader
+  RecordResult cjk = record_call(call_from_json(json{{"disposition", "upheld"}, {"reviewer", {{"name", "\xE7\x8E\x8B"}}}}, "/call"),
+                                 "k", req, nullptr, resources(), kEnv);
+  REQUIRE_FALSE(cjk.outcome.is_ok());
+  CHECK(cjk.outcome.diagnostics()[0].path == "/call/reviewer/name");
+
+  Folder none("none");
+  RecordRequest elsewhere = req;
+  elsewhere.out_dir = none.path;
+  RecordResult missing = record_call(upheld(), "k", elsewhere, nullptr, resources(), kEnv);
+  REQUIRE(missing.outcome.is_ok());
+  CHECK(missing.outcome.value().packet_dir.empty());
+  REQUIRE_FALSE(missing.outcome.diagnostics().empty());
+  CHECK(missing.outcome.diagnostics().back().message.find("not regenerated") != std::string::npos);
+
+  fs::create_directories(none.path + "/" + id);
+  REQUIRE(write_file_atomic(none.path + "/" + id + "/case.json", "{\"case_id\": 7}").is_ok());
+  RecordResult wrong = record_call(upheld(), "k", elsewhere, nullptr, resources(), kEnv);
+  REQUIRE_FALSE(wrong.outcome.is_ok());
+  CHECK(wrong.outcome.diagnostics()[0].message.find("is the case 7") != std::string::npos);
+}
+
+TEST_CASE("record_call: a modified call keeps what the case recorded as approved (the form cannot say it)") {
+  Folder f("approved");
+  json doc = json::parse(*read_file(std::string(P2P_SOURCE_ROOT) + "/samples/uhc-lumbar-mri.json"));
+  // one more unit requested than approved: a partial approval
+  doc["services"][0]["units"] = 2;
+  std::string code = doc["services"][0]["code"];
+  json approved = {{"services", {{{"code", code}, {"units", 1}}}}};
+  doc["call"] = {{"disposition", "modified"}, {"approved", approved}};
+  auto c = load_case_checked(doc.dump(), resources(), kEnv);
+  REQUIRE(c.is_ok());
+  auto p = generate_packet(c.value(), resources(), kEnv);
+  REQUIRE(p.is_ok());
+  REQUIRE(write_packet(p.value(), f.path, kEnv).is_ok());
+  std::string id = c.value().id;
+  RecordRequest req;
+  req.out_dir = f.path;
+  req.case_id = id;
+  CallDraft form = call_from_json(json{{"disposition", "modified"}, {"auth_number", "A-9"}}, "/call");
+  RecordResult r = record_call(form, "k", req, nullptr, resources(), kEnv);
+  REQUIRE(r.outcome.is_ok());
+  json kept = json::parse(*read_file(f.path + "/" + id + "/case.json"));
+  CHECK(kept["call"]["approved"] == approved);
+  CHECK(kept["call"]["auth_number"] == "A-9");
+  // an upheld call approved nothing
+  RecordResult up = record_call(upheld(), "k2", req, nullptr, resources(), kEnv);
+  REQUIRE(up.outcome.is_ok());
+  kept = json::parse(*read_file(f.path + "/" + id + "/case.json"));
+  CHECK_FALSE(kept["call"].contains("approved"));
+}
