@@ -1,4 +1,5 @@
-// The one-page rule. Content that overflows first loses type size (down to a
+// The one-page rule. Content that overflows first loses the blocks a
+// template marks optional (after at most 1 pt of type size), then type size (down to a
 // legible floor), then list items and table rows from the end (each cut
 // container followed by a visible "+N more" line), then, last resort, text
 // from the longest paragraph, then whole trailing sections. Each step
@@ -291,6 +292,32 @@ LayoutResult layout_one_page(const Blocks& blocks, const PageStyle& style, const
   for (double s = style.body_size; s > floor_size - 1e-9; s -= 0.5) sizes.push_back(s);
   st.body_size = sizes.front();
   if (auto first = one_page(blocks, st, fonts)) return *first;
+  // 0. context marked optional (the brief's function and findings: useful
+  //    in free space, never at the cost of the codes, the denial or the
+  //    criteria) may cost at most kOptionalShrink steps of type size; past
+  //    that it goes, the last block first, before anything else is cut
+  std::vector<size_t> optional;
+  for (size_t i = 0; i < blocks.size(); ++i)
+    if (blocks[i].optional) optional.push_back(i);
+  if (!optional.empty()) {
+    constexpr size_t kOptionalShrink = 2;  // half-points: at most 1 pt smaller
+    size_t smallest = std::min(kOptionalShrink, sizes.size() - 1);
+    Blocks fewer = blocks;
+    for (size_t dropped = 0; dropped < optional.size(); ++dropped) {
+      if (dropped > 0) fewer.erase(fewer.begin() + static_cast<std::ptrdiff_t>(optional[optional.size() - dropped]));
+      // fit is monotone in size: try the smallest allowed, then larger ones
+      st.body_size = sizes[smallest];
+      auto fit = one_page(fewer, st, fonts);
+      if (!fit) continue;
+      for (size_t k = dropped > 0 ? 0 : 1; k < smallest; ++k) {
+        st.body_size = sizes[k];
+        if (auto r = one_page(fewer, st, fonts)) return *r;
+      }
+      return *fit;
+    }
+    fewer.erase(fewer.begin() + static_cast<std::ptrdiff_t>(optional.front()));
+    return layout_one_page(fewer, style, fonts, floor_size);  // none left: the usual rule
+  }
   size_t lo = 1, hi = sizes.size();  // sizes[lo..hi) still possible
   std::optional<LayoutResult> best;
   while (lo < hi) {

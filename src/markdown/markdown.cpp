@@ -192,19 +192,31 @@ int cut_priority_of(cmark_node* n) {
   return priority;
 }
 
+// `<!-- optional -->` on its own line: the next block may be dropped whole.
+bool is_optional_marker(cmark_node* n) {
+  return cmark_node_get_type(n) == CMARK_NODE_HTML_BLOCK && literal(n).rfind("<!-- optional -->", 0) == 0;
+}
+
 Blocks blocks_of(cmark_node* parent) {
   Blocks out;
   int pending = -1;
+  bool optional = false;
   for (cmark_node* n = cmark_node_first_child(parent); n; n = cmark_node_next(n)) {
     if (int p = cut_priority_of(n); p >= 0) {
       pending = p;
       continue;
     }
+    if (is_optional_marker(n)) {
+      optional = true;
+      continue;
+    }
     size_t before = out.size();
     add_block(n, out);
-    if (pending >= 0 && out.size() > before) {
-      out.back().cut_priority = pending;
+    if (out.size() > before) {
+      if (pending >= 0) out.back().cut_priority = pending;
+      if (optional) out.back().optional = true;
       pending = -1;
+      optional = false;
     }
   }
   return out;

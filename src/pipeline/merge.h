@@ -22,4 +22,9 @@ nlohmann::json merge_case_view(const Case& c, const CaseDeadlines& deadlines, co
 // docs/claims.md). Called by merge_case_view; exposed for tests.
 void add_claim_facts(nlohmann::json& view, const Date& today);
 
+// Adds denial_answers / denial_answered (the brief's "The denial says / The
+// record shows" rows) from policy.criteria_for_brief, once the disputed
+// criteria are known. Called by merge_case_view; exposed for tests.
+void add_denial_answers(nlohmann::json& view);
+
 }  // namespace p2p
