@@ -190,7 +190,9 @@ std::string treatment_dates(const Date& start, const std::optional<Date>& end, c
   }
   if (*end == start) return short_day(start, true);
   std::string from = short_day(start, start.year != end->year);
-  return from + "\u2013" + short_day(*end, true) + ", " +
+  std::string to = short_day(*end, true);
+  if (start.year == end->year && start.month == end->month) to = to.substr(to.find(' ') + 1);  // "Nov 16–19, 2026"
+  return from + "\u2013" + to + ", " +
          span_text(end->days_since_epoch() - start.days_since_epoch() + 1);
 }
 
@@ -233,7 +235,7 @@ void add_treatment_lines(json& view, const Date& denial) {
       std::size_t used = characters(name) + characters(dates) + 4;
       t["brief_treatment"] = name;
       t["brief_dates"] = dates;
-      if (t.contains("outcome")) t["brief_outcome"] = outcome_line(t.value("outcome", ""), used < 80 ? 132 - used : 52);
+      if (t.contains("outcome")) t["brief_outcome"] = outcome_line(t.value("outcome", ""), used < 80 ? 136 - used : 56);
     }
   // how long the patient has been treated: from the first treatment's start
   // to the denial
@@ -286,7 +288,12 @@ void add_criteria_for_brief(json& view, const WordSet& boilerplate) {
   if (view.contains("call") && view["call"].contains("reviewer_reasoning"))
     denial_text += " " + view["call"].value("reviewer_reasoning", "");
   WordSet denial_words = telling_words(denial_text, boilerplate);
-  std::vector<std::string> sentences = sentences_of(denial_text);
+  // the denial's own sentences first: the reviewer's reasoning on the call
+  // is quoted only for a criterion the denial's words do not touch
+  std::vector<std::string> sentences = sentences_of(view["denial"].value("reason", ""));
+  std::size_t own_sentences = sentences.size();
+  if (view.contains("call") && view["call"].contains("reviewer_reasoning"))
+    for (std::string& s : sentences_of(view["call"].value("reviewer_reasoning", ""))) sentences.push_back(std::move(s));
   std::vector<WordSet> sentence_words;
   for (const std::string& s : sentences) sentence_words.push_back(telling_words(s, boilerplate));
   std::string lower = denial_text;
@@ -313,6 +320,7 @@ void add_criteria_for_brief(json& view, const WordSet& boilerplate) {
         std::string lower_sentence = sentences[k];
         for (char& ch : lower_sentence) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
         int score = named && is_named(c, lower_sentence) ? 1000 : shared_count(words[i], sentence_words[k]);
+        if (k >= own_sentences && most > 0 && !named) break;  // the denial's own words answer it
         if (score > most) most = score, pick = k;
       }
       row["denial_point"] = clipped(sentences[pick], 64);

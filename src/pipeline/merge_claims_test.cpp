@@ -558,7 +558,7 @@ TEST_CASE("treatments fit one line each on the brief: compact dates, span, the o
   const json& t = v["clinical"]["prior_treatments"];
   CHECK(t[0]["brief_dates"] == "Aug 3\u2013Oct 12, 2026, 10 weeks");
   CHECK(t[0]["brief_outcome"] == "ODI 52/100 to 48/100 after 10 weeks \u2026");
-  CHECK(t[1]["brief_dates"] == "Sep 1\u2013Sep 6, 2026, 6 days");
+  CHECK(t[1]["brief_dates"] == "Sep 1\u20136, 2026, 6 days");
   CHECK(t[2]["brief_dates"] == "since Aug 3, 2026, 15 weeks");  // counted to the denial (Nov 18)
   CHECK(t[3]["brief_dates"] == "Oct 20, 2026");
   CHECK(t[3]["brief_outcome"] == "NRS 7/10 to 6/10");
@@ -616,4 +616,18 @@ TEST_CASE("clinical context on the brief (function, duration, how long treated, 
   });
   std::string s = documents_of(score_only)["brief"];
   CHECK(has(s, "**Function:** ECOG 1\n"));
+}
+
+TEST_CASE("the denial's own sentence is quoted before the reviewer's reasoning on the call") {
+  auto said_for = [](const std::string& reasoning) {
+    json v = view_of(fixture([&](json& d) {
+      d["call"] = {{"started", "2026-11-24T10:30:00-05:00"}, {"disposition", "upheld"}, {"reviewer_reasoning", reasoning}};
+    }));
+    REQUIRE(v.contains("denial_answers"));
+    return v["denial_answers"][0]["said"].get<std::string>();
+  };
+  // the reasoning shares more words with criterion 2, the denial's sentence still answers it
+  CHECK(said_for("Six weeks of provider-directed conservative therapy failure is not shown.").rfind("Documentation", 0) == 0);
+  // the reasoning names the criterion: its sentence is the point
+  CHECK(said_for("Criterion 2 is not shown.") == "Criterion 2 is not shown.");
 }
