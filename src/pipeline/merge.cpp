@@ -232,10 +232,12 @@ void add_treatment_lines(json& view, const Date& denial) {
       if (!first || *start < *first) first = start;
       std::string name = clipped(t.value("treatment", ""), 56);
       std::string dates = treatment_dates(*start, parse_date(t.value("end", "")), denial);
-      std::size_t used = characters(name) + characters(dates) + 4;
+      // about 125 characters fill a line at the brief's largest type; the
+      // bold name is wider than plain text
+      std::size_t used = characters(name) * 11 / 10 + characters(dates) + 4;
       t["brief_treatment"] = name;
       t["brief_dates"] = dates;
-      if (t.contains("outcome")) t["brief_outcome"] = outcome_line(t.value("outcome", ""), used < 80 ? 136 - used : 56);
+      if (t.contains("outcome")) t["brief_outcome"] = outcome_line(t.value("outcome", ""), used < 76 ? 124 - used : 48);
     }
   // how long the patient has been treated: from the first treatment's start
   // to the denial
