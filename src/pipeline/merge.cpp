@@ -230,14 +230,20 @@ void add_treatment_lines(json& view, const Date& denial) {
       auto start = parse_date(t.value("start", ""));
       if (!start) continue;
       if (!first || *start < *first) first = start;
-      std::string name = clipped(t.value("treatment", ""), 56);
       std::string dates = treatment_dates(*start, parse_date(t.value("end", "")), denial);
-      // about 125 characters fill a line at the brief's largest type; the
-      // bold name is wider than plain text
-      std::size_t used = characters(name) * 11 / 10 + characters(dates) + 4;
+      std::string outcome = t.value("outcome", "");
+      // about 130 characters fill a line at the brief's largest type, the
+      // bold name a tenth wider than plain text; the outcome's numbers
+      // matter more than the name's last words, so a long outcome keeps
+      // up to 64 characters and the name gets what is left (36 to 56)
+      std::size_t line = 132, dates_len = characters(dates) + 4;
+      std::size_t wanted = std::min<std::size_t>(characters(outcome), 64);
+      std::size_t name_room = line > dates_len + wanted ? (line - dates_len - wanted) * 10 / 11 : 0;
+      std::string name = clipped(t.value("treatment", ""), std::clamp<std::size_t>(name_room, 36, 56));
+      std::size_t used = characters(name) * 11 / 10 + dates_len;
       t["brief_treatment"] = name;
       t["brief_dates"] = dates;
-      if (t.contains("outcome")) t["brief_outcome"] = outcome_line(t.value("outcome", ""), used < 76 ? 124 - used : 48);
+      if (!outcome.empty()) t["brief_outcome"] = outcome_line(outcome, used + 48 < line ? line - used : 48);
     }
   // how long the patient has been treated: from the first treatment's start
   // to the denial
