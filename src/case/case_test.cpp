@@ -548,6 +548,35 @@ TEST_CASE("call") {
   });
 }
 
+// call.approved (a modified outcome): the letters appeal requested minus
+// approved, so the approval must fit the request.
+TEST_CASE("call.approved is checked against the requested services") {
+  const char* two = R"([{"code": "97110", "system": "CPT", "description": "Therapeutic exercise", "units": 12},
+                        {"code": "72148", "system": "CPT", "description": "MRI lumbar spine"}])";
+  auto with = [&](const char* call) { return validate_edited({{"/services", two}, {"/call", call}}); };
+  CHECK(with(R"({"disposition": "modified", "approved": {"auth_number": "PA-1", "services": [{"code": "97110", "units": 6}]}})") == "");
+  CHECK(with(R"({"disposition": "modified", "approved": {"services": [{"code": "72148"}]}})") == "");
+  CHECK(with(R"({"disposition": "modified", "approved": {"auth_number": "PA-1"}})") == "");
+  CHECK(with(R"({"disposition": "modified", "approved": {"services": [{"code": "97112", "units": 6}]}})") ==
+        R"(/call/approved/services/0/code: "97112" is not among the requested services (97110, 72148))");
+  CHECK(with(R"({"disposition": "modified", "approved": {"services": [{"code": "97110", "units": 13}]}})") ==
+        "/call/approved/services/0/units: 13 approved, more than the 12 requested");
+  CHECK(with(R"({"disposition": "modified", "approved": {"services": [{"code": "72148", "units": 2}]}})") ==
+        "/call/approved/services/0/units: 2 approved, more than the 1 requested");
+  CHECK(with(R"({"disposition": "modified", "approved": {"services": [{"code": "97110", "units": 2}, {"code": "97110", "units": 3}]}})") ==
+        R"(/call/approved/services/1/code: "97110" is listed twice)");
+  CHECK(with(R"({"disposition": "modified", "approved": {"services": [{"code": "97110"}, {"code": "72148", "units": 1}]}})") ==
+        "/call/approved/services: approves every requested service in full: that is an overturn, not a modified outcome");
+  CHECK(with(R"({"disposition": "modified", "approved": {"services": [{"units": 0}]}})") ==
+        "/call/approved/services/0/code: is required\n/call/approved/services/0/units: must be a positive integer (got 0)");
+  CHECK(with(R"({"disposition": "upheld", "approved": {"services": [{"code": "97110", "units": 6}]}})") ==
+        R"(warning: /call/approved: is read only when disposition is "modified")");
+  CHECK(with(R"({"disposition": "modified", "auth_number": "PA-2", "approved": {"auth_number": "PA-1"}})") ==
+        R"(warning: /call/approved/auth_number: "PA-1" differs from /call/auth_number "PA-2"; the letters cite this one as the partial approval's)");
+  CHECK(with(R"({"disposition": "modified", "approved": {"services": {}}})") ==
+        "/call/approved/services: expected an array, got an object");
+}
+
 TEST_CASE("unknown keys are warnings, with RFC 6901 escaping") {
   check_rows({
       {{"/notes", R"("call back Tuesday")"}, "warning: /notes: unknown key, ignored"},

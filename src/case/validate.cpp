@@ -7,6 +7,8 @@
 // Findings are collected, never thrown: the caller sees every problem at once.
 
 #include <array>
+#include <map>
+#include <set>
 #include <cmath>
 #include <cstddef>
 #include <cstdio>
@@ -717,6 +719,18 @@ constexpr Field kP2p[] = {
 
 constexpr std::array<std::string_view, 4> kDispositions = {"overturned", "upheld", "deferred", "modified"};
 
+// What a modified outcome approved: per requested code, the units approved
+// (absent: that code in full). Checked against the request below.
+constexpr Field kApprovedService[] = {
+    {"code", Need::required, short_text},
+    {"units", Need::optional, positive_integer},
+};
+
+constexpr Field kApproved[] = {
+    {"auth_number", Need::optional, short_text},
+    {"services", Need::optional, array_of<object_of<kApprovedService>, kMaxServices>},
+};
+
 constexpr Field kCall[] = {
     {"started", Need::optional, date_time},
     {"duration_minutes", Need::optional, positive_number},
@@ -727,6 +741,7 @@ constexpr Field kCall[] = {
     {"auth_number", Need::optional, short_text},
     {"objections", Need::optional, lines},
     {"next_steps", Need::optional, lines},
+    {"approved", Need::optional, object_of<kApproved>},
 };
 
 // An overturn without its authorization number leaves the post-call form
@@ -767,12 +782,65 @@ void check_denial_after_birth(Checker& c, const json& doc) {
     c.error("/denial/date", in_quotes(denied->iso()) + " is before the date of birth " + in_quotes(dob->iso()));
 }
 
+// call.approved against the request: the letters appeal "requested minus
+// approved", so every approved code must be one the case requested, at most
+// the units requested (a service without units counts as one), and something
+// must remain denied: approving everything in full is an overturn.
+void check_approved_against_request(Checker& c, const json& doc) {
+  const json& call = member(doc, "call");
+  const json& approved = member(call, "approved");
+  if (!approved.is_object()) return;
+  if (string_at(call, "disposition") != "modified")
+    c.warn("/call/approved", "is read only when disposition is \"modified\"");
+  std::string_view own = string_at(approved, "auth_number"), calls = string_at(call, "auth_number");
+  if (!is_blank(own) && !is_blank(calls) && own != calls)
+    c.warn("/call/approved/auth_number", in_quotes(own) + " differs from /call/auth_number " + in_quotes(calls) +
+                                             "; the letters cite this one as the partial approval's");
+  const json& services = member(doc, "services");
+  const json& items = member(approved, "services");
+  if (!services.is_array() || !items.is_array()) return;
+  std::map<std::string, long> requested;  // code -> units requested over every line with it
+  std::string codes;
+  for (const json& s : services) {
+    std::string code(string_at(s, "code"));
+    const json& units = member(s, "units");
+    requested[code] += is_integral(units) ? units.get<long>() : 1;
+    codes += (codes.empty() ? "" : ", ") + code;
+  }
+  std::set<std::string> seen, in_full;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    std::string code(string_at(items[i], "code"));
+    std::string at = child("/call/approved/services", i);
+    if (code.empty()) continue;  // reported by its own check
+    if (!requested.count(code)) {
+      c.error(child(at, "code"), in_quotes(code) + " is not among the requested services (" + codes + ")");
+      continue;
+    }
+    if (!seen.insert(code).second) {
+      c.error(child(at, "code"), in_quotes(code) + " is listed twice");
+      continue;
+    }
+    const json& units = member(items[i], "units");
+    long n = is_integral(units) ? units.get<long>() : requested[code];
+    if (n > requested[code])
+      c.error(child(at, "units"),
+              std::to_string(n) + " approved, more than the " + std::to_string(requested[code]) + " requested");
+    else if (n == requested[code])
+      in_full.insert(code);
+  }
+  if (!items.empty() && in_full.size() == requested.size())
+    c.error("/call/approved/services", "approves every requested service in full: that is an overturn, not a modified outcome");
+}
+
 }  // namespace
 
 Diagnostics validate_case(const nlohmann::json& doc, const Date& today) {
   Checker c{today, {}};
   try {
-    if (check_fields(c, doc, "", kCase)) check_denial_after_birth(c, doc);
+    if (check_fields(c, doc, "", kCase)) {
+      check_denial_after_birth(c, doc);
+      check_approved_against_request(c, doc);
+    }
   } catch (const std::exception& e) {
     // Only reachable through a bug here; keep the promise that nothing throws.
     c.error("", std::string("internal error while validating: ") + e.what());

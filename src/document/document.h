@@ -73,6 +73,10 @@ struct Block {
   // type or cuts anything else. Set by a template comment `<!-- optional -->`
   // before it (top level only).
   bool optional = false;
+  // a short paragraph that must not open a page alone (a letter's closing
+  // and signature): the layout carries the last lines of the block before
+  // it along. Set by a template comment `<!-- keep-with-previous -->`.
+  bool keep_with_previous = false;
   // table
   std::vector<Align> aligns;
   std::vector<TableRow> rows;

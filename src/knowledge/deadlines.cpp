@@ -93,7 +93,7 @@ Deadline hours_window(const Case& c, int hours) {
     long end_minutes = hours * 60L;
     long days = end_minutes / 1440;
     d.due = c.denial_date.plus_days(end_minutes % 1440 == 0 ? days - 1 : days);
-    d.basis = std::to_string(hours) + " hours after the denial, counted from the start of the denial date (the case gives no denial time)";
+    d.basis = std::to_string(hours) + " hours after the denial, counted from the start of the denial date as the case gives no denial time";
   }
   return d;
 }
@@ -137,7 +137,8 @@ std::optional<Deadline> period_after(const Date& start, const json& period, cons
     return std::nullopt;
   }
   Date due = cal.business_day_on_or_before(raw);
-  if (due != raw) counted += " (" + raw.iso() + ", moved to the business day before)";
+  // No parentheses: the letters print the basis inside their own ("... (basis).")
+  if (due != raw) counted += ", moved back from " + raw.long_display() + " to the business day before";
   return Deadline{due, "", counted, ""};
 }
 

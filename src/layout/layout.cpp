@@ -368,10 +368,22 @@ class Flow {
     switch (b.kind) {
       case Block::Kind::paragraph: {
         auto lines = break_lines(b.inlines, col.w, s_, fonts_);
+        double carry = carried_height(next, col);
         // a short paragraph (a signature block, an address) is never split
-        // across pages; a long one may be
-        if (lines.size() <= kKeepTogetherLines) ensure(lines.size() * line_height(s_));
-        place_lines(lines, col, s_, kInk);
+        // across pages; a long one may be, and then its last two lines go
+        // with a block that keeps with it
+        if (lines.size() <= kKeepTogetherLines) {
+          ensure(lines.size() * line_height(s_) + carry);
+          place_lines(lines, col, s_, kInk);
+        } else if (carry > 0) {
+          std::vector<Line> tail(lines.end() - 2, lines.end());
+          lines.resize(lines.size() - 2);
+          place_lines(lines, col, s_, kInk);
+          ensure(2 * line_height(s_) + carry);
+          place_lines(tail, col, s_, kInk);
+        } else {
+          place_lines(lines, col, s_, kInk);
+        }
         y_ += 0.45 * s_;
         break;
       }
@@ -386,7 +398,7 @@ class Flow {
         place_heading(b, col, next);
         break;
       case Block::Kind::list:
-        place_list(b, col);
+        place_list(b, col, carried_height(next, col));
         break;
       case Block::Kind::table:
         place_table(b, col);
@@ -492,6 +504,16 @@ class Flow {
     y_ += lh + 0.55 * s_;
   }
 
+  // The height of a short paragraph that keeps with the block before it
+  // (`keep_with_previous`: a letter's closing and signature), plus the gap
+  // before it; 0 for any other next block. The block before reserves it
+  // with its own last lines, so a signature never opens a page alone.
+  double carried_height(const Block* next, Column col) {
+    if (!next || !next->keep_with_previous || next->kind != Block::Kind::paragraph) return 0;
+    size_t n = break_lines(next->inlines, col.w, s_, fonts_).size();
+    return n <= kKeepTogetherLines ? n * line_height(s_) + 0.45 * s_ : 0;
+  }
+
   // The height that must stay on the page after a heading for `next` to
   // start there (a short paragraph never splits, so all of it).
   double first_unit_height(const Block& next, Column col) {
@@ -524,7 +546,9 @@ class Flow {
     }
   }
 
-  void place_list(const Block& b, Column col) {
+  // `carry`: the height of a block that keeps with this list's end; the
+  // last item then goes to the next page with it when both do not fit.
+  void place_list(const Block& b, Column col, double carry = 0) {
     double indent = 1.25 * s_;
     int number = b.start;
     for (const Blocks& item : b.items) {
@@ -532,6 +556,7 @@ class Flow {
       std::string marker = b.ordered ? std::to_string(number++) + "." : "\xE2\x80\xA2";  // U+2022 bullet
       Column inner{col.x + indent, col.w - indent};
       ensure(line_height(s_));
+      if (carry > 0 && &item == &b.items.back()) ensure(item_height(item, inner) + carry);
       double marker_w = fonts_.face(0).width(marker, s_);
       double mx = b.ordered ? col.x + indent - 0.35 * s_ - marker_w : col.x + 0.35 * s_;
       page().texts.push_back({mx, y_ + baseline_offset(s_), 0, s_, marker, kInk, marker_w});
@@ -551,6 +576,13 @@ class Flow {
       }
     }
     y_ += 0.3 * s_;
+  }
+
+  // An item of one paragraph: its lines; anything else: two lines (its start).
+  double item_height(const Blocks& item, Column col) {
+    if (item.size() == 1 && item[0].kind == Block::Kind::paragraph)
+      return break_lines(item[0].inlines, col.w, s_, fonts_).size() * line_height(s_) + 0.12 * s_;
+    return 2 * line_height(s_);
   }
 
   // List items are tight: paragraphs inside an item get a small gap only.

@@ -273,6 +273,39 @@ TEST_CASE("a heading is never left at a page's foot without the short paragraph 
   CHECK(two_pages > 0);
 }
 
+// Regression (issue 9, the UHC proton LOMN): "Sincerely," and the signature
+// opened page 3 alone, the letter's last words on page 2. A signature marked
+// `<!-- keep-with-previous -->` takes the end of the block before it along:
+// the last list item, or the last two lines of a long paragraph.
+TEST_CASE("a signature kept with the previous block never opens a page alone") {
+  PageStyle st = style();
+  const std::string signature = "<!-- keep-with-previous -->\nSincerely,  \n&nbsp;  \n&nbsp;  \n"
+                                "\\_\\_\\_\\_  \n**Dr. Signer, MD**  \nSpecialty  \nPractice\n";
+  int moved = 0;
+  for (int n = 30; n <= 60; ++n) {  // slide the end of the letter across the page break
+    for (bool list : {true, false}) {
+      std::string md;
+      for (int i = 0; i < n; ++i) md += "- filler line " + std::to_string(i) + "\n";
+      md += list ? "\n1. the last reference of the letter\n" : "\n" + repeat("the last paragraph of the letter ", 40) + "\n";
+      md += "\n" + signature;
+      LayoutResult r = layout_document(parse_markdown(md), st, fonts());
+      for (const Page& p : r.pages) {
+        std::string text = all_text(p);
+        if (text.find("Sincerely,") == std::string::npos) continue;
+        CAPTURE(n);
+        CAPTURE(list);
+        CHECK(text.find("of the letter") != std::string::npos);
+        CHECK(text.find("Dr. Signer") != std::string::npos);
+        moved += &p != &r.pages.front();
+      }
+    }
+  }
+  CHECK(moved > 0);  // the loop did cross the page break
+  Blocks plain = parse_markdown("Sincerely,\n");
+  CHECK_FALSE(plain[0].keep_with_previous);
+  CHECK(parse_markdown(signature)[0].keep_with_previous);
+}
+
 // Regression (issue 9): cells with long unbreakable tokens made every column
 // narrower than its widest word, and the header printed as "Statu / s".
 TEST_CASE("a table header's words are never broken, even when body words must be") {

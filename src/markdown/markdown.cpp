@@ -197,10 +197,17 @@ bool is_optional_marker(cmark_node* n) {
   return cmark_node_get_type(n) == CMARK_NODE_HTML_BLOCK && literal(n).rfind("<!-- optional -->", 0) == 0;
 }
 
+// `<!-- keep-with-previous -->` on its own line: the next block must not open
+// a page without the end of the block before it.
+bool is_keep_marker(cmark_node* n) {
+  return cmark_node_get_type(n) == CMARK_NODE_HTML_BLOCK &&
+         literal(n).rfind("<!-- keep-with-previous -->", 0) == 0;
+}
+
 Blocks blocks_of(cmark_node* parent) {
   Blocks out;
   int pending = -1;
-  bool optional = false;
+  bool optional = false, keep = false;
   for (cmark_node* n = cmark_node_first_child(parent); n; n = cmark_node_next(n)) {
     if (int p = cut_priority_of(n); p >= 0) {
       pending = p;
@@ -210,13 +217,18 @@ Blocks blocks_of(cmark_node* parent) {
       optional = true;
       continue;
     }
+    if (is_keep_marker(n)) {
+      keep = true;
+      continue;
+    }
     size_t before = out.size();
     add_block(n, out);
     if (out.size() > before) {
       if (pending >= 0) out.back().cut_priority = pending;
       if (optional) out.back().optional = true;
+      if (keep) out.back().keep_with_previous = true;
       pending = -1;
-      optional = false;
+      optional = keep = false;
     }
   }
   return out;

@@ -393,13 +393,6 @@ std::string scheduled_display(const std::string& iso) {
 
 std::string long_date(const Date& d) { return d.long_display(); }
 
-// Rules by topic, so a letter can say "{{#rules.same_specialty}}...".
-json rules_by_topic(const json& rules) {
-  json by = json::object();
-  for (const json& r : rules) by[r.value("topic", "other")].push_back(r);
-  return by;
-}
-
 // The documents the letters enclose: each criterion's source, once, in order.
 json enclosures_of(const json& view) {
   json out = json::array();
@@ -471,18 +464,25 @@ json deadline_items(const CaseDeadlines& d, const json& deadlines_view) {
   return items;
 }
 
-// The rules in force on the denial date replace the plan/state selection of
-// the evidence stage, and the appeal, external-review and prior-authorization
-// rules get their own keys so a letter cites each only for its subject.
+// The law a template sees, in one place (`law`): the appeal, external-review
+// and prior-authorization rules in force on the denial date, one rule each
+// under its subject, so a letter cites each only for its subject; and the
+// review-standard rules as lists under their topic (`law.same_specialty`,
+// `law.notice_content`), for the paragraph that cites them. Only rules in
+// force on the denial date: they replace the evidence stage's selection.
+constexpr const char* kDecisionSubjects[] = {"appeal", "external_review", "prior_auth_decision"};
+
 void add_law(json& view, const Case& c, const Evidence& evidence) {
   json in_force = rules_in_force(c, evidence.regulations);
   view.erase("regulations");
-  view.erase("rules");
   if (in_force.empty()) return;
-  // by topic only: the raw list was a third copy of the same rules for
-  // every template to carry through mustache, and no template reads it
-  view["rules"] = rules_by_topic(in_force);
-  for (const char* subject : {"appeal", "external_review", "prior_auth_decision"}) {
+  for (const json& r : in_force) {
+    std::string subject = r.value("subject", "");
+    bool decision = std::find(std::begin(kDecisionSubjects), std::end(kDecisionSubjects), subject) !=
+                    std::end(kDecisionSubjects);
+    if (!decision) view["law"][r.value("topic", "other")].push_back(r);
+  }
+  for (const char* subject : kDecisionSubjects) {
     json rule = rule_for(c, in_force, subject);
     if (rule.is_null()) continue;
     rule["is_summary"] = rule.value("status", "") == "summary";
@@ -564,7 +564,6 @@ json merge_case_view(const Case& c, const CaseDeadlines& deadlines, const Eviden
   view["denial"]["is"][c.denial_type] = true;
   view["payer"]["plan_type_is"][c.plan_type] = true;
   view["urgent"] = c.urgent;
-  if (!evidence.regulations.empty()) view["rules"] = rules_by_topic(evidence.regulations);
   json enclosures = enclosures_of(view);
   if (!enclosures.empty()) view["enclosures"] = enclosures;
   for (json& d : view["diagnoses"])

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <map>
 #include <string>
 
 #include "pipeline/merge.h"
@@ -180,6 +181,56 @@ void add_call_facts(json& view) {
   if (has_text(call, "reviewer_reasoning") && (has_items(call, "points_discussed") || criteria))
     call["reasoning_answered"] = true;
   if (has_text(call, "reviewer_reasoning") && criteria) call["reasoning_answered_by_criteria"] = true;
+  // recorded but nothing in the case answers it: the LOMN quotes it and asks
+  // the physician (a draft note) to answer it, never claims it is answered
+  if (has_text(call, "reviewer_reasoning") && !call.contains("reasoning_answered")) call["reasoning_unanswered"] = true;
+}
+
+// A modified outcome: what is still denied is requested minus approved.
+// With `call.approved.services` the letters name it (`call.approved_known`,
+// `call.still_denied`, `call.approved_list`); without, they only say the
+// request was approved in part. `appeal_services` is the list the letters
+// ask for either way. The partial approval's number, when the case gives it
+// under `approved`, becomes `call.auth_number` (validation warns when the
+// two differ), so every document cites the same number.
+void add_partial_approval_facts(json& view) {
+  view["appeal_services"] = view["services"];
+  if (!view.contains("call") || !view["call"].value("partial_approval", false)) return;
+  json& call = view["call"];
+  if (!call.contains("approved") || !call["approved"].is_object()) return;
+  json& approved = call["approved"];
+  if (has_text(approved, "auth_number")) call["auth_number"] = approved["auth_number"];
+  if (!has_items(approved, "services")) return;
+  std::map<std::string, long> granted;  // code -> units approved; -1: in full
+  for (const json& a : approved["services"])
+    if (has_text(a, "code")) granted[a["code"].get<std::string>()] = a.contains("units") ? a.value("units", 0L) : -1;
+  json still = json::array();
+  std::string list;
+  for (const json& s : view["services"]) {
+    std::string code = s.value("code", "");
+    long asked = s.contains("units") ? s.value("units", 1L) : 1;
+    auto it = granted.find(code);
+    long got = it == granted.end() ? 0 : it->second < 0 ? asked : std::min(it->second, asked);
+    if (it != granted.end() && it->second >= 0) it->second -= got;  // a code on several lines: approve in order
+    if (got > 0) {
+      std::string name = s.value("system", "") + " " + code;
+      list += (list.empty() ? "" : "; ") + name + (got == asked ? " in full" : ", " + std::to_string(got) + " of " + std::to_string(asked) + " units");
+    }
+    if (got >= asked) continue;
+    json left = s;
+    if (s.contains("units")) left["units"] = asked - got;
+    if (got > 0) {
+      left["in_part"] = true;
+      left["requested_units"] = asked;
+      left["approved_units"] = got;
+    }
+    still.push_back(left);
+  }
+  if (still.empty()) return;  // validation refuses an approval in full; say nothing it does not support
+  call["approved_known"] = true;
+  call["still_denied"] = still;
+  if (!list.empty()) call["approved_list"] = list;
+  view["appeal_services"] = still;
 }
 
 // case_state: where the case stands today, which decides what the notice says.
@@ -283,6 +334,7 @@ void add_claim_facts(json& view, const Date& today) {
   add_criteria_facts(view);
   add_citation_facts(view);
   add_call_facts(view);
+  add_partial_approval_facts(view);
   add_case_state(view, today);
   add_contact_facts(view);
   add_reviewer_lines(view);

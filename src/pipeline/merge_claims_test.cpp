@@ -292,6 +292,94 @@ TEST_CASE("reasoning is claimed answered only when the letter answers it") {
   check_no_artefacts(docs);
 }
 
+TEST_CASE("reasoning with nothing to answer it: a draft note, never a claim") {
+  Case c = fixture([](json& d) {
+    d.erase("policy");
+    d["call"] = {{"disposition", "upheld"}, {"reviewer_reasoning", "Not enough conservative care."}};
+  });
+  CHECK(view_of(c)["call"]["reasoning_unanswered"] == true);
+  auto docs = documents_of(c);
+  CHECK(has(docs["lomn"], "<mark>Answer the reviewer's reasoning here"));
+  Case answered = fixture([](json& d) {
+    d["call"] = {{"disposition", "upheld"}, {"reviewer_reasoning", "Not enough conservative care."},
+                 {"points_discussed", {"Ten weeks of physical therapy, ODI unchanged"}}};
+  });
+  CHECK_FALSE(view_of(answered)["call"].contains("reasoning_unanswered"));
+  CHECK_FALSE(has(documents_of(answered)["lomn"], "Answer the reviewer's reasoning here"));
+}
+
+// A modified outcome: the letters appeal requested minus approved when the
+// call records what was approved, and invent no quantity when it does not.
+Case two_services(const json& call) {
+  return fixture([&](json& d) {
+    d["services"] = json::parse(R"([
+      {"code": "97110", "system": "CPT", "description": "Therapeutic exercise", "units": 12, "date": "2026-12-01"},
+      {"code": "72148", "system": "CPT", "description": "MRI lumbar spine without contrast", "units": 1}])");
+    d["call"] = call;
+  });
+}
+
+TEST_CASE("partial approval with what was approved: only the rest is appealed, with the approval's number") {
+  Case c = two_services(json::parse(R"({"disposition": "modified",
+      "approved": {"auth_number": "PA-55120", "services": [{"code": "97110", "units": 6}]}})"));
+  json v = view_of(c);
+  CHECK(v["call"]["approved_known"] == true);
+  CHECK(v["call"]["auth_number"] == "PA-55120");
+  CHECK(v["call"]["approved_list"] == "CPT 97110, 6 of 12 units");
+  REQUIRE(v["appeal_services"].size() == 2);
+  CHECK(v["appeal_services"][0]["units"] == 6);
+  CHECK(v["appeal_services"][0]["in_part"] == true);
+  CHECK(v["appeal_services"][1]["code"] == "72148");
+  auto docs = documents_of(c);
+  for (const char* letter : {"lomn", "appeal-cover"}) {
+    CAPTURE(letter);
+    CHECK(has(docs[letter], "authorization PA\\-55120: CPT 97110, 6 of 12 units."));
+    CHECK(has(docs[letter], "**CPT 97110**, Therapeutic exercise, quantity 6, the rest of the 12 requested (6 approved)"));
+    CHECK(has(docs[letter], "**CPT 72148**, MRI lumbar spine without contrast, quantity 1"));
+    CHECK_FALSE(has(docs[letter], "quantity 12"));
+    CHECK_FALSE(has(docs[letter], "does not cover"));
+  }
+  CHECK(has(docs["notice"], "approved in part (authorization PA-55120): CPT 97110, 6 of 12 units; the rest is still denied."));
+  CHECK(has(docs["post-call"], "55120: CPT 97110, 6 of 12 units"));  // the form's "authorization and what it covers"
+  check_no_artefacts(docs);
+
+  // a code approved in full drops out of the request
+  Case full = two_services(json::parse(R"({"disposition": "modified", "auth_number": "PA-9",
+      "approved": {"services": [{"code": "72148"}]}})"));
+  json fv = view_of(full);
+  CHECK(fv["call"]["approved_list"] == "CPT 72148 in full");
+  REQUIRE(fv["appeal_services"].size() == 1);
+  CHECK(fv["appeal_services"][0]["units"] == 12);
+  CHECK_FALSE(has(documents_of(full)["lomn"], "**CPT 72148**, MRI"));
+}
+
+TEST_CASE("partial approval without what was approved: the fact, no invented quantities") {
+  Case c = two_services(json::parse(R"({"disposition": "modified", "auth_number": "PA-7"})"));
+  json v = view_of(c);
+  CHECK(v["call"]["partial_approval"] == true);
+  CHECK_FALSE(v["call"].contains("approved_known"));
+  CHECK_FALSE(v["call"].contains("approved_list"));
+  CHECK(v["appeal_services"].size() == 2);
+  CHECK(v["appeal_services"][0]["units"] == 12);
+  auto docs = documents_of(c);
+  CHECK(has(docs["lomn"], "Please authorize the part of the following that authorization PA\\-7 does not cover:"));
+  CHECK(has(docs["appeal-cover"], "this appeal concerns only what that authorization does not cover of:"));
+  for (const char* letter : {"lomn", "appeal-cover"}) {
+    CAPTURE(letter);
+    CHECK_FALSE(has(docs[letter], "approved)"));
+    CHECK_FALSE(has(docs[letter], "units."));
+  }
+  check_no_artefacts(docs);
+
+  // `approved` after an upheld call is ignored: the full request is appealed
+  Case upheld = two_services(json::parse(R"({"disposition": "upheld",
+      "approved": {"services": [{"code": "97110", "units": 6}]}})"));
+  json uv = view_of(upheld);
+  CHECK_FALSE(uv["call"].contains("approved_known"));
+  CHECK(uv["appeal_services"][0]["units"] == 12);
+  CHECK(has(documents_of(upheld)["lomn"], "quantity 12"));
+}
+
 TEST_CASE("objections recorded on the call tick only their own boxes") {
   struct Row {
     std::string objection;

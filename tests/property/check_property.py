@@ -10,7 +10,9 @@ against the invariants of docs/claims.md:
   3. every diagnosis and service code on the brief;
   4. no template artefact in any document (and `p2pdoc check-templates`
      clean: every template variant expanded against every generated case);
-  5. brief and script one page each.
+  5. brief and script one page each;
+  6. no "request ... by <date>" with a date before today when nothing is
+     scheduled or held (a closed P2P window printed as open).
 
 Failures name the seed and case index; `gen_cases.py --seed S --index I`
 rebuilds the case. Defects known and owned elsewhere are listed in
@@ -108,6 +110,7 @@ def facts(case):
         # the brief's "The denial says -> the record shows" needs a criterion
         # the record answers with a fact: met, or partial, with evidence
         "answerable": any(c.get("status") in ("met", "partial") and (c.get("evidence") or "").strip() for c in crit),
+        "approved_known": bool(call and call.get("disposition") == "modified" and (call.get("approved") or {}).get("services")),
     }
 
 
@@ -124,8 +127,29 @@ CLAIMS = [
     ("physician advice in a payer letter", "letters",
      re.compile(r"the call should|do not claim it|on the call, ask|ask the reviewer", re.I), "never"),
     ("the record shows", "brief.pdf", re.compile(r"The denial says → the record shows"), "answerable"),
+    ("what the partial approval covered", "letters",
+     re.compile(r"approved part of the request[^.:]*: [A-Z]|the rest of the \d+ requested", re.I), "approved_known"),
     ("objection paragraph", "appeal-cover.pdf", re.compile(r"I object to how the review was conducted", re.I), "objections"),
 ]
+
+
+MONTHS = {m: i + 1 for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
+# "request P2P by Fri Nov 13, 2026", "must be requested by November 13, 2026",
+# "request by **Fri Nov 13, 2026**": a date to act by, with its month and year.
+REQUEST_BY = re.compile(r"\brequest(?:ed)?\b(?:(?!\. )[^\n]){0,60}?\bby\W{0,3}(?:[A-Z][a-z]{2},? )?([A-Z][a-z]+)\.? (\d{1,2}), (\d{4})")
+
+
+def stale_requests(text):
+    """Each "request ... by <date>" whose date is before gen_cases.TODAY."""
+    found = []
+    for m in REQUEST_BY.finditer(text):
+        month = MONTHS.get(m.group(1)[:3].lower())
+        if not month:
+            continue
+        day = gen_cases.datetime.date(int(m.group(3)), month, int(m.group(2)))
+        if day < gen_cases.TODAY:
+            found.append(m.group(0))
+    return found
 
 
 def check_packet(case, out):
@@ -146,6 +170,15 @@ def check_packet(case, out):
             m = rx.search(text)
             if m and not fx[fact]:
                 problems.append(("claims", f"{doc}: '{m.group(0)}' without {fact}"))
+    if not fx["call"] and not (case.get("p2p") or {}).get("scheduled"):
+        for doc, text in texts.items():
+            for line in stale_requests(text):
+                problems.append(("deadlines", f"{doc}: '{line}' is past and nothing is scheduled"))
+    approved = (case.get("call") or {}).get("approved") or {}
+    if fx["modified"] and approved.get("auth_number"):
+        for doc in ("lomn.pdf", "appeal-cover.pdf"):
+            if approved["auth_number"] not in texts[doc]:
+                problems.append(("claims", f"{doc}: the partial approval's number {approved['auth_number']} is not cited"))
     if fx["call"] and re.search(r"is scheduled for you", texts["notice.txt"]):
         problems.append(("claims", "notice.txt: says the call is scheduled after it was held"))
     brief = texts["brief.pdf"].replace(" ", "")

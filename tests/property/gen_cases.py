@@ -285,8 +285,34 @@ def generate_case(rng, index, root, lib=None):
             call["objections"] = [rng.choice(kinds) for _ in range(count(rng, 20, 2))]
         if maybe(rng):
             call["next_steps"] = [long_text(rng) for _ in range(count(rng, 20, 3))]
+        if call.get("disposition") == "modified" and maybe(rng, 0.6):
+            call["approved"] = approval(rng, c["services"])
         c["call"] = call
     return c
+
+
+def approval(rng, services):
+    """A valid call.approved for a modified outcome: some requested codes,
+    each in full or in part, never every one in full."""
+    asked = {}
+    for sv in services:
+        asked[sv["code"]] = asked.get(sv["code"], 0) + sv.get("units", 1)
+    items = []
+    for code, total in asked.items():
+        if not maybe(rng, 0.6):
+            continue
+        if maybe(rng, 0.5):
+            items.append({"code": code})
+        else:
+            items.append({"code": code, "units": rng.randint(1, total)})
+    if len(items) == len(asked) and all(it.get("units", asked[it["code"]]) == asked[it["code"]] for it in items):
+        items.pop()
+    approved = {}
+    if maybe(rng, 0.7):
+        approved["auth_number"] = f"PA-{rng.randint(10**5, 10**7)}"
+    if items or maybe(rng):
+        approved["services"] = items
+    return approved
 
 
 def case_for(seed, index, root, lib=None):
