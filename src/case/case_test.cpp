@@ -419,6 +419,14 @@ TEST_CASE("clinical and prior treatments") {
       {{"/clinical/prior_treatments/1", R"("PT")"}, "/clinical/prior_treatments/1: expected an object, got a string"},
       {{"/clinical/prior_treatments/0/dose", R"("2x")"},
        "warning: /clinical/prior_treatments/0/dose: unknown key, ignored"},
+      {{"/clinical/functional_score", R"({"measure": "ODI", "score": "48/100", "date": "2026-11-10"})"}, ""},
+      {{"/clinical/functional_score", R"({"measure": "ECOG", "score": "1"})"}, ""},
+      {{"/clinical/functional_score", R"("ODI 48")"}, "/clinical/functional_score: expected an object, got a string"},
+      {{"/clinical/functional_score", R"({"score": "48/100"})"}, "/clinical/functional_score/measure: is required"},
+      {{"/clinical/functional_score", R"({"measure": "ODI", "score": " "})"},
+       "/clinical/functional_score/score: must not be empty"},
+      {{"/clinical/functional_score", R"({"measure": "ODI", "score": "48", "date": "2026-02-30"})"},
+       R"(/clinical/functional_score/date: "2026-02-30" is not a date (YYYY-MM-DD))"},
   });
 }
 

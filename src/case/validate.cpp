@@ -671,10 +671,19 @@ void prior_treatment(Checker& c, const json& v, const std::string& path) {
     c.error(child(path, "end"), in_quotes(end->iso()) + " is before start " + in_quotes(start->iso()));
 }
 
+// A scored functional measure ("ODI", "48/100", the day it was scored): the
+// brief prints it beside functional_status.
+constexpr Field kFunctionalScore[] = {
+    {"measure", Need::required, short_text},
+    {"score", Need::required, short_text},
+    {"date", Need::optional, date},
+};
+
 constexpr Field kClinical[] = {
     {"summary", Need::required, long_text},
     {"duration", Need::optional, short_text},
     {"functional_status", Need::optional, long_text},
+    {"functional_score", Need::optional, object_of<kFunctionalScore>},
     {"findings", Need::optional, lines},
     {"prior_treatments", Need::optional, array_of<prior_treatment, kMaxPriorTreatments>},
     {"if_upheld", Need::required, long_text},

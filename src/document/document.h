@@ -69,6 +69,10 @@ struct Block {
   // (higher first). Set by a template comment `<!-- cut: N -->` before it;
   // 0 means cut only after every prioritised one is down to one entry.
   int cut_priority = 0;
+  // any block: context the one-page rule drops whole before it shrinks the
+  // type or cuts anything else. Set by a template comment `<!-- optional -->`
+  // before it (top level only).
+  bool optional = false;
   // a short paragraph that must not open a page alone (a letter's closing
   // and signature): the layout carries the last lines of the block before
   // it along. Set by a template comment `<!-- keep-with-previous -->`.

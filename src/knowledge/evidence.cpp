@@ -262,6 +262,7 @@ Diagnostics check_library_keys(const Case& c, const KnowledgeLibrary& lib) { ret
 
 Evidence gather_evidence(const Case& c, const KnowledgeLibrary& lib) {
   Evidence ev;
+  ev.boilerplate_words = lib.boilerplate_words ? lib.boilerplate_words : std::make_shared<std::set<std::string>>();
   const json& library = entries(lib.citations, "citations");
   std::vector<std::string> seen;
   ev.citations = accepted_citations(c, library, seen);

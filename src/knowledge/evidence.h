@@ -23,6 +23,8 @@
 #pragma once
 
 #include <map>
+#include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,6 +42,9 @@ struct KnowledgeLibrary {
   nlohmann::json denial_types;   // denial_types.json: {"denial_types": {type: entry}}
   nlohmann::json regulations;    // regulations.json: {"rules": [entry, ...]}
   std::map<std::string, nlohmann::json> payers;  // payers/<id>.json by id, "default" included
+  // denial_words.json "boilerplate", lower case: words that do not tie a
+  // criterion to the denial's words (the brief's disputed criteria)
+  std::shared_ptr<const std::set<std::string>> boilerplate_words = std::make_shared<std::set<std::string>>();
 };
 
 // Warnings for citation keys the library does not know (path /citations/<i>),
@@ -75,6 +80,7 @@ struct Evidence {
   std::string payer_file;          // "payers/uhc.json" or "payers/default.json"
   nlohmann::json denial_type;      // the denial type's entry
   nlohmann::json regulations = nlohmann::json::array();  // rules that apply to the plan type and state
+  std::shared_ptr<const std::set<std::string>> boilerplate_words;  // the library's, shared (never null from gather_evidence)
 };
 
 Evidence gather_evidence(const Case& c, const KnowledgeLibrary& lib);

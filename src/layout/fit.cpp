@@ -1,4 +1,6 @@
-// The one-page rule. Content that overflows first loses type size (down to a
+// The one-page rule. Content that overflows first loses the blocks a
+// template marks optional (kept when at most 1 pt of type size makes room),
+// then type size (down to a
 // legible floor), then list items and table rows from the end (each cut
 // container followed by a visible "+N more" line), then, last resort, text
 // from the longest paragraph, then whole trailing sections. Each step
@@ -284,12 +286,41 @@ LayoutResult layout_one_page(const Blocks& blocks, const PageStyle& style, const
     return r;
   }
   PageStyle st = style;
-  // 1. the largest size, in half-point steps from body_size down to the
-  //    floor, at which the page fits. Fit is monotone in size, so a binary
-  //    search finds it in about three layouts instead of up to five.
-  std::vector<double> sizes;
+  std::vector<double> sizes;  // half-point steps from body_size down to the floor
   for (double s = style.body_size; s > floor_size - 1e-9; s -= 0.5) sizes.push_back(s);
   st.body_size = sizes.front();
+  // 0. context marked optional (the brief's function and findings: useful
+  //    in free space, never at the cost of the codes, the denial or the
+  //    criteria) is laid out without first; it is added back, the first
+  //    blocks first, only where the page then fits at a size no more than
+  //    kOptionalShrink half-points below the body size and no smaller than
+  //    the one without it needed. A full page therefore costs no extra
+  //    layout at all.
+  std::vector<size_t> optional;
+  for (size_t i = 0; i < blocks.size(); ++i)
+    if (blocks[i].optional) optional.push_back(i);
+  if (!optional.empty()) {
+    constexpr size_t kOptionalShrink = 2;  // at most 1 pt smaller
+    Blocks required;
+    for (const Block& b : blocks)
+      if (!b.optional) required.push_back(b);
+    LayoutResult without = layout_one_page(required, style, fonts, floor_size);
+    size_t at = 0;  // the index in `sizes` that `without` needed
+    while (at + 1 < sizes.size() && sizes[at] > without.body_size + 1e-9) ++at;
+    if (without.items_cut > 0 || without.words_cut > 0 || at > kOptionalShrink) return without;
+    for (size_t kept = optional.size(); kept > 0; --kept) {
+      Blocks some;
+      for (size_t i = 0; i < blocks.size(); ++i)
+        if (!blocks[i].optional || i <= optional[kept - 1]) some.push_back(blocks[i]);
+      for (size_t k = at; k <= kOptionalShrink && k < sizes.size(); ++k) {
+        st.body_size = sizes[k];
+        if (auto r = one_page(some, st, fonts)) return *r;
+      }
+    }
+    return without;
+  }
+  // 1. the largest size at which the page fits. Fit is monotone in size, so
+  //    a binary search finds it in about three layouts instead of up to five.
   if (auto first = one_page(blocks, st, fonts)) return *first;
   size_t lo = 1, hi = sizes.size();  // sizes[lo..hi) still possible
   std::optional<LayoutResult> best;

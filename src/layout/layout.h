@@ -121,7 +121,8 @@ std::optional<LayoutResult> layout_within(const Blocks& blocks, const PageStyle&
                                           size_t page_limit);
 
 // The one-page rule of the case brief: lay out at style.body_size; if that
-// overflows, shrink the type in steps down to `floor_size`; if it still
+// overflows, drop the blocks marked optional (Block::optional, top level;
+// kept while at most 1 pt of type size makes room), then shrink the type in steps down to `floor_size`; if it still
 // overflows, cut lists and tables from the end: those the template gives a
 // higher cut priority first, then the longest (rows that carry a highlighted
 // gap are kept longest), each cut list ending in a visible

@@ -138,6 +138,36 @@ TEST_CASE("overflow first shrinks the type, not below the floor, before cutting 
   check_clean(r.pages[0], st);
 }
 
+TEST_CASE("a block marked optional stays while it fits, and goes first, before a cut or a small type") {
+  PageStyle st = style();
+  std::string context = "<!-- optional -->\nContext line that may go when room is short.\n\n";
+  // short: everything fits, the optional block is kept at full size
+  LayoutResult fits = layout_one_page(parse_markdown("# Brief\n\n" + context + "- a\n- b\n"), st, fonts(), 8.0);
+  CHECK(all_text(fits.pages[0]).find("Context line") != std::string::npos);
+  CHECK(fits.body_size == st.body_size);
+  // long: the optional block goes; what remains shrinks and is cut as before
+  std::string md = "# Brief\n\n" + context;
+  for (int i = 0; i < 150; ++i) md += "- item" + std::to_string(i) + " of a long list\n";
+  LayoutResult r = layout_one_page(parse_markdown(md), st, fonts(), 8.0);
+  REQUIRE(r.pages.size() == 1);
+  std::string text = all_text(r.pages[0]);
+  CHECK(text.find("Context line") == std::string::npos);
+  CHECK(text.find("more items not shown") != std::string::npos);
+  // a page of items plus a long optional block: the block goes whole, the
+  // items keep their full type size and nothing is cut
+  std::string items = "# Brief\n\n";
+  int n = 0;
+  while (layout_document(parse_markdown(items + "- finding " + std::to_string(n) + "\n"), st, fonts()).pages.size() == 1)
+    items += "- finding " + std::to_string(n++) + "\n";
+  std::string long_context = "<!-- optional -->\n" + repeat("context words that fill many lines ", 120) + "\n\n";
+  LayoutResult dropped = layout_one_page(parse_markdown("# Brief\n\n" + long_context + items.substr(9)), st, fonts(), 8.0);
+  CHECK(dropped.items_cut == 0);
+  CHECK(dropped.body_size == st.body_size);
+  CHECK(all_text(dropped.pages[0]).find("context words") == std::string::npos);
+  CHECK(all_text(dropped.pages[0]).find("finding " + std::to_string(n - 1)) != std::string::npos);
+  check_clean(dropped.pages[0], st);
+}
+
 TEST_CASE("then lists are cut from the end with a visible +N more line") {
   PageStyle st = style();
   std::string md = "# Brief\n\n";

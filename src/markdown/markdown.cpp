@@ -228,6 +228,11 @@ int cut_priority_of(cmark_node* n) {
   return priority;
 }
 
+// `<!-- optional -->` on its own line: the next block may be dropped whole.
+bool is_optional_marker(cmark_node* n) {
+  return cmark_node_get_type(n) == CMARK_NODE_HTML_BLOCK && literal(n).rfind("<!-- optional -->", 0) == 0;
+}
+
 // `<!-- keep-with-previous -->` on its own line: the next block must not open
 // a page without the end of the block before it.
 bool is_keep_marker(cmark_node* n) {
@@ -238,10 +243,14 @@ bool is_keep_marker(cmark_node* n) {
 Blocks blocks_of(cmark_node* parent, int depth) {
   Blocks out;
   int pending = -1;
-  bool keep = false;
+  bool optional = false, keep = false;
   for (cmark_node* n = cmark_node_first_child(parent); n; n = cmark_node_next(n)) {
     if (int p = cut_priority_of(n); p >= 0) {
       pending = p;
+      continue;
+    }
+    if (is_optional_marker(n)) {
+      optional = true;
       continue;
     }
     if (is_keep_marker(n)) {
@@ -252,9 +261,10 @@ Blocks blocks_of(cmark_node* parent, int depth) {
     add_block(n, out, depth);
     if (out.size() > before) {
       if (pending >= 0) out.back().cut_priority = pending;
+      if (optional) out.back().optional = true;
       if (keep) out.back().keep_with_previous = true;
       pending = -1;
-      keep = false;
+      optional = keep = false;
     }
   }
   return out;

@@ -121,3 +121,11 @@ TEST_CASE("a fenced field block becomes a form field, values unescaped") {
   CHECK(b[0].field.lines == 3);
   CHECK(b[0].field.value == "Dr. R. Patel (MD)");
 }
+
+TEST_CASE("<!-- optional --> marks the next block, and only that one") {
+  Blocks b = parse_markdown("First.\n\n<!-- optional -->\nContext.\n\nAfter.\n");
+  REQUIRE(b.size() == 3);
+  CHECK_FALSE(b[0].optional);
+  CHECK(b[1].optional);
+  CHECK_FALSE(b[2].optional);
+}

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -40,28 +41,38 @@ int age_on(const Date& dob, const Date& day) {
 }
 
 
-// The words of a text that can tie a criterion to the denial: lower-case
-// letters and digits, numbers of any length ("6" in "6 weeks"), other words of
-// four letters or more that are not boilerplate every denial uses; a trailing
-// plural "s" dropped so "treatments" meets "treatment".
-std::set<std::string> telling_words(const std::string& text) {
-  static const std::set<std::string> kBoilerplate = {
-      "that", "this", "with", "from", "have", "been", "were", "does", "which", "their", "there", "these",
-      "than", "more", "less", "such", "your", "will", "into", "also", "only", "records", "record", "show",
-      "medically", "necessary", "medical", "necessity", "request", "requested", "member", "patient",
-      "criteria", "criterion", "plan", "approved", "denied", "coverage", "provided", "documentation",
-      "documented", "information", "policy", "service", "services", "because", "meet", "meets", "unless", "least"};
-  std::set<std::string> out;
+// The words of a text that can tie a criterion to the denial, in lower case:
+// numbers ("6" in "6 weeks", "3.5" in "Level 3.5"), abbreviations of two or
+// three characters written in capitals ("ALK", "PT"), and other words of four
+// letters or more, each unless the library lists it as boilerplate
+// (templates/knowledge/denial_words.json); a trailing plural "s" dropped so
+// "treatments" meets "treatment".
+using WordSet = std::set<std::string>;
+
+WordSet telling_words(const std::string& text, const WordSet& boilerplate) {
+  WordSet out;
   std::string word;
+  bool capitals = true, digits = true;
   auto flush = [&] {
-    bool number = !word.empty() && std::all_of(word.begin(), word.end(), [](char ch) { return std::isdigit(ch); });
+    if (word.empty()) return;
+    bool abbreviation = capitals && !digits && word.size() >= 2 && word.size() < 4;
     if (word.size() > 4 && word.back() == 's') word.pop_back();
-    if (number || (word.size() >= 4 && !kBoilerplate.count(word))) out.insert(word);
+    if (digits || ((abbreviation || word.size() >= 4) && !boilerplate.count(word))) out.insert(word);
     word.clear();
+    capitals = digits = true;
   };
-  for (unsigned char ch : text) {
-    if (std::isalnum(ch)) word += static_cast<char>(std::tolower(ch));
-    else flush();
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    unsigned char ch = static_cast<unsigned char>(text[i]);
+    if (std::isalnum(ch)) {
+      capitals = capitals && !std::islower(ch);
+      digits = digits && std::isdigit(ch);
+      word += static_cast<char>(std::tolower(ch));
+    } else if (ch == '.' && digits && !word.empty() && i + 1 < text.size() &&
+               std::isdigit(static_cast<unsigned char>(text[i + 1]))) {
+      word += '.';  // a decimal number is one word
+    } else {
+      flush();
+    }
   }
   flush();
   return out;
@@ -81,10 +92,29 @@ bool is_named(const json& criterion, const std::string& lower_denial) {
   return false;
 }
 
-int shared_words(const json& criterion, const std::set<std::string>& denial_words) {
+int shared_count(const WordSet& a, const WordSet& b) {
   int shared = 0;
-  for (const std::string& w : telling_words(criterion.value("text", ""))) shared += denial_words.count(w) ? 1 : 0;
+  for (const std::string& w : a) shared += b.count(w) ? 1 : 0;
   return shared;
+}
+
+// The denial's sentences: split after ".", "!" or "?" followed by a space or
+// the end ("Level 3.5" and "11/20/2026" stay whole).
+std::vector<std::string> sentences_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t from = 0;
+  for (std::size_t i = 0; i <= text.size(); ++i) {
+    bool end = i == text.size() ||
+               ((text[i] == '.' || text[i] == '!' || text[i] == '?') &&
+                (i + 1 == text.size() || std::isspace(static_cast<unsigned char>(text[i + 1]))));
+    if (!end) continue;
+    std::size_t to = std::min(i + 1, text.size());
+    std::string s = text.substr(from, to - from);
+    auto first = s.find_first_not_of(" \t\r\n");
+    if (first != std::string::npos) out.push_back(s.substr(first));
+    from = to;
+  }
+  return out;
 }
 
 // A description clipped for the brief's one-line code lists: whole words up to
@@ -128,27 +158,182 @@ void add_code_lines(json& view) {
   }
 }
 
+// ---- The brief's treatments and clinical context (issue 9, item 8) -------
+// One line per treatment (name, compact dates and span, the outcome's
+// numbers) and the context the brief prints in its free space: findings,
+// function, how long the problem has lasted and how long it has been
+// treated. Brief-only keys; the letters print the case's own fields.
+
+// "Aug 3" or "Aug 3, 2026"
+std::string short_day(const Date& d, bool with_year) {
+  std::string s = d.display();                  // "Mon Aug 3, 2026"
+  s = s.substr(s.find(' ') + 1);                // "Aug 3, 2026"
+  return with_year ? s : s.substr(0, s.find(','));
+}
+
+// "9 days", "10 weeks", "17 months", "4 years"
+std::string span_text(long days) {
+  auto unit = [](long n, const char* one) { return std::to_string(n) + " " + one + (n == 1 ? "" : "s"); };
+  if (days < 14) return unit(days, "day");
+  if (days < 26 * 7) return unit((days + 3) / 7, "week");
+  long months = static_cast<long>(days / 30.44 + 0.5);
+  if (months < 36) return unit(months, "month");
+  return unit(months / 12, "year");
+}
+
+// "Aug 3–Oct 12, 2026, 10 weeks"; "Nov 4, 2026" for one day; "since Oct 1,
+// 2026, 7 weeks" for an ongoing one (its span counted to the denial).
+std::string treatment_dates(const Date& start, const std::optional<Date>& end, const Date& denial) {
+  if (!end) {
+    std::string out = "since " + short_day(start, true);
+    return denial > start ? out + ", " + span_text(denial.days_since_epoch() - start.days_since_epoch()) : out;
+  }
+  if (*end == start) return short_day(start, true);
+  std::string from = short_day(start, start.year != end->year);
+  std::string to = short_day(*end, true);
+  if (start.year == end->year && start.month == end->month) to = to.substr(to.find(' ') + 1);  // "Nov 16–19, 2026"
+  return from + "\u2013" + to + ", " +
+         span_text(end->days_since_epoch() - start.days_since_epoch() + 1);
+}
+
+std::size_t characters(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char ch : s) n += (ch & 0xC0) != 0x80;
+  return n;
+}
+
+// An outcome within `limit` characters that keeps its numbers: whole
+// clauses (split at "; ") that hold a digit, in their order, then a visible
+// ellipsis; the clipped text when no numbered clause fits.
+std::string outcome_line(const std::string& outcome, std::size_t limit) {
+  if (characters(outcome) <= limit) return outcome;
+  std::string kept;
+  std::size_t from = 0;
+  while (from <= outcome.size()) {
+    std::size_t at = outcome.find("; ", from);
+    std::string clause = outcome.substr(from, at == std::string::npos ? std::string::npos : at - from);
+    bool numbered = std::any_of(clause.begin(), clause.end(), [](unsigned char ch) { return std::isdigit(ch); });
+    std::string next = kept.empty() ? clause : kept + "; " + clause;
+    if (numbered && characters(next) + 1 <= limit) kept = next;
+    if (at == std::string::npos) break;
+    from = at + 2;
+  }
+  return kept.empty() ? clipped(outcome, limit) : kept + " \u2026";
+}
+
+void add_treatment_lines(json& view, const Date& denial) {
+  if (!view.contains("clinical") || !view["clinical"].is_object()) return;
+  json& clinical = view["clinical"];
+  std::optional<Date> first;
+  if (clinical.contains("prior_treatments"))
+    for (json& t : clinical["prior_treatments"]) {
+      auto start = parse_date(t.value("start", ""));
+      if (!start) continue;
+      if (!first || *start < *first) first = start;
+      std::string dates = treatment_dates(*start, parse_date(t.value("end", "")), denial);
+      std::string outcome = t.value("outcome", "");
+      // about 130 characters fill a line at the brief's largest type, the
+      // bold name a tenth wider than plain text; the outcome's numbers
+      // matter more than the name's last words, so a long outcome keeps
+      // up to 64 characters and the name gets what is left (36 to 56)
+      std::size_t line = 132, dates_len = characters(dates) + 4;
+      std::size_t wanted = std::min<std::size_t>(characters(outcome), 64);
+      std::size_t name_room = line > dates_len + wanted ? (line - dates_len - wanted) * 10 / 11 : 0;
+      std::string name = clipped(t.value("treatment", ""), std::clamp<std::size_t>(name_room, 36, 56));
+      std::size_t used = characters(name) * 11 / 10 + dates_len;
+      t["brief_treatment"] = name;
+      t["brief_dates"] = dates;
+      if (!outcome.empty()) t["brief_outcome"] = outcome_line(outcome, used + 48 < line ? line - used : 48);
+    }
+  // how long the patient has been treated: from the first treatment's start
+  // to the denial
+  if (first && *first < denial)
+    clinical["treated_for"] = span_text(denial.days_since_epoch() - first->days_since_epoch()) + " before the denial (since " +
+                              short_day(*first, true) + ")";
+  if (clinical.contains("functional_score") && clinical["functional_score"].contains("date"))
+    if (auto d = parse_date(clinical["functional_score"].value("date", "")))
+      clinical["functional_score"]["date_display"] = short_day(*d, true);
+  if (clinical.contains("findings") && clinical["findings"].is_array()) {
+    json brief = json::array();
+    for (const json& f : clinical["findings"]) {
+      if (brief.size() == 4) break;  // the brief's short list; the letters print every one
+      if (f.is_string() && f.get<std::string>().find_first_not_of(" \t\r\n") != std::string::npos)
+        brief.push_back({{"text", clipped(f.get<std::string>(), 90)}, {"first", brief.empty()}});
+    }
+    if (clinical["findings"].size() > 4) clinical["findings_more"] = static_cast<int>(clinical["findings"].size() - 4);
+    if (!brief.empty()) clinical["brief_findings"] = brief;
+  }
+  if (clinical.contains("functional_status")) {
+    // "ODI 48/100; unable to work" beside the score "ODI 48/100": the
+    // brief prints the score once
+    std::string status = clinical.value("functional_status", "");
+    if (clinical.contains("functional_score")) {
+      const json& score = clinical["functional_score"];
+      std::string said = score.value("measure", "") + " " + score.value("score", "");
+      if (status.rfind(said, 0) == 0 && status.size() > said.size() + 2 &&
+          (status.compare(said.size(), 2, "; ") == 0 || status.compare(said.size(), 2, ", ") == 0))
+        status = status.substr(said.size() + 2);
+    }
+    clinical["brief_function"] = clipped(status, 90);
+  }
+  if (clinical.contains("functional_status") || clinical.contains("functional_score")) clinical["has_function"] = true;
+  if (clinical.contains("has_function") || clinical.contains("duration") || clinical.contains("treated_for"))
+    clinical["has_course"] = true;
+  if (clinical.contains("brief_findings") || clinical.contains("has_course")) clinical["has_context"] = true;
+}
+
 // Criteria in the order the brief shows them: those the denial disputes, then
 // the other gaps, then the rest, each group in the policy's order. A criterion
 // is disputed when the denial names it, or shares at least two telling words
 // with it and nearly as many (two thirds) as the criterion it matches best, so
 // "at least 6 weeks" in two criteria does not make both the point in dispute.
-void add_criteria_for_brief(json& view) {
+// A disputed criterion also gets the denial's sentence that disputes it
+// (`denial_point`: the one naming it, else the one sharing most words), and
+// every criterion its text clipped for the brief (`brief_text`; the letters
+// print the full text).
+void add_criteria_for_brief(json& view, const WordSet& boilerplate) {
   std::string denial_text = view["denial"].value("reason", "");
   if (view.contains("call") && view["call"].contains("reviewer_reasoning"))
     denial_text += " " + view["call"].value("reviewer_reasoning", "");
-  std::set<std::string> denial_words = telling_words(denial_text);
+  WordSet denial_words = telling_words(denial_text, boilerplate);
+  // the denial's own sentences first: the reviewer's reasoning on the call
+  // is quoted only for a criterion the denial's words do not touch
+  std::vector<std::string> sentences = sentences_of(view["denial"].value("reason", ""));
+  std::size_t own_sentences = sentences.size();
+  if (view.contains("call") && view["call"].contains("reviewer_reasoning"))
+    for (std::string& s : sentences_of(view["call"].value("reviewer_reasoning", ""))) sentences.push_back(std::move(s));
+  std::vector<WordSet> sentence_words;
+  for (const std::string& s : sentences) sentence_words.push_back(telling_words(s, boilerplate));
   std::string lower = denial_text;
   for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   json& criteria = view["policy"]["criteria"];
+  std::vector<WordSet> words;
   std::vector<int> shared;
   int best = 0;
-  for (const json& c : criteria) best = std::max(best, shared.emplace_back(shared_words(c, denial_words)));
+  for (const json& c : criteria) {
+    words.push_back(telling_words(c.value("text", ""), boilerplate));
+    best = std::max(best, shared.emplace_back(shared_count(words.back(), denial_words)));
+  }
   json disputed = json::array(), gaps = json::array(), rest = json::array();
   for (std::size_t i = 0; i < criteria.size(); ++i) {
     json& c = criteria[i];
-    c["disputed"] = is_named(c, lower) || (shared[i] >= 2 && 3 * shared[i] >= 2 * best);
-    (c["disputed"].get<bool>() ? disputed : c.value("gap", false) ? gaps : rest).push_back(c);
+    bool named = is_named(c, lower);
+    c["disputed"] = named || (shared[i] >= 2 && 3 * shared[i] >= 2 * best);
+    json row = c;
+    row["brief_text"] = clipped(c.value("text", ""), 72);
+    if (c["disputed"].get<bool>() && !sentences.empty()) {
+      std::size_t pick = 0;
+      int most = -1;
+      for (std::size_t k = 0; k < sentences.size(); ++k) {
+        std::string lower_sentence = sentences[k];
+        for (char& ch : lower_sentence) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        int score = named && is_named(c, lower_sentence) ? 1000 : shared_count(words[i], sentence_words[k]);
+        if (k >= own_sentences && most > 0 && !named) break;  // the denial's own words answer it
+        if (score > most) most = score, pick = k;
+      }
+      row["denial_point"] = clipped(sentences[pick], 64);
+    }
+    (c["disputed"].get<bool>() ? disputed : c.value("gap", false) ? gaps : rest).push_back(std::move(row));
   }
   view["policy"]["disputed_count"] = static_cast<int>(disputed.size());
   json ordered = std::move(disputed);
@@ -395,8 +580,12 @@ json merge_case_view(const Case& c, const CaseDeadlines& deadlines, const Eviden
   if (auto dob = parse_date(view["patient"].value("dob", ""))) view["patient"]["dob_long"] = long_date(*dob);
   view["primary_service"] = view["services"][0];
   add_claim_facts(view, today);  // merge_claims.cpp: what the documents may claim
-  if (view.contains("policy") && view["policy"].contains("criteria")) add_criteria_for_brief(view);
+  if (view.contains("policy") && view["policy"].contains("criteria")) {
+    add_criteria_for_brief(view, evidence.boilerplate_words ? *evidence.boilerplate_words : WordSet{});
+    add_denial_answers(view);  // merge_claims.cpp: the brief's "The denial says / The record shows"
+  }
   add_code_lines(view);
+  add_treatment_lines(view, c.denial_date);
   add_template_flags(view);
   return view;
 }

@@ -28,4 +28,9 @@ void add_claim_facts(nlohmann::json& view, const Date& today);
 // read back and the text that ticked it count once.
 nlohmann::json objection_kinds(const nlohmann::json& objections);
 
+// Adds denial_answers / denial_answered (the brief's "The denial says / The
+// record shows" rows) from policy.criteria_for_brief, once the disputed
+// criteria are known. Called by merge_case_view; exposed for tests.
+void add_denial_answers(nlohmann::json& view);
+
 }  // namespace p2p

@@ -285,6 +285,51 @@ json objection_kinds(const json& objections) {
   return kinds;
 }
 
+// The brief's answer to the denial: one row per criterion the denial disputes
+// (at most three, the rest counted), each with the denial's sentence and what
+// the record shows for it. A row claims "the record shows" only for a
+// criterion that is answered (met, or partial with evidence) and has an
+// evidence line; any other disputed criterion gets an open row, never a fact.
+// The block exists only when at least one row shows something.
+void add_denial_answers(json& view) {
+  if (!view.contains("policy") || !has_items(view["policy"], "criteria_for_brief")) return;
+  constexpr std::size_t kRows = 3;
+  json rows = json::array();
+  int more = 0;
+  bool shown = false;
+  std::string last_point;
+  for (const json& c : view["policy"]["criteria_for_brief"]) {
+    if (!c.value("disputed", false)) break;  // the disputed ones come first
+    if (rows.size() == kRows) {
+      ++more;
+      continue;
+    }
+    json row = {{"id", c.value("id", "")}, {"status_label", c.value("status_label", "")}};
+    std::string point = c.value("denial_point", "");
+    if (!point.empty() && point == last_point) row["same_point"] = true;
+    else if (!point.empty()) row["said"] = point;
+    last_point = point;
+    std::string status = c.value("status", "unknown");
+    if (c.value("answered", false) && has_text(c, "evidence")) {
+      row["shown"] = true;
+      row["fact"] = c["evidence"];
+      if (has_text(c, "source")) row["document"] = c["source"];
+      else row["no_document"] = true;
+      if (status == "partial") row["in_part"] = true;
+      shown = true;
+    } else if (status == "met") {
+      row["no_fact"] = true;  // marked met, but the case names no fact
+    } else {
+      row["open"] = true;
+    }
+    rows.push_back(std::move(row));
+  }
+  if (!shown) return;
+  view["denial_answers"] = std::move(rows);
+  view["denial_answered"] = true;
+  if (more > 0) view["denial_answers_more"] = more;
+}
+
 void add_claim_facts(json& view, const Date& today) {
   normalise_fragments(view);
   add_criteria_facts(view);

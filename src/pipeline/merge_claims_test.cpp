@@ -7,6 +7,8 @@
 
 #include <filesystem>
 #include <map>
+#include <memory>
+#include <set>
 #include <regex>
 
 #include "expand/expand.h"
@@ -531,4 +533,189 @@ TEST_CASE("every code is on the brief's code lines; descriptions shrink, then go
   CHECK(v["services"][1]["first"] == false);
   std::string brief = documents_of(many)["brief"];
   for (int i = 0; i < 7; ++i) CHECK(has(brief, "7214" + std::to_string(i)));
+}
+
+// Issue 9, item 8: "The denial says / the record shows" on the brief, only
+// for a disputed criterion the record answers with a fact.
+TEST_CASE("the brief answers the denial only with facts the record shows") {
+  // the UHC denial disputes criterion 2 (met, with its evidence and source)
+  json v = view_of(fixture());
+  REQUIRE(v["denial_answered"] == true);
+  REQUIRE(v["denial_answers"].size() == 1);
+  const json& row = v["denial_answers"][0];
+  CHECK(row["id"] == "2");
+  CHECK(row["shown"] == true);
+  CHECK(row["fact"] == "10 weeks of supervised PT; ODI unchanged");
+  CHECK(row["document"] == "PT discharge summary 2026-10-12");
+  CHECK(row["said"].get<std::string>().rfind("Documentation of at least 6 weeks", 0) == 0);
+  CHECK_FALSE(row.contains("in_part"));
+  std::string brief = documents_of(fixture())["brief"];
+  CHECK(has(brief, "The denial says"));
+  CHECK(has(brief, "→ 10 weeks of supervised PT; ODI unchanged · *PT discharge summary 2026"));
+
+  // the disputed criterion not met, or unknown: no block, no claim
+  for (const char* status : {"not_met", "unknown"}) {
+    CAPTURE(status);
+    Case c = fixture([&](json& d) { d["policy"]["criteria"][1]["status"] = status; });
+    json open = view_of(c);
+    CHECK_FALSE(open.contains("denial_answered"));
+    CHECK_FALSE(open.contains("denial_answers"));
+    CHECK_FALSE(has(documents_of(c)["brief"], "The denial says"));
+  }
+  // partial with evidence: shown "in part"; partial without evidence: none
+  json part = view_of(fixture([](json& d) { d["policy"]["criteria"][1]["status"] = "partial"; }));
+  CHECK(part["denial_answers"][0]["in_part"] == true);
+  json bare = view_of(fixture([](json& d) {
+    d["policy"]["criteria"][1]["status"] = "partial";
+    d["policy"]["criteria"][1].erase("evidence");
+  }));
+  CHECK_FALSE(bare.contains("denial_answered"));
+  // met without a fact: no claim either
+  json no_fact = view_of(fixture([](json& d) { d["policy"]["criteria"][1].erase("evidence"); }));
+  CHECK_FALSE(no_fact.contains("denial_answered"));
+  // a fact without its document is shown, with the gap marked
+  Case no_doc = fixture([](json& d) { d["policy"]["criteria"][1].erase("source"); });
+  CHECK(view_of(no_doc)["denial_answers"][0]["no_document"] == true);
+  CHECK(has(documents_of(no_doc)["brief"], "<mark>no document named</mark>"));
+  // a denial that disputes nothing: no block
+  json none = view_of(fixture([](json& d) { d["denial"]["reason"] = "Not approved."; }));
+  CHECK_FALSE(none.contains("denial_answered"));
+  // no criteria at all: no block
+  json empty = view_of(fixture([](json& d) { d.erase("policy"); }));
+  CHECK_FALSE(empty.contains("denial_answered"));
+}
+
+TEST_CASE("each point of the denial is its own sentence, and a shown point sits beside an open one") {
+  Case c = fixture([](json& d) {
+    d["denial"]["reason"] =
+        "No progressive or severe neurologic deficit is documented. Imaging will not change management (injection "
+        "or surgery).";
+    d["policy"]["criteria"][2]["status"] = "not_met";
+  });
+  json v = view_of(c);
+  REQUIRE(v["denial_answered"] == true);
+  REQUIRE(v["denial_answers"].size() == 2);
+  // criterion 3 (not met now) and criterion 4 (partial, with evidence), each with its own sentence
+  CHECK(v["denial_answers"][0]["id"] == "3");
+  CHECK(v["denial_answers"][0]["open"] == true);
+  CHECK_FALSE(v["denial_answers"][0].contains("fact"));
+  CHECK(v["denial_answers"][0]["said"].get<std::string>().rfind("No progressive", 0) == 0);
+  CHECK(v["denial_answers"][1]["id"] == "4");
+  CHECK(v["denial_answers"][1]["in_part"] == true);
+  CHECK(v["denial_answers"][1]["said"].get<std::string>().rfind("Imaging will not", 0) == 0);
+  std::string brief = documents_of(c)["brief"];
+  CHECK(has(brief, "not in the record yet (NOT MET): do not claim it"));
+}
+
+TEST_CASE("the denial's words are matched with the library's boilerplate list, numbers and abbreviations") {
+  // the list is data (templates/knowledge/denial_words.json), loaded once
+  REQUIRE(resources().knowledge.boilerplate_words);
+  CHECK(resources().knowledge.boilerplate_words->count("medically") == 1);
+  // "EGFR and ALK": three-letter abbreviations count; "Level 3.5" is one number
+  Case c = fixture([](json& d) {
+    d["denial"]["reason"] = "Results of EGFR and ALK testing were not provided. ASAM Level 3.5 is not approved.";
+    d["policy"]["criteria"] = json::array(
+        {{{"id", "A"}, {"text", "No EGFR or ALK genomic aberration"}, {"status", "met"}, {"evidence", "NGS negative"}},
+         {{"id", "B"}, {"text", "Partial hospitalization (Level 2.5) tried"}, {"status", "not_met"}},
+         {{"id", "C"}, {"text", "Dimension 3 and 5 rated high"}, {"status", "met"}}});
+  });
+  json v = view_of(c);
+  CHECK(v["policy"]["criteria_for_brief"][0]["id"] == "A");
+  CHECK(v["policy"]["disputed_count"] == 1);
+  // a word the library lists no longer ties a criterion to the denial
+  Evidence ev = gather_evidence(c, resources().knowledge);
+  auto words = std::make_shared<std::set<std::string>>(*ev.boilerplate_words);
+  words->insert("egfr");
+  words->insert("alk");
+  ev.boilerplate_words = words;
+  auto deadlines = compute_deadlines(c, resources().knowledge.deadlines, resources().knowledge.regulations, kToday);
+  REQUIRE(deadlines.is_ok());
+  json edited = merge_case_view(c, deadlines.value(), ev, kToday);
+  CHECK(edited["policy"]["disputed_count"] == 0);
+}
+
+TEST_CASE("treatments fit one line each on the brief: compact dates, span, the outcome's numbers") {
+  Case c = fixture([](json& d) {
+    json& t = d["clinical"]["prior_treatments"];
+    t[0]["outcome"] = "Some words without numbers at all here to pad the line out; ODI 52/100 to 48/100 after 10 weeks; "
+                      "more words without numbers that make the outcome far too long for one line of the brief";
+    t[2].erase("end");  // ongoing
+    t.push_back({{"treatment", "Epidural injection"}, {"start", "2026-10-20"}, {"end", "2026-10-20"}, {"outcome", "NRS 7/10 to 6/10"}});
+  });
+  json v = view_of(c);
+  const json& t = v["clinical"]["prior_treatments"];
+  CHECK(t[0]["brief_dates"] == "Aug 3\u2013Oct 12, 2026, 10 weeks");
+  CHECK(t[0]["brief_outcome"] == "ODI 52/100 to 48/100 after 10 weeks \u2026");
+  CHECK(t[1]["brief_dates"] == "Sep 1\u20136, 2026, 6 days");
+  CHECK(t[2]["brief_dates"] == "since Aug 3, 2026, 15 weeks");  // counted to the denial (Nov 18)
+  CHECK(t[3]["brief_dates"] == "Oct 20, 2026");
+  CHECK(t[3]["brief_outcome"] == "NRS 7/10 to 6/10");
+  // the letters keep the full outcome
+  CHECK(t[0]["outcome"].get<std::string>().size() > 150);
+  CHECK(has(documents_of(c)["lomn"], t[0]["outcome"].get<std::string>()));
+}
+
+TEST_CASE("criterion text is clipped visibly on the brief and whole in the letter") {
+  std::string long_text = "Failure of at least 6 weeks of conservative therapy with supervised physical therapy and "
+                          "medication over the whole period";
+  Case c = fixture([&](json& d) { d["policy"]["criteria"][1]["text"] = long_text; });
+  json v = view_of(c);
+  std::string brief_text;
+  for (const json& row : v["policy"]["criteria_for_brief"])
+    if (row["id"] == "2") brief_text = row["brief_text"].get<std::string>();
+  REQUIRE(!brief_text.empty());
+  CHECK(brief_text.size() < long_text.size());
+  CHECK(brief_text.substr(brief_text.size() - 3) == "\u2026");
+  auto docs = documents_of(c);
+  CHECK(has(docs["brief"], brief_text));
+  CHECK_FALSE(has(docs["brief"], long_text));
+  CHECK(has(docs["lomn"], long_text));
+}
+
+TEST_CASE("clinical context on the brief (function, duration, how long treated, findings) and none without data") {
+  Case c = fixture();  // the sample gives functional_score ODI 48/100, scored 2026-11-10
+  json v = view_of(c);
+  CHECK(v["clinical"]["treated_for"] == "15 weeks before the denial (since Aug 3, 2026)");
+  CHECK(v["clinical"]["functional_score"]["date_display"] == "Nov 10, 2026");
+  // the score is printed once, not again from the start of functional_status
+  CHECK(v["clinical"]["brief_function"].get<std::string>().rfind("unable to work", 0) == 0);
+  std::string brief = documents_of(c)["brief"];
+  CHECK(has(brief, "**Function:** ODI 48/100 (Nov 10, 2026); unable to work"));
+  CHECK(has(brief, "**Duration:** 14 weeks · **Treated:** 15 weeks before the denial"));
+  CHECK(has(brief, "**Findings:** Positive straight"));
+  CHECK(has(brief, "<!-- optional -->"));
+
+  Case bare = fixture([](json& d) {
+    for (const char* k : {"functional_status", "functional_score", "duration", "findings", "prior_treatments"})
+      d["clinical"].erase(k);
+  });
+  json b = view_of(bare);
+  CHECK_FALSE(b["clinical"].contains("has_context"));
+  CHECK_FALSE(b["clinical"].contains("treated_for"));
+  std::string bare_brief = documents_of(bare)["brief"];
+  for (const char* label : {"Function:", "Duration:", "Treated:", "Findings:", "<!-- optional -->"}) {
+    CAPTURE(label);
+    CHECK_FALSE(has(bare_brief, label));
+  }
+  // only a score: the function line alone, no separator before or after
+  Case score_only = fixture([](json& d) {
+    for (const char* k : {"functional_status", "duration", "findings", "prior_treatments"}) d["clinical"].erase(k);
+    d["clinical"]["functional_score"] = {{"measure", "ECOG"}, {"score", "1"}};
+  });
+  std::string s = documents_of(score_only)["brief"];
+  CHECK(has(s, "**Function:** ECOG 1\n"));
+}
+
+TEST_CASE("the denial's own sentence is quoted before the reviewer's reasoning on the call") {
+  auto said_for = [](const std::string& reasoning) {
+    json v = view_of(fixture([&](json& d) {
+      d["call"] = {{"started", "2026-11-24T10:30:00-05:00"}, {"disposition", "upheld"}, {"reviewer_reasoning", reasoning}};
+    }));
+    REQUIRE(v.contains("denial_answers"));
+    return v["denial_answers"][0]["said"].get<std::string>();
+  };
+  // the reasoning shares more words with criterion 2, the denial's sentence still answers it
+  CHECK(said_for("Six weeks of provider-directed conservative therapy failure is not shown.").rfind("Documentation", 0) == 0);
+  // the reasoning names the criterion: its sentence is the point
+  CHECK(said_for("Criterion 2 is not shown.") == "Criterion 2 is not shown.");
 }

@@ -4,12 +4,15 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <map>
+#include <memory>
+#include <set>
 #include <sstream>
 
 #include "expand/expand.h"
@@ -210,6 +213,25 @@ void load_packet(const std::string& path, std::vector<DocumentKind>& out, Diagno
   if (out.empty() && !has_errors(errors)) errors.push_back(error_at("", path + " lists no documents"));
 }
 
+// denial_words.json: {"about": ..., "boilerplate": ["word", ...]}, each
+// word kept in lower case (the matching compares lower-case words).
+std::shared_ptr<const std::set<std::string>> boilerplate_words(const json& file, Diagnostics& errors) {
+  auto words = std::make_shared<std::set<std::string>>();
+  const json& list = file.is_object() ? file.value("boilerplate", json()) : json();
+  if (!list.is_array()) {
+    if (file.is_object() && !file.empty())
+      errors.push_back(error_at("", "denial_words.json: \"boilerplate\" must be a list of words"));
+    return words;
+  }
+  for (const json& w : list) {
+    if (!w.is_string()) continue;
+    std::string word = w.get<std::string>();
+    for (char& ch : word) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    words->insert(word);
+  }
+  return words;
+}
+
 // The library files; each payer's P2P window and added holidays join the
 // deadline rules so that deadlines are computed from one table.
 void load_knowledge(const std::string& dir, KnowledgeLibrary& lib, Diagnostics& errors) {
@@ -218,6 +240,7 @@ void load_knowledge(const std::string& dir, KnowledgeLibrary& lib, Diagnostics& 
   lib.policies = load_json(dir + "/policies.json", errors);
   lib.denial_types = load_json(dir + "/denial_types.json", errors);
   lib.regulations = load_json(dir + "/regulations.json", errors);
+  lib.boilerplate_words = boilerplate_words(load_json(dir + "/denial_words.json", errors), errors);
   std::error_code ec;
   std::vector<std::filesystem::path> files;
   for (const auto& e : std::filesystem::directory_iterator(dir + "/payers", ec))

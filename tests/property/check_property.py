@@ -107,6 +107,9 @@ def facts(case):
         "objections": bool(call and call.get("objections")),
         "disposition": (call or {}).get("disposition"),
         "never": False,
+        # the brief's "The denial says -> the record shows" needs a criterion
+        # the record answers with a fact: met, or partial, with evidence
+        "answerable": any(c.get("status") in ("met", "partial") and (c.get("evidence") or "").strip() for c in crit),
         "approved_known": bool(call and call.get("disposition") == "modified" and (call.get("approved") or {}).get("services")),
     }
 
@@ -123,6 +126,7 @@ CLAIMS = [
     ("the reviewer did not accept", "letters", re.compile(r"reviewer did not accept", re.I), "never"),
     ("physician advice in a payer letter", "letters",
      re.compile(r"the call should|do not claim it|on the call, ask|ask the reviewer", re.I), "never"),
+    ("the record shows", "brief.pdf", re.compile(r"The denial says → the record shows"), "answerable"),
     ("what the partial approval covered", "letters",
      re.compile(r"approved part of the request[^.:]*: [A-Z]|the rest of the \d+ requested", re.I), "approved_known"),
     ("objection paragraph", "appeal-cover.pdf", re.compile(r"I object to how the review was conducted", re.I), "objections"),

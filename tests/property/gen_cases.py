@@ -197,6 +197,12 @@ def generate_case(rng, index, root, lib=None):
     clinical = {"summary": long_text(rng), "if_upheld": long_text(rng)}
     opt_text(rng, clinical, "duration", f"{rng.randint(1, 52)} weeks")
     opt_text(rng, clinical, "functional_status", long_text(rng))
+    if maybe(rng, 0.4):
+        score = {"measure": rng.choice(["ODI", "NDI", "DLQI", "ECOG", "Индекс Освестри"]),
+                 "score": rng.choice(["48/100", "54 %", "1", "17/30", "—"])}
+        if maybe(rng):
+            score["date"] = date_iso(denial_date - datetime.timedelta(days=rng.randint(0, 90)))
+        clinical["functional_score"] = score
     if maybe(rng):
         clinical["findings"] = [long_text(rng) for _ in range(count(rng, 20, 4))]
     if maybe(rng, 0.7):
