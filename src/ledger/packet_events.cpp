@@ -5,9 +5,11 @@
 
 #include <ctime>
 #include <filesystem>
+#include <optional>
 #include <unordered_map>
 
 #include "knowledge/deadlines.h"
+#include "ledger/queue.h"
 #include "pipeline/files.h"
 
 namespace p2p {
@@ -90,6 +92,31 @@ CaseRow case_row(const Case& c, const Resources& res, const Env& env) {
   return row;
 }
 
+// A case file that names its scheduled P2P call (/p2p/scheduled) says the
+// P2P was requested and booked; without this event the queue would report
+// the window as missed. Keyed by the call's time: a rerun adds nothing, a
+// rescheduled call is a new event. `at` is the call's time (when the P2P
+// takes place), the only time the case gives.
+namespace {
+
+std::optional<Event> scheduled_from_case(const Case& c, const std::string& recorded_by) {
+  const json* p2p = c.doc.contains("p2p") ? &c.doc["p2p"] : nullptr;
+  if (!p2p || !p2p->is_object() || !p2p->contains("scheduled") || !(*p2p)["scheduled"].is_string()) return std::nullopt;
+  std::string when = (*p2p)["scheduled"].get<std::string>();
+  auto at = parse_time_point(when);
+  if (!at) return std::nullopt;
+  Event e;
+  e.case_id = c.id;
+  e.kind = EventKind::p2p_scheduled;
+  e.at = *at;
+  e.recorded_by = recorded_by;
+  e.data = {{"scheduled", when}, {"from", "case"}};
+  e.source_key = "case:p2p_scheduled:" + when;
+  return e;
+}
+
+}  // namespace
+
 std::vector<Event> packet_events(const Case& c, const json& manifest, const std::string& recorded_by) {
   Event denial;
   denial.case_id = c.id;
@@ -98,7 +125,10 @@ std::vector<Event> packet_events(const Case& c, const json& manifest, const std:
   denial.recorded_by = recorded_by;
   denial.data = {{"denial_type", c.denial_type}, {"denial_date", c.denial_date.iso()}};
   denial.source_key = "denial";
-  return {denial, packet_generated(c.id, manifest, recorded_by)};
+  std::vector<Event> events = {denial};
+  if (auto scheduled = scheduled_from_case(c, recorded_by)) events.push_back(std::move(*scheduled));
+  events.push_back(packet_generated(c.id, manifest, recorded_by));
+  return events;
 }
 
 Diagnostics record_packet(Ledger& ledger, const Case& c, const Resources& res, const json& manifest,

@@ -29,7 +29,10 @@ CaseRow case_row(const Case& c, const Resources& res, const Env& env);
 // denial_received (source_key "denial": once per case) and packet_generated
 // (templates chosen and document sha256s from `manifest`; source_key from
 // the documents' content digests, so the same packet generated again, as a
-// restarted watcher does, is recorded once).
+// restarted watcher does, is recorded once). Between them, when the case
+// file names its scheduled call (/p2p/scheduled), p2p_scheduled (source_key
+// "case:p2p_scheduled:<time>"), so the queue does not call a booked P2P's
+// window missed.
 std::vector<Event> packet_events(const Case& c, const nlohmann::json& manifest, const std::string& recorded_by);
 
 // put_case, then the two events. The first failure is returned (the packet

@@ -134,7 +134,7 @@ def main():
         cover = pdf_text(os.path.join(packet, "appeal-cover.pdf"))
         check("peer-to-peer call of November 24, 2026" in cover, f"appeal cover encloses the call record: {cover[:300]}")
         kinds = [e[0] for e in events(db)]
-        check(kinds == ["denial_received", "packet_generated", "call_held", "packet_generated"],
+        check(kinds == ["denial_received", "p2p_scheduled", "packet_generated", "call_held", "packet_generated"],
               f"generate's packet, the call, the regenerated packet: {kinds}")
         regenerated = run(["pdftk", os.path.join(packet, "post-call.pdf"), "dump_data_fields_utf8"]).stdout
         check("FieldValue: Zoë Ødegaard" in regenerated, "the regenerated form shows the reviewer")

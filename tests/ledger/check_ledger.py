@@ -53,7 +53,40 @@ def entry(queue, case_id):
     return next((c for c in queue["cases"] if c["case_id"] == case_id), None)
 
 
+def unscheduled_copies(folder):
+    """The samples without their booked call (/p2p/scheduled): the steps below
+    start from a denial nobody has acted on yet."""
+    os.makedirs(folder)
+    paths = []
+    for s in SAMPLES:
+        doc = json.load(open(s))
+        doc.get("p2p", {}).pop("scheduled", None)
+        doc.pop("call", None)
+        paths.append(os.path.join(folder, os.path.basename(s)))
+        json.dump(doc, open(paths[-1], "w"))
+    return paths
+
+
 with tempfile.TemporaryDirectory() as tmp:
+    # A case file that names its scheduled call: the ledger knows the P2P is
+    # booked (not a missed window), once however often it is generated.
+    booked = os.path.join(tmp, "booked")
+    lumbar_sample = os.path.join(ROOT, "samples", "uhc-lumbar-mri.json")
+    for _ in range(2):
+        r = p2p("generate", lumbar_sample, "-o", booked)
+        check(r.returncode == 0, f"generate the booked sample: {r.stderr}")
+    got = events(os.path.join(booked, "p2pdoc.db"), LUMBAR)
+    check(got.count((LUMBAR, "p2p_scheduled", "case:p2p_scheduled:2026-11-24T10:30:00-05:00")) == 1,
+          f"the case's booked call is one p2p_scheduled event: {got}")
+    lumbar = entry(due_json(booked), LUMBAR)
+    check(lumbar and lumbar["deadline"] == "scheduled_call" and lumbar["due"] == "2026-11-24T15:30:00Z"
+          and not lumbar["missed"], f"{LUMBAR}: the booked call is what is due: {lumbar}")
+    later = dict(ENV, SOURCE_DATE_EPOCH="1796745600")  # 2026-12-08, after the call, none recorded
+    lumbar = entry(json.loads(p2p("due", "-o", booked, "--format", "json", env=later).stdout), LUMBAR)
+    check(lumbar and lumbar["missed"] and "no call recorded" in lumbar["reason"] and "no request" not in lumbar["reason"],
+          f"{LUMBAR}: after the booked time, the call is missing, not the request: {lumbar}")
+
+    SAMPLES = unscheduled_copies(os.path.join(tmp, "unscheduled"))
     out = os.path.join(tmp, "out")
     db = os.path.join(out, "p2pdoc.db")
     r = p2p("generate", *SAMPLES, "-o", out)
@@ -184,7 +217,8 @@ with tempfile.TemporaryDirectory() as tmp:
     try:
         st, _, body = svc.request("GET", "/v1/queue")
         check(st == 200 and json.loads(body) == due_json(out), f"GET /v1/queue == due --format json: {st}")
-        st, _, body = svc.request("POST", "/v1/packets", open(os.path.join(ROOT, "samples", "uhc-lumbar-mri.json"), "rb").read(),
+        lumbar_copy = next(p for p in SAMPLES if p.endswith("uhc-lumbar-mri.json"))  # as generated above
+        st, _, body = svc.request("POST", "/v1/packets", open(lumbar_copy, "rb").read(),
                                   {"Content-Type": "application/json"})
         check(st == 201, f"POST a packet: {st}")
     finally:
