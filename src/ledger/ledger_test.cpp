@@ -290,7 +290,9 @@ TEST_CASE("migration 2 fills the digest from the events a version-1 ledger alrea
   check_sample_progress(*ledger);
   // and the trigger is back
   REQUIRE(ledger->append(event("C-8", EventKind::p2p_requested, 20)).value());
-  for (const CaseProgress& p : ledger->progress().value())
+  auto progress = ledger->progress();  // named: .value() of a temporary would dangle in the loop
+  REQUIRE(progress.is_ok());
+  for (const CaseProgress& p : progress.value())
     if (p.case_id == "C-8") CHECK(p.stage == 1);
 }
 
