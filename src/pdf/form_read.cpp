@@ -10,29 +10,13 @@
 
 #include <podofo/podofo.h>
 
+#include "text/coverage.h"  // utf8_of
+
 namespace p2p {
 
 using namespace PoDoFo;
 
 namespace {
-
-void put_utf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 // PDF 32000-1:2008, Annex D.2: PDFDocEncoding differs from Latin-1 at
 // 0x18..0x1F (spacing accents) and 0x80..0xA0 (typographic marks).
@@ -63,7 +47,7 @@ std::string decode_utf16be(std::string_view s) {
     } else if (u >= 0xD800 && u < 0xE000) {
       u = 0xFFFD;  // a lone surrogate
     }
-    put_utf8(out, u);
+    out += utf8_of(u);
   }
   return out;
 }
@@ -205,7 +189,7 @@ std::string decode_pdf_text(std::string_view bytes) {
   if (bytes.size() >= 2 && byte(0) == 0xFE && byte(1) == 0xFF) return decode_utf16be(bytes.substr(2));
   if (bytes.size() >= 3 && byte(0) == 0xEF && byte(1) == 0xBB && byte(2) == 0xBF) return std::string(bytes.substr(3));
   std::string out;
-  for (size_t i = 0; i < bytes.size(); ++i) put_utf8(out, doc_encoding(byte(i)));
+  for (size_t i = 0; i < bytes.size(); ++i) out += utf8_of(doc_encoding(byte(i)));
   return out;
 }
 
