@@ -111,8 +111,8 @@ std::string case_id_from_title(const std::string& title) {
   return is_case_id(id) ? id : std::string();
 }
 
-RecordResult record_call(const CallDraft& draft, const std::string& source_key, const RecordRequest& req,
-                         Ledger* ledger, const Resources& res, const Env& env) {
+RecordResult record_call(const CallDraft& draft, const RecordRequest& req, Ledger* ledger, const Resources& res,
+                         const Env& env) {
   auto input = [](Diagnostics d) { return RecordResult{Result<RecordedCall>::fail(std::move(d)), false}; };
   auto ours = [](Diagnostics d) { return RecordResult{Result<RecordedCall>::fail(std::move(d)), true}; };
   auto done = [](RecordedCall r) {
@@ -141,7 +141,7 @@ RecordResult record_call(const CallDraft& draft, const std::string& source_key, 
                                         : env.timestamp;
     e.recorded_by = req.recorded_by;
     e.data = rec.call;
-    e.source_key = source_key;
+    e.source_key = call_key(rec.call).value_or("");
     auto stored = ledger->append(e);
     if (!stored.is_ok()) return ours(stored.diagnostics());
     rec.already_recorded = !stored.value();
@@ -174,7 +174,7 @@ RecordResult record_call_form(std::string_view pdf, const RecordRequest& req, Le
                                                     "lacks \"case <case_id>\"): pass the case id with --case-id")});
   if (!is_case_id(r.case_id)) return input({error_at("", json(r.case_id).dump() + " is not a case id")});
   CallDraft draft = call_from_form(form.value().fields);
-  return record_call(draft, "form:" + sha256_hex(std::string(pdf)), r, ledger, res, env);
+  return record_call(draft, r, ledger, res, env);
 }
 
 }  // namespace p2p

@@ -358,9 +358,11 @@ Reply Service::queue() {
 }
 
 // A call's outcome from the EHR: the same rules as a filled form
-// (outcome/outcome.h), named by JSON pointer. The body's "source_key", when
-// given, is the client's idempotency key; otherwise the call itself is (the
-// same call posted twice counts once).
+// (outcome/outcome.h), named by JSON pointer. The call is recognised by its
+// own identity (call_key: its start and disposition), the same key a filled
+// form or the case file gives it, so the same call posted twice, or posted and
+// also entered on the form, counts once. A client's "source_key" is accepted
+// for compatibility and ignored, with a warning.
 Reply Service::record_event(const Request& req, const std::string& case_id) {
   const std::string route = "/v1/cases/{case_id}/events";
   if (!is_safe_segment(case_id) || case_id.size() > 64)
@@ -384,6 +386,9 @@ Reply Service::record_event(const Request& req, const std::string& case_id) {
   const json key = body.value("source_key", json(""));
   if (!key.is_string() || key.get<std::string>().size() > 200)
     shape.push_back(error_at("/source_key", "must be a string of at most 200 characters"));
+  else if (!key.get<std::string>().empty())
+    shape.push_back(warning_at("/source_key", "ignored: a call is recognised by its start time and disposition, "
+                                              "however it is recorded (docs/ledger.md)"));
   for (const auto& item : body.items())
     if (item.key() != "kind" && item.key() != "call" && item.key() != "source_key")
       shape.push_back(warning_at("/" + item.key(), "unknown key, ignored"));
@@ -400,7 +405,6 @@ Reply Service::record_event(const Request& req, const std::string& case_id) {
   }
 
   CallDraft draft = call_from_json(body["call"], "/call");
-  std::string source = key.get<std::string>().empty() ? "api:" + sha256_hex(body["call"].dump()) : "api:" + key.get<std::string>();
   RecordRequest rr;
   rr.out_dir = p_.out_dir;
   rr.case_id = case_id;
@@ -416,7 +420,7 @@ Reply Service::record_event(const Request& req, const std::string& case_id) {
       return busy;
     }
     std::lock_guard lock(case_lock(case_id));
-    done = record_call(draft, source, rr, p_.ledger, *p_.resources, env);
+    done = record_call(draft, rr, p_.ledger, *p_.resources, env);
   }
   Diagnostics all = shape;
   all.insert(all.end(), done.outcome.diagnostics().begin(), done.outcome.diagnostics().end());

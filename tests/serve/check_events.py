@@ -61,6 +61,12 @@ try:
     st, body = post(events, {"kind": "call_held", "call": call})
     check(st == 200 and body.get("already_recorded") is True, f"the same call again -> {st} {body}")
     check(len(calls()) == 1, "the same call twice counts once")
+    # one key per call: a client's own key does not make the same call a second one
+    st, body = post(events, {"kind": "call_held", "call": dict(call, started="2026-11-24T15:30:00Z"),
+                             "source_key": "ehr-encounter-88121"})
+    check(st == 200 and body.get("already_recorded") is True, f"the same call under a client key -> {st} {body}")
+    check(any(w["path"] == "/source_key" for w in body.get("warnings", [])), f"the client key is ignored, said: {body}")
+    check(len(calls()) == 1, "the same call under a client key counts once")
 
     st, body = post(events, {"kind": "call_held", "call": {"disposition": ["upheld", "modified"],
                                                             "started": "tomorrow", "mood": 1}})
