@@ -148,7 +148,7 @@ RecordResult record_call(const CallDraft& draft, const RecordRequest& req, Ledge
   }
   if (!cw.c || (rec.already_recorded && cw.packet_has_call)) return done(std::move(rec));
 
-  auto packet = generate_packet(*cw.c, res, env);
+  auto packet = req.render ? req.render(*cw.c) : generate_packet(*cw.c, res, env);
   if (!packet.is_ok()) return ours(packet.diagnostics());
   packet.value().warnings = rec.warnings;
   auto dir = write_packet(packet.value(), req.out_dir, env);
@@ -157,6 +157,10 @@ RecordResult record_call(const CallDraft& draft, const RecordRequest& req, Ledge
   if (ledger) {
     Diagnostics failed =
         record_packet(*ledger, *cw.c, res, packet_manifest(packet.value(), env), req.recorded_by, env);
+    if (has_errors(failed)) return ours(failed);
+  }
+  if (req.written) {
+    Diagnostics failed = req.written(*cw.c, packet.value());
     if (has_errors(failed)) return ours(failed);
   }
   return done(std::move(rec));

@@ -20,6 +20,7 @@
 // and write_packet are safe for that).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -37,6 +38,14 @@ struct RecordRequest {
   std::string case_file;               // "" = out_dir/<case_id>/case.json
   std::string recorded_by = "record";  // who records it: "record", "serve", "watch"
   bool regenerate = true;              // false: the event only
+  // How the regenerated packet is rendered: empty = generate_packet on the
+  // calling thread; the service renders in its worker processes. A failure
+  // is ours (our_fault).
+  std::function<Result<Packet>(const Case&)> render;
+  // Called once the regenerated packet is written and recorded, with the
+  // case and the packet (the service queues its PDFs for delivery). Errors
+  // are ours; the packet stays written.
+  std::function<Diagnostics(const Case&, const Packet&)> written;
 };
 
 struct RecordedCall {

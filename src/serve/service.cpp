@@ -333,16 +333,18 @@ Reply Service::create_packet(const Request& req) {
   }
 
   json body = with_urls(std::move(manifest), c.id);
-  if (p_.deliverer) {
-    json docs = json::array();
-    for (const auto& q : queued) docs.push_back({{"file", q.file}, {"idempotency_key", q.key}, {"state", q.state}});
-    body["delivery"] = {{"target", p_.deliverer->config().target == delivery::Target::fhir ? "fhir" : "webhook"},
-                        {"documents", docs}};
-  }
+  if (p_.deliverer) body["delivery"] = delivery_json(queued);
   Reply r = json_reply(201, body);
   r.headers.push_back({"Location", packet_url(c.id)});
   r.case_id = c.id;
   return r;
+}
+
+json Service::delivery_json(const std::vector<delivery::Queued>& queued) const {
+  json docs = json::array();
+  for (const auto& q : queued) docs.push_back({{"file", q.file}, {"idempotency_key", q.key}, {"state", q.state}});
+  return {{"target", p_.deliverer->config().target == delivery::Target::fhir ? "fhir" : "webhook"},
+          {"documents", docs}};
 }
 
 Reply Service::queue() {
@@ -410,6 +412,25 @@ Reply Service::record_event(const Request& req, const std::string& case_id) {
   rr.case_id = case_id;
   rr.recorded_by = "serve";
   Env env = Env::from_process();
+  // the regenerated packet is rendered like any other: in a worker process,
+  // under its time and memory limits; its PDFs are delivered like any other
+  if (p_.pool)
+    rr.render = [&](const Case& c) -> Result<Packet> {
+      WorkerOutcome rendered = p_.pool->generate(c, env.timestamp);
+      if (rendered.kind == WorkerOutcome::Kind::crashed || rendered.kind == WorkerOutcome::Kind::timed_out) {
+        if (p_.metrics) p_.metrics->add("p2pdoc_workers_replaced_total");
+        return Result<Packet>::fail({error_at("", rendered.detail)});
+      }
+      return std::move(rendered.packet);
+    };
+  std::vector<delivery::Queued> queued;
+  if (p_.deliverer)
+    rr.written = [&](const Case& c, const Packet& p) -> Diagnostics {
+      auto q = p_.deliverer->enqueue(delivery::pdf_documents(p, env.timestamp), delivery::patient_ids(c.doc));
+      if (!q.is_ok()) return q.diagnostics();
+      queued = q.take();
+      return {};
+    };
   RecordResult done;
   {
     GateSlot slot(gate_, p_.queue_timeout);
@@ -437,6 +458,7 @@ Reply Service::record_event(const Request& req, const std::string& case_id) {
               {"call", rc.call},
               {"warnings", diagnostics_json(all)["warnings"]}};
   if (!rc.packet_dir.empty()) out["packet"] = packet_url(case_id);
+  if (p_.deliverer && !rc.packet_dir.empty()) out["delivery"] = delivery_json(queued);
   Reply r = json_reply(rc.already_recorded ? 200 : 201, out);
   r.case_id = case_id;
   return r;
