@@ -1,8 +1,9 @@
 // The watcher's event loop: one thread, one poll(2) over the signalfd, the
 // inotify descriptor and the workers' sockets. It alone claims, dispatches and
-// moves files; workers only generate packets (or record filled forms). Order of work: files left in
-// working/ by an earlier run, then files found in the inbox (oldest first),
-// then files announced by inotify or found by the periodic rescan.
+// moves files; workers only generate packets (or record filled forms). Order
+// of work: files left in working/ by an earlier run, then files found in the
+// inbox and its outcomes/ (oldest first), then files announced by inotify or
+// found by the periodic rescan.
 #include "watch/watch.h"
 
 #include <poll.h>
