@@ -19,7 +19,7 @@ namespace p2p::chart {
 // Greys far enough apart to survive a laser printer's halftone; anything
 // that must survive a fax (which may drop light greys) also has a black edge.
 inline constexpr Color kInk{0, 0, 0};
-inline constexpr Color kSoftInk{0.3f, 0.3f, 0.3f};  // secondary text
+inline constexpr Color kSoftInk{0.2f, 0.2f, 0.2f};  // secondary text: dark enough to stay solid on a fax
 inline constexpr Color kBarFill{0.62f, 0.62f, 0.62f};
 inline constexpr Color kLightBarFill{0.8f, 0.8f, 0.8f};  // a count behind a rate line
 inline constexpr Color kBandFill{0.88f, 0.88f, 0.88f};

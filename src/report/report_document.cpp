@@ -454,8 +454,8 @@ void counts_only(Sheet& s, const std::string& noun, const std::string& plural, c
   s.ensure(60);
   std::string why = whole(static_cast<long long>(groups.size())) + " " + (groups.size() == 1 ? noun : plural) +
                     " with fewer than " + whole(min_group) +
-                    " decided calls: counts only. On so few calls one more decision moves the rate by "
-                    "ten points or more, so no rate is shown.";
+                    " decided calls: counts only. On so few calls the 95 % interval is too wide for a rate to "
+                    "mean much, so none is shown.";
   s.paragraph({{why, kItalic}}, kLeft, kRight - kLeft, 8, kSoftInk);
   s.y += 3;
   std::vector<Column> cols = {{capitalized(noun), kLeft, 200, Anchor::left},        {"Cases", 258, 50, Anchor::right},
@@ -617,9 +617,9 @@ void review_list(Sheet& s, const Report& r) {
   s.paragraph({{intro, kPlain}}, kLeft, kRight - kLeft, 9);
   s.y += 4;
   if (r.review.empty()) return;
-  std::vector<Column> cols = {{"Case", kLeft, 110, Anchor::left},         {"Due", 166, 88, Anchor::left},
-                              {"What happened", 262, 104, Anchor::left},  {"Payer", 374, 80, Anchor::left},
-                              {"Physician", 462, kRight - 462, Anchor::left}};
+  std::vector<Column> cols = {{"Case", kLeft, 92, Anchor::left},          {"Due", 146, 80, Anchor::left},
+                              {"What happened", 232, 86, Anchor::left},   {"Payer", 324, 130, Anchor::left},
+                              {"Physician", 460, kRight - 460, Anchor::left}};
   std::vector<TableRow> rows;
   for (size_t i = 0; i < r.review.size(); ++i) {
     const ReviewItem& item = r.review[i];

@@ -115,7 +115,7 @@ TEST_CASE("a group under the minimum count gets counts only, never a bar or a ra
   CHECK(bars(pages) == shown);
   std::string text = all_text(pages);
   CHECK(has(text, "decided calls: counts only"));
-  CHECK(has(text, "no rate is shown"));
+  CHECK(has(text, "so none is shown"));
 }
 
 TEST_CASE("an empty report still has a summary and says there was nothing") {
@@ -155,11 +155,11 @@ TEST_CASE("a label too long for its column is cut with an ellipsis inside the co
   int cut = 0;
   for (const Page& p : pages)
     for (const TextItem& t : p.texts)
-      if (t.text.rfind("A payer whose name", 0) == 0 && t.text.size() > 3 && t.text.substr(t.text.size() - 3) == "\u2026") {
+      if (t.x == kLeft && t.text.rfind("A payer whose name", 0) == 0 && t.text.substr(t.text.size() - 3) == "\u2026") {
         ++cut;
         CHECK(t.x + t.width <= 196 - 8 + 0.01);  // the label column ends 8 points before the plot
       }
-  CHECK(cut == 1);
+  CHECK(cut >= 1);  // the chart's row (and the review table's payer column, cut to its own width)
 }
 
 TEST_CASE("the summary compares the P2P rate with its benchmark, and says when the interval reaches it") {

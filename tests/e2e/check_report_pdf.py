@@ -65,7 +65,7 @@ try:
                       "Overturn rate by physician", "95 % interval (Wilson)", "Published benchmark range",
                       "Monthly trend: denials and P2P overturn rate", "Weekly review: missed windows and past deadlines",
                       "UnitedHealthcare", "Aetna", "Medical necessity", "Advanced imaging", "60\u201375 %",
-                      "Dr. Luis Fern\u00e1ndez", "counts only", "no rate is shown", "Page 1 of"]:
+                      "Dr. Luis Fern\u00e1ndez", "counts only", "so none is shown", "Page 1 of"]:
             check(label in text, f"sample report: pdftotext lacks {label!r}")
         # the summary's figures as the sample draws them (sample_report.cpp, seed 11)
         for figure in ["820", "Cases denied in the period 820", "P2P overturn rate 52 %", "52 % (47\u201356 %)"]:
