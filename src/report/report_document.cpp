@@ -19,6 +19,7 @@ constexpr double kPageWidth = 612, kPageHeight = 792;  // US Letter, portrait
 constexpr double kLeft = 48, kRight = kPageWidth - 48;
 constexpr double kTop = 40, kBottom = kPageHeight - 40;  // the margins: nothing is drawn outside
 constexpr double kBodyBottom = kBottom - 18;             // the footer lives below this
+constexpr double kPageRoom = kBodyBottom - kTop - 22;    // the height a page after the first offers
 constexpr int kRegular = 0, kBold = 1;
 constexpr Color kWhite{1, 1, 1};
 constexpr Color kRowRule{0.75f, 0.75f, 0.75f};
@@ -124,9 +125,13 @@ void table_header(Sheet& s, const std::vector<Column>& cols) {
   s.y += 2;
 }
 
+double table_height(size_t rows) { return 13 + kTableRow * rows + 6; }
+
 // Rows under a header; a row that does not fit starts a new page that
-// repeats `continued` and the header.
+// repeats `continued` and the header. A table that fits a page whole is not
+// split: it starts on the next page instead.
 void table(Sheet& s, const std::vector<Column>& cols, const std::vector<TableRow>& rows, const std::string& continued) {
+  if (table_height(rows.size()) <= kPageRoom) s.ensure(table_height(rows.size()));
   s.ensure(13 + kTableRow * std::min<size_t>(rows.size(), 3));
   table_header(s, cols);
   double left = cols.front().x, right = cols.back().x + cols.back().width;
@@ -451,7 +456,8 @@ void group_axis(Sheet& s, const Scale& scale, double top) {
 
 void counts_only(Sheet& s, const std::string& noun, const std::string& plural, const std::vector<const GroupRate*>& groups,
                  int min_group) {
-  s.ensure(60);
+  double whole_block = 30 + table_height(groups.size());  // the sentence stays with its table
+  s.ensure(whole_block <= kPageRoom ? whole_block : 60);
   std::string why = whole(static_cast<long long>(groups.size())) + " " + (groups.size() == 1 ? noun : plural) +
                     " with fewer than " + whole(min_group) +
                     " decided calls: counts only. On so few calls the 95 % interval is too wide for a rate to "
@@ -481,6 +487,9 @@ void group_chart(Sheet& s, const GroupChart& c, int min_group) {
                    [](const GroupRate* a, const GroupRate* b) { return a->overturn.rate > b->overturn.rate; });
   bool any_benchmark = std::any_of(shown.begin(), shown.end(), [](const GroupRate* g) { return g->benchmark.has_value(); });
   const double head = 18 + 13 + 16, columns = 21;
+  // a chart that fits a page whole starts on a new one rather than split; a longer one needs room for 4 rows here
+  double whole_chart = head + columns + kGroupRow * shown.size() + kGroupAxis;
+  if (whole_chart <= kPageRoom) s.ensure(whole_chart);
   s.ensure(head + columns + kGroupRow * std::min<size_t>(std::max<size_t>(shown.size(), 1), 4) + kGroupAxis);
   s.heading(c.title);
   std::string sub = "Overturned out of decided P2P calls, highest first.";
@@ -519,6 +528,7 @@ std::string month_name(const std::string& ym) {
 }
 
 constexpr double kTrendX0 = kLeft + 30, kTrendX1 = kRight - 34, kTrendHeight = 190;
+constexpr double kTrendBlock = 18 + 26 + 16 + 14 + kTrendHeight + 28;  // heading, note, legend, axis titles, plot, months
 
 // The vertical scales' labels and grid: counts on the left, percentages on the right.
 void trend_axes(Sheet& s, const Scale& counts, const std::vector<double>& count_ticks, const Scale& rates, double top,
@@ -541,7 +551,7 @@ void trend_axes(Sheet& s, const Scale& counts, const std::vector<double>& count_
 void trend_chart(Sheet& s, const Report& r) {
   const std::vector<MonthPoint>& months = r.monthly;
   const std::optional<Benchmark>& bench = r.summary.p2p_benchmark;
-  s.ensure(18 + 26 + 16 + 14 + kTrendHeight + 30);
+  s.ensure(kTrendBlock);
   s.heading("Monthly trend: denials and P2P overturn rate");
   s.paragraph({{"Bars: cases denied each month (left scale). Line: overturn rate of the calls decided that month "
                 "(right scale), drawn only for months with at least " +
@@ -664,6 +674,8 @@ std::vector<Page> report_pages(const Report& report, const FontSet& fonts, const
               min);
   group_chart(s, {"Overturn rate by physician", "physician", "physicians", &report.by_physician}, min);
   if (!report.monthly.empty()) {
+    double whole_trend = kTrendBlock + table_height(report.monthly.size());  // the chart with its table, if a page holds both
+    if (whole_trend <= kPageRoom) s.ensure(whole_trend);
     trend_chart(s, report);
     trend_table(s, report);
   }
