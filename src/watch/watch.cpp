@@ -234,7 +234,8 @@ bool Watcher::setup() {
       }
       worker_ledger_ = opened.take();
     }
-    return to_json(process_case_file(inbox_.working_path(name), *res_, cfg_.out, cfg_.max_bytes, cfg_.strict, worker_ledger_.get()));
+    return to_json(process_case_file(inbox_.working_path(name), *res_, cfg_.out, cfg_.max_bytes, cfg_.strict, worker_ledger_.get(),
+                                     ledger_location_));
   };
   workers_.resize(static_cast<size_t>(cfg_.workers));
   for (Worker& w : workers_)
