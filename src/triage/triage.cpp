@@ -6,6 +6,8 @@
 #include <map>
 #include <cstdio>
 #include <sstream>
+#include <tuple>
+#include <utility>
 
 namespace p2p {
 
@@ -76,20 +78,27 @@ RouteCost route_cost(const json& time_cost, const char* route, double physician_
   return c;
 }
 
+// A benchmark's range_percent [low, high] as fractions; [0, 0] when absent.
+std::pair<double, double> range_of(const json& entry) {
+  const json& r = entry.is_object() && entry.contains("range_percent") ? entry["range_percent"] : json();
+  if (!r.is_array() || r.size() != 2 || !r[0].is_number() || !r[1].is_number()) return {0, 0};
+  return {r[0].get<double>() / 100, r[1].get<double>() / 100};
+}
+
 // The P2P benchmark for the category, else the span of every category's
 // (no category: no narrower published figure applies).
 void set_benchmark(Triage& t, const json& benchmarks) {
-  const json& p2p = benchmarks.is_object() && benchmarks.contains("p2p") ? benchmarks["p2p"] : json::object();
+  const json& p2p = benchmarks.is_object() && benchmarks.contains("p2p_by_category") ? benchmarks["p2p_by_category"]
+                                                                                     : json::object();
   if (!t.category.empty() && p2p.contains(t.category)) {
     const json& b = p2p[t.category];
-    t.benchmark_low = number_at(b, "low", 0);
-    t.benchmark_high = number_at(b, "high", 0);
+    std::tie(t.benchmark_low, t.benchmark_high) = range_of(b);
     t.benchmark_label = text_at(b, "label");
     t.benchmark_source = text_at(b, "source");
   } else {
     bool first = true;
     for (const auto& [key, b] : p2p.items()) {
-      double low = number_at(b, "low", 0), high = number_at(b, "high", 0);
+      auto [low, high] = range_of(b);
       t.benchmark_low = first ? low : std::min(t.benchmark_low, low);
       t.benchmark_high = first ? high : std::max(t.benchmark_high, high);
       t.benchmark_source = text_at(b, "source");
@@ -99,8 +108,7 @@ void set_benchmark(Triage& t, const json& benchmarks) {
   }
   t.benchmark_mid = (t.benchmark_low + t.benchmark_high) / 2;
   const json& appeal = benchmarks.is_object() && benchmarks.contains("written_appeal") ? benchmarks["written_appeal"] : json::object();
-  t.appeal_low = number_at(appeal, "low", 0);
-  t.appeal_high = number_at(appeal, "high", 0);
+  std::tie(t.appeal_low, t.appeal_high) = range_of(appeal);
   t.appeal_estimate = (t.appeal_low + t.appeal_high) / 2;
   t.appeal_source = text_at(appeal, "source");
 }
