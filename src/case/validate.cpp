@@ -40,6 +40,9 @@ constexpr std::size_t kMaxServices = 20;
 constexpr std::size_t kMaxPriorTreatments = 50;
 constexpr std::size_t kMaxCriteria = 200;
 constexpr std::size_t kMaxCitations = 20;
+// services[].expected_amount_usd: far above any one service's reimbursement,
+// so that an amount in cents given as dollars is refused, not weighed.
+constexpr double kMaxAmountUsd = 10000000;
 
 // Every date a case carries lies in 1900-01-01 .. 2100-12-31: wide enough for
 // the oldest patient and the latest service, narrow enough that a deadline
@@ -271,6 +274,16 @@ void positive_integer(Checker& c, const json& v, const std::string& path) {
 void positive_number(Checker& c, const json& v, const std::string& path) {
   if (!expect_type(c, v, path, v.is_number(), "a number")) return;
   if (!(v.get<double>() > 0)) c.error(path, "must be a positive number (got " + v.dump() + ")");
+}
+
+// An amount of money in US dollars: 0 or more, and below a bound that no
+// single service reaches (a figure in cents typed as dollars is caught).
+void amount_usd(Checker& c, const json& v, const std::string& path) {
+  if (!expect_type(c, v, path, v.is_number(), "a number")) return;
+  double usd = v.get<double>();
+  if (usd < 0) c.error(path, "must not be negative (got " + v.dump() + ")");
+  else if (usd > kMaxAmountUsd)
+    c.error(path, "is more than " + std::to_string(long(kMaxAmountUsd)) + " dollars, the most one service is taken to pay: is it in cents? (got " + v.dump() + ")");
 }
 
 // ---- objects and arrays ---------------------------------------------------------
@@ -650,6 +663,7 @@ constexpr Field kService[] = {
     {"description", Need::required, long_text},
     {"units", Need::optional, positive_integer},
     {"date", Need::optional, date},
+    {"expected_amount_usd", Need::optional, amount_usd},
 };
 
 void service(Checker& c, const json& v, const std::string& path) {

@@ -18,6 +18,7 @@
 
 #include "cli/ledger_commands.h"
 #include "cli/record_command.h"
+#include "ledger/packet_events.h"
 #include "pipeline/files.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/template_check.h"
@@ -151,7 +152,8 @@ int run_generate(const std::vector<std::string>& files, const std::string& out, 
   std::unique_ptr<cli::PacketRecorder> recorder;  // opened with the resources, before the first packet
   int code = for_each_case(files, root, env, n, [&](const std::string& f, const LoadedCase& l, const Resources& res) {
     if (!recorder) recorder = std::make_unique<cli::PacketRecorder>(ledger, out, res);
-    auto packet = generate_packet(l.c, res, env);
+    std::optional<TriageHistory> history = recorder->history_for(l.c);  // before the packet: the triage shows it
+    auto packet = generate_packet(l.c, res, env, history ? &*history : nullptr);
     if (!packet.is_ok()) {
       print_diagnostics(f, packet.diagnostics());
       return false;
@@ -175,11 +177,36 @@ int run_generate(const std::vector<std::string>& files, const std::string& out, 
   return code;
 }
 
-int run_explain(const std::vector<std::string>& files, const std::string& root) {
+// With --ledger, the triage reads the practice's record from that ledger
+// (which must exist: explain never creates one); without, it says it used
+// the benchmark.
+int run_explain(const std::vector<std::string>& files, const std::string& root, const std::string& ledger_location) {
+  std::unique_ptr<Ledger> ledger;
+  if (!ledger_location.empty()) {
+    if (!is_postgres_location(ledger_location) && !file_exists(ledger_location)) {
+      std::cerr << "p2pdoc explain: no ledger at " << ledger_location << "\n";
+      return kInvalid;
+    }
+    auto opened = open_ledger(ledger_location);
+    if (!opened.is_ok()) {
+      print_diagnostics("p2pdoc explain", opened.diagnostics());
+      return kInternal;
+    }
+    ledger = opened.take();
+  }
   Counts n;
-  return for_each_case(files, root, Env::from_process(), n, [](const std::string&, const LoadedCase& l,
-                                                               const Resources& res) {
-    std::cout << explain_case(l.c, res) << "\n";
+  return for_each_case(files, root, Env::from_process(), n, [&](const std::string& f, const LoadedCase& l,
+                                                                const Resources& res) {
+    std::optional<TriageHistory> history;
+    if (ledger) {
+      auto h = triage_history(*ledger, l.c, res, ledger_location);
+      if (!h.is_ok()) {
+        print_diagnostics(f, h.diagnostics());
+        return false;
+      }
+      history = h.take();
+    }
+    std::cout << explain_case(l.c, res, history ? &*history : nullptr) << "\n";
     return true;
   });
 }
@@ -412,6 +439,8 @@ int main(int argc, char** argv) {
   CLI::App* exp = app.add_subcommand("explain", "Show which templates and library entries a case would use");
   exp->add_option("cases", files, "Case JSON files; - reads one case from stdin")->required();
   exp->add_option("--root", root, "Folder holding templates/ and fonts/");
+  std::string explain_ledger;
+  exp->add_option("--ledger", explain_ledger, "Read the practice's P2P record for the triage from this ledger (a file or a postgresql:// URI)");
 
   CLI::App* vw = app.add_subcommand("view", "Print the data templates see for a case (JSON), for template authors");
   vw->add_option("cases", files, "Case JSON files; - reads one case from stdin")->required();
@@ -488,7 +517,7 @@ int main(int argc, char** argv) {
     if (*evt) return cli::run_event(ev, ledger, out, root);
     if (*due) return cli::run_due(du, ledger, out);
     if (*rcd) return cli::run_record(rec);
-    if (*exp) return run_explain(files, root);
+    if (*exp) return run_explain(files, root, explain_ledger);
     if (*vw) return run_view(files, root);
     if (*chk) return run_check_templates(check_files, root);
     if (*wat) return run_watch(wa, *wat);

@@ -41,6 +41,9 @@ struct KnowledgeLibrary {
   nlohmann::json policies;       // policies.json: {"policies": {"payer/id": entry}}
   nlohmann::json denial_types;   // denial_types.json: {"denial_types": {type: entry}}
   nlohmann::json regulations;    // regulations.json: {"rules": [entry, ...]}
+  nlohmann::json benchmarks;     // benchmarks.json: published overturn rates (triage, report)
+  nlohmann::json service_categories;  // service_categories.json: codes -> benchmark categories
+  nlohmann::json triage;         // triage.json: the triage's thresholds and time costs
   std::map<std::string, nlohmann::json> payers;  // payers/<id>.json by id, "default" included
   // denial_words.json "boilerplate", lower case: words that do not tie a
   // criterion to the denial's words (the brief's disputed criteria)

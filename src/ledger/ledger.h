@@ -105,6 +105,15 @@ struct CaseProgress {
   long long packet_recorded_at = 0; // when the newest packet_generated was stored
 };
 
+// The practice's P2P record for one payer x service category (triage):
+// decided calls are cases whose newest call_held has disposition
+// overturned, modified or upheld (report.h's definition), read from
+// case_progress; "deferred" or none is not decided.
+struct CallRecord {
+  int decided = 0;
+  int overturned = 0;
+};
+
 class Ledger {
  public:
   virtual ~Ledger() = default;
@@ -123,6 +132,10 @@ class Ledger {
   // Every event of every case in the order recorded (for the report and the
   // recovery of missed events); `after_id` skips the ones already seen.
   virtual Result<std::vector<RecordedEvent>> events(long long after_id = 0) = 0;
+  // The decided P2P calls of the cases with this payer and service category,
+  // `except_case` left out (the case being triaged never counts itself).
+  virtual Result<CallRecord> call_record(std::string_view payer_id, std::string_view service_category,
+                                         std::string_view except_case) = 0;
 };
 
 // Opens (creating and migrating as needed) the ledger at `location`: a file

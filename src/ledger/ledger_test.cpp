@@ -273,6 +273,45 @@ TEST_CASE("progress: each case's row with the digest of its events, kept on ever
   check_sample_progress(*ledger);
 }
 
+TEST_CASE("call_record: decided P2P calls by payer and category, the newest call per case, one case left out") {
+  FreshLocation where;
+  auto ledger = open_ok(where.location);
+  auto add = [&](const std::string& id, const std::string& payer, const std::string& category,
+                 std::vector<std::string> dispositions) {
+    CaseRow row = sample_row(id);
+    row.payer_id = payer;
+    row.service_category = category;
+    REQUIRE(ledger->put_case(row).empty());
+    long long at = 1780000000;
+    for (const std::string& d : dispositions) {
+      Event e = event(id, EventKind::call_held, at++);
+      e.data = {{"disposition", d}};
+      REQUIRE(ledger->append(e).is_ok());
+    }
+  };
+  auto record = [&](const char* payer, const char* category, const char* except) {
+    auto r = ledger->call_record(payer, category, except);
+    REQUIRE(r.is_ok());
+    return r.value();
+  };
+  CHECK(record("uhc", "advanced_imaging", "").decided == 0);  // an empty ledger
+  add("A", "uhc", "advanced_imaging", {"overturned"});
+  add("B", "uhc", "advanced_imaging", {"upheld", "overturned"});  // the newest call counts
+  add("C", "uhc", "advanced_imaging", {"modified"});
+  add("D", "uhc", "advanced_imaging", {"deferred"});               // held, not decided
+  add("E", "uhc", "advanced_imaging", {});                         // no call
+  add("F", "aetna", "advanced_imaging", {"overturned"});           // another payer
+  add("G", "uhc", "spine_surgery", {"upheld"});                    // another category
+  CallRecord all = record("uhc", "advanced_imaging", "");
+  CHECK(all.decided == 3);
+  CHECK(all.overturned == 2);
+  CallRecord without_a = record("uhc", "advanced_imaging", "A");
+  CHECK(without_a.decided == 2);
+  CHECK(without_a.overturned == 1);
+  CHECK(record("uhc", "spine_surgery", "").decided == 1);
+  CHECK(record("uhc", "spine_surgery", "").overturned == 0);
+}
+
 TEST_CASE("migration 2 fills the digest from the events a version-1 ledger already holds") {
   FreshLocation where;
   {

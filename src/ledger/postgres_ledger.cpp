@@ -54,6 +54,11 @@ constexpr const char* kProgressQuery =
     "coalesce(p.packet_recorded_at, 0), coalesce(p.scheduled, ''), coalesce(p.disposition, ''), "
     "coalesce(p.appeal_decision, ''), coalesce(p.external_review_due, ''), coalesce(p.external_decision, '') "
     "FROM cases c LEFT JOIN case_progress p ON p.case_id = c.case_id";
+constexpr const char* kCallRecordQuery =
+    "SELECT coalesce(sum(CASE WHEN p.disposition IN ('overturned', 'modified', 'upheld') THEN 1 ELSE 0 END), 0), "
+    "coalesce(sum(CASE WHEN p.disposition = 'overturned' THEN 1 ELSE 0 END), 0) "
+    "FROM cases c JOIN case_progress p ON p.case_id = c.case_id "
+    "WHERE c.payer_id = $1 AND c.service_category = $2 AND c.case_id <> $3";
 
 CaseRow read_case(const Rows& r, int i) {
   CaseRow row;
@@ -238,6 +243,14 @@ class PostgresLedger final : public Ledger {
       out.push_back(std::move(p));
     }
     return R::ok(std::move(out));
+  }
+
+  Result<CallRecord> call_record(std::string_view payer_id, std::string_view service_category,
+                                 std::string_view except_case) override {
+    std::lock_guard lock(mutex_);
+    Rows r = query(kCallRecordQuery, {std::string(payer_id), std::string(service_category), std::string(except_case)});
+    if (!r.ok() || r.count() != 1) return Result<CallRecord>::fail({failure("reading the call record", r.error())});
+    return Result<CallRecord>::ok(CallRecord{int(r.integer(0, 0)), int(r.integer(0, 1))});
   }
 
  private:

@@ -190,6 +190,16 @@ END $$;
 CREATE TRIGGER events_progress AFTER INSERT ON events
   FOR EACH ROW EXECUTE FUNCTION p2pdoc_events_progress();
 )sql"},
+    // Version 3: the triage reads the decided calls of one payer and service
+    // category before every packet (Ledger::call_record); without this index
+    // that is a scan of every case.
+    {3,
+     R"sql(
+CREATE INDEX IF NOT EXISTS cases_by_payer_category ON cases (payer_id, service_category);
+)sql",
+     R"sql(
+CREATE INDEX IF NOT EXISTS cases_by_payer_category ON cases (payer_id, service_category);
+)sql"},
 };
 
 }  // namespace

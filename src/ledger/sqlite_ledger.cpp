@@ -64,6 +64,11 @@ constexpr const char* kProgressQuery =
     "coalesce(p.packet_recorded_at, 0), coalesce(p.scheduled, ''), coalesce(p.disposition, ''), "
     "coalesce(p.appeal_decision, ''), coalesce(p.external_review_due, ''), coalesce(p.external_decision, '') "
     "FROM cases c LEFT JOIN case_progress p ON p.case_id = c.case_id";
+constexpr const char* kCallRecordQuery =
+    "SELECT coalesce(sum(CASE WHEN p.disposition IN ('overturned', 'modified', 'upheld') THEN 1 ELSE 0 END), 0), "
+    "coalesce(sum(CASE WHEN p.disposition = 'overturned' THEN 1 ELSE 0 END), 0) "
+    "FROM cases c JOIN case_progress p ON p.case_id = c.case_id "
+    "WHERE c.payer_id = ? AND c.service_category = ? AND c.case_id <> ?";
 
 // ["72148","63030"] -> its strings; the codes are plain, so no JSON parser
 std::vector<std::string> codes_from_text(const std::string& text) {
@@ -242,6 +247,18 @@ class SqliteLedger final : public Ledger {
     }
     if (rc != SQLITE_DONE) return R::fail({failure("reading the work queue")});
     return R::ok(std::move(out));
+  }
+
+  Result<CallRecord> call_record(std::string_view payer_id, std::string_view service_category,
+                                 std::string_view except_case) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, kCallRecordQuery);
+    if (!s.prepared()) return Result<CallRecord>::fail({failure("reading the call record")});
+    s.bind(1, std::string(payer_id));
+    s.bind(2, std::string(service_category));
+    s.bind(3, std::string(except_case));
+    if (s.step() != SQLITE_ROW) return Result<CallRecord>::fail({failure("reading the call record")});
+    return Result<CallRecord>::ok(CallRecord{int(s.integer(0)), int(s.integer(1))});
   }
 
  private:
