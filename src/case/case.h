@@ -69,8 +69,8 @@ struct DraftItem {
 };
 
 // A draft read against the format: the gaps it lists, and every finding the
-// gaps do not explain (an error at or under a listed path is a gap, not a
-// problem). A draft whose `problems` hold no error is well-formed: a person
+// gaps do not explain (a value missing at or under a listed path is a gap,
+// not a problem; a value present there is checked as usual). A draft whose `problems` hold no error is well-formed: a person
 // can complete it. validate_case on a draft reports the same problems, one
 // "to complete" error per gap, and an error at /draft, so nothing generates
 // from a draft.

@@ -885,6 +885,12 @@ bool covers(std::string_view entry, std::string_view path) {
   return path.starts_with(entry) && (path.size() == entry.size() || path[entry.size()] == '/');
 }
 
+// Only a missing value is a gap: a value written into a gap is checked like
+// any other, so a wrong date of birth typed into /patient/dob is an error.
+bool says_missing(const Diagnostic& d) {
+  return d.message == "is required" || d.message == "must not be empty" || d.message.starts_with("must have at least");
+}
+
 }  // namespace
 
 bool is_draft(const nlohmann::json& doc) { return doc.is_object() && doc.contains("draft"); }
@@ -902,7 +908,7 @@ DraftReview review_draft(const nlohmann::json& doc, const Date& today) {
   for (Diagnostic& d : found) {
     bool covered = false;
     for (const DraftItem& e : r.to_complete) covered = covered || covers(e.path, d.path);
-    if (!(covered && d.severity == Severity::error)) r.problems.push_back(std::move(d));
+    if (!(covered && d.severity == Severity::error && says_missing(d))) r.problems.push_back(std::move(d));
   }
   return r;
 }
