@@ -7,6 +7,8 @@
 
 #include "case/case.h"
 #include "fhir/pas_import.h"
+#include "ledger/ledger.h"
+#include "ledger/queue.h"
 #include "pipeline/files.h"
 #include "pipeline/pipeline.h"
 
@@ -25,6 +27,61 @@ std::optional<std::string> read_input(const std::string& arg) {
 
 void print_gaps(const std::vector<DraftItem>& gaps) {
   for (const DraftItem& g : gaps) std::cout << "  to complete " << g.path << ": " << g.what << "\n";
+}
+
+std::string string_at(const nlohmann::ordered_json& doc, const char* pointer) {
+  nlohmann::ordered_json::json_pointer p(pointer);
+  return doc.contains(p) && doc[p].is_string() ? doc[p].get<std::string>() : std::string();
+}
+
+// denial_received for a written draft (see import_command.h). Messages name
+// the case id only.
+int record_denial(const std::string& location, const fhir::PasImport& r) {
+  std::string id = string_at(r.draft, "/case_id");
+  std::string date = string_at(r.draft, "/denial/date"), time = string_at(r.draft, "/denial/time");
+  auto at = parse_time_point(time.empty() ? date : time);
+  if (id.empty() || !at) {
+    std::cerr << "p2pdoc import: ledger: the draft has no case id or denial date yet; nothing recorded\n";
+    return 1;
+  }
+  auto opened = open_ledger(location);
+  if (!opened.is_ok()) {
+    print("p2pdoc import: ledger", opened.diagnostics());
+    return 1;
+  }
+  Ledger& ledger = *opened.value();
+  auto existing = ledger.find_case(id);
+  if (!existing.is_ok()) {
+    print("p2pdoc import: ledger", existing.diagnostics());
+    return 1;
+  }
+  if (!existing.value()) {
+    CaseRow row;
+    row.case_id = id;
+    row.denial_date = date;
+    row.physician = string_at(r.draft, "/physician/name");
+    row.urgent = r.draft.value("urgent", false);
+    for (const auto& s : r.draft.value("services", nlohmann::ordered_json::array()))
+      if (s.is_object() && s.contains("code") && s["code"].is_string()) row.service_codes.push_back(s["code"].get<std::string>());
+    if (auto d = ledger.put_case(row); !d.empty()) {
+      print("p2pdoc import: ledger", d);
+      return 1;
+    }
+  }
+  Event e;
+  e.case_id = id;
+  e.kind = EventKind::denial_received;
+  e.at = *at;
+  e.recorded_by = "import";
+  e.data = {{"denial_date", date}, {"source", "pas"}, {"decision", std::string(decision_name(r.decision))}, {"draft", true}};
+  e.source_key = "denial";
+  auto stored = ledger.append(e);
+  if (!stored.is_ok()) {
+    print("p2pdoc import: ledger", stored.diagnostics());
+    return 1;
+  }
+  std::cout << (stored.value() ? "recorded denial_received for " : "denial_received already recorded for ") << id << "\n";
+  return 0;
 }
 
 }  // namespace
@@ -81,6 +138,7 @@ int run_import_pas(const ImportArgs& a) {
   std::cout << decision_name(r.decision) << ": " << r.summary << "\n";
   std::cout << "draft " << id << " written to " << out << ", " << r.to_complete.size() << " field(s) to complete:\n";
   print_gaps(r.to_complete);
+  if (!a.ledger.empty() && record_denial(a.ledger, r) != 0) return 1;
   return kImportDraftWritten;
 }
 

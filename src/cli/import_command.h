@@ -13,6 +13,7 @@ struct ImportArgs {
   std::string request;   // the request Bundle it answers; "" = none
   std::string out;       // the draft's file; "" = <case_id>.draft.json
   bool force = false;    // overwrite an existing draft
+  std::string ledger;    // a ledger to record denial_received in; "" = none
 };
 
 // Exit codes of `import pas` (each also says so in one line on stdout):
@@ -21,7 +22,11 @@ inline constexpr int kImportApproved = 3;      // A1 certified in total: nothing
 inline constexpr int kImportPended = 4;        // A4 pended: nothing written
 inline constexpr int kImportPayerError = 5;    // outcome error: the payer could not process the request
 // 2: the input is not a readable PAS response (or the draft exists: --force);
-// 1: the draft could not be written.
+// 1: the draft could not be written, or the ledger not recorded into.
+// With a ledger, a written draft also records denial_received (at the
+// denial's time, source_key "denial" as generate's, so it counts once) and,
+// when the ledger has no row for the case yet, a row without deadlines: the
+// queue shows the case from the moment the denial lands.
 int run_import_pas(const ImportArgs& a);
 
 // `validate` on a draft: prints its gaps ("to complete") and every other

@@ -2,7 +2,8 @@
 its exit status and message (0 draft written, 3 approved, 4 pended, 5 error
 response, 2 not a response), nothing is written unless a denial arrived, the
 draft validates as a draft (exit 3), generate refuses it, and an existing
-draft is not overwritten without --force.
+draft is not overwritten without --force; with --ledger the denial is
+recorded once and the case is in the queue.
 
 usage: check_import.py P2PDOC SOURCE_ROOT"""
 import json
@@ -76,5 +77,18 @@ with tempfile.TemporaryDirectory() as tmp:
     check(open(draft, encoding="utf-8").read() == before, "the existing draft changed")
     r = run([p2pdoc, "import", "pas", os.path.join(data, "ri-DeniedResponse.json"), "-o", draft, "--force"], env=env)
     check(r.returncode == 0, f"--force: exit {r.returncode}")
+
+    # With a ledger: denial_received at the denial's time, once, and the case in the queue.
+    ledger = os.path.join(tmp, "ledger.db")
+    second = os.path.join(tmp, "second.json")
+    for attempt in (1, 2):
+        r = run([p2pdoc, "import", "pas", os.path.join(data, "ri-DeniedResponse.json"), "-o", second, "--force",
+                 "--ledger", ledger], env=env)
+        check(r.returncode == 0, f"import --ledger: exit {r.returncode}\n{r.stderr}")
+        said = "recorded denial_received for" if attempt == 1 else "denial_received already recorded for"
+        check(said in r.stdout, f"import --ledger, attempt {attempt}: {r.stdout}")
+    r = run([p2pdoc, "due", "--ledger", ledger, "--format", "json"], env=env)
+    check(r.returncode == 0, f"due: exit {r.returncode}\n{r.stderr}")
+    check("pas-451fe716-4701-4cdf-b5bb-a6eedbe43bbb" in r.stdout, f"the imported case is in the queue: {r.stdout}")
 
 finish("import pas: every PAS example gives its decision; drafts validate as drafts and never generate")
