@@ -98,6 +98,10 @@ void ResourcePool::add_one(const json& resource, std::string where, std::string 
     if (contained[i].is_object())
       contained_.push_back(located(contained[i], where + ".contained[" + std::to_string(i) + "]", where));
   resources_.push_back(located(resource, std::move(where), std::move(full_url)));
+  const Located& l = resources_.back();
+  std::size_t index = resources_.size() - 1;
+  if (!l.full_url.empty()) by_full_url_.try_emplace(l.full_url, index);
+  if (!l.type.empty() && !l.id.empty()) by_type_id_.try_emplace(l.type + "/" + l.id, index);
 }
 
 void ResourcePool::add(const json& document, const std::string& prefix) {
@@ -121,13 +125,11 @@ const Located* ResourcePool::resolve(const json& reference, const Located& from)
       if (l.full_url == from.where && l.id == ref.substr(1)) return &l;
     return nullptr;
   }
-  for (const Located& l : resources_)
-    if (!l.full_url.empty() && l.full_url == ref) return &l;
+  if (auto it = by_full_url_.find(ref); it != by_full_url_.end()) return &resources_[it->second];
   std::string wanted = type_and_id(ref);
   if (wanted.empty()) return nullptr;
-  for (const Located& l : resources_)
-    if (!l.type.empty() && !l.id.empty() && l.type + "/" + l.id == wanted) return &l;
-  return nullptr;
+  auto it = by_type_id_.find(wanted);
+  return it == by_type_id_.end() ? nullptr : &resources_[it->second];
 }
 
 std::vector<const Located*> ResourcePool::of_type(std::string_view type) const {

@@ -2,11 +2,13 @@
 // where it was read (a FHIRPath-style location), and reference resolution
 // between them. Reads JSON defensively: any value may have any type.
 // Holds pointers into the documents given to add(); they must outlive it,
-// and pointers it returns stay valid until the next add().
+// and pointers it returns stay valid until the next add(). Resolving a
+// reference costs one hash look-up.
 #pragma once
 
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -42,6 +44,9 @@ class ResourcePool {
   void add_one(const json& resource, std::string where, std::string full_url);
   std::vector<Located> resources_;
   std::vector<Located> contained_;
+  // Indexes into resources_ (the first resource wins a duplicate key), built
+  // by add(), so resolving is one look-up whatever the bundle's size.
+  std::unordered_map<std::string, std::size_t> by_full_url_, by_type_id_;
 };
 
 // ---- defensive reading ------------------------------------------------------------

@@ -95,9 +95,19 @@ std::string describe_all(const std::vector<Coding>& cs) {
   return s;
 }
 
+// At most `max` bytes of `s`, cut before a UTF-8 character, never inside one
+// (a cut inside would make the draft unwritable JSON).
 std::string shortened(std::string s, std::size_t max = 120) {
-  if (s.size() > max) s = s.substr(0, max) + "...";
-  return s;
+  if (s.size() <= max) return s;
+  while (max > 0 && (static_cast<unsigned char>(s[max]) & 0xC0) == 0x80) --max;
+  return s.substr(0, max) + "...";
+}
+
+// Characters, as the case format counts them (code points).
+std::size_t characters(std::string_view s) {
+  std::size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
 }
 
 // ---- the decision -------------------------------------------------------------------
@@ -176,11 +186,6 @@ std::optional<long> whole_number(const json* v) {
   return static_cast<long>(d);
 }
 
-std::string fhirpath_name(std::string_view url) {
-  auto slash = url.rfind('/');
-  return std::string(slash == std::string_view::npos ? url : url.substr(slash + 1));
-}
-
 // ---- the importer -------------------------------------------------------------------
 
 struct Gap {
@@ -197,7 +202,9 @@ class Importer {
  private:
   const json& cr() const { return *response_.resource; }
   void note(const std::string& where, std::string message) { notes_.push_back(warning_at(where, std::move(message))); }
-  void gap(std::string path, std::string what) { gaps_.push_back({std::move(path), std::move(what)}); }
+  // A gap's line quotes what the data said; a hostile display or code must not
+  // make it longer than the format allows (2,000 characters).
+  void gap(std::string path, std::string what) { gaps_.push_back({std::move(path), shortened(std::move(what), 1500)}); }
   const Located* resolve(const json* reference, const Located& from, std::string_view type, const std::string& where);
 
   Diagnostics read_decisions();
@@ -552,12 +559,12 @@ void Importer::map_denial() {
     for (const Coding& c : overall_->reasons) add_code(c.code, c.display);
     add_code(overall_->reason_text, "");
   }
-  if (!reason.empty() && reason.size() <= 2000) {
+  if (!reason.empty() && characters(reason) <= 2000) {
     d["reason"] = reason;
   } else {
     std::string what = "the payer's reason, word for word from the denial notice";
     if (reason.empty()) what += "; the response carries no disposition or processNote text";
-    else what += "; the response's texts are " + std::to_string(reason.size()) +
+    else what += "; the response's texts are " + std::to_string(characters(reason)) +
                  " characters together, more than the 2,000 allowed: quote the sentence that gives the reason";
     if (!displays.empty()) {
       std::string list;
@@ -636,7 +643,8 @@ void Importer::map_people() {
   if (claim_) candidates.push_back({member(*claim_->resource, "provider"), claim_});
   candidates.push_back({member(cr(), "requestor"), &response_});
   if (claim_)
-    for (const json& ct : items_at(*claim_->resource, "careTeam")) candidates.push_back({member(ct, "provider"), claim_});
+    for (const json& ct : items_at(*claim_->resource, "careTeam"))
+      if (candidates.size() < 64) candidates.push_back({member(ct, "provider"), claim_});
   const Located* role = nullptr;
   const Located* practitioner = nullptr;
   const Located* org = nullptr;

@@ -493,3 +493,15 @@ TEST_CASE("review_draft tells a draft's gaps from its real problems") {
   for (const Diagnostic& d : review.problems) named = named || d.path == "/draft/to_complete/15/path";
   CHECK(named);
 }
+
+TEST_CASE("a 3,000-character display of accented letters: the gap's line is cut between characters") {
+  std::string long_display;
+  for (int i = 0; i < 1500; ++i) long_display += "é";  // 2 bytes each
+  json b = bundle({response_item(1, "A3")}, {claim_item(1, "http://snomed.info/sct", "12345", 1)});
+  claim(b)["item"][0]["productOrService"]["coding"][0]["display"] = long_display + "x";
+  PasImport r = run(b);
+  REQUIRE(has_gap(r, "/services/0"));
+  CHECK(gap_text(r, "/services/0").size() <= 1503);
+  CHECK_NOTHROW((void)r.draft.dump());  // valid UTF-8: nothing cut inside a character
+  check_well_formed(r);
+}
