@@ -1,4 +1,4 @@
-// p2pdoc command line: `generate`, `validate`, `explain`, `view`, `check-templates`, `watch`, `serve`,
+// p2pdoc command line: `generate`, `validate`, `explain`, `view`, `check-templates`, `watch`, `serve`, `import pas`,
 // the ledger's `event` and `due` (cli/ledger_commands.h) and `record` (cli/record_command.h). A thin shell over the
 // pipeline library: read files, call the stages, print results, choose the
 // exit code (0 all ok, 2 some input invalid, 1 internal error).
@@ -16,6 +16,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/import_command.h"
 #include "cli/ledger_commands.h"
 #include "cli/record_command.h"
 #include "ledger/packet_events.h"
@@ -118,15 +119,22 @@ int for_each_case(const std::vector<std::string>& files, const std::string& root
   return n.exit_code();
 }
 
-int run_validate(const std::vector<std::string>& files, const std::string& root, bool strict) {
+// Exit 3 when nothing is invalid but some files are drafts (docs/case-format.md, "Drafts").
+int run_validate(const std::vector<std::string>& all, const std::string& root, bool strict) {
   Counts n;
+  int drafts = 0;
+  std::vector<std::string> files;
+  for (const std::string& f : all)
+    if (!cli::validate_if_draft(f, drafts, n.invalid)) files.push_back(f);
   int code = for_each_case(files, root, Env::from_process(), n, [](const std::string& f, const LoadedCase& l,
                                                                     const Resources&) {
     std::cout << "valid    " << l.c.id << "  (" << f << ")\n";
     return true;
   }, strict);
-  std::cout << "validated " << files.size() << " case(s): " << n.ok << " valid, " << n.invalid << " invalid\n";
-  return code;
+  std::cout << "validated " << all.size() << " case(s): " << n.ok << " valid, " << n.invalid << " invalid";
+  if (drafts) std::cout << ", " << drafts << " draft(s) to complete";
+  std::cout << "\n";
+  return code == kOk && drafts ? 3 : code;
 }
 
 // --pubmed, --pubmed-base, --pubmed-cache (any of them turns the look-ups on).
@@ -499,6 +507,16 @@ int main(int argc, char** argv) {
   srv->add_option("--pubmed-base", sa.pubmed.base, "E-utilities base URL (implies --pubmed)");
   srv->add_option("--pubmed-cache", sa.pubmed.cache, "PubMed cache folder (default: OUT/.pubmed-cache; implies --pubmed)");
 
+  cli::ImportArgs imp;
+  CLI::App* imt = app.add_subcommand("import", "Read a payer's decision into a draft case (docs/fhir.md)");
+  imt->require_subcommand(1);
+  CLI::App* pas = imt->add_subcommand("pas", "A Da Vinci PAS response: a denial becomes a draft case; exit 3 approved, 4 pended, 5 error response");
+  pas->add_option("response", imp.response, "The PAS response Bundle (or ClaimResponse); - reads stdin")->required();
+  pas->add_option("--request", imp.request, "The PAS request Bundle it answers (Claim, Patient, Coverage ...)");
+  pas->add_option("-o,--out", imp.out, "The draft's file (default: <case_id>.draft.json)");
+  pas->add_flag("--force", imp.force, "Overwrite an existing draft file");
+  pas->add_option("--ledger", imp.ledger, "Record denial_received for a draft in this ledger: a file or a postgresql:// URI");
+
   std::string worker_root = root;
   long long worker_memory_mb = 0;
   CLI::App* swk = app.add_subcommand("serve-worker", "The service's generation worker (started by `serve`)");
@@ -517,6 +535,7 @@ int main(int argc, char** argv) {
     if (*evt) return cli::run_event(ev, ledger, out, root);
     if (*due) return cli::run_due(du, ledger, out);
     if (*rcd) return cli::run_record(rec);
+    if (*imt) return cli::run_import_pas(imp);
     if (*exp) return run_explain(files, root, explain_ledger);
     if (*vw) return run_view(files, root);
     if (*chk) return run_check_templates(check_files, root);
