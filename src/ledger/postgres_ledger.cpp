@@ -55,6 +55,23 @@ constexpr const char* kProgressQuery =
     "coalesce(p.appeal_decision, ''), coalesce(p.external_review_due, ''), coalesce(p.external_decision, '') "
     "FROM cases c LEFT JOIN case_progress p ON p.case_id = c.case_id";
 
+// denied_between(): the cases of a period and their events, each event's
+// data reduced by the server to the fields a report counts (ledger.h, DeniedEvent)
+constexpr const char* kDeniedCasesQuery =
+    "SELECT case_id, payer_id, plan_type, state, denial_type, denial_date, service_codes, service_category, "
+    "physician, urgent, coalesce(deadlines::json->>'p2p_request', ''), "
+    "coalesce(deadlines::json->>'internal_appeal', ''), coalesce(deadlines::json->>'external_review', ''), "
+    "coalesce(deadlines::json->>'external_review_automatic', 'false') "
+    "FROM cases WHERE denial_date BETWEEN $1 AND $2 ORDER BY case_id COLLATE \"C\"";
+constexpr const char* kDeniedEventsQuery =
+    "SELECT e.case_id, e.id, e.kind, e.at, e.recorded_at, "
+    "CASE e.kind WHEN 'call_held' THEN coalesce((e.data)::json->>'disposition', '') "
+    "WHEN 'appeal_decided' THEN coalesce((e.data)::json->>'decision', '') "
+    "WHEN 'external_review_decided' THEN coalesce((e.data)::json->>'decision', '') ELSE '' END, "
+    "CASE e.kind WHEN 'p2p_scheduled' THEN coalesce((e.data)::json->>'scheduled', '') ELSE '' END, "
+    "CASE e.kind WHEN 'appeal_decided' THEN coalesce((e.data)::json->>'external_review_due', '') ELSE '' END "
+    "FROM cases c JOIN events e ON e.case_id = c.case_id WHERE c.denial_date BETWEEN $1 AND $2";
+
 CaseRow read_case(const Rows& r, int i) {
   CaseRow row;
   row.case_id = r.text(i, 0);
@@ -238,6 +255,54 @@ class PostgresLedger final : public Ledger {
       out.push_back(std::move(p));
     }
     return R::ok(std::move(out));
+  }
+
+  Result<std::vector<DeniedCase>> denied_between(std::string_view from, std::string_view to) override {
+    std::lock_guard lock(mutex_);
+    using R = Result<std::vector<DeniedCase>>;
+    std::vector<std::string> period = {std::string(from), std::string(to)};
+    Rows c = query(kDeniedCasesQuery, period);
+    if (!c.ok()) return R::fail({failure("reading the cases of a period", c.error())});
+    std::vector<DeniedCase> cases;
+    cases.reserve(size_t(c.count()));
+    for (int i = 0; i < c.count(); ++i) {
+      DeniedCase d;
+      d.row.case_id = c.text(i, 0);
+      d.row.payer_id = c.text(i, 1);
+      d.row.plan_type = c.text(i, 2);
+      d.row.state = c.text(i, 3);
+      d.row.denial_type = c.text(i, 4);
+      d.row.denial_date = c.text(i, 5);
+      for (const auto& code : json_from_text(c.text(i, 6), nlohmann::json::array()))
+        if (code.is_string()) d.row.service_codes.push_back(code.get<std::string>());
+      d.row.service_category = c.text(i, 7);
+      d.row.physician = c.text(i, 8);
+      d.row.urgent = c.text(i, 9) == "t";
+      d.p2p_request = c.text(i, 10);
+      d.internal_appeal = c.text(i, 11);
+      d.external_review = c.text(i, 12);
+      d.external_review_automatic = c.text(i, 13) == "true";
+      cases.push_back(std::move(d));
+    }
+    Rows e = query(kDeniedEventsQuery, period);
+    if (!e.ok()) return R::fail({failure("reading the events of a period", e.error())});
+    std::vector<std::pair<std::string, DeniedEvent>> events;
+    events.reserve(size_t(e.count()));
+    for (int i = 0; i < e.count(); ++i) {
+      auto kind = event_kind_from_name(e.text(i, 2));
+      if (!kind) continue;  // written by a newer p2pdoc
+      DeniedEvent ev;
+      ev.id = e.integer(i, 1);
+      ev.kind = *kind;
+      ev.at = e.integer(i, 3);
+      ev.recorded_at = e.integer(i, 4);
+      ev.outcome = e.text(i, 5);
+      ev.scheduled = e.text(i, 6);
+      ev.external_review_due = e.text(i, 7);
+      events.emplace_back(e.text(i, 0), std::move(ev));
+    }
+    attach_events(cases, std::move(events));
+    return R::ok(std::move(cases));
   }
 
  private:

@@ -65,6 +65,24 @@ constexpr const char* kProgressQuery =
     "coalesce(p.appeal_decision, ''), coalesce(p.external_review_due, ''), coalesce(p.external_decision, '') "
     "FROM cases c LEFT JOIN case_progress p ON p.case_id = c.case_id";
 
+// denied_between(): the cases of a period and their events, each event's
+// data reduced by SQLite to the fields a report counts (ledger.h, DeniedEvent)
+constexpr const char* kDeniedCasesQuery =
+    "SELECT case_id, payer_id, plan_type, state, denial_type, denial_date, service_codes, service_category, "
+    "physician, urgent, coalesce(json_extract(deadlines, '$.p2p_request'), ''), "
+    "coalesce(json_extract(deadlines, '$.internal_appeal'), ''), "
+    "coalesce(json_extract(deadlines, '$.external_review'), ''), "
+    "coalesce(json_extract(deadlines, '$.external_review_automatic'), 0) "
+    "FROM cases WHERE denial_date BETWEEN ?1 AND ?2 ORDER BY case_id";
+constexpr const char* kDeniedEventsQuery =
+    "SELECT e.case_id, e.id, e.kind, e.at, e.recorded_at, "
+    "CASE e.kind WHEN 'call_held' THEN coalesce(json_extract(e.data, '$.disposition'), '') "
+    "WHEN 'appeal_decided' THEN coalesce(json_extract(e.data, '$.decision'), '') "
+    "WHEN 'external_review_decided' THEN coalesce(json_extract(e.data, '$.decision'), '') ELSE '' END, "
+    "CASE e.kind WHEN 'p2p_scheduled' THEN coalesce(json_extract(e.data, '$.scheduled'), '') ELSE '' END, "
+    "CASE e.kind WHEN 'appeal_decided' THEN coalesce(json_extract(e.data, '$.external_review_due'), '') ELSE '' END "
+    "FROM cases c JOIN events e ON e.case_id = c.case_id WHERE c.denial_date BETWEEN ?1 AND ?2";
+
 // ["72148","63030"] -> its strings; the codes are plain, so no JSON parser
 std::vector<std::string> codes_from_text(const std::string& text) {
   std::vector<std::string> out;
@@ -242,6 +260,57 @@ class SqliteLedger final : public Ledger {
     }
     if (rc != SQLITE_DONE) return R::fail({failure("reading the work queue")});
     return R::ok(std::move(out));
+  }
+
+  Result<std::vector<DeniedCase>> denied_between(std::string_view from, std::string_view to) override {
+    std::lock_guard lock(mutex_);
+    using R = Result<std::vector<DeniedCase>>;
+    std::vector<DeniedCase> cases;
+    Statement c(db_, kDeniedCasesQuery);
+    if (!c.prepared()) return R::fail({failure("reading the cases of a period")});
+    c.bind(1, std::string(from));
+    c.bind(2, std::string(to));
+    int rc;
+    while ((rc = c.step()) == SQLITE_ROW) {
+      DeniedCase d;
+      d.row.case_id = c.text(0);
+      d.row.payer_id = c.text(1);
+      d.row.plan_type = c.text(2);
+      d.row.state = c.text(3);
+      d.row.denial_type = c.text(4);
+      d.row.denial_date = c.text(5);
+      d.row.service_codes = codes_from_text(c.text(6));
+      d.row.service_category = c.text(7);
+      d.row.physician = c.text(8);
+      d.row.urgent = c.integer(9) != 0;
+      d.p2p_request = c.text(10);
+      d.internal_appeal = c.text(11);
+      d.external_review = c.text(12);
+      d.external_review_automatic = c.integer(13) != 0;
+      cases.push_back(std::move(d));
+    }
+    if (rc != SQLITE_DONE) return R::fail({failure("reading the cases of a period")});
+    Statement e(db_, kDeniedEventsQuery);
+    if (!e.prepared()) return R::fail({failure("reading the events of a period")});
+    e.bind(1, std::string(from));
+    e.bind(2, std::string(to));
+    std::vector<std::pair<std::string, DeniedEvent>> events;
+    while ((rc = e.step()) == SQLITE_ROW) {
+      auto kind = event_kind_from_name(e.text(2));
+      if (!kind) continue;  // written by a newer p2pdoc
+      DeniedEvent ev;
+      ev.id = e.integer(1);
+      ev.kind = *kind;
+      ev.at = e.integer(3);
+      ev.recorded_at = e.integer(4);
+      ev.outcome = e.text(5);
+      ev.scheduled = e.text(6);
+      ev.external_review_due = e.text(7);
+      events.emplace_back(e.text(0), std::move(ev));
+    }
+    if (rc != SQLITE_DONE) return R::fail({failure("reading the events of a period")});
+    attach_events(cases, std::move(events));
+    return R::ok(std::move(cases));
   }
 
  private:
