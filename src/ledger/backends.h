@@ -5,8 +5,6 @@
 
 #include <memory>
 #include <string>
-#include <utility>
-#include <vector>
 
 #include "ledger/ledger.h"
 
@@ -19,11 +17,6 @@ Result<std::unique_ptr<Ledger>> open_postgres(const std::string& uri);
 // (never written by us) reads as an empty value rather than failing a report.
 std::string json_text(const nlohmann::json& value);
 nlohmann::json json_from_text(const std::string& text, nlohmann::json fallback);
-
-// denied_between(): puts each event (case id, event) under its case (cases
-// sorted by case id) and orders every case's events by id; events of a case
-// not in `cases` are dropped.
-void attach_events(std::vector<DeniedCase>& cases, std::vector<std::pair<std::string, DeniedEvent>> events);
 
 // The error every backend reports, naming the ledger (never case data).
 Diagnostic ledger_error(const std::string& where, const std::string& what);

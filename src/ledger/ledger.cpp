@@ -1,6 +1,5 @@
 // Event kind names, the choice of backend by location, and the helpers both
 // backends share (ledger.h, backends.h).
-#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -60,16 +59,6 @@ nlohmann::json json_from_text(const std::string& text, nlohmann::json fallback) 
   if (text == "{}") return nlohmann::json::object();  // most events: no parse
   auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   return parsed.is_discarded() ? fallback : parsed;
-}
-
-void attach_events(std::vector<DeniedCase>& cases, std::vector<std::pair<std::string, DeniedEvent>> events) {
-  auto by_id = [](const DeniedCase& c, const std::string& id) { return c.row.case_id < id; };
-  for (auto& [case_id, event] : events) {
-    auto it = std::lower_bound(cases.begin(), cases.end(), case_id, by_id);
-    if (it != cases.end() && it->row.case_id == case_id) it->events.push_back(std::move(event));
-  }
-  for (DeniedCase& c : cases)
-    std::sort(c.events.begin(), c.events.end(), [](const DeniedEvent& a, const DeniedEvent& b) { return a.id < b.id; });
 }
 
 Diagnostic ledger_error(const std::string& where, const std::string& what) {

@@ -106,23 +106,13 @@ struct CaseProgress {
 };
 
 // One case denied in a report's period, as the report reads it (report.h):
-// the row, the four deadlines a report uses (picked out of the deadlines
-// JSON by the database; `row.deadlines` is left empty), and every event
-// reduced to the fields a report counts. No JSON is parsed in p2pdoc, so a
-// report over 100,000 cases reads in well under a second.
-struct DeniedEvent {
-  long long id = 0, at = 0, recorded_at = 0;
-  EventKind kind = EventKind::denial_received;
-  std::string outcome;              // call_held: data.disposition; appeal_decided, external_review_decided: data.decision
-  std::string scheduled;            // p2p_scheduled: data.scheduled
-  std::string external_review_due;  // appeal_decided: data.external_review_due
-};
-
+// its work-queue digest (CaseProgress: the row's fields, its deadlines and
+// the newest event of each kind, kept by the ledger inside every append)
+// and the two fields of the row the digest lacks. One flat row per case, no
+// event read and no JSON parsed, so a report over 100,000 cases reads fast.
 struct DeniedCase {
-  CaseRow row;
-  std::string p2p_request, internal_appeal, external_review;  // "YYYY-MM-DD" or ""
-  bool external_review_automatic = false;
-  std::vector<DeniedEvent> events;  // in the order recorded (by id)
+  CaseProgress progress;
+  std::string denial_type, denial_date;  // denial_date "YYYY-MM-DD"
 };
 
 class Ledger {
@@ -144,7 +134,7 @@ class Ledger {
   // recovery of missed events); `after_id` skips the ones already seen.
   virtual Result<std::vector<RecordedEvent>> events(long long after_id = 0) = 0;
   // The cases whose denial_date is in [from, to] ("YYYY-MM-DD", inclusive),
-  // by case id, each with its events (DeniedCase), for the report.
+  // by case id, each with the digest of its events (DeniedCase), for the report.
   virtual Result<std::vector<DeniedCase>> denied_between(std::string_view from, std::string_view to) = 0;
 };
 

@@ -55,22 +55,20 @@ constexpr const char* kProgressQuery =
     "coalesce(p.appeal_decision, ''), coalesce(p.external_review_due, ''), coalesce(p.external_decision, '') "
     "FROM cases c LEFT JOIN case_progress p ON p.case_id = c.case_id";
 
-// denied_between(): the cases of a period and their events, each event's
-// data reduced by the server to the fields a report counts (ledger.h, DeniedEvent)
-constexpr const char* kDeniedCasesQuery =
-    "SELECT case_id, payer_id, plan_type, state, denial_type, denial_date, service_codes, service_category, "
-    "physician, urgent, coalesce(deadlines::json->>'p2p_request', ''), "
-    "coalesce(deadlines::json->>'internal_appeal', ''), coalesce(deadlines::json->>'external_review', ''), "
-    "coalesce(deadlines::json->>'external_review_automatic', 'false') "
-    "FROM cases WHERE denial_date BETWEEN $1 AND $2 ORDER BY case_id COLLATE \"C\"";
-constexpr const char* kDeniedEventsQuery =
-    "SELECT e.case_id, e.id, e.kind, e.at, e.recorded_at, "
-    "CASE e.kind WHEN 'call_held' THEN coalesce((e.data)::json->>'disposition', '') "
-    "WHEN 'appeal_decided' THEN coalesce((e.data)::json->>'decision', '') "
-    "WHEN 'external_review_decided' THEN coalesce((e.data)::json->>'decision', '') ELSE '' END, "
-    "CASE e.kind WHEN 'p2p_scheduled' THEN coalesce((e.data)::json->>'scheduled', '') ELSE '' END, "
-    "CASE e.kind WHEN 'appeal_decided' THEN coalesce((e.data)::json->>'external_review_due', '') ELSE '' END "
-    "FROM cases c JOIN events e ON e.case_id = c.case_id WHERE c.denial_date BETWEEN $1 AND $2";
+// denied_between(): progress()'s columns for the cases of a period, then
+// the two the report adds (ledger.h, DeniedCase)
+constexpr const char* kDeniedQuery =
+    "SELECT c.case_id, c.payer_id, c.physician, c.service_category, c.service_codes, c.urgent, "
+    "coalesce(c.deadlines::json->>'p2p_request', ''), coalesce(c.deadlines::json->>'internal_appeal', ''), "
+    "coalesce(c.deadlines::json->>'external_review', ''), "
+    "coalesce(c.deadlines::json->>'external_review_automatic', 'false'), "
+    "coalesce(p.last_id, 0), coalesce(p.closed_id, 0), coalesce(p.stage, 0), coalesce(p.requested_at, 0), "
+    "coalesce(p.scheduled_at, 0), coalesce(p.call_at, 0), coalesce(p.appeal_filed_at, 0), "
+    "coalesce(p.packet_recorded_at, 0), coalesce(p.scheduled, ''), coalesce(p.disposition, ''), "
+    "coalesce(p.appeal_decision, ''), coalesce(p.external_review_due, ''), coalesce(p.external_decision, ''), "
+    "c.denial_type, c.denial_date "
+    "FROM cases c LEFT JOIN case_progress p ON p.case_id = c.case_id "
+    "WHERE c.denial_date BETWEEN $1 AND $2 ORDER BY c.case_id COLLATE \"C\"";
 
 CaseRow read_case(const Rows& r, int i) {
   CaseRow row;
@@ -260,49 +258,41 @@ class PostgresLedger final : public Ledger {
   Result<std::vector<DeniedCase>> denied_between(std::string_view from, std::string_view to) override {
     std::lock_guard lock(mutex_);
     using R = Result<std::vector<DeniedCase>>;
-    std::vector<std::string> period = {std::string(from), std::string(to)};
-    Rows c = query(kDeniedCasesQuery, period);
-    if (!c.ok()) return R::fail({failure("reading the cases of a period", c.error())});
-    std::vector<DeniedCase> cases;
-    cases.reserve(size_t(c.count()));
-    for (int i = 0; i < c.count(); ++i) {
-      DeniedCase d;
-      d.row.case_id = c.text(i, 0);
-      d.row.payer_id = c.text(i, 1);
-      d.row.plan_type = c.text(i, 2);
-      d.row.state = c.text(i, 3);
-      d.row.denial_type = c.text(i, 4);
-      d.row.denial_date = c.text(i, 5);
-      for (const auto& code : json_from_text(c.text(i, 6), nlohmann::json::array()))
-        if (code.is_string()) d.row.service_codes.push_back(code.get<std::string>());
-      d.row.service_category = c.text(i, 7);
-      d.row.physician = c.text(i, 8);
-      d.row.urgent = c.text(i, 9) == "t";
-      d.p2p_request = c.text(i, 10);
-      d.internal_appeal = c.text(i, 11);
-      d.external_review = c.text(i, 12);
-      d.external_review_automatic = c.text(i, 13) == "true";
-      cases.push_back(std::move(d));
+    Rows r = query(kDeniedQuery, {std::string(from), std::string(to)});
+    if (!r.ok()) return R::fail({failure("reading the cases of a period", r.error())});
+    std::vector<DeniedCase> out;
+    out.reserve(size_t(r.count()));
+    for (int i = 0; i < r.count(); ++i) {
+      DeniedCase& d = out.emplace_back();
+      CaseProgress& p = d.progress;
+      p.case_id = r.text(i, 0);
+      p.payer_id = r.text(i, 1);
+      p.physician = r.text(i, 2);
+      p.service_category = r.text(i, 3);
+      for (const auto& c : json_from_text(r.text(i, 4), nlohmann::json::array()))
+        if (c.is_string()) p.service_codes.push_back(c.get<std::string>());
+      p.urgent = r.text(i, 5) == "t";
+      p.p2p_request = r.text(i, 6);
+      p.internal_appeal = r.text(i, 7);
+      p.external_review = r.text(i, 8);
+      p.external_review_automatic = r.text(i, 9) == "true";
+      p.last_id = r.integer(i, 10);
+      p.closed_id = r.integer(i, 11);
+      p.stage = int(r.integer(i, 12));
+      p.requested_at = r.integer(i, 13);
+      p.scheduled_at = r.integer(i, 14);
+      p.call_at = r.integer(i, 15);
+      p.appeal_filed_at = r.integer(i, 16);
+      p.packet_recorded_at = r.integer(i, 17);
+      p.scheduled = r.text(i, 18);
+      p.disposition = r.text(i, 19);
+      p.appeal_decision = r.text(i, 20);
+      p.external_review_due = r.text(i, 21);
+      p.external_decision = r.text(i, 22);
+      d.denial_type = r.text(i, 23);
+      d.denial_date = r.text(i, 24);
     }
-    Rows e = query(kDeniedEventsQuery, period);
-    if (!e.ok()) return R::fail({failure("reading the events of a period", e.error())});
-    std::vector<std::pair<std::string, DeniedEvent>> events;
-    events.reserve(size_t(e.count()));
-    for (int i = 0; i < e.count(); ++i) {
-      auto kind = event_kind_from_name(e.text(i, 2));
-      if (!kind) continue;  // written by a newer p2pdoc
-      DeniedEvent ev;
-      ev.id = e.integer(i, 1);
-      ev.kind = *kind;
-      ev.at = e.integer(i, 3);
-      ev.recorded_at = e.integer(i, 4);
-      ev.outcome = e.text(i, 5);
-      ev.scheduled = e.text(i, 6);
-      ev.external_review_due = e.text(i, 7);
-      events.emplace_back(e.text(i, 0), std::move(ev));
-    }
-    attach_events(cases, std::move(events));
-    return R::ok(std::move(cases));
+    return R::ok(std::move(out));
   }
 
  private:

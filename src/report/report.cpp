@@ -1,5 +1,6 @@
-// The report's figures (report.h). One read of the ledger (denied_between),
-// one pass over the cases, then the groups, months and the review list.
+// The report's figures (report.h). One read of the ledger (denied_between:
+// each case's row fields and the digest of its events), one pass over the
+// cases, then the groups, months and the review list.
 #include "report/report.h"
 
 #include <algorithm>
@@ -16,88 +17,23 @@ namespace {
 constexpr long long kDay = 86400;
 constexpr double kZ = 1.959964;  // the 97.5th percentile of the normal distribution: a 95 % interval
 
-// What one case did, from its events (ledger.h, DeniedCase). The newest
-// event of each kind counts, as in the work queue.
-struct CaseFacts {
-  bool requested = false, held = false;
-  std::string disposition;         // the newest call's
-  long long first_call_at = 0;
-  long long first_request_at = 0;  // the earliest request, schedule or call: the window was used
-  bool appeal_filed = false, external_filed = false;
-  std::string appeal_decision, external_decision;
-  CaseProgress progress;           // for the work queue's judgement of deadlines (queue.h)
-};
-
 bool is_decision(const std::string& d) { return d == "overturned" || d == "modified" || d == "upheld"; }
 
-int stage_of(EventKind k) {
-  switch (k) {
-    case EventKind::p2p_requested: return 1;
-    case EventKind::p2p_scheduled: return 2;
-    case EventKind::call_held: return 3;
-    case EventKind::appeal_filed: return 4;
-    case EventKind::appeal_decided: return 5;
-    case EventKind::external_review_filed: return 6;
-    case EventKind::external_review_decided: return 7;
-    default: return 0;
-  }
-}
+// What one case did, from the digest of its events (ledger.h, CaseProgress:
+// the newest event of each kind, as the work queue counts them).
+struct CaseFacts {
+  bool requested = false, held = false, appeal_filed = false, external_filed = false;
+  long long first_request_at = 0;  // the earliest of the newest request, schedule and call: the window was used then
+};
 
-// The same digest the ledger's trigger keeps (schema migration 2), from the
-// events read for the report, so the queue's rules judge what is overdue.
-CaseProgress progress_of(const DeniedCase& c) {
-  CaseProgress p;
-  p.case_id = c.row.case_id;
-  p.payer_id = c.row.payer_id;
-  p.physician = c.row.physician;
-  p.service_category = c.row.service_category;
-  p.service_codes = c.row.service_codes;
-  p.urgent = c.row.urgent;
-  p.p2p_request = c.p2p_request;
-  p.internal_appeal = c.internal_appeal;
-  p.external_review = c.external_review;
-  p.external_review_automatic = c.external_review_automatic;
-  for (const DeniedEvent& e : c.events) {
-    p.last_id = e.id;
-    p.stage = std::max(p.stage, stage_of(e.kind));
-    switch (e.kind) {
-      case EventKind::closed: p.closed_id = e.id; break;
-      case EventKind::p2p_requested: p.requested_at = e.at; break;
-      case EventKind::p2p_scheduled: p.scheduled_at = e.at; p.scheduled = e.scheduled; break;
-      case EventKind::call_held: p.call_at = e.at; p.disposition = e.outcome; break;
-      case EventKind::appeal_filed: p.appeal_filed_at = e.at; break;
-      case EventKind::appeal_decided: p.appeal_decision = e.outcome; p.external_review_due = e.external_review_due; break;
-      case EventKind::external_review_decided: p.external_decision = e.outcome; break;
-      case EventKind::packet_generated: p.packet_recorded_at = e.recorded_at; break;
-      default: break;
-    }
-  }
-  return p;
-}
-
-CaseFacts facts_of(const DeniedCase& c) {
+CaseFacts facts_of(const CaseProgress& p) {
   CaseFacts f;
-  for (const DeniedEvent& e : c.events) {
-    switch (e.kind) {
-      case EventKind::p2p_requested:
-      case EventKind::p2p_scheduled:
-      case EventKind::call_held:
-        f.requested = true;
-        if (!f.first_request_at || e.at < f.first_request_at) f.first_request_at = e.at;
-        if (e.kind == EventKind::call_held) {
-          f.held = true;
-          f.disposition = e.outcome;
-          if (!f.first_call_at || e.at < f.first_call_at) f.first_call_at = e.at;
-        }
-        break;
-      case EventKind::appeal_filed: f.appeal_filed = true; break;
-      case EventKind::appeal_decided: f.appeal_filed = true; f.appeal_decision = e.outcome; break;
-      case EventKind::external_review_filed: f.external_filed = true; break;
-      case EventKind::external_review_decided: f.external_filed = true; f.external_decision = e.outcome; break;
-      default: break;
-    }
-  }
-  f.progress = progress_of(c);
+  for (long long t : {p.requested_at, p.scheduled_at, p.call_at})
+    if (t && (!f.first_request_at || t < f.first_request_at)) f.first_request_at = t;
+  f.requested = f.first_request_at != 0;
+  f.held = p.call_at != 0;
+  f.appeal_filed = p.appeal_filed_at != 0 || !p.appeal_decision.empty();
+  f.external_filed = p.stage >= 6 || !p.external_decision.empty();
   return f;
 }
 
@@ -110,8 +46,8 @@ std::optional<long long> day_number(const std::string& text) {
 }
 
 // The P2P request window closed (as of `now`) before anything used it.
-bool window_missed(const DeniedCase& c, const CaseFacts& f, long long now) {
-  auto last = day_number(c.p2p_request);
+bool window_missed(const CaseProgress& p, const CaseFacts& f, long long now) {
+  auto last = day_number(p.p2p_request);
   if (!last) return false;
   long long end = (*last + 1) * kDay;  // a day deadline ends when the day ends (UTC)
   if (now < end) return false;
@@ -121,13 +57,13 @@ bool window_missed(const DeniedCase& c, const CaseFacts& f, long long now) {
 // One group's tallies while the cases are read.
 struct Tally {
   int cases = 0, held = 0, overturned = 0, modified = 0, upheld = 0;
-  void add(const CaseFacts& f) {
+  void add(const CaseProgress& p) {
     ++cases;
-    if (!f.held) return;
+    if (!p.call_at) return;
     ++held;
-    if (f.disposition == "overturned") ++overturned;
-    else if (f.disposition == "modified") ++modified;
-    else if (f.disposition == "upheld") ++upheld;
+    if (p.disposition == "overturned") ++overturned;
+    else if (p.disposition == "modified") ++modified;
+    else if (p.disposition == "upheld") ++upheld;
   }
   int decided() const { return overturned + modified + upheld; }
 };
@@ -233,17 +169,14 @@ int step_order(const std::string& step) {
 
 // Missed windows (every case, open or closed) and the deadlines the work
 // queue judges passed (open cases), by step, then due, then case.
-std::vector<ReviewItem> review_of(const std::vector<DeniedCase>& cases, const std::vector<CaseFacts>& facts,
-                                  const std::vector<bool>& missed, long long now) {
+std::vector<ReviewItem> review_of(const std::vector<CaseProgress>& cases, const std::vector<bool>& missed, long long now) {
   std::vector<ReviewItem> out;
-  std::vector<CaseProgress> open;
   for (size_t i = 0; i < cases.size(); ++i) {
-    if (missed[i])
-      out.push_back({cases[i].row.case_id, "p2p_request", step_label("p2p_request"), cases[i].p2p_request, true,
-                     cases[i].row.payer_id, cases[i].row.physician});
-    open.push_back(facts[i].progress);
+    const CaseProgress& p = cases[i];
+    if (missed[i]) out.push_back({p.case_id, "p2p_request", step_label("p2p_request"), p.p2p_request, true, p.payer_id, p.physician});
   }
-  for (const QueueEntry& q : build_queue(open, now))
+  // within 0 s: only deadlines already passed come back (missed ones included)
+  for (const QueueEntry& q : build_queue(cases, now, 0))
     if (q.missed && !q.deadline.empty())
       out.push_back({q.case_id, q.deadline, step_label(q.deadline), q.due, false, q.payer_id, q.physician});
   std::sort(out.begin(), out.end(), [](const ReviewItem& a, const ReviewItem& b) {
@@ -284,7 +217,11 @@ Result<Report> build_report(Ledger& ledger, const ReportOptions& options) {
   if (auto d = check_options(options); !d.empty()) return Result<Report>::fail(d);
   auto read = ledger.denied_between(options.from, options.to);
   if (!read.is_ok()) return Result<Report>::fail(read.diagnostics());
-  const std::vector<DeniedCase>& cases = read.value();
+  // the digests on their own, for the work queue's judgement of deadlines
+  std::vector<DeniedCase> cases = read.take();
+  std::vector<CaseProgress> progress;
+  progress.reserve(cases.size());
+  for (DeniedCase& c : cases) progress.push_back(std::move(c.progress));
   const ReportKnowledge& k = options.knowledge;
 
   Report report;
@@ -293,42 +230,41 @@ Result<Report> build_report(Ledger& ledger, const ReportOptions& options) {
   Tallies by_payer, by_type, by_category, by_physician;
   std::map<std::string, MonthPoint> months;
   for (const std::string& m : months_between(options.from, options.to)) months[m].month = m;
-  std::vector<CaseFacts> facts;
   std::vector<bool> missed;
   std::vector<long long> days_to_call;
-  facts.reserve(cases.size());
   missed.reserve(cases.size());
-  for (const DeniedCase& c : cases) {
-    CaseFacts f = facts_of(c);
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const DeniedCase& c = cases[i];
+    const CaseProgress& p = progress[i];
+    CaseFacts f = facts_of(p);
     ++s.cases;
     s.p2p_requested += f.requested;
     if (f.held) {
       ++s.p2p_held;
-      s.overturned += f.disposition == "overturned";
-      s.modified += f.disposition == "modified";
-      s.upheld += f.disposition == "upheld";
-      if (auto denied = day_number(c.row.denial_date)) days_to_call.push_back(f.first_call_at / kDay - *denied);
+      s.overturned += p.disposition == "overturned";
+      s.modified += p.disposition == "modified";
+      s.upheld += p.disposition == "upheld";
+      if (auto denied = day_number(c.denial_date)) days_to_call.push_back(p.call_at / kDay - *denied);
     }
     s.appeals_filed += f.appeal_filed;
-    s.appeals_decided += is_decision(f.appeal_decision);
-    s.appeals_overturned += f.appeal_decision == "overturned";
+    s.appeals_decided += is_decision(p.appeal_decision);
+    s.appeals_overturned += p.appeal_decision == "overturned";
     s.external_filed += f.external_filed;
-    s.external_decided += is_decision(f.external_decision);
-    s.external_overturned += f.external_decision == "overturned";
-    bool window = window_missed(c, f, options.now);
+    s.external_decided += is_decision(p.external_decision);
+    s.external_overturned += p.external_decision == "overturned";
+    bool window = window_missed(p, f, options.now);
     s.windows_missed += window;
-    by_payer[c.row.payer_id].add(f);
-    by_type[c.row.denial_type].add(f);
-    by_category[c.row.service_category].add(f);
-    by_physician[c.row.physician].add(f);
-    if (auto m = months.find(c.row.denial_date.substr(0, 7)); m != months.end()) {
+    by_payer[p.payer_id].add(p);
+    by_type[c.denial_type].add(p);
+    by_category[p.service_category].add(p);
+    by_physician[p.physician].add(p);
+    if (auto m = months.find(c.denial_date.substr(0, 7)); m != months.end()) {
       ++m->second.denials;
-      if (f.held && is_decision(f.disposition)) {
+      if (f.held && is_decision(p.disposition)) {
         ++m->second.decided;
-        m->second.overturned += f.disposition == "overturned";
+        m->second.overturned += p.disposition == "overturned";
       }
     }
-    facts.push_back(std::move(f));
     missed.push_back(window);
   }
   s.p2p_overturn = wilson(s.overturned, s.overturned + s.modified + s.upheld);
@@ -350,7 +286,7 @@ Result<Report> build_report(Ledger& ledger, const ReportOptions& options) {
     if (m.decided > 0 && m.decided >= options.min_group) m.overturn_rate = double(m.overturned) / m.decided;
     report.monthly.push_back(std::move(m));
   }
-  report.review = review_of(cases, facts, missed, options.now);
+  report.review = review_of(progress, missed, options.now);
   return Result<Report>::ok(std::move(report));
 }
 

@@ -1,5 +1,7 @@
 // The report as JSON and CSV (report.h, report_json / report_csv).
+#include <array>
 #include <cmath>
+#include <string_view>
 #include <cstdio>
 #include <ctime>
 
@@ -79,18 +81,19 @@ std::string number(double x) {
 
 // One CSV row, filled by column name.
 struct Row {
-  std::map<std::string, std::string> cells;
-  Row& set(const std::string& column, const std::string& value) {
-    cells[column] = value;
+  std::array<std::string, kColumnCount> cells;
+  Row& set(std::string_view column, const std::string& value) {
+    for (size_t i = 0; i < kColumnCount; ++i)
+      if (column == kColumns[i]) cells[i] = value;
     return *this;
   }
-  Row& set(const std::string& column, int value) { return set(column, std::to_string(value)); }
+  Row& set(std::string_view column, const char* value) { return set(column, std::string(value)); }
+  Row& set(std::string_view column, int value) { return set(column, std::to_string(value)); }
   std::string line() const {
     std::string out;
     for (size_t i = 0; i < kColumnCount; ++i) {
       if (i) out += ",";
-      auto it = cells.find(kColumns[i]);
-      if (it != cells.end()) out += field(it->second);
+      out += field(cells[i]);
     }
     return out + "\n";
   }

@@ -225,7 +225,7 @@ TEST_CASE("the summary: every count of the hand-built ledger") {
   CHECK(s.external_overturned == 1);
   check_wilson(s.external_overturn, 1, 1, 1, 0.206549, 1);
   CHECK(s.windows_missed == 3);                  // A05 (nothing), A06 (requested a day late), A10 (appealed instead)
-  // days from denial to the first call: 2, 2, 6, 2, 7, 2, 3 (A09's first call), 3 -> median of 8 = (2 + 3) / 2
+  // days from denial to the (newest) call: 2, 2, 6, 2, 7, 2, 4 (A09's second call), 3 -> median of 8 = (2 + 3) / 2
   REQUIRE(s.median_days_denial_to_p2p);
   CHECK(*s.median_days_denial_to_p2p == 2.5);
   // the category mix: imaging 5 decided calls at 60-75 %, spine 1 at 55-70 %, biologics 1 at 50-65 %
