@@ -329,7 +329,7 @@ TEST_CASE("the review list: missed windows, then deadlines passed, by step and d
   CHECK(r.review[0].step_label == "P2P request window");
 }
 
-TEST_CASE("JSON and CSV carry the same figures; a counts-only group has no rate in either") {
+TEST_CASE("JSON and CSV carry the same figures, and a counts-only group has no rate in either") {
   TempLedger t;
   Report r = fixture_report(t);
   nlohmann::json j = report_json(r);
