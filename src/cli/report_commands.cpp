@@ -135,7 +135,8 @@ int run_demo_ledger(const DemoLedgerArgs& a) {
   }
   size_t events = 0;
   for (const auto& h : histories) events += h.events.size();
-  std::string from = day_of(until - 365 * 86400LL), to = day_of(until);
+  // synthetic.h: business days in the 365 days before `until`'s day
+  std::string from = day_of(until - 365 * 86400LL), to = day_of(until - 86400);
   std::cout << "demo ledger " << a.ledger << ": " << a.cases << " synthetic cases, " << events << " events, denied "
             << from << " to " << to << " (seed " << a.seed << ")\n"
             << "try: p2pdoc report --ledger " << a.ledger << " --from " << from << " --to " << to << " --format csv\n";
