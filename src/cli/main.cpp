@@ -437,6 +437,7 @@ int main(int argc, char** argv) {
   rpt->add_option("--format", rep.format, "pdf | csv | json (default: from --out's extension, else pdf)");
   rpt->add_option("--out", rep.out, "Write to FILE (default: standard output for csv and json)");
   rpt->add_option("--min-group", rep.min_group, "Fewest decided P2P calls for a group to show a rate (default 10)");
+  rpt->add_option("--practice", rep.practice, "The practice's name, printed under the PDF report's title");
   rpt->add_option("--root", rep.root, "Folder holding templates/ (labels and benchmarks)");
 
   cli::DemoLedgerArgs demo;

@@ -4,11 +4,14 @@
 #include <filesystem>
 #include <iostream>
 
+#include "layout/layout.h"
 #include "ledger/queue.h"
 #include "ledger/synthetic.h"
 #include "pipeline/files.h"
 #include "pipeline/pipeline.h"
+#include "pdf/pdf_export.h"
 #include "report/report.h"
+#include "report/report_document.h"
 
 namespace p2p::cli {
 
@@ -31,6 +34,19 @@ std::string format_of(const ReportArgs& a) {
   return "pdf";
 }
 
+// The report is set in Liberation Sans, the brief's family, from root/fonts.
+Result<FontSet> report_fonts(const std::string& root) {
+  static const char* kFiles[4] = {"LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf", "LiberationSans-Italic.ttf",
+                                  "LiberationSans-BoldItalic.ttf"};
+  FontSet fonts;
+  for (int i = 0; i < 4; ++i) {
+    auto face = FontFace::load(root + "/fonts/" + kFiles[i]);
+    if (!face.is_ok()) return Result<FontSet>::fail(face.diagnostics());
+    fonts.faces[i] = face.value();
+  }
+  return Result<FontSet>::ok(std::move(fonts));
+}
+
 std::string day_of(long long t) {
   long long days = t / 86400;
   return Date::from_days(long(days)).iso();
@@ -45,10 +61,9 @@ int run_report(const ReportArgs& a) {
     std::cerr << who << ": --format is pdf, csv or json\n";
     return kInvalid;
   }
-  if (format == "pdf") {
-    // report_document.h (the pages) is built on another branch; joined later
-    std::cerr << who << ": the PDF report is not built yet in this version; use --format csv or json\n";
-    return kInternal;
+  if (format == "pdf" && a.out.empty()) {
+    std::cerr << who << ": a PDF report needs --out FILE.pdf\n";
+    return kInvalid;
   }
   auto knowledge = load_report_knowledge(a.root + "/templates/knowledge");
   if (!knowledge.is_ok()) {
@@ -76,7 +91,29 @@ int run_report(const ReportArgs& a) {
     print(who, report.diagnostics());
     return bad_option ? kInvalid : kInternal;
   }
-  std::string text = format == "json" ? report_json(report.value()).dump(2) + "\n" : report_csv(report.value());
+  std::string text;
+  if (format == "pdf") {
+    auto fonts = report_fonts(a.root);
+    if (!fonts.is_ok()) {
+      print(who, fonts.diagnostics());
+      return kInternal;
+    }
+    ReportPageOptions page_options{a.practice, day_of(options.now)};
+    PdfMetadata meta;
+    meta.info.title = "P2P and appeal outcomes " + a.from + " to " + a.to;
+    meta.info.author = a.practice;
+    meta.creator = "p2pdoc report";
+    meta.timestamp = options.now;  // SOURCE_DATE_EPOCH when set: the same ledger gives the same bytes
+    prepare_pdf_export();
+    auto pdf = export_pdf(report_pages(report.value(), fonts.value(), page_options), fonts.value(), meta);
+    if (!pdf.is_ok()) {
+      print(who, pdf.diagnostics());
+      return kInternal;
+    }
+    text = pdf.take();
+  } else {
+    text = format == "json" ? report_json(report.value()).dump(2) + "\n" : report_csv(report.value());
+  }
   if (a.out.empty()) {
     std::cout << text;
     return kOk;

@@ -14,6 +14,7 @@ struct ReportArgs {
   std::string format;   // pdf | csv | json; "" = from --out's extension, else pdf
   std::string out;      // "" = stdout (csv, json)
   int min_group = 10;
+  std::string practice; // printed under the PDF's title; "" leaves it out
   std::string root;
 };
 int run_report(const ReportArgs& a);

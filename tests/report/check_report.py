@@ -12,8 +12,10 @@ Usage: check_report.py P2PDOC REPO_ROOT
    their order, months, missed windows.
 4. The CSV carries the same figures, one `table` per group kind.
 5. The same seed and SOURCE_DATE_EPOCH give byte-identical reports.
-6. Bad input (a date, the period, a missing ledger, pdf for now) is refused
-   with the option named, and writes no file.
+6. Bad input (a date, the period, a missing ledger, a PDF without --out) is
+   refused with the option named, and writes no file.
+7. The PDF form passes qpdf --check, embeds its fonts and shows the JSON's
+   summary figures (pdftotext).
 """
 
 import csv
@@ -239,9 +241,27 @@ def main():
         r = run([exe, "report", "--ledger", os.path.join(tmp, "none.db"), "--from", FROM, "--to", TO, "--format", "csv"], env=env)
         check(r.returncode == 2 and "no ledger at" in r.stderr, f"missing ledger: {r.returncode} {r.stderr}")
         check(not os.path.exists(os.path.join(tmp, "none.db")), "a missing ledger was created")
-        r = run(base + ["--out", os.path.join(tmp, "report.pdf")], env=env)
-        check(r.returncode == 1 and "not built yet" in r.stderr and not os.path.exists(os.path.join(tmp, "report.pdf")),
-              f"pdf: {r.returncode} {r.stderr}")
+        r = run(base + ["--format", "pdf"], env=env)
+        check(r.returncode == 2 and "needs --out" in r.stderr, f"pdf without --out: {r.returncode} {r.stderr}")
+
+        # the PDF: the same figures as the JSON, on pages qpdf and poppler accept
+        pdf = os.path.join(tmp, "report.pdf")
+        r = run(base + ["--out", pdf, "--practice", "Test practice (synthetic)"], env=env)
+        check(r.returncode == 0 and os.path.exists(pdf), f"report --out report.pdf: {r.returncode} {r.stderr}")
+        if os.path.exists(pdf):
+            q = run(["qpdf", "--check", pdf])
+            check(q.returncode == 0, f"qpdf --check on the report: {q.stdout[-300:]}")
+            text = run(["pdftotext", "-layout", pdf, "-"]).stdout
+            s = report["summary"]
+            for what, figure in (("cases denied", s["cases"]), ("calls held", s["p2p_held"]),
+                                 ("windows missed", s["windows_missed"])):
+                check(str(figure) in text, f"the PDF shows {what} = {figure}")
+            rate = f"{round(s['p2p_overturn']['rate'] * 100)} %"
+            check(rate in text, f"the PDF shows the P2P overturn rate {rate}")
+            check("Test practice (synthetic)" in text, "the PDF names the practice")
+            rows = run(["pdffonts", pdf]).stdout.splitlines()[2:]
+            check(rows and all(row.split()[-5:-2] == ["yes", "yes", "yes"] for row in rows),
+                  f"the report's fonts are embedded Unicode subsets: {rows}")
     return finish()
 
 
