@@ -240,17 +240,20 @@ namespace {
 
 json action(const std::string& code) {
   return {{"url", "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-reviewAction"},
-          {"extension", {{{"url", "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-reviewActionCode"},
-                          {"valueCodeableConcept", {{"coding", {{{"system", "https://codesystem.x12.org/005010/306"}, {"code", code}}}}}}}}}};
+          {"extension", json::array({{{"url", "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-reviewActionCode"},
+                          {"valueCodeableConcept", {{"coding", json::array({{{"system", "https://codesystem.x12.org/005010/306"}, {"code", code}}})}}}}})}};
 }
 
 json response_item(int sequence, const std::string& code) {
-  return {{"itemSequence", sequence}, {"adjudication", {{{"extension", {action(code)}}}}}};
+  // json::array, not braces: a single element in braces is an array under
+  // gcc but a copy of the element under clang (nlohmann/json's
+  // brace-initialisation ambiguity), and the sanitizer build uses clang
+  return {{"itemSequence", sequence}, {"adjudication", json::array({json{{"extension", json::array({action(code)})}}})}};
 }
 
 json claim_item(int sequence, const std::string& system, const std::string& code, int quantity) {
   return {{"sequence", sequence},
-          {"productOrService", {{"coding", {{{"system", system}, {"code", code}, {"display", "service " + code}}}}}},
+          {"productOrService", {{"coding", json::array({{{"system", system}, {"code", code}, {"display", "service " + code}}})}}},
           {"quantity", {{"value", quantity}}}};
 }
 
@@ -258,6 +261,9 @@ const std::string kCpt = "http://www.ama-assn.org/go/cpt";
 
 // A response bundle: ClaimResponse (items given), Claim (items given), Patient, insurer.
 json bundle(json response_items, json claim_items) {
+  // one item in braces is the item itself under clang, an array under gcc
+  if (!response_items.is_array()) response_items = json::array({response_items});
+  if (!claim_items.is_array()) claim_items = json::array({claim_items});
   json cr = {{"resourceType", "ClaimResponse"}, {"id", "cr1"}, {"outcome", "complete"},
              {"created", "2026-11-20T09:30:00-05:00"}, {"preAuthRef", "PA-2026-0042"},
              {"patient", {{"reference", "Patient/p1"}}}, {"insurer", {{"reference", "Organization/ins"}}},
