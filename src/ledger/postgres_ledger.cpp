@@ -117,6 +117,37 @@ std::string redacted(const std::string& uri) {
   return uri.substr(0, colon) + ":***" + uri.substr(at);
 }
 
+// One row of kProgressQuery's columns (kDeniedQuery starts with the same
+// 23) as a CaseProgress.
+CaseProgress read_progress(const Rows& r, int i) {
+  CaseProgress p;
+  p.case_id = r.text(i, 0);
+  p.payer_id = r.text(i, 1);
+  p.physician = r.text(i, 2);
+  p.service_category = r.text(i, 3);
+  for (const auto& c : json_from_text(r.text(i, 4), nlohmann::json::array()))
+    if (c.is_string()) p.service_codes.push_back(c.get<std::string>());
+  p.urgent = r.text(i, 5) == "t";
+  p.p2p_request = r.text(i, 6);
+  p.internal_appeal = r.text(i, 7);
+  p.external_review = r.text(i, 8);
+  p.external_review_automatic = r.text(i, 9) == "true";
+  p.last_id = r.integer(i, 10);
+  p.closed_id = r.integer(i, 11);
+  p.stage = int(r.integer(i, 12));
+  p.requested_at = r.integer(i, 13);
+  p.scheduled_at = r.integer(i, 14);
+  p.call_at = r.integer(i, 15);
+  p.appeal_filed_at = r.integer(i, 16);
+  p.packet_recorded_at = r.integer(i, 17);
+  p.scheduled = r.text(i, 18);
+  p.disposition = r.text(i, 19);
+  p.appeal_decision = r.text(i, 20);
+  p.external_review_due = r.text(i, 21);
+  p.external_decision = r.text(i, 22);
+  return p;
+}
+
 class PostgresLedger final : public Ledger {
  public:
   PostgresLedger(PGconn* conn, std::string where) : conn_(conn), where_(std::move(where)) {}
@@ -230,32 +261,7 @@ class PostgresLedger final : public Ledger {
     std::vector<CaseProgress> out;
     out.reserve(size_t(r.count()));
     for (int i = 0; i < r.count(); ++i) {
-      CaseProgress p;
-      p.case_id = r.text(i, 0);
-      p.payer_id = r.text(i, 1);
-      p.physician = r.text(i, 2);
-      p.service_category = r.text(i, 3);
-      for (const auto& c : json_from_text(r.text(i, 4), nlohmann::json::array()))
-        if (c.is_string()) p.service_codes.push_back(c.get<std::string>());
-      p.urgent = r.text(i, 5) == "t";
-      p.p2p_request = r.text(i, 6);
-      p.internal_appeal = r.text(i, 7);
-      p.external_review = r.text(i, 8);
-      p.external_review_automatic = r.text(i, 9) == "true";
-      p.last_id = r.integer(i, 10);
-      p.closed_id = r.integer(i, 11);
-      p.stage = int(r.integer(i, 12));
-      p.requested_at = r.integer(i, 13);
-      p.scheduled_at = r.integer(i, 14);
-      p.call_at = r.integer(i, 15);
-      p.appeal_filed_at = r.integer(i, 16);
-      p.packet_recorded_at = r.integer(i, 17);
-      p.scheduled = r.text(i, 18);
-      p.disposition = r.text(i, 19);
-      p.appeal_decision = r.text(i, 20);
-      p.external_review_due = r.text(i, 21);
-      p.external_decision = r.text(i, 22);
-      out.push_back(std::move(p));
+      out.push_back(read_progress(r, i));
     }
     return R::ok(std::move(out));
   }
@@ -277,31 +283,7 @@ class PostgresLedger final : public Ledger {
     out.reserve(size_t(r.count()));
     for (int i = 0; i < r.count(); ++i) {
       DeniedCase& d = out.emplace_back();
-      CaseProgress& p = d.progress;
-      p.case_id = r.text(i, 0);
-      p.payer_id = r.text(i, 1);
-      p.physician = r.text(i, 2);
-      p.service_category = r.text(i, 3);
-      for (const auto& c : json_from_text(r.text(i, 4), nlohmann::json::array()))
-        if (c.is_string()) p.service_codes.push_back(c.get<std::string>());
-      p.urgent = r.text(i, 5) == "t";
-      p.p2p_request = r.text(i, 6);
-      p.internal_appeal = r.text(i, 7);
-      p.external_review = r.text(i, 8);
-      p.external_review_automatic = r.text(i, 9) == "true";
-      p.last_id = r.integer(i, 10);
-      p.closed_id = r.integer(i, 11);
-      p.stage = int(r.integer(i, 12));
-      p.requested_at = r.integer(i, 13);
-      p.scheduled_at = r.integer(i, 14);
-      p.call_at = r.integer(i, 15);
-      p.appeal_filed_at = r.integer(i, 16);
-      p.packet_recorded_at = r.integer(i, 17);
-      p.scheduled = r.text(i, 18);
-      p.disposition = r.text(i, 19);
-      p.appeal_decision = r.text(i, 20);
-      p.external_review_due = r.text(i, 21);
-      p.external_decision = r.text(i, 22);
+      d.progress = read_progress(r, i);
       d.denial_type = r.text(i, 23);
       d.denial_date = r.text(i, 24);
     }

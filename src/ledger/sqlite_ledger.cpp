@@ -160,6 +160,24 @@ std::optional<RecordedEvent> read_event(const Statement& s) {
   return r;
 }
 
+// The 13 columns of case_progress that both kProgressQuery and kDeniedQuery
+// select, in that order, from column `first` on.
+void read_digest(Statement& s, int first, CaseProgress& p) {
+  p.last_id = s.integer(first);
+  p.closed_id = s.integer(first + 1);
+  p.stage = int(s.integer(first + 2));
+  p.requested_at = s.integer(first + 3);
+  p.scheduled_at = s.integer(first + 4);
+  p.call_at = s.integer(first + 5);
+  p.appeal_filed_at = s.integer(first + 6);
+  p.packet_recorded_at = s.integer(first + 7);
+  p.scheduled = s.text(first + 8);
+  p.disposition = s.text(first + 9);
+  p.appeal_decision = s.text(first + 10);
+  p.external_review_due = s.text(first + 11);
+  p.external_decision = s.text(first + 12);
+}
+
 class SqliteLedger final : public Ledger {
  public:
   SqliteLedger(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
@@ -273,19 +291,7 @@ class SqliteLedger final : public Ledger {
       p.internal_appeal = s.text(7);
       p.external_review = s.text(8);
       p.external_review_automatic = s.integer(9) != 0;
-      p.last_id = s.integer(10);
-      p.closed_id = s.integer(11);
-      p.stage = int(s.integer(12));
-      p.requested_at = s.integer(13);
-      p.scheduled_at = s.integer(14);
-      p.call_at = s.integer(15);
-      p.appeal_filed_at = s.integer(16);
-      p.packet_recorded_at = s.integer(17);
-      p.scheduled = s.text(18);
-      p.disposition = s.text(19);
-      p.appeal_decision = s.text(20);
-      p.external_review_due = s.text(21);
-      p.external_decision = s.text(22);
+      read_digest(s, 10, p);
       out.push_back(std::move(p));
     }
     if (rc != SQLITE_DONE) return R::fail({failure("reading the work queue")});
@@ -323,19 +329,7 @@ class SqliteLedger final : public Ledger {
       p.service_codes = codes_from_text(s.text(4));
       p.urgent = s.integer(5) != 0;
       read_deadlines(s.text(6), p);
-      p.last_id = s.integer(7);
-      p.closed_id = s.integer(8);
-      p.stage = int(s.integer(9));
-      p.requested_at = s.integer(10);
-      p.scheduled_at = s.integer(11);
-      p.call_at = s.integer(12);
-      p.appeal_filed_at = s.integer(13);
-      p.packet_recorded_at = s.integer(14);
-      p.scheduled = s.text(15);
-      p.disposition = s.text(16);
-      p.appeal_decision = s.text(17);
-      p.external_review_due = s.text(18);
-      p.external_decision = s.text(19);
+      read_digest(s, 7, p);
       d.denial_type = s.text(20);
       d.denial_date = s.text(21);
     }
