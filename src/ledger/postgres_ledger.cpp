@@ -43,12 +43,11 @@ constexpr const char* kCaseColumns =
     "case_id, payer_id, plan_type, state, denial_type, denial_date, service_codes, service_category, physician, "
     "urgent, deadlines";
 constexpr const char* kEventColumns = "id, recorded_at, case_id, kind, at, recorded_by, data, coalesce(source_key, '')";
-// progress(): each case row with its case_progress digest
+// progress(): each case row with its case_progress digest; the deadlines
+// from their columns (migration 3)
 constexpr const char* kProgressQuery =
     "SELECT c.case_id, c.payer_id, c.physician, c.service_category, c.service_codes, c.urgent, "
-    "coalesce(c.deadlines::json->>'p2p_request', ''), coalesce(c.deadlines::json->>'internal_appeal', ''), "
-    "coalesce(c.deadlines::json->>'external_review', ''), "
-    "coalesce(c.deadlines::json->>'external_review_automatic', 'false'), "
+    "c.p2p_request_due, c.internal_appeal_due, c.external_review_due, c.external_review_automatic, "
     "coalesce(p.last_id, 0), coalesce(p.closed_id, 0), coalesce(p.stage, 0), coalesce(p.requested_at, 0), "
     "coalesce(p.scheduled_at, 0), coalesce(p.call_at, 0), coalesce(p.appeal_filed_at, 0), "
     "coalesce(p.packet_recorded_at, 0), coalesce(p.scheduled, ''), coalesce(p.disposition, ''), "
@@ -143,14 +142,21 @@ class PostgresLedger final : public Ledger {
   Diagnostics put_case(const CaseRow& row) override {
     std::lock_guard lock(mutex_);
     std::string sql = std::string("INSERT INTO cases (") + kCaseColumns +
-                      ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT (case_id) DO UPDATE SET "
+                      ", p2p_request_due, internal_appeal_due, external_review_due, external_review_automatic"
+                      ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) ON CONFLICT (case_id) DO UPDATE SET "
                       "payer_id = EXCLUDED.payer_id, plan_type = EXCLUDED.plan_type, state = EXCLUDED.state, "
                       "denial_type = EXCLUDED.denial_type, denial_date = EXCLUDED.denial_date, "
                       "service_codes = EXCLUDED.service_codes, service_category = EXCLUDED.service_category, "
-                      "physician = EXCLUDED.physician, urgent = EXCLUDED.urgent, deadlines = EXCLUDED.deadlines";
+                      "physician = EXCLUDED.physician, urgent = EXCLUDED.urgent, deadlines = EXCLUDED.deadlines, "
+                      "p2p_request_due = EXCLUDED.p2p_request_due, internal_appeal_due = EXCLUDED.internal_appeal_due, "
+                      "external_review_due = EXCLUDED.external_review_due, "
+                      "external_review_automatic = EXCLUDED.external_review_automatic";
     Rows r = query(sql, {row.case_id, row.payer_id, row.plan_type, row.state, row.denial_type, row.denial_date,
                          json_text(nlohmann::json(row.service_codes)), row.service_category, row.physician,
-                         row.urgent ? "true" : "false", json_text(row.deadlines)});
+                         row.urgent ? "true" : "false", json_text(row.deadlines),
+                         deadline_text(row.deadlines, "p2p_request"), deadline_text(row.deadlines, "internal_appeal"),
+                         deadline_text(row.deadlines, "external_review"),
+                         automatic_review(row.deadlines) ? "true" : "false"});
     if (!r.ok()) return {failure("writing the row of case " + row.case_id, r.error())};
     return {};
   }
@@ -204,8 +210,21 @@ class PostgresLedger final : public Ledger {
 
   Result<std::vector<CaseProgress>> progress() override {
     std::lock_guard lock(mutex_);
+    return read_progress(query(kProgressQuery, {}));
+  }
+
+  Result<std::vector<CaseProgress>> open_progress(long long now, long long within_seconds) override {
+    std::lock_guard lock(mutex_);
+    bool within = within_seconds >= 0;
+    std::string sql = std::string(kProgressQuery) + open_cases_filter(within, "$1", "$2::bigint", " COLLATE \"C\"");
+    if (!within) return read_progress(query(sql, {}));
+    long long horizon = now + within_seconds;
+    return read_progress(query(sql, {horizon_day(horizon), std::to_string(horizon)}));
+  }
+
+ private:
+  Result<std::vector<CaseProgress>> read_progress(const Rows& r) {
     using R = Result<std::vector<CaseProgress>>;
-    Rows r = query(kProgressQuery, {});
     if (!r.ok()) return R::fail({failure("reading the work queue", r.error())});
     std::vector<CaseProgress> out;
     out.reserve(size_t(r.count()));
@@ -215,13 +234,12 @@ class PostgresLedger final : public Ledger {
       p.payer_id = r.text(i, 1);
       p.physician = r.text(i, 2);
       p.service_category = r.text(i, 3);
-      for (const auto& c : json_from_text(r.text(i, 4), nlohmann::json::array()))
-        if (c.is_string()) p.service_codes.push_back(c.get<std::string>());
+      p.service_codes = codes_from_text(r.text(i, 4));
       p.urgent = r.text(i, 5) == "t";
       p.p2p_request = r.text(i, 6);
       p.internal_appeal = r.text(i, 7);
       p.external_review = r.text(i, 8);
-      p.external_review_automatic = r.text(i, 9) == "true";
+      p.external_review_automatic = r.text(i, 9) == "t";
       p.last_id = r.integer(i, 10);
       p.closed_id = r.integer(i, 11);
       p.stage = int(r.integer(i, 12));
@@ -240,7 +258,6 @@ class PostgresLedger final : public Ledger {
     return R::ok(std::move(out));
   }
 
- private:
   Rows query(const std::string& sql, const std::vector<std::string>& params) {
     if (PQstatus(conn_) != CONNECTION_OK) PQreset(conn_);  // a restarted server: one reconnect per call
     std::vector<const char*> values;
