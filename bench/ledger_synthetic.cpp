@@ -2,6 +2,7 @@
 #include "ledger_synthetic.h"
 
 #include <array>
+#include <utility>
 #include <cstdio>
 #include <string>
 
@@ -53,7 +54,18 @@ std::vector<History> histories(int count, unsigned seed, long long today) {
                                                    "medicaid_managed_care"};
   static const std::array<const char*, 4> types = {"medical_necessity", "experimental", "level_of_care",
                                                    "insufficient_documentation"};
-  static const std::array<const char*, 6> codes = {"72148", "22551", "63650", "J9271", "H0018", "77520"};
+  // one service per case, with the category templates/knowledge/service_categories.json
+  // gives its code (service_categories_test checks that they agree)
+  static const std::array<std::pair<const char*, const char*>, 8> services = {{
+      {"72148", "advanced_imaging"},
+      {"22551", "spine_surgery"},
+      {"63650", "neurostimulation"},
+      {"J9271", "oncology_targeted_therapy"},
+      {"J0135", "biologics"},
+      {"27447", "joint_replacement"},
+      {"H0018", "behavioral_health"},
+      {"77520", "radiation_oncology"},
+  }};
   static const std::array<const char*, 3> dispositions = {"overturned", "upheld", "modified"};
   Lcg rng{seed};
   std::vector<History> out;
@@ -70,7 +82,9 @@ std::vector<History> histories(int count, unsigned seed, long long today) {
     r.state = "TX";
     r.denial_type = types[size_t(rng.below(int(types.size())))];
     r.denial_date = day(denied);
-    r.service_codes = {codes[size_t(rng.below(int(codes.size())))]};
+    const auto& service = services[size_t(rng.below(int(services.size())))];
+    r.service_codes = {service.first};
+    r.service_category = service.second;
     r.physician = "Dr. Synthetic " + std::to_string(rng.below(40));
     r.urgent = rng.below(5) == 0;
     r.deadlines = {{"p2p_request", day(denied + (3 + rng.below(3)) * kDay)},

@@ -16,7 +16,8 @@ struct History {
 };
 
 // `count` histories of cases denied in the 400 days before `today_epoch`,
-// spread over seven payers and every step of a case: about a fifth still
+// spread over seven payers, eight service categories (the keys of
+// templates/knowledge/service_categories.json) and every step of a case: about a fifth still
 // waiting for the P2P, others requested, scheduled, held (overturned, upheld,
 // modified), appealed, reviewed or closed.
 std::vector<History> histories(int count, unsigned seed, long long today_epoch);

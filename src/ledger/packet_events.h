@@ -20,10 +20,11 @@ namespace p2p {
 // "<out>/p2pdoc.db": where a ledger lives when no --ledger or ledger = names one.
 std::string default_ledger_location(const std::string& out_dir);
 
-// The case's summary row: ids, payer, denial, service codes, the physician's
-// name, and the deadlines of knowledge/deadlines (computed for env.today).
-// service_category stays empty: the knowledge library holds no mapping from
-// service codes to categories yet.
+// The case's summary row: ids, payer, denial, service codes and their
+// category (knowledge/service_categories: the first service with a known
+// category; "other" when none has one, "" when the case lists no codes), the
+// physician's name, and the deadlines of knowledge/deadlines (computed for
+// env.today).
 CaseRow case_row(const Case& c, const Resources& res, const Env& env);
 
 // denial_received (source_key "denial": once per case) and packet_generated
