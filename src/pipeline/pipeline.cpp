@@ -339,7 +339,6 @@ Result<json> case_view(const Case& c, const Resources& res) {
 namespace {
 
 struct CompletedCitations {
-  std::string text;                          // the case with citations completed; "" = unchanged
   std::map<size_t, std::string> references;  // citation index -> full reference
   Diagnostics warnings;
 };
@@ -353,18 +352,12 @@ bool lacks_text(const json& object, const char* key) {
   return it == object.end() || (it->is_string() && it->get<std::string>().find_first_not_of(" \t\r\n") == std::string::npos);
 }
 
-// Runs before validation, on the raw JSON, so the format's required title and
-// source can come from PubMed. Touches only citation objects with a
-// well-formed pmid; anything malformed is left for validate_case to report.
-CompletedCitations complete_citations(std::string_view text, const CitationLookup& lookup, const Date& today) {
+// Runs before validation, on the parsed document, so the format's required
+// title and source can come from PubMed. Touches only citation objects with
+// a well-formed pmid; anything malformed is left for validate_case to report.
+CompletedCitations complete_citations(json& doc, const CitationLookup& lookup, const Date& today) {
   CompletedCitations out;
-  // The case's own reader, not json::parse: the text rewritten below must not
-  // lose what load_case would refuse (a NUL byte, a repeated key, deep nesting).
-  auto parsed = parse_case_json(text);
-  if (!parsed.is_ok()) return out;
-  json doc = parsed.take();
   if (!doc.is_object() || !doc.contains("citations") || !doc["citations"].is_array()) return out;
-  bool changed = false;
   json& cits = doc["citations"];
   for (size_t i = 0; i < cits.size(); ++i) {
     json& cit = cits[i];
@@ -402,30 +395,26 @@ CompletedCitations complete_citations(std::string_view text, const CitationLooku
     // Never fail a case for PubMed: a visible placeholder the reviewer must replace.
     if (no_source) cit["source"] = "PubMed";
     if (no_title) cit["title"] = "[PMID " + pmid + ": title not retrieved, check before sending]";
-    changed = changed || !filled.empty() || no_source || no_title;
   }
-  if (changed) out.text = doc.dump();
   return out;
 }
 
 }  // namespace
 
 Result<Case> load_case_checked(std::string_view text, const Resources& res, const Env& env) {
-  CompletedCitations completed;
-  if (env.citations) {
-    completed = complete_citations(text, *env.citations, env.today);
-    if (!completed.text.empty()) text = completed.text;
-  }
-  Diagnostics all = completed.warnings;
   auto parsed = parse_case_json(text);
-  if (!parsed.is_ok()) {
-    all.insert(all.end(), parsed.diagnostics().begin(), parsed.diagnostics().end());
-    return Result<Case>::fail(all);
-  }
+  if (!parsed.is_ok()) return Result<Case>::fail(parsed.diagnostics());
+  return load_parsed_case_checked(parsed.take(), res, env);
+}
+
+Result<Case> load_parsed_case_checked(json doc, const Resources& res, const Env& env) {
+  CompletedCitations completed;
+  if (env.citations) completed = complete_citations(doc, *env.citations, env.today);
+  Diagnostics all = completed.warnings;
   // Library-key problems are reported with the format errors, not after they
   // are fixed (issue 9), so they are checked on the parsed document first.
-  Diagnostics keys = check_library_keys(parsed.value(), res.knowledge);
-  auto loaded = load_parsed_case(parsed.take(), env.today);
+  Diagnostics keys = check_library_keys(doc, res.knowledge);
+  auto loaded = load_parsed_case(std::move(doc), env.today);
   all.insert(all.end(), loaded.diagnostics().begin(), loaded.diagnostics().end());
   all.insert(all.end(), keys.begin(), keys.end());
   if (!loaded.is_ok()) return Result<Case>::fail(all);

@@ -87,6 +87,9 @@ Result<Resources> load_resources(const std::string& root);
 // case: it is a warning, and a still-missing title or source becomes a
 // visible placeholder.
 Result<Case> load_case_checked(std::string_view text, const Resources& res, const Env& env);
+// The same for a document parse_case_json already returned (the service
+// parses once: a malformed body is a 400 before any of this runs).
+Result<Case> load_parsed_case_checked(nlohmann::json doc, const Resources& res, const Env& env);
 
 // Strict mode (`--strict`, `strict = true` in the watcher's and the service's
 // settings): a case that loaded with warnings is refused, each warning now an

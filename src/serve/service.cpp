@@ -240,12 +240,13 @@ std::optional<Reply> Service::load_body(const Request& req, const Env& env, Resu
     if (p_.metrics) p_.metrics->add("p2pdoc_cases_invalid_total");
     return json_reply(400, diagnostics_json(parsed.diagnostics()));
   }
-  loaded = load_case_checked(req.body, *p_.resources, env);
+  std::string case_id = safe_case_id(parsed.value());
+  loaded = load_parsed_case_checked(parsed.take(), *p_.resources, env);
   if (p_.strict) loaded = refuse_warnings(std::move(loaded));
   if (!loaded.is_ok()) {
     if (p_.metrics) p_.metrics->add("p2pdoc_cases_invalid_total");
     Reply r = json_reply(422, diagnostics_json(loaded.diagnostics()));
-    r.case_id = safe_case_id(parsed.value());
+    r.case_id = case_id;
     return r;
   }
   return std::nullopt;

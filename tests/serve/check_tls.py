@@ -88,30 +88,6 @@ def healthy(port=None):
         return False
 
 
-def closed_by_service(socks, feed, bound=60):
-    """Feeds `feed` (a few bytes) to every connection each half second, all
-    at once, until the service has closed them all or `bound` seconds have
-    passed; returns how many it closed (a timeout of the test's own is not a
-    close)."""
-    open_ = list(socks)
-    end = time.time() + bound
-    for s in open_:
-        s.setblocking(False)
-    while open_ and time.time() < end:
-        for s in list(open_):
-            try:
-                if feed:
-                    s.send(feed)
-                if not s.recv(4096):
-                    open_.remove(s)
-            except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError):
-                continue
-            except OSError:  # reset, broken pipe, TLS EOF: closed
-                open_.remove(s)
-        time.sleep(0.5)
-    return len(socks) - len(open_)
-
-
 # ---- the plain path's answers, over TLS -----------------------------------------------
 check(healthy(), "GET /healthz over TLS -> 200")
 st, h, b = https("POST", "/v1/packets", case_bytes)
