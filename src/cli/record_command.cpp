@@ -61,7 +61,7 @@ int run_record(const RecordArgs& a) {
     if (rc.already_recorded) {
       ++repeated;
       std::cout << "already  " << rc.case_id << "  " << disposition << "  (" << f
-                << "): this form was recorded before; not counted again\n";
+                << "): this call (its start and outcome) was recorded before; not counted again\n";
     } else {
       ++recorded;
       std::cout << "recorded " << rc.case_id << "  " << disposition << "  (" << f << ")"

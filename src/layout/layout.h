@@ -47,6 +47,10 @@ struct LineItem {
   double x1 = 0, y1 = 0, x2 = 0, y2 = 0;
   double width = 0.5;
   Color color;
+  // Dash and gap length in points, equal; 0 draws a solid line. Charts use
+  // dashes to tell a reference line from a data line without colour, so the
+  // page reads the same from a black-and-white printer or a fax.
+  double dash = 0;
 };
 
 // A fillable form field (AcroForm in the PDF). The layout draws its printed

@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <cctype>
 #include <ctime>
 #include <filesystem>
 #include <optional>
@@ -116,7 +117,50 @@ std::optional<Event> scheduled_from_case(const Case& c, const std::string& recor
   return e;
 }
 
+// The call's start as Unix seconds, when it reads as a date and time.
+std::optional<long long> call_start(const json& call) {
+  if (!call.contains("started") || !call["started"].is_string()) return std::nullopt;
+  std::string started = call["started"].get<std::string>();
+  if (started.size() <= 10) return std::nullopt;  // a day alone is not a moment
+  return parse_time_point(started);
+}
+
+// A held call in the case file: call_held, at the call's start (else when
+// the packet was generated, the only other time the case gives).
+std::optional<Event> call_from_case(const Case& c, long long generated, const std::string& recorded_by) {
+  if (!c.doc.contains("call") || !c.doc["call"].is_object()) return std::nullopt;
+  const json& call = c.doc["call"];
+  auto key = call_key(call);
+  if (!key) return std::nullopt;
+  Event e;
+  e.case_id = c.id;
+  e.kind = EventKind::call_held;
+  e.at = call_start(call).value_or(generated);
+  e.recorded_by = recorded_by;
+  e.data = call;
+  e.source_key = *key;
+  return e;
+}
+
 }  // namespace
+
+std::optional<std::string> call_key(const json& call) {
+  if (!call.is_object() || !call.contains("disposition") || !call["disposition"].is_string()) return std::nullopt;
+  std::string disposition = call["disposition"].get<std::string>();
+  for (char& ch : disposition) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (disposition.empty()) return std::nullopt;
+  if (auto start = call_start(call)) {
+    std::time_t minute = static_cast<std::time_t>(*start - ((*start % 60) + 60) % 60);
+    std::tm tm{};
+    gmtime_r(&minute, &tm);
+    char when[32];
+    std::strftime(when, sizeof when, "%Y-%m-%dT%H:%MZ", &tm);
+    return "call:" + std::string(when) + ":" + disposition;
+  }
+  json content = call;
+  content.erase("approved");
+  return "call:content:" + sha256_hex(content.dump());
+}
 
 std::vector<Event> packet_events(const Case& c, const json& manifest, const std::string& recorded_by) {
   Event denial;
@@ -128,7 +172,9 @@ std::vector<Event> packet_events(const Case& c, const json& manifest, const std:
   denial.source_key = "denial";
   std::vector<Event> events = {denial};
   if (auto scheduled = scheduled_from_case(c, recorded_by)) events.push_back(std::move(*scheduled));
-  events.push_back(packet_generated(c.id, manifest, recorded_by));
+  Event packet = packet_generated(c.id, manifest, recorded_by);
+  if (auto call = call_from_case(c, packet.at, recorded_by)) events.push_back(std::move(*call));
+  events.push_back(std::move(packet));
   return events;
 }
 

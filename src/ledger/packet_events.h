@@ -7,6 +7,7 @@
 // Functions are thread-safe when the Ledger they are given is.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,10 +34,23 @@ CaseRow case_row(const Case& c, const Resources& res, const Env& env);
 // restarted watcher does, is recorded once). Between them, when the case
 // file names its scheduled call (/p2p/scheduled), p2p_scheduled (source_key
 // "case:p2p_scheduled:<time>"), so the queue does not call a booked P2P's
-// window missed.
+// window missed; and when it holds a call with a disposition (/call),
+// call_held with that call (source_key call_key), so the same call recorded
+// from the form or the API as well counts once.
 std::vector<Event> packet_events(const Case& c, const nlohmann::json& manifest, const std::string& recorded_by);
 
-// put_case, then the two events. The first failure is returned (the packet
+// The one dedupe key (Event::source_key) of a held call, whichever way it
+// arrives: the case file's `call` (packet_events), a filled post-call form
+// or POST /v1/cases/{id}/events (outcome/record.h). A call is who-ever's
+// call at one moment with one outcome, so the key is its start, in UTC to the
+// minute (a form gives no seconds), and its disposition:
+// "call:2026-11-24T15:30Z:upheld". A call without a start time that reads
+// is keyed by what it says, "call:content:<sha256 of the call's JSON without
+// `approved`>" (`approved` comes only from a case file). nullopt for a call
+// with no disposition: not a held call.
+std::optional<std::string> call_key(const nlohmann::json& call);
+
+// put_case, then the events. The first failure is returned (the packet
 // on disk is untouched; recover_packets finds it later).
 Diagnostics record_packet(Ledger& ledger, const Case& c, const Resources& res, const nlohmann::json& manifest,
                           const std::string& recorded_by, const Env& env);

@@ -111,8 +111,8 @@ std::string case_id_from_title(const std::string& title) {
   return is_case_id(id) ? id : std::string();
 }
 
-RecordResult record_call(const CallDraft& draft, const std::string& source_key, const RecordRequest& req,
-                         Ledger* ledger, const Resources& res, const Env& env) {
+RecordResult record_call(const CallDraft& draft, const RecordRequest& req, Ledger* ledger, const Resources& res,
+                         const Env& env) {
   auto input = [](Diagnostics d) { return RecordResult{Result<RecordedCall>::fail(std::move(d)), false}; };
   auto ours = [](Diagnostics d) { return RecordResult{Result<RecordedCall>::fail(std::move(d)), true}; };
   auto done = [](RecordedCall r) {
@@ -141,14 +141,14 @@ RecordResult record_call(const CallDraft& draft, const std::string& source_key, 
                                         : env.timestamp;
     e.recorded_by = req.recorded_by;
     e.data = rec.call;
-    e.source_key = source_key;
+    e.source_key = call_key(rec.call).value_or("");
     auto stored = ledger->append(e);
     if (!stored.is_ok()) return ours(stored.diagnostics());
     rec.already_recorded = !stored.value();
   }
   if (!cw.c || (rec.already_recorded && cw.packet_has_call)) return done(std::move(rec));
 
-  auto packet = generate_packet(*cw.c, res, env);
+  auto packet = req.render ? req.render(*cw.c) : generate_packet(*cw.c, res, env);
   if (!packet.is_ok()) return ours(packet.diagnostics());
   packet.value().warnings = rec.warnings;
   auto dir = write_packet(packet.value(), req.out_dir, env);
@@ -157,6 +157,10 @@ RecordResult record_call(const CallDraft& draft, const std::string& source_key, 
   if (ledger) {
     Diagnostics failed =
         record_packet(*ledger, *cw.c, res, packet_manifest(packet.value(), env), req.recorded_by, env);
+    if (has_errors(failed)) return ours(failed);
+  }
+  if (req.written) {
+    Diagnostics failed = req.written(*cw.c, packet.value());
     if (has_errors(failed)) return ours(failed);
   }
   return done(std::move(rec));
@@ -174,7 +178,7 @@ RecordResult record_call_form(std::string_view pdf, const RecordRequest& req, Le
                                                     "lacks \"case <case_id>\"): pass the case id with --case-id")});
   if (!is_case_id(r.case_id)) return input({error_at("", json(r.case_id).dump() + " is not a case id")});
   CallDraft draft = call_from_form(form.value().fields);
-  return record_call(draft, "form:" + sha256_hex(std::string(pdf)), r, ledger, res, env);
+  return record_call(draft, r, ledger, res, env);
 }
 
 }  // namespace p2p

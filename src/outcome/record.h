@@ -7,8 +7,10 @@
 //
 // Order and idempotence: nothing is written unless the call and the case
 // with the call both validate. The event comes first (it is the fact); the
-// packet after it; a source key (e.g. "form:<sha256 of the PDF>") makes the
-// same input count once. Given again, a call already recorded is not
+// packet after it. The event's source key is the call's identity
+// (call_key in ledger/packet_events.h: its start and disposition), the same
+// key the case file's own `call` is recorded under, so one call counts once
+// however often and however it arrives. Given again, a call already recorded is not
 // appended again; its packet is regenerated only if the packet on disk does
 // not carry it yet (a run that stopped between the two).
 // The case comes from OUT/<case_id>/case.json, which every packet keeps (or
@@ -18,6 +20,7 @@
 // and write_packet are safe for that).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -35,6 +38,14 @@ struct RecordRequest {
   std::string case_file;               // "" = out_dir/<case_id>/case.json
   std::string recorded_by = "record";  // who records it: "record", "serve", "watch"
   bool regenerate = true;              // false: the event only
+  // How the regenerated packet is rendered: empty = generate_packet on the
+  // calling thread; the service renders in its worker processes. A failure
+  // is ours (our_fault).
+  std::function<Result<Packet>(const Case&)> render;
+  // Called once the regenerated packet is written and recorded, with the
+  // case and the packet (the service queues its PDFs for delivery). Errors
+  // are ours; the packet stays written.
+  std::function<Diagnostics(const Case&, const Packet&)> written;
 };
 
 struct RecordedCall {
@@ -53,15 +64,15 @@ struct RecordResult {
   bool our_fault = false;
 };
 
-// A filled post-call PDF: read_form, call_from_form, then record_call with
-// source key "form:<sha256 of the bytes>". Problems are named by form field.
+// A filled post-call PDF: read_form, call_from_form, then record_call.
+// Problems are named by form field.
 // `ledger` may be null (--no-ledger): then nothing is deduplicated.
 RecordResult record_call_form(std::string_view pdf, const RecordRequest& req, Ledger* ledger,
                               const Resources& res, const Env& env);
 
 // Any reader's draft (outcome.h); req.case_id must be set.
-RecordResult record_call(const CallDraft& draft, const std::string& source_key, const RecordRequest& req,
-                         Ledger* ledger, const Resources& res, const Env& env);
+RecordResult record_call(const CallDraft& draft, const RecordRequest& req, Ledger* ledger, const Resources& res,
+                         const Env& env);
 
 // "Peer-to-peer call record – case RSP-2026-00417" -> "RSP-2026-00417"; ""
 // when the title names no case (a safe case id or nothing).

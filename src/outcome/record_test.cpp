@@ -9,6 +9,7 @@
 #include <string>
 
 #include "ledger/ledger.h"
+#include "ledger/packet_events.h"
 #include "outcome/record.h"
 #include "pdf/pdf_export.h"
 #include "pipeline/files.h"
@@ -84,7 +85,7 @@ TEST_CASE("record_call: once in the ledger, the packet regenerated once; an inte
   req.out_dir = f.path;
   req.case_id = id;
 
-  RecordResult first = record_call(upheld(), "test:1", req, &ledger, resources(), kEnv);
+  RecordResult first = record_call(upheld(), req, &ledger, resources(), kEnv);
   REQUIRE(first.outcome.is_ok());
   CHECK_FALSE(first.outcome.value().already_recorded);
   CHECK(first.outcome.value().packet_dir == f.path + "/" + id);
@@ -93,7 +94,7 @@ TEST_CASE("record_call: once in the ledger, the packet regenerated once; an inte
   json kept = json::parse(*read_file(f.path + "/" + id + "/case.json"));
   CHECK(kept["call"]["disposition"] == "upheld");
 
-  RecordResult again = record_call(upheld(), "test:1", req, &ledger, resources(), kEnv);
+  RecordResult again = record_call(upheld(), req, &ledger, resources(), kEnv);
   REQUIRE(again.outcome.is_ok());
   CHECK(again.outcome.value().already_recorded);
   CHECK(again.outcome.value().packet_dir.empty());
@@ -108,9 +109,9 @@ TEST_CASE("record_call: once in the ledger, the packet regenerated once; an inte
   e.kind = EventKind::call_held;
   e.recorded_by = "test";
   e.data = json{{"disposition", "modified"}, {"auth_number", "A-1"}};
-  e.source_key = "test:2";
+  e.source_key = *call_key(e.data);
   REQUIRE(ledger.append(e).is_ok());
-  RecordResult resumed = record_call(modified, "test:2", req, &ledger, resources(), kEnv);
+  RecordResult resumed = record_call(modified, req, &ledger, resources(), kEnv);
   REQUIRE(resumed.outcome.is_ok());
   CHECK(resumed.outcome.value().already_recorded);
   CHECK_FALSE(resumed.outcome.value().packet_dir.empty());
@@ -127,7 +128,7 @@ TEST_CASE("record_call: invalid calls write nothing; no case.json records with a
   req.case_id = id;
   std::string manifest = *read_file(f.path + "/" + id + "/manifest.json");
 
-  RecordResult bad = record_call(call_from_json(json{{"disposition", {"upheld", "overturned"}}}, "/call"), "k", req,
+  RecordResult bad = record_call(call_from_json(json{{"disposition", {"upheld", "overturned"}}}, "/call"), req,
                                  nullptr, resources(), kEnv);
   REQUIRE_FALSE(bad.outcome.is_ok());
   CHECK_FALSE(bad.our_fault);
@@ -136,14 +137,14 @@ TEST_CASE("record_call: invalid calls write nothing; no case.json records with a
 
   // a character the fonts cannot print is found by the case check, named by the reader
   RecordResult cjk = record_call(call_from_json(json{{"disposition", "upheld"}, {"reviewer", {{"name", "\xE7\x8E\x8B"}}}}, "/call"),
-                                 "k", req, nullptr, resources(), kEnv);
+                                 req, nullptr, resources(), kEnv);
   REQUIRE_FALSE(cjk.outcome.is_ok());
   CHECK(cjk.outcome.diagnostics()[0].path == "/call/reviewer/name");
 
   Folder none("none");
   RecordRequest elsewhere = req;
   elsewhere.out_dir = none.path;
-  RecordResult missing = record_call(upheld(), "k", elsewhere, nullptr, resources(), kEnv);
+  RecordResult missing = record_call(upheld(), elsewhere, nullptr, resources(), kEnv);
   REQUIRE(missing.outcome.is_ok());
   CHECK(missing.outcome.value().packet_dir.empty());
   REQUIRE_FALSE(missing.outcome.diagnostics().empty());
@@ -151,7 +152,7 @@ TEST_CASE("record_call: invalid calls write nothing; no case.json records with a
 
   fs::create_directories(none.path + "/" + id);
   REQUIRE(write_file_atomic(none.path + "/" + id + "/case.json", "{\"case_id\": 7}").is_ok());
-  RecordResult wrong = record_call(upheld(), "k", elsewhere, nullptr, resources(), kEnv);
+  RecordResult wrong = record_call(upheld(), elsewhere, nullptr, resources(), kEnv);
   REQUIRE_FALSE(wrong.outcome.is_ok());
   CHECK(wrong.outcome.diagnostics()[0].message.find("is the case 7") != std::string::npos);
 }
@@ -174,14 +175,94 @@ TEST_CASE("record_call: a modified call keeps what the case recorded as approved
   req.out_dir = f.path;
   req.case_id = id;
   CallDraft form = call_from_json(json{{"disposition", "modified"}, {"auth_number", "A-9"}}, "/call");
-  RecordResult r = record_call(form, "k", req, nullptr, resources(), kEnv);
+  RecordResult r = record_call(form, req, nullptr, resources(), kEnv);
   REQUIRE(r.outcome.is_ok());
   json kept = json::parse(*read_file(f.path + "/" + id + "/case.json"));
   CHECK(kept["call"]["approved"] == approved);
   CHECK(kept["call"]["auth_number"] == "A-9");
   // an upheld call approved nothing
-  RecordResult up = record_call(upheld(), "k2", req, nullptr, resources(), kEnv);
+  RecordResult up = record_call(upheld(), req, nullptr, resources(), kEnv);
   REQUIRE(up.outcome.is_ok());
   kept = json::parse(*read_file(f.path + "/" + id + "/case.json"));
   CHECK_FALSE(kept["call"].contains("approved"));
+}
+
+TEST_CASE("call_key: the call's start in UTC to the minute and its disposition, else its content") {
+  json a = {{"started", "2026-11-24T10:30:00-05:00"}, {"disposition", "upheld"}};
+  CHECK(call_key(a) == std::optional<std::string>("call:2026-11-24T15:30Z:upheld"));
+  // the same moment written another way, with seconds a form cannot give, and other details
+  json b = {{"started", "2026-11-24T15:30:42Z"}, {"disposition", "upheld"}, {"duration_minutes", 20}};
+  CHECK(call_key(b) == call_key(a));
+  json c = {{"started", "2026-11-24T07:30-08:00"}, {"disposition", "upheld"}};
+  CHECK(call_key(c) == call_key(a));
+  // another outcome, another minute, another day: another call
+  json modified = a;
+  modified["disposition"] = "modified";
+  CHECK(call_key(modified) != call_key(a));
+  json later = a;
+  later["started"] = "2026-11-24T10:31:00-05:00";
+  CHECK(call_key(later) != call_key(a));
+  // before 1970 the minute still rounds down
+  CHECK(call_key(json{{"started", "1969-12-31T23:59:30Z"}, {"disposition", "upheld"}}) ==
+        std::optional<std::string>("call:1969-12-31T23:59Z:upheld"));
+  // no start time: the content, without what only a case file carries (approved)
+  json bare = {{"disposition", "modified"}, {"auth_number", "A-9"}};
+  json with_approved = bare;
+  with_approved["approved"] = {{"services", json::array()}};
+  REQUIRE(call_key(bare));
+  CHECK(call_key(bare)->rfind("call:content:", 0) == 0);
+  CHECK(call_key(with_approved) == call_key(bare));
+  CHECK(call_key(json{{"disposition", "modified"}, {"auth_number", "A-10"}}) != call_key(bare));
+  // not a held call
+  CHECK_FALSE(call_key(json{{"started", "2026-11-24T10:30:00-05:00"}}));
+  CHECK_FALSE(call_key(json::array()));
+}
+
+TEST_CASE("one call, whichever way it arrives: the case file's call and the same call recorded count once") {
+  Folder f("one-call");
+  auto opened = open_ledger(f.path + "/p2pdoc.db");
+  REQUIRE(opened.is_ok());
+  Ledger& ledger = *opened.value();
+  json doc = json::parse(*read_file(std::string(P2P_SOURCE_ROOT) + "/samples/uhc-lumbar-mri.json"));
+  doc["call"] = {{"started", "2026-11-20T10:05:00-06:00"}, {"disposition", "upheld"}};
+  auto c = load_case_checked(doc.dump(), resources(), kEnv);
+  REQUIRE(c.is_ok());
+  auto p = generate_packet(c.value(), resources(), kEnv);
+  REQUIRE(p.is_ok());
+  REQUIRE(write_packet(p.value(), f.path, kEnv).is_ok());
+  const std::string id = c.value().id;
+  REQUIRE(record_packet(ledger, c.value(), resources(), packet_manifest(p.value(), kEnv), "cli", kEnv).empty());
+  CHECK(count(ledger, id, EventKind::call_held) == 1);
+  // generated again: nothing new
+  REQUIRE(record_packet(ledger, c.value(), resources(), packet_manifest(p.value(), kEnv), "cli", kEnv).empty());
+  CHECK(count(ledger, id, EventKind::call_held) == 1);
+
+  RecordRequest req;
+  req.out_dir = f.path;
+  req.case_id = id;
+  // the same call from the form or the API: the same minute in another zone, more detail
+  CallDraft same = call_from_json(json{{"started", "2026-11-20T11:05:00-05:00"},
+                                       {"disposition", "upheld"},
+                                       {"reviewer_reasoning", "Not enough conservative care."}},
+                                  "/call");
+  RecordResult r = record_call(same, req, &ledger, resources(), kEnv);
+  REQUIRE(r.outcome.is_ok());
+  CHECK(r.outcome.value().already_recorded);
+  CHECK(count(ledger, id, EventKind::call_held) == 1);
+
+  // a second call (the next day) is a second event, and regenerating its packet adds none
+  CallDraft next = call_from_json(json{{"started", "2026-11-21T09:00:00-06:00"}, {"disposition", "overturned"},
+                                       {"auth_number", "A-77"}},
+                                  "/call");
+  RecordResult second = record_call(next, req, &ledger, resources(), kEnv);
+  REQUIRE(second.outcome.is_ok());
+  CHECK_FALSE(second.outcome.value().already_recorded);
+  CHECK_FALSE(second.outcome.value().packet_dir.empty());
+  CHECK(count(ledger, id, EventKind::call_held) == 2);
+  auto h = ledger.history(id);
+  REQUIRE(h.is_ok());
+  std::vector<std::string> keys;
+  for (const RecordedEvent& e : h.value())
+    if (e.event.kind == EventKind::call_held) keys.push_back(e.event.source_key);
+  CHECK(keys == std::vector<std::string>{"call:2026-11-20T16:05Z:upheld", "call:2026-11-21T15:00Z:overturned"});
 }

@@ -90,6 +90,17 @@ Result<bool> prepare_fonts(const std::vector<Page>& pages, const FontSet& fonts,
 
 void put_color(std::string& out, const Color& c, const char* op) { put_numbers(out, {c.r, c.g, c.b}, op); }
 
+// "[d d] 0 d": equal dashes and gaps from the start of each line; "[] 0 d" is solid.
+void put_dash(std::string& out, double dash) {
+  out += '[';
+  if (dash > 0) {
+    put_number(out, dash);
+    out += ' ';
+    put_number(out, dash);
+  }
+  out += "] 0 d\n";
+}
+
 std::string content_stream(const Page& page, UsedFont (&used)[4]) {
   std::string out;
   out.reserve(8192);
@@ -99,10 +110,11 @@ std::string content_stream(const Page& page, UsedFont (&used)[4]) {
     if (!(r.fill == fill)) put_color(out, fill = r.fill, "rg");
     put_numbers(out, {r.x, h - r.y - r.h, r.w, r.h}, "re f");
   }
-  double width = -1;
+  double width = -1, dash = 0;
   for (const LineItem& l : page.lines) {
     if (!(l.color == stroke)) put_color(out, stroke = l.color, "RG");
     if (l.width != width) put_numbers(out, {width = l.width}, "w");
+    if (l.dash != dash) put_dash(out, dash = l.dash);
     put_numbers(out, {l.x1, h - l.y1}, "m");
     put_numbers(out, {l.x2, h - l.y2}, "l S");
   }

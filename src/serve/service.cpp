@@ -334,16 +334,18 @@ Reply Service::create_packet(const Request& req) {
   }
 
   json body = with_urls(std::move(manifest), c.id);
-  if (p_.deliverer) {
-    json docs = json::array();
-    for (const auto& q : queued) docs.push_back({{"file", q.file}, {"idempotency_key", q.key}, {"state", q.state}});
-    body["delivery"] = {{"target", p_.deliverer->config().target == delivery::Target::fhir ? "fhir" : "webhook"},
-                        {"documents", docs}};
-  }
+  if (p_.deliverer) body["delivery"] = delivery_json(queued);
   Reply r = json_reply(201, body);
   r.headers.push_back({"Location", packet_url(c.id)});
   r.case_id = c.id;
   return r;
+}
+
+json Service::delivery_json(const std::vector<delivery::Queued>& queued) const {
+  json docs = json::array();
+  for (const auto& q : queued) docs.push_back({{"file", q.file}, {"idempotency_key", q.key}, {"state", q.state}});
+  return {{"target", p_.deliverer->config().target == delivery::Target::fhir ? "fhir" : "webhook"},
+          {"documents", docs}};
 }
 
 Reply Service::queue() {
@@ -363,9 +365,11 @@ Reply Service::queue() {
 }
 
 // A call's outcome from the EHR: the same rules as a filled form
-// (outcome/outcome.h), named by JSON pointer. The body's "source_key", when
-// given, is the client's idempotency key; otherwise the call itself is (the
-// same call posted twice counts once).
+// (outcome/outcome.h), named by JSON pointer. The call is recognised by its
+// own identity (call_key: its start and disposition), the same key a filled
+// form or the case file gives it, so the same call posted twice, or posted and
+// also entered on the form, counts once. A client's "source_key" is accepted
+// for compatibility and ignored, with a warning.
 Reply Service::record_event(const Request& req, const std::string& case_id) {
   const std::string route = "/v1/cases/{case_id}/events";
   if (!is_safe_segment(case_id) || case_id.size() > 64)
@@ -389,6 +393,9 @@ Reply Service::record_event(const Request& req, const std::string& case_id) {
   const json key = body.value("source_key", json(""));
   if (!key.is_string() || key.get<std::string>().size() > 200)
     shape.push_back(error_at("/source_key", "must be a string of at most 200 characters"));
+  else if (!key.get<std::string>().empty())
+    shape.push_back(warning_at("/source_key", "ignored: a call is recognised by its start time and disposition, "
+                                              "however it is recorded (docs/ledger.md)"));
   for (const auto& item : body.items())
     if (item.key() != "kind" && item.key() != "call" && item.key() != "source_key")
       shape.push_back(warning_at("/" + item.key(), "unknown key, ignored"));
@@ -405,12 +412,30 @@ Reply Service::record_event(const Request& req, const std::string& case_id) {
   }
 
   CallDraft draft = call_from_json(body["call"], "/call");
-  std::string source = key.get<std::string>().empty() ? "api:" + sha256_hex(body["call"].dump()) : "api:" + key.get<std::string>();
   RecordRequest rr;
   rr.out_dir = p_.out_dir;
   rr.case_id = case_id;
   rr.recorded_by = "serve";
   Env env = Env::from_process();
+  // the regenerated packet is rendered like any other: in a worker process,
+  // under its time and memory limits; its PDFs are delivered like any other
+  if (p_.pool)
+    rr.render = [&](const Case& c) -> Result<Packet> {
+      WorkerOutcome rendered = p_.pool->generate(c, env.timestamp);
+      if (rendered.kind == WorkerOutcome::Kind::crashed || rendered.kind == WorkerOutcome::Kind::timed_out) {
+        if (p_.metrics) p_.metrics->add("p2pdoc_workers_replaced_total");
+        return Result<Packet>::fail({error_at("", rendered.detail)});
+      }
+      return std::move(rendered.packet);
+    };
+  std::vector<delivery::Queued> queued;
+  if (p_.deliverer)
+    rr.written = [&](const Case& c, const Packet& p) -> Diagnostics {
+      auto q = p_.deliverer->enqueue(delivery::pdf_documents(p, env.timestamp), delivery::patient_ids(c.doc));
+      if (!q.is_ok()) return q.diagnostics();
+      queued = q.take();
+      return {};
+    };
   RecordResult done;
   {
     GateSlot slot(gate_, p_.queue_timeout);
@@ -421,7 +446,7 @@ Reply Service::record_event(const Request& req, const std::string& case_id) {
       return busy;
     }
     std::lock_guard lock(case_lock(case_id));
-    done = record_call(draft, source, rr, p_.ledger, *p_.resources, env);
+    done = record_call(draft, rr, p_.ledger, *p_.resources, env);
   }
   Diagnostics all = shape;
   all.insert(all.end(), done.outcome.diagnostics().begin(), done.outcome.diagnostics().end());
@@ -438,6 +463,7 @@ Reply Service::record_event(const Request& req, const std::string& case_id) {
               {"call", rc.call},
               {"warnings", diagnostics_json(all)["warnings"]}};
   if (!rc.packet_dir.empty()) out["packet"] = packet_url(case_id);
+  if (p_.deliverer && !rc.packet_dir.empty()) out["delivery"] = delivery_json(queued);
   Reply r = json_reply(rc.already_recorded ? 200 : 201, out);
   r.case_id = case_id;
   return r;

@@ -11,7 +11,8 @@
 //   GET  /v1/queue                            the work queue, as `p2pdoc due --format json`
 //   POST /v1/cases/{case_id}/events           {"kind": "call_held", "call": {...}} -> 201 recorded
 //                                             (200 when already recorded), 422 with /call/... paths;
-//                                             the packet is regenerated with the call (outcome/record.h)
+//                                             the packet is regenerated with the call (outcome/record.h),
+//                                             rendered in a worker and delivered like any packet
 // A packet is recorded in the ledger after it is written; a ledger that
 // fails is a 500 (the packet stays written; the next start records it).
 // Client mistakes map to 400 (malformed JSON), 401, 404, 405, 422 (invalid
@@ -120,6 +121,8 @@ class Service {
   Reply healthz() const;
   Reply queue();
   Reply record_event(const Request& r, const std::string& case_id);
+  // The "delivery" member of a reply: the target and each queued document.
+  nlohmann::json delivery_json(const std::vector<delivery::Queued>& queued) const;
   std::mutex& case_lock(const std::string& case_id);
 
   ServiceParts p_;

@@ -74,18 +74,19 @@ long long made_at(const std::string& path) {
   return std::min(st.st_mtim.tv_sec, st.st_ctim.tv_sec);
 }
 
-Result<std::vector<InboxEntry>> scan(const std::string& dir) {
+template <typename Accept>
+Result<std::vector<InboxEntry>> scan(const std::string& dir, Accept accept, const std::string& prefix,
+                                     std::vector<InboxEntry> found = {}) {
   DIR* d = ::opendir(dir.c_str());
   if (!d) return Result<std::vector<InboxEntry>>::fail({error_at("", "cannot read " + dir + ": " + os_error())});
-  std::vector<InboxEntry> found;
   int dfd = ::dirfd(d);
   while (dirent* e = ::readdir(d)) {
     std::string name = e->d_name;
-    if (!is_case_file_name(name)) continue;
+    if (!accept(name)) continue;
     if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN) continue;  // folders, symlinks, fifos: never claimed
     struct stat st {};
     if (::fstatat(dfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) continue;
-    found.push_back({name, static_cast<long long>(st.st_size), st.st_mtim});
+    found.push_back({prefix + name, static_cast<long long>(st.st_size), st.st_mtim});
   }
   ::closedir(d);
   std::sort(found.begin(), found.end(), [](const InboxEntry& a, const InboxEntry& b) {
@@ -141,17 +142,46 @@ Result<bool> make_folders(const std::string& path) {
 }
 
 Result<Inbox> Inbox::open(const std::string& dir) {
-  for (const char* sub : {"", "/working", "/done", "/failed"}) {
-    auto made = make_folders(dir + sub);
-    if (!made.is_ok()) return Result<Inbox>::fail(made.diagnostics());
-  }
+  std::string outcomes(1, '/');
+  outcomes.append(kOutcomesFolder);  // (not "/" + string: GCC 12 warns falsely, -Wrestrict)
+  for (std::string sub : {"", "/working", "/done", "/failed"})
+    for (const std::string& folder : {dir + sub, dir + outcomes + sub}) {
+      auto made = make_folders(folder);
+      if (!made.is_ok()) return Result<Inbox>::fail(made.diagnostics());
+    }
   Inbox in;
   in.dir_ = dir;
   return Result<Inbox>::ok(std::move(in));
 }
 
-Result<std::vector<InboxEntry>> Inbox::scan_inbox() const { return scan(dir_); }
-Result<std::vector<InboxEntry>> Inbox::scan_working() const { return scan(dir_ + "/working"); }
+std::string Inbox::folder_of(const std::string& name) const {
+  return is_form_job(name) ? dir_ + "/" + std::string(kOutcomesFolder) : dir_;
+}
+
+std::string Inbox::leaf_of(const std::string& name) {
+  return is_form_job(name) ? name.substr(kOutcomesFolder.size() + 1) : name;
+}
+
+std::string Inbox::inbox_path(const std::string& name) const { return folder_of(name) + "/" + leaf_of(name); }
+
+std::string Inbox::working_path(const std::string& name) const {
+  return folder_of(name) + "/working/" + leaf_of(name);
+}
+
+namespace {
+
+// The cases in `sub` of INBOX and the forms in `sub` of INBOX/outcomes, oldest first.
+Result<std::vector<InboxEntry>> scan_both(const std::string& dir, const std::string& sub) {
+  auto cases = scan(dir + sub, is_case_file_name, "");
+  if (!cases.is_ok()) return cases;
+  const std::string prefix = std::string(kOutcomesFolder) + "/";
+  return scan(dir + "/" + prefix + sub, is_form_file_name, prefix, cases.take());
+}
+
+}  // namespace
+
+Result<std::vector<InboxEntry>> Inbox::scan_inbox() const { return scan_both(dir_, ""); }
+Result<std::vector<InboxEntry>> Inbox::scan_working() const { return scan_both(dir_, "/working"); }
 
 Claim Inbox::claim(const std::string& name) const {
   if (rename_no_replace(inbox_path(name), working_path(name))) return Claim::claimed;
@@ -180,8 +210,8 @@ MoveResult moved_as(const std::string& final_name) {
 
 MoveResult Inbox::finish_done(const std::string& name) const {
   for (int n = 0; n < 1000000; ++n) {
-    std::string final_name = numbered_name(name, n);
-    if (rename_no_replace(working_path(name), dir_ + "/done/" + final_name)) return moved_as(final_name);
+    std::string final_name = numbered_name(leaf_of(name), n);
+    if (rename_no_replace(working_path(name), folder_of(name) + "/done/" + final_name)) return moved_as(final_name);
     if (errno != EEXIST) return move_failed("cannot move " + name + " to done/");
   }
   MoveResult m;
@@ -190,10 +220,10 @@ MoveResult Inbox::finish_done(const std::string& name) const {
 }
 
 MoveResult Inbox::finish_failed(const std::string& name, const nlohmann::ordered_json& error) const {
-  std::string failed = dir_ + "/failed/";
+  std::string failed = folder_of(name) + "/failed/";
   std::string text = error.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
   for (int n = 0; n < 1000000; ++n) {
-    std::string final_name = numbered_name(name, n);
+    std::string final_name = numbered_name(leaf_of(name), n);
     std::string error_name = error_file_name(final_name);
     // both names must be free: an input may itself be called "x.error.json"
     int a = taken(failed + final_name), b = a == 0 ? taken(failed + error_name) : a;
@@ -217,17 +247,27 @@ MoveResult Inbox::finish_failed(const std::string& name, const nlohmann::ordered
   return m;
 }
 
+namespace {
+
+// working/.x.json.crashes beside working/x.json (outcomes/working/.x.pdf.crashes for a form)
+std::string crash_marker_path(const std::string& working_path) {
+  auto slash = working_path.rfind('/');
+  return working_path.substr(0, slash + 1) + crash_marker_name(working_path.substr(slash + 1));
+}
+
+}  // namespace
+
 int Inbox::crashes(const std::string& name) const {
-  auto text = read_file(working_path(crash_marker_name(name)));
+  auto text = read_file(crash_marker_path(working_path(name)));
   if (!text) return 0;
   return std::atoi(text->c_str());
 }
 
 void Inbox::record_crashes(const std::string& name, int n) const {
-  write_file_atomic(working_path(crash_marker_name(name)), std::to_string(n) + "\n");
+  write_file_atomic(crash_marker_path(working_path(name)), std::to_string(n) + "\n");
 }
 
-void Inbox::clear_crashes(const std::string& name) const { ::unlink(working_path(crash_marker_name(name)).c_str()); }
+void Inbox::clear_crashes(const std::string& name) const { ::unlink(crash_marker_path(working_path(name)).c_str()); }
 
 Writers Inbox::writers(const std::string& name) const {
   int fd = ::open(inbox_path(name).c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
@@ -246,8 +286,11 @@ Writers Inbox::writers(const std::string& name) const {
 }
 
 int Inbox::remove_stale_temporaries() const {
-  return remove_entries(dir_ + "/working", temporary_owner, false) +
-         remove_entries(dir_ + "/failed", temporary_owner, false);
+  int n = 0;
+  for (const std::string& folder : {dir_, dir_ + "/" + std::string(kOutcomesFolder)})
+    n += remove_entries(folder + "/working", temporary_owner, false) +
+         remove_entries(folder + "/failed", temporary_owner, false);
+  return n;
 }
 
 int Inbox::lock(double wait_s) const {

@@ -1,6 +1,8 @@
 // Watch inbox: the folder layout and every file-system step of the watcher.
 //   INBOX/x.json -> INBOX/working/x.json   claim (rename, never replacing)
 //   INBOX/working/x.json -> INBOX/done/x.json or INBOX/failed/x.json (+ x.error.json)
+//   INBOX/outcomes/x.pdf -> INBOX/outcomes/working/x.pdf -> outcomes/done/ or outcomes/failed/
+//   (filled post-call forms; their names here are "outcomes/x.pdf", names.h)
 // Moves never overwrite: a name already taken gets a number ("x.1.json").
 // Nothing here deletes an input; the only things removed are our own
 // leftovers (staging folders and temporaries of dead processes, crash markers).
@@ -45,15 +47,18 @@ enum class Writers { none, some, unknown };
 
 class Inbox {
  public:
-  // Creates INBOX (if missing) and working/, done/, failed/ in it.
+  // Creates INBOX (if missing) and working/, done/, failed/ in it, and the
+  // same four in INBOX/outcomes/.
   static Result<Inbox> open(const std::string& dir);
 
   const std::string& dir() const { return dir_; }
-  std::string inbox_path(const std::string& name) const { return dir_ + "/" + name; }
-  std::string working_path(const std::string& name) const { return dir_ + "/working/" + name; }
+  // A name is "x.json" (a case) or "outcomes/x.pdf" (a filled form).
+  std::string inbox_path(const std::string& name) const;
+  std::string working_path(const std::string& name) const;
 
-  // Case files (is_case_file_name, regular files) oldest first. Fails when
-  // the folder cannot be read.
+  // Case files (is_case_file_name, regular files) and filled forms in
+  // outcomes/ (is_form_file_name, as "outcomes/<name>"), oldest first. Fails
+  // when a folder cannot be read.
   Result<std::vector<InboxEntry>> scan_inbox() const;
   Result<std::vector<InboxEntry>> scan_working() const;
 
@@ -61,7 +66,9 @@ class Inbox {
   // same name is still in work) or INBOX/name went away (gone).
   Claim claim(const std::string& name) const;
 
-  // Moves working/name to done/ under the first free numbered name.
+  // Moves working/name to done/ under the first free numbered name (for a
+  // form: outcomes/working/ to outcomes/done/; final_name is the name in
+  // that folder).
   MoveResult finish_done(const std::string& name) const;
 
   // Writes failed/<final>.error.json (`error`, pretty-printed), then moves
@@ -90,6 +97,10 @@ class Inbox {
   int lock(double wait_s) const;
 
  private:
+  // "x.json" -> INBOX; "outcomes/x.pdf" -> INBOX/outcomes. And the name in it.
+  std::string folder_of(const std::string& name) const;
+  static std::string leaf_of(const std::string& name);
+
   std::string dir_;
 };
 

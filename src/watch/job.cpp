@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "ledger/packet_events.h"
+#include "outcome/record.h"
 #include "pipeline/files.h"
 
 namespace p2p::watch {
@@ -121,6 +122,32 @@ JobResult process_case_file(const std::string& path, const Resources& res, const
   return r;
 }
 
+JobResult process_form_file(const std::string& path, const Resources& res, const std::string& out_dir,
+                            long long max_bytes, Ledger* ledger) {
+  std::string why;
+  auto pdf = read_bounded(path, max_bytes, why);
+  if (!pdf) return failed(Outcome::invalid, {error_at("", why)});
+  RecordRequest req;
+  req.out_dir = out_dir;
+  req.recorded_by = "watch";
+  RecordResult done = record_call_form(*pdf, req, ledger, res, Env::from_process());
+  if (!done.outcome.is_ok())
+    return failed(done.our_fault ? Outcome::error : Outcome::invalid, done.outcome.diagnostics());
+  const RecordedCall& rc = done.outcome.value();
+  JobResult r;
+  r.outcome = Outcome::ok;
+  r.case_id = rc.case_id;
+  r.already_recorded = rc.already_recorded;
+  r.diagnostics = done.outcome.diagnostics();
+  if (!rc.packet_dir.empty()) {
+    auto text = read_file(rc.packet_dir + "/manifest.json");
+    json manifest = text ? json::parse(*text, nullptr, false) : json();
+    if (manifest.is_object() && manifest.contains("documents") && manifest["documents"].is_array())
+      r.documents = static_cast<int>(manifest["documents"].size());
+  }
+  return r;
+}
+
 namespace {
 
 template <typename Json>
@@ -141,6 +168,7 @@ json to_json(const JobResult& r) {
   return {{"outcome", to_string(r.outcome)},
           {"case_id", r.case_id},
           {"documents", r.documents},
+          {"already_recorded", r.already_recorded},
           {"diagnostics", diagnostics_as<json>(r.diagnostics)}};
 }
 
@@ -150,6 +178,7 @@ JobResult job_result_from_json(const json& j) {
   r.outcome = o ? *o : Outcome::error;
   r.case_id = j.value("case_id", "");
   r.documents = j.value("documents", 0);
+  r.already_recorded = j.value("already_recorded", false);
   if (j.contains("diagnostics") && j["diagnostics"].is_array())
     for (const json& d : j["diagnostics"]) {
       Diagnostic x;

@@ -1,7 +1,8 @@
-// Watch job: what a worker process does with one claimed case file, and the
-// outcome it reports to the parent. It runs the pipeline (load_case_checked,
-// generate_packet, write_packet) and never moves or deletes the input: the
-// parent alone decides where the file goes.
+// Watch job: what a worker process does with one claimed file, and the
+// outcome it reports to the parent. A case file runs the pipeline
+// (load_case_checked, generate_packet, write_packet); a filled post-call form
+// is recorded the way `p2pdoc record` records it (outcome/record.h). Neither
+// moves nor deletes the input: the parent alone decides where the file goes.
 // Thread contract: process_case_file may run in several processes at once
 // (write_packet installs each packet atomically); within one process, one call
 // at a time after prepare_pdf_export().
@@ -29,6 +30,7 @@ struct JobResult {
   Outcome outcome = Outcome::error;
   std::string case_id;         // "" when the input did not validate
   int documents = 0;           // documents written (ok only)
+  bool already_recorded = false;  // a form whose call the ledger held already (counted once)
   Diagnostics diagnostics;     // every problem found, warnings too; never logged
 };
 
@@ -41,6 +43,15 @@ struct JobResult {
 // time of the call.
 JobResult process_case_file(const std::string& path, const Resources& res, const std::string& out_dir,
                             long long max_bytes, bool strict, Ledger* ledger = nullptr);
+
+// Reads the filled post-call form at `path` (refusing files over max_bytes)
+// and records its call: the call_held event and the follow-up documents
+// regenerated as a new version of OUT/<case_id>/ (record_call_form,
+// recorded_by "watch"). invalid: the form broke a rule (every problem named
+// by its form field); error: the ledger, the templates or the disk failed.
+// The same call given again is ok with already_recorded.
+JobResult process_form_file(const std::string& path, const Resources& res, const std::string& out_dir,
+                            long long max_bytes, Ledger* ledger = nullptr);
 
 // The worker -> parent message, one JSON object per line.
 nlohmann::json to_json(const JobResult& r);

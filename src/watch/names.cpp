@@ -28,30 +28,47 @@ std::optional<long> pid_before_counter(std::string_view s) {
   return std::stol(std::string(pid));
 }
 
-}  // namespace
-
-bool is_case_file_name(std::string_view name) {
+// Not hidden, not a temporary name, and "<something><ext>".
+bool is_input_name(std::string_view name, std::string_view ext) {
   if (name.empty() || name[0] == '.') return false;
-  // the usual marks of a copy in progress; only the ".json" test is needed for
-  // names ending in them, the list documents intent and guards "x.tmp.json"
+  // the usual marks of a copy in progress; only the extension test is needed
+  // for names ending in them, the list documents intent and guards "x.tmp.json"
   static constexpr std::array<std::string_view, 5> kTemporary = {".part", ".tmp", "~", ".swp", ".crdownload"};
   for (std::string_view t : kTemporary) {
     if (ends_with(name, t)) return false;
-    if (ends_with(name, std::string(t) + ".json")) return false;
+    if (ends_with(name, std::string(t) + std::string(ext))) return false;
   }
-  return name.size() > 5 && ends_with(name, ".json");
+  return name.size() > ext.size() && ends_with(name, ext);
+}
+
+// The extension numbered_name and error_file_name keep apart from the stem.
+std::string_view input_extension(std::string_view name) {
+  for (std::string_view ext : {std::string_view(".json"), std::string_view(".pdf")})
+    if (ends_with(name, ext)) return ext;
+  return {};
+}
+
+}  // namespace
+
+bool is_case_file_name(std::string_view name) { return is_input_name(name, ".json"); }
+
+bool is_form_file_name(std::string_view name) { return is_input_name(name, ".pdf"); }
+
+bool is_form_job(std::string_view job) {
+  return job.size() > kOutcomesFolder.size() + 1 && job.substr(0, kOutcomesFolder.size()) == kOutcomesFolder &&
+         job[kOutcomesFolder.size()] == '/';
 }
 
 std::string numbered_name(std::string_view name, int n) {
   if (n <= 0) return std::string(name);
-  std::string_view stem = ends_with(name, ".json") ? name.substr(0, name.size() - 5) : name;
-  std::string_view ext = ends_with(name, ".json") ? ".json" : "";
+  std::string_view ext = input_extension(name);
+  std::string_view stem = name.substr(0, name.size() - ext.size());
   return std::string(stem) + "." + std::to_string(n) + std::string(ext);
 }
 
 std::string error_file_name(std::string_view name) {
-  std::string_view stem = ends_with(name, ".json") ? name.substr(0, name.size() - 5) : name;
-  return std::string(stem) + ".error.json";
+  std::string_view ext = input_extension(name);
+  return std::string(name.substr(0, name.size() - ext.size())) + ".error.json";
 }
 
 std::string crash_marker_name(std::string_view name) {

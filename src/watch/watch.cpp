@@ -1,8 +1,9 @@
 // The watcher's event loop: one thread, one poll(2) over the signalfd, the
 // inotify descriptor and the workers' sockets. It alone claims, dispatches and
-// moves files; workers only generate packets. Order of work: files left in
-// working/ by an earlier run, then files found in the inbox (oldest first),
-// then files announced by inotify or found by the periodic rescan.
+// moves files; workers only generate packets (or record filled forms). Order
+// of work: files left in working/ by an earlier run, then files found in the
+// inbox and its outcomes/ (oldest first), then files announced by inotify or
+// found by the periodic rescan.
 #include "watch/watch.h"
 
 #include <poll.h>
@@ -79,6 +80,12 @@ struct Candidate {
 
 enum class Readiness { ready, wait, drop };
 
+// Where a finished input went, as the log says it: "done/x.json", "outcomes/failed/x.pdf".
+std::string moved_to(const std::string& name, bool ok, const std::string& final_name) {
+  std::string folder = is_form_job(name) ? std::string(kOutcomesFolder) + "/" : std::string();
+  return folder + (ok ? "done/" : "failed/") + final_name;
+}
+
 // A finished case whose input could not be moved out of working/ (a full
 // disk, an I/O error). The move is tried again, with a growing pause, until
 // it works: space coming back is enough, no restart needed.
@@ -143,6 +150,7 @@ class Watcher {
   Inbox inbox_;
   Log log_;
   int lock_fd_ = -1, signal_fd_ = -1, inotify_fd_ = -1;
+  int outcomes_wd_ = -1;  // inotify's watch on INBOX/outcomes/ (filled forms)
   std::vector<Worker> workers_;
   Serve serve_;
   std::string ledger_location_;            // "" = no ledger
@@ -234,6 +242,8 @@ bool Watcher::setup() {
       }
       worker_ledger_ = opened.take();
     }
+    if (is_form_job(name))
+      return to_json(process_form_file(inbox_.working_path(name), *res_, cfg_.out, cfg_.max_bytes, worker_ledger_.get()));
     return to_json(process_case_file(inbox_.working_path(name), *res_, cfg_.out, cfg_.max_bytes, cfg_.strict, worker_ledger_.get()));
   };
   workers_.resize(static_cast<size_t>(cfg_.workers));
@@ -243,10 +253,13 @@ bool Watcher::setup() {
   if (!cfg_.once) {
     // watch before the first scan, so a file arriving in between is not missed
     inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (inotify_fd_ < 0 ||
-        ::inotify_add_watch(inotify_fd_, cfg_.inbox.c_str(),
-                            IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR) < 0)
+    const uint32_t mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
+    std::string outcomes = cfg_.inbox + "/" + std::string(kOutcomesFolder);
+    if (inotify_fd_ < 0 || ::inotify_add_watch(inotify_fd_, cfg_.inbox.c_str(), mask) < 0)
       return fail({error_at("", "cannot watch " + cfg_.inbox + " (inotify): " + std::strerror(errno))});
+    outcomes_wd_ = ::inotify_add_watch(inotify_fd_, outcomes.c_str(), mask);
+    if (outcomes_wd_ < 0)
+      return fail({error_at("", "cannot watch " + outcomes + " (inotify): " + std::strerror(errno))});
   }
 
   ordered_json start = {{"event", "start"},
@@ -572,8 +585,9 @@ void Watcher::finish(const std::string& name, JobResult r, double ms, const std:
                        {"documents", r.documents},
                        {"ms", ms}};
   if (!detail.empty()) line["worker_end"] = detail;
+  if (r.already_recorded) line["already_recorded"] = true;
   if (moved.moved()) {
-    line["moved_to"] = std::string(how.ok ? "done/" : "failed/") + moved.final_name;
+    line["moved_to"] = moved_to(name, how.ok, moved.final_name);
   } else if (moved.status == MoveResult::Status::gone) {
     // someone else removed the claimed file: nothing to move, nothing written
     line["input_gone"] = "working/" + name + " was removed by another process; nothing was moved";
@@ -612,7 +626,7 @@ void Watcher::retry_parked() {
                          {"file", name},
                          {"attempts", how.attempts + 1}};
     if (moved.moved()) {
-      line["moved_to"] = std::string(how.ok ? "done/" : "failed/") + moved.final_name;
+      line["moved_to"] = moved_to(name, how.ok, moved.final_name);
     } else if (moved.status == MoveResult::Status::gone) {
       line["input_gone"] = "working/" + name + " was removed by another process; nothing was moved";
     } else {
@@ -670,12 +684,18 @@ void Watcher::handle_inotify() {
         log_.line({{"event", "overflow"}, {"message", "inotify queue overflowed; rescanning the inbox"}});
         rescan();
       } else if (e->mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
-        log_.line({{"event", "error"}, {"message", "the inbox folder was removed or moved; stopping"}});
+        log_.line({{"event", "error"},
+                   {"message", e->wd == outcomes_wd_ ? "the inbox's outcomes folder was removed or moved; stopping"
+                                                    : "the inbox folder was removed or moved; stopping"}});
         stopping_ = true;
         exit_code_ = 1;
       } else if (e->len && (e->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) && !(e->mask & IN_ISDIR)) {
         std::string name(e->name);
-        if (is_case_file_name(name)) add_candidate(name, true, nullptr);
+        if (e->wd == outcomes_wd_) {
+          if (is_form_file_name(name)) add_candidate(std::string(kOutcomesFolder) + "/" + name, true, nullptr);
+        } else if (is_case_file_name(name)) {
+          add_candidate(name, true, nullptr);
+        }
       }
     }
   }

@@ -2,7 +2,10 @@
 // `watch_inbox` claims case files dropped into INBOX (atomic rename into
 // INBOX/working/), has a pool of worker processes generate their packets into
 // OUT/<case_id>/, then moves each input to INBOX/done/ or INBOX/failed/ (with
-// <name>.error.json). Nothing is ever deleted; after a crash or kill -9 a
+// <name>.error.json). Filled post-call forms dropped into INBOX/outcomes/
+// take the same way through outcomes/working/, outcomes/done/ and
+// outcomes/failed/, and are recorded like `p2pdoc record` records them
+// (outcome/record.h). Nothing is ever deleted; after a crash or kill -9 a
 // restart processes everything left in working/ again. docs/watch.md is the
 // operator's manual; this header is the programmer's.
 // Thread contract: watch_inbox forks, so call it from a single-threaded

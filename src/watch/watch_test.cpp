@@ -7,10 +7,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <vector>
 
 #include "pipeline/files.h"
 #include "watch/inbox.h"
@@ -39,6 +41,25 @@ TEST_CASE("only finished case files are claimed") {
     CAPTURE(r.name);
     CHECK(is_case_file_name(r.name) == r.claimed);
   }
+}
+
+TEST_CASE("only finished post-call forms are claimed from outcomes/, as outcomes/<name>") {
+  struct Row {
+    const char* name;
+    bool claimed;
+  };
+  for (Row r : {Row{"filled.pdf", true},        Row{"post-call (1).pdf", true}, Row{".filled.pdf", false},
+                Row{"filled.pdf.part", false},  Row{"filled.part.pdf", false},  Row{"filled.pdf.crdownload", false},
+                Row{"filled.json", false},      Row{".pdf", false},             Row{"filled.PDF.bak", false}}) {
+    CAPTURE(r.name);
+    CHECK(is_form_file_name(r.name) == r.claimed);
+  }
+  CHECK(is_form_job("outcomes/filled.pdf"));
+  CHECK_FALSE(is_form_job("filled.pdf"));
+  CHECK_FALSE(is_form_job("outcomes/"));
+  CHECK_FALSE(is_form_job("outcomesx/filled.pdf"));
+  CHECK(numbered_name("filled.pdf", 2) == "filled.2.pdf");
+  CHECK(error_file_name("filled.2.pdf") == "filled.2.error.json");
 }
 
 TEST_CASE("numbered names keep the extension and never collide with the error file") {
@@ -167,6 +188,50 @@ TEST_CASE("inbox: a claim never replaces a file in work and done/ or failed/ nev
   CHECK(*read_file(t.path + "/inbox/failed/y.error.json") == "an input that failed earlier");
   CHECK(*read_file(t.path + "/inbox/failed/y.1.json") == "bad");
   CHECK(read_file(t.path + "/inbox/failed/y.1.error.json")->find("\"invalid\"") != std::string::npos);
+  CHECK(fs::is_empty(t.path + "/inbox/working"));
+}
+
+TEST_CASE("inbox: filled forms in outcomes/ take the same way through outcomes/working/, done/, failed/") {
+  TempDir t;
+  auto opened = Inbox::open(t.path + "/inbox");
+  REQUIRE(opened.is_ok());
+  const Inbox& in = opened.value();
+  const std::string forms = t.path + "/inbox/outcomes";
+  for (const char* sub : {"", "/working", "/done", "/failed"}) CHECK(fs::is_directory(forms + sub));
+  CHECK(in.inbox_path("outcomes/f.pdf") == forms + "/f.pdf");
+  CHECK(in.working_path("outcomes/f.pdf") == forms + "/working/f.pdf");
+
+  put(forms + "/f.pdf", "form");
+  put(forms + "/stray.json", "a case file in the wrong folder: left alone");
+  put(t.path + "/inbox/stray.pdf", "a form in the wrong folder: left alone");
+  put(in.inbox_path("c.json"), "{}");
+  auto found = in.scan_inbox();
+  REQUIRE(found.is_ok());
+  std::vector<std::string> names;
+  for (const InboxEntry& e : found.value()) names.push_back(e.name);
+  std::sort(names.begin(), names.end());
+  CHECK(names == std::vector<std::string>{"c.json", "outcomes/f.pdf"});
+
+  REQUIRE(in.claim("outcomes/f.pdf") == Claim::claimed);
+  auto working = in.scan_working();
+  REQUIRE(working.is_ok());
+  REQUIRE(working.value().size() == 1);
+  CHECK(working.value()[0].name == "outcomes/f.pdf");
+  in.record_crashes("outcomes/f.pdf", 1);
+  CHECK(in.crashes("outcomes/f.pdf") == 1);
+  CHECK(fs::exists(forms + "/working/.f.pdf.crashes"));
+  in.clear_crashes("outcomes/f.pdf");
+  auto failed = in.finish_failed("outcomes/f.pdf", {{"outcome", "invalid"}});
+  REQUIRE(failed.moved());
+  CHECK(failed.final_name == "f.pdf");
+  CHECK(*read_file(forms + "/failed/f.pdf") == "form");
+  CHECK(fs::exists(forms + "/failed/f.error.json"));
+  put(forms + "/f.pdf", "again");
+  REQUIRE(in.claim("outcomes/f.pdf") == Claim::claimed);
+  auto done = in.finish_done("outcomes/f.pdf");
+  REQUIRE(done.moved());
+  CHECK(*read_file(forms + "/done/f.pdf") == "again");
+  CHECK(fs::is_empty(forms + "/working"));
   CHECK(fs::is_empty(t.path + "/inbox/working"));
 }
 

@@ -117,7 +117,8 @@ def main():
         check(len(held) == 1, f"one call_held after the first record: {held}")
         if held:
             call = json.loads(held[0][2])
-            check(held[0][1].startswith("form:") and len(held[0][1]) == 5 + 64, f"source key {held[0][1]}")
+            # the call's identity: its start in UTC to the minute and its outcome (docs/ledger.md)
+            check(held[0][1] == "call:2026-11-24T15:40Z:upheld", f"source key {held[0][1]}")
             check(call.get("disposition") == "upheld", f"disposition {call}")
             check(call.get("started") == "2026-11-24T10:40:00-05:00", f"started {call.get('started')}")
             check(call.get("duration_minutes") == 18, f"duration {call.get('duration_minutes')}")
@@ -193,9 +194,42 @@ def main():
         check(open(os.path.join(packet, "manifest.json")).read() == manifest, "refused forms wrote no packet")
         r = record(SAMPLE, "--out", out)
         check(r.returncode == 2 and "not a readable PDF" in r.stderr, f"not a PDF: {r.stderr}")
+
+        # 5. one call, two ways: the case file's own `call` (recorded when its packet is
+        # generated) and the post-call form that packet prints filled with it count once;
+        # the same form with another call time is another call
+        acdf = json.load(open(os.path.join(ROOT, "samples", "aetna-acdf.json"), encoding="utf-8"))
+        aid = acdf["case_id"]
+        out2 = os.path.join(tmp, "out2")
+        r = run([BIN, "generate", os.path.join(ROOT, "samples", "aetna-acdf.json"), "--out", out2], env=env)
+        check(r.returncode == 0, f"generate aetna-acdf: {r.stderr}")
+        db2 = os.path.join(out2, "p2pdoc.db")
+
+        def calls():
+            con = sqlite3.connect(db2)
+            try:
+                return [k for (k,) in con.execute(
+                    "select source_key from events where case_id = ? and kind = 'call_held' order by id", (aid,))]
+            finally:
+                con.close()
+
+        check(calls() == ["call:2026-11-18T22:06Z:upheld"], f"the case file's call recorded once by generate: {calls()}")
+        printed = os.path.join(tmp, "printed.pdf")
+        shutil.copy(os.path.join(out2, aid, "post-call.pdf"), printed)
+        r = record(printed, "--out", out2)
+        check(r.returncode == 0 and "recorded before; not counted again" in r.stdout,
+              f"the form the packet printed, recorded: the same call: {r.returncode} {r.stdout} {r.stderr}")
+        check(calls() == ["call:2026-11-18T22:06Z:upheld"], f"the case's call and its form count once: {calls()}")
+        later = os.path.join(tmp, "later.pdf")
+        pdftk_fill(printed, later, {"call_date_time": "2026-11-19 09:00 -08:00"}, tmp)
+        r = record(later, "--out", out2)
+        check(r.returncode == 0 and f"recorded {aid}  upheld" in r.stdout, f"another call: {r.stdout} {r.stderr}")
+        check(calls() == ["call:2026-11-18T22:06Z:upheld", "call:2026-11-19T17:00Z:upheld"],
+              f"a call at another time is a second call: {calls()}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    finish("record: pdftk and mupdf forms recorded once each, letters regenerated, refusals named by field")
+    finish("record: pdftk and mupdf forms recorded once each, letters regenerated, refusals named by field, "
+           "a case's call and its form counted once")
 
 
 if __name__ == "__main__":

@@ -48,7 +48,7 @@ with tempfile.TemporaryDirectory() as tmp:
             c.check(len(finished) == stopping[0]["in_flight"],
                     f"{sig.name}: {stopping[0]['in_flight']} in flight, {len(finished)} finished after the signal")
             c.check(any(l.get("event") == "stop" for l in after[i:]), f"{sig.name}: no stop event")
-        remaining = len(w.visible(inbox)) - 3
+        remaining = len(w.visible(inbox)) - 4  # working/, done/, failed/, outcomes/
         c.check(remaining > 0, f"{sig.name}: the inbox was drained before the signal; nothing shows the stop")
         n_done = len(os.listdir(done))
         c.check(n_done + remaining == len(made), f"{sig.name}: {n_done} done + {remaining} waiting != {len(made)}")

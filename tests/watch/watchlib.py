@@ -191,8 +191,10 @@ def visible(folder):
 
 
 def check_no_leftovers(c, inbox, out):
-    c.check(visible(inbox) == ["done", "failed", "working"], f"inbox holds {visible(inbox)[:10]}")
+    c.check(visible(inbox) == ["done", "failed", "outcomes", "working"], f"inbox holds {visible(inbox)[:10]}")
     c.check(os.listdir(os.path.join(inbox, "working")) == [], f"working/ holds {os.listdir(os.path.join(inbox, 'working'))[:10]}")
+    forms = os.path.join(inbox, "outcomes", "working")
+    c.check(visible(forms) == [], f"outcomes/working/ holds {visible(forms)[:10]}")
     hidden = [n for n in os.listdir(out) if n.startswith(".")]
     c.check(hidden == [], f"leftovers in the output folder: {hidden[:10]}")
     tmp = [n for n in os.listdir(os.path.join(inbox, "failed")) if ".tmp-" in n]
