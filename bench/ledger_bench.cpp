@@ -2,7 +2,7 @@
 //   1. the packet's own cost: generate_packet + write_packet of one sample
 //   2. recording one packet (record_packet: case row, denial_received,
 //      packet_generated), each into a new case
-//   3. filling the ledger with N synthetic histories (bench/ledger_synthetic)
+//   3. filling the ledger with N synthetic histories (src/ledger/synthetic)
 //   4. `due` over those N cases: progress() + build_queue()
 // Medians of per-unit wall time. SQLite in a temp folder by default; with
 // P2P_TEST_LEDGER_PG set (tests/ledger/with_postgres.sh starts a throw-away
@@ -21,7 +21,7 @@
 
 #include "ledger/packet_events.h"
 #include "ledger/queue.h"
-#include "ledger_synthetic.h"
+#include "ledger/synthetic.h"
 #include "pdf/pdf_export.h"
 #include "pipeline/files.h"
 #include "pipeline/pipeline.h"

@@ -18,6 +18,7 @@
 
 #include "cli/import_command.h"
 #include "cli/ledger_commands.h"
+#include "cli/report_commands.h"
 #include "cli/record_command.h"
 #include "ledger/packet_events.h"
 #include "pipeline/files.h"
@@ -427,6 +428,24 @@ int main(int argc, char** argv) {
   due->add_option("--ledger", ledger.location, "The ledger: a file or a postgresql:// URI (default: OUT/p2pdoc.db)");
   due->add_option("-o,--out", out, "The output folder of generate, holding p2pdoc.db (default: out)");
 
+  cli::ReportArgs rep;
+  rep.root = root;
+  CLI::App* rpt = app.add_subcommand("report", "The overturn report over a period of the ledger: PDF, CSV or JSON (docs/report.md)");
+  rpt->add_option("--from", rep.from, "First denial date of the period (YYYY-MM-DD)")->required();
+  rpt->add_option("--to", rep.to, "Last denial date of the period (YYYY-MM-DD), inclusive")->required();
+  rpt->add_option("--ledger", rep.ledger, "The ledger: a file or a postgresql:// URI (default: out/p2pdoc.db)");
+  rpt->add_option("--format", rep.format, "pdf | csv | json (default: from --out's extension, else pdf)");
+  rpt->add_option("--out", rep.out, "Write to FILE (default: standard output for csv and json)");
+  rpt->add_option("--min-group", rep.min_group, "Fewest decided P2P calls for a group to show a rate (default 10)");
+  rpt->add_option("--root", rep.root, "Folder holding templates/ (labels and benchmarks)");
+
+  cli::DemoLedgerArgs demo;
+  CLI::App* dml = app.add_subcommand("demo-ledger", "Fill a new ledger with synthetic history, to try `report` on (docs/report.md)");
+  dml->add_option("--ledger", demo.ledger, "The new ledger: a file (its folder is created) or a postgresql:// URI")->required();
+  dml->add_option("--cases", demo.cases, "How many cases (default 1500)");
+  dml->add_option("--seed", demo.seed, "The generator's seed: the same seed gives the same history (default 1)");
+  dml->add_option("--until", demo.until, "Last day of the history, YYYY-MM-DD (default: today, or SOURCE_DATE_EPOCH's day)");
+
   cli::RecordArgs rec;
   rec.root = root;
   CLI::App* rcd = app.add_subcommand("record", "Record filled post-call forms in the ledger and regenerate the follow-up documents (docs/ledger.md)");
@@ -536,6 +555,8 @@ int main(int argc, char** argv) {
     if (*due) return cli::run_due(du, ledger, out);
     if (*rcd) return cli::run_record(rec);
     if (*imt) return cli::run_import_pas(imp);
+    if (*rpt) return cli::run_report(rep);
+    if (*dml) return cli::run_demo_ledger(demo);
     if (*exp) return run_explain(files, root, explain_ledger);
     if (*vw) return run_view(files, root);
     if (*chk) return run_check_templates(check_files, root);

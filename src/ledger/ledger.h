@@ -112,6 +112,14 @@ struct CaseProgress {
 struct CallRecord {
   int decided = 0;
   int overturned = 0;
+// One case denied in a report's period, as the report reads it (report.h):
+// its work-queue digest (CaseProgress: the row's fields, its deadlines and
+// the newest event of each kind, kept by the ledger inside every append)
+// and the two fields of the row the digest lacks. One flat row per case, no
+// event read and no JSON parsed, so a report over 100,000 cases reads fast.
+struct DeniedCase {
+  CaseProgress progress;
+  std::string denial_type, denial_date;  // denial_date "YYYY-MM-DD"
 };
 
 class Ledger {
@@ -136,6 +144,9 @@ class Ledger {
   // `except_case` left out (the case being triaged never counts itself).
   virtual Result<CallRecord> call_record(std::string_view payer_id, std::string_view service_category,
                                          std::string_view except_case) = 0;
+  // The cases whose denial_date is in [from, to] ("YYYY-MM-DD", inclusive),
+  // by case id, each with the digest of its events (DeniedCase), for the report.
+  virtual Result<std::vector<DeniedCase>> denied_between(std::string_view from, std::string_view to) = 0;
 };
 
 // Opens (creating and migrating as needed) the ledger at `location`: a file

@@ -335,6 +335,55 @@ TEST_CASE("migration 2 fills the digest from the events a version-1 ledger alrea
     if (p.case_id == "C-8") CHECK(p.stage == 1);
 }
 
+TEST_CASE("denied_between: the period's cases by id, each with the digest of its events") {
+  FreshLocation where;
+  auto ledger = open_ok(where.location);
+  for (const char* id : {"P-2", "P-1", "P-3"}) {
+    CaseRow row = sample_row(id);
+    row.denial_date = std::string(id) == "P-3" ? "2026-04-01" : "2026-03-31";
+    row.deadlines["external_review"] = "2026-07-31";
+    row.deadlines["external_review_automatic"] = true;
+    REQUIRE(ledger->put_case(row).empty());
+  }
+  Event call = event("P-1", EventKind::call_held, 30);
+  call.data = {{"disposition", "upheld"}, {"duration_minutes", 12}};
+  Event scheduled = event("P-1", EventKind::p2p_scheduled, 20);
+  scheduled.data = {{"scheduled", "2026-04-02T15:00:00Z"}};
+  Event decided = event("P-1", EventKind::appeal_decided, 40);
+  decided.data = {{"decision", "modified"}, {"external_review_due", "2026-08-10"}};
+  Event outside = event("P-3", EventKind::call_held, 30);
+  outside.data = {{"disposition", "overturned"}};
+  for (const Event& e : {event("P-1", EventKind::denial_received, 10), scheduled, call, outside, decided})
+    REQUIRE(ledger->append(e).is_ok());
+  auto read = ledger->denied_between("2026-03-01", "2026-03-31");
+  REQUIRE(read.is_ok());
+  const auto& cases = read.value();
+  REQUIRE(cases.size() == 2);  // P-3 was denied after the period
+  CHECK(cases[0].progress.case_id == "P-1");
+  CHECK(cases[1].progress.case_id == "P-2");
+  CHECK(cases[1].progress.stage == 0);
+  CHECK(cases[1].progress.last_id == 0);
+  const DeniedCase& p1 = cases[0];
+  CHECK(p1.denial_type == "medical_necessity");
+  CHECK(p1.denial_date == "2026-03-31");
+  const CaseProgress& p = p1.progress;
+  CHECK(p.payer_id == "aetna");
+  CHECK(p.physician == "Dr. Rivera");
+  CHECK(p.service_codes == std::vector<std::string>{"72148", "63030"});
+  CHECK(p.urgent);
+  CHECK(p.p2p_request == "2026-03-05");
+  CHECK(p.internal_appeal == "2026-08-31");
+  CHECK(p.external_review == "2026-07-31");
+  CHECK(p.external_review_automatic);
+  CHECK(p.stage == 5);
+  CHECK(p.scheduled == "2026-04-02T15:00:00Z");
+  CHECK(p.scheduled_at == 20);
+  CHECK(p.call_at == 30);
+  CHECK(p.disposition == "upheld");
+  CHECK(p.appeal_decision == "modified");
+  CHECK(p.external_review_due == "2026-08-10");
+}
+
 TEST_CASE("several processes append to one ledger at once: nothing lost, nothing doubled") {
   FreshLocation where;
   open_ok(where.location);  // created and migrated once, as a first run would
