@@ -2,9 +2,9 @@
 //   1. the packet's own cost: generate_packet + write_packet of one sample
 //   2. recording one packet (record_packet: case row, denial_received,
 //      packet_generated), each into a new case
-//   3. filling the ledger with N synthetic histories (bench/ledger_synthetic)
+//   3. filling the ledger with N synthetic histories (src/ledger/synthetic)
 //   4. `due` over those N cases: the ledger's read (progress() before
-//      migration 3, open_progress() now, and with --within 3d) + build_queue(),
+//      migration 4, open_progress() now, and with --within 3d) + build_queue(),
 //      then the table and the JSON it prints
 // Medians of per-unit wall time. SQLite in a temp folder by default; with
 // P2P_TEST_LEDGER_PG set (tests/ledger/with_postgres.sh starts a throw-away
@@ -24,7 +24,7 @@
 
 #include "ledger/packet_events.h"
 #include "ledger/queue.h"
-#include "ledger_synthetic.h"
+#include "ledger/synthetic.h"
 #include "pdf/pdf_export.h"
 #include "pipeline/files.h"
 #include "pipeline/pipeline.h"
@@ -144,7 +144,7 @@ int main(int argc, char** argv) {
     std::printf("synthetic histories: %d cases, %zu events, generated in %.0f ms, stored in %.1f s (%.3f ms per write)\n",
                 n, events, gen_ms, fill_ms / 1000, fill_ms / double(events + hs.size()));
 
-  // 4. due over everything, three ways: what `due` read before migration 3
+  // 4. due over everything, three ways: what `due` read before migration 4
   // (every case, closed ones dropped in C++), open_progress (closed ones
   // dropped by the database), and open_progress with --within 3d
   struct Way {

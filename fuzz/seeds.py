@@ -72,6 +72,8 @@ def main():
         write("http", "route-%d-%s" % (i, route.split(" ")[0].lower()),
               route + "\n" + TOKEN + "\n")
     write("http", "no-token", "POST /v1/validate\nBearer wrong\n{}")
+    for p in sorted((ROOT / "tests" / "fhir" / "data").glob("*.json")):
+        write("fhir", "pas-" + p.name, p.read_bytes())
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -44,6 +45,9 @@ inline constexpr std::size_t kMaxCaseDepth = 64;       // objects and arrays, th
 // and its message names line and column ("line 3, column 17: ...").
 // Never throws; uses no recursion proportional to the input's depth.
 Result<nlohmann::json> parse_case_json(std::string_view text);
+// The same reader for other JSON inputs (a FHIR Bundle for `import pas`):
+// the same refusals, with `max_bytes` instead of kMaxCaseBytes.
+Result<nlohmann::json> parse_bounded_json(std::string_view text, std::size_t max_bytes);
 
 // Every rule of format p2p-case/1, all problems at once: errors for missing or
 // wrong values (each with its JSON pointer), warnings for unknown keys and soft
@@ -54,6 +58,28 @@ Diagnostics validate_case(const nlohmann::json& doc, const Date& today);
 // uses for /call), with paths relative to the call ("/disposition"): one set
 // of rules for a call inside a case and a call recorded later (outcome/).
 Diagnostics validate_call_object(const nlohmann::json& call, const Date& today);
+
+// A draft (docs/case-format.md "Drafts") is a case file with a top-level
+// `draft` object, written by an importer (`p2pdoc import pas`): what the
+// source could not carry is missing, and `draft.to_complete` lists each gap
+// as a JSON pointer into the case and a line saying what to write there.
+struct DraftItem {
+  std::string path;  // "/clinical/summary"
+  std::string what;  // "the clinical bottom line in three sentences ..."
+};
+
+// A draft read against the format: the gaps it lists, and every finding the
+// gaps do not explain (a value missing at or under a listed path is a gap,
+// not a problem; a value present there is checked as usual). A draft whose `problems` hold no error is well-formed: a person
+// can complete it. validate_case on a draft reports the same problems, one
+// "to complete" error per gap, and an error at /draft, so nothing generates
+// from a draft.
+struct DraftReview {
+  std::vector<DraftItem> to_complete;
+  Diagnostics problems;
+};
+bool is_draft(const nlohmann::json& doc);
+DraftReview review_draft(const nlohmann::json& doc, const Date& today);
 
 // parse_case_json + validate_case + typed fields. Fails when any error was found;
 // warnings ride along on success.

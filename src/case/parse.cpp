@@ -289,10 +289,17 @@ Case typed_case(json doc) {
 }  // namespace
 
 Result<json> parse_case_json(std::string_view text) {
+  if (text.size() > kMaxCaseBytes)
+    return fail_with(error_at("", "the case is " + std::to_string(text.size()) + " bytes; a case file has at most " +
+                                      std::to_string(kMaxCaseBytes) + " bytes (1 MiB)"));
+  return parse_bounded_json(text, kMaxCaseBytes);
+}
+
+Result<json> parse_bounded_json(std::string_view text, std::size_t max_bytes) {
   try {
-    if (text.size() > kMaxCaseBytes)
-      return fail_with(error_at("", "the case is " + std::to_string(text.size()) + " bytes; a case file has at most " +
-                                        std::to_string(kMaxCaseBytes) + " bytes (1 MiB)"));
+    if (text.size() > max_bytes)
+      return fail_with(error_at("", "the file is " + std::to_string(text.size()) + " bytes; at most " +
+                                        std::to_string(max_bytes) + " are read"));
     // nlohmann's lexer takes a NUL byte for the end of the input and would
     // ignore the rest, so look for one first and parse only what precedes it.
     std::size_t nul = text.find('\0');

@@ -40,6 +40,10 @@ constexpr std::size_t kMaxServices = 20;
 constexpr std::size_t kMaxPriorTreatments = 50;
 constexpr std::size_t kMaxCriteria = 200;
 constexpr std::size_t kMaxCitations = 20;
+// services[].expected_amount_usd: far above any one service's reimbursement,
+// so that an amount in cents given as dollars is refused, not weighed.
+constexpr double kMaxAmountUsd = 10000000;
+constexpr std::size_t kMaxDraftItems = 200;
 
 // Every date a case carries lies in 1900-01-01 .. 2100-12-31: wide enough for
 // the oldest patient and the latest service, narrow enough that a deadline
@@ -271,6 +275,16 @@ void positive_integer(Checker& c, const json& v, const std::string& path) {
 void positive_number(Checker& c, const json& v, const std::string& path) {
   if (!expect_type(c, v, path, v.is_number(), "a number")) return;
   if (!(v.get<double>() > 0)) c.error(path, "must be a positive number (got " + v.dump() + ")");
+}
+
+// An amount of money in US dollars: 0 or more, and below a bound that no
+// single service reaches (a figure in cents typed as dollars is caught).
+void amount_usd(Checker& c, const json& v, const std::string& path) {
+  if (!expect_type(c, v, path, v.is_number(), "a number")) return;
+  double usd = v.get<double>();
+  if (usd < 0) c.error(path, "must not be negative (got " + v.dump() + ")");
+  else if (usd > kMaxAmountUsd)
+    c.error(path, "is more than " + std::to_string(long(kMaxAmountUsd)) + " dollars, the most one service is taken to pay: is it in cents? (got " + v.dump() + ")");
 }
 
 // ---- objects and arrays ---------------------------------------------------------
@@ -650,6 +664,7 @@ constexpr Field kService[] = {
     {"description", Need::required, long_text},
     {"units", Need::optional, positive_integer},
     {"date", Need::optional, date},
+    {"expected_amount_usd", Need::optional, amount_usd},
 };
 
 void service(Checker& c, const json& v, const std::string& path) {
@@ -752,6 +767,34 @@ void call(Checker& c, const json& v, const std::string& path) {
     c.warn(child(path, "auth_number"), "should be given when disposition is \"overturned\"");
 }
 
+// ---- drafts (docs/case-format.md "Drafts") ---------------------------------------
+
+// A JSON pointer into the case: "" or "/" followed by segments.
+bool is_case_pointer(std::string_view s) { return !s.empty() && s[0] == '/' && s.size() <= kMaxShortText; }
+
+void draft_item(Checker& c, const json& v, const std::string& path) {
+  static constexpr Field kItem[] = {
+      {"path", Need::required, short_text},
+      {"what", Need::required, long_text},
+  };
+  if (!check_fields(c, v, path, kItem)) return;
+  std::string_view p = string_at(v, "path");
+  if (!p.empty() && !is_case_pointer(p))
+    c.error(child(path, "path"), in_quotes(p) + " is not a JSON pointer into the case (it starts with /)");
+}
+
+// The importer's own keys (source, decision, notes) are free-form: they are
+// for the person completing the draft and are never printed in a packet.
+void draft(Checker& c, const json& v, const std::string& path) {
+  if (!expect_type(c, v, path, v.is_object(), "an object")) return;
+  auto it = v.find("to_complete");
+  if (it == v.end()) {
+    c.error(child(path, "to_complete"), "is required");
+    return;
+  }
+  array_of<draft_item, kMaxDraftItems>(c, *it, child(path, "to_complete"));
+}
+
 constexpr std::array<std::string_view, 5> kSettings = {"outpatient", "inpatient", "residential", "home", "pharmacy"};
 
 constexpr Field kCase[] = {
@@ -772,6 +815,7 @@ constexpr Field kCase[] = {
     {"citations", Need::optional, array_of<citation, kMaxCitations>},
     {"p2p", Need::optional, object_of<kP2p>},
     {"call", Need::optional, call},
+    {"draft", Need::optional, draft},
 };
 
 // A denial cannot predate the patient; it usually means swapped dates.
@@ -834,7 +878,9 @@ void check_approved_against_request(Checker& c, const json& doc) {
 
 }  // namespace
 
-Diagnostics validate_case(const nlohmann::json& doc, const Date& today) {
+namespace {
+
+Diagnostics check_case(const json& doc, const Date& today) {
   Checker c{today, {}};
   try {
     if (check_fields(c, doc, "", kCase)) {
@@ -846,6 +892,49 @@ Diagnostics validate_case(const nlohmann::json& doc, const Date& today) {
     c.error("", std::string("internal error while validating: ") + e.what());
   }
   return std::move(c.found);
+}
+
+// "/diagnoses/0" covers "/diagnoses/0" and "/diagnoses/0/icd10", not "/diagnoses/01".
+bool covers(std::string_view entry, std::string_view path) {
+  return path.starts_with(entry) && (path.size() == entry.size() || path[entry.size()] == '/');
+}
+
+// Only a missing value is a gap: a value written into a gap is checked like
+// any other, so a wrong date of birth typed into /patient/dob is an error.
+bool says_missing(const Diagnostic& d) {
+  return d.message == "is required" || d.message == "must not be empty" || d.message.starts_with("must have at least");
+}
+
+}  // namespace
+
+bool is_draft(const nlohmann::json& doc) { return doc.is_object() && doc.contains("draft"); }
+
+DraftReview review_draft(const nlohmann::json& doc, const Date& today) {
+  DraftReview r;
+  Diagnostics found = check_case(doc, today);
+  const json& items = member(member(doc, "draft"), "to_complete");
+  if (items.is_array()) {
+    for (const json& item : items) {
+      std::string_view path = string_at(item, "path"), what = string_at(item, "what");
+      if (is_case_pointer(path) && !is_blank(what)) r.to_complete.push_back({std::string(path), std::string(what)});
+    }
+  }
+  for (Diagnostic& d : found) {
+    bool covered = false;
+    for (const DraftItem& e : r.to_complete) covered = covered || covers(e.path, d.path);
+    if (!(covered && d.severity == Severity::error && says_missing(d))) r.problems.push_back(std::move(d));
+  }
+  return r;
+}
+
+Diagnostics validate_case(const nlohmann::json& doc, const Date& today) {
+  if (!is_draft(doc)) return check_case(doc, today);
+  DraftReview r = review_draft(doc, today);
+  Diagnostics out = std::move(r.problems);
+  for (const DraftItem& e : r.to_complete) out.push_back(error_at(e.path, "to complete: " + e.what));
+  out.push_back(error_at("/draft", "this case is a draft with " + std::to_string(r.to_complete.size()) +
+                                       " field(s) still to complete; fill them in, then remove /draft"));
+  return out;
 }
 
 Diagnostics validate_call_object(const nlohmann::json& v, const Date& today) {

@@ -84,6 +84,7 @@ PacketRecorder::PacketRecorder(const LedgerChoice& choice, const std::string& ou
     : res_(res) {
   if (choice.off) return;
   std::string location = choice.resolve(out_dir);
+  location_ = location;
   if (choice.location.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(out_dir, ec);  // the default ledger lives in it
@@ -123,6 +124,15 @@ void PacketRecorder::record(const Case& c, const std::string& packet_dir, const 
     std::cerr << c.id << ": the packet is written; the next run records it\n";
     failed_ = true;
   }
+}
+
+std::optional<TriageHistory> PacketRecorder::history_for(const Case& c) {
+  if (!ledger_) return std::nullopt;
+  auto h = triage_history(*ledger_, c, res_, location_);
+  if (h.is_ok()) return h.take();
+  report(c.id, h.diagnostics());
+  std::cerr << c.id << ": the triage uses the benchmark instead\n";
+  return std::nullopt;
 }
 
 int run_event(const EventArgs& a, const LedgerChoice& choice, const std::string& out_dir, const std::string& root) {

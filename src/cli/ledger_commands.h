@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "ledger/ledger.h"
@@ -27,10 +28,15 @@ class PacketRecorder {
   PacketRecorder(const LedgerChoice& choice, const std::string& out_dir, const Resources& res);
   // After write_packet: records the case row and its events.
   void record(const Case& c, const std::string& packet_dir, const Env& env);
+  // Before generate_packet: the practice's record for the case's payer x
+  // service category (the triage's history); nullopt without a ledger, or
+  // when reading it failed (reported; the triage then uses the benchmark).
+  std::optional<TriageHistory> history_for(const Case& c);
   bool failed() const { return failed_; }
 
  private:
   std::unique_ptr<Ledger> ledger_;
+  std::string location_;
   const Resources& res_;
   bool failed_ = false;
 };

@@ -1,4 +1,4 @@
-// p2pdoc command line: `generate`, `validate`, `explain`, `view`, `check-templates`, `watch`, `serve`,
+// p2pdoc command line: `generate`, `validate`, `explain`, `view`, `check-templates`, `watch`, `serve`, `import pas`,
 // the ledger's `event` and `due` (cli/ledger_commands.h) and `record` (cli/record_command.h). A thin shell over the
 // pipeline library: read files, call the stages, print results, choose the
 // exit code (0 all ok, 2 some input invalid, 1 internal error).
@@ -16,8 +16,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/import_command.h"
 #include "cli/ledger_commands.h"
+#include "cli/report_commands.h"
 #include "cli/record_command.h"
+#include "ledger/packet_events.h"
 #include "pipeline/files.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/template_check.h"
@@ -117,15 +120,22 @@ int for_each_case(const std::vector<std::string>& files, const std::string& root
   return n.exit_code();
 }
 
-int run_validate(const std::vector<std::string>& files, const std::string& root, bool strict) {
+// Exit 3 when nothing is invalid but some files are drafts (docs/case-format.md, "Drafts").
+int run_validate(const std::vector<std::string>& all, const std::string& root, bool strict) {
   Counts n;
+  int drafts = 0;
+  std::vector<std::string> files;
+  for (const std::string& f : all)
+    if (!cli::validate_if_draft(f, drafts, n.invalid)) files.push_back(f);
   int code = for_each_case(files, root, Env::from_process(), n, [](const std::string& f, const LoadedCase& l,
                                                                     const Resources&) {
     std::cout << "valid    " << l.c.id << "  (" << f << ")\n";
     return true;
   }, strict);
-  std::cout << "validated " << files.size() << " case(s): " << n.ok << " valid, " << n.invalid << " invalid\n";
-  return code;
+  std::cout << "validated " << all.size() << " case(s): " << n.ok << " valid, " << n.invalid << " invalid";
+  if (drafts) std::cout << ", " << drafts << " draft(s) to complete";
+  std::cout << "\n";
+  return code == kOk && drafts ? 3 : code;
 }
 
 // --pubmed, --pubmed-base, --pubmed-cache (any of them turns the look-ups on).
@@ -151,7 +161,8 @@ int run_generate(const std::vector<std::string>& files, const std::string& out, 
   std::unique_ptr<cli::PacketRecorder> recorder;  // opened with the resources, before the first packet
   int code = for_each_case(files, root, env, n, [&](const std::string& f, const LoadedCase& l, const Resources& res) {
     if (!recorder) recorder = std::make_unique<cli::PacketRecorder>(ledger, out, res);
-    auto packet = generate_packet(l.c, res, env);
+    std::optional<TriageHistory> history = recorder->history_for(l.c);  // before the packet: the triage shows it
+    auto packet = generate_packet(l.c, res, env, history ? &*history : nullptr);
     if (!packet.is_ok()) {
       print_diagnostics(f, packet.diagnostics());
       return false;
@@ -175,11 +186,36 @@ int run_generate(const std::vector<std::string>& files, const std::string& out, 
   return code;
 }
 
-int run_explain(const std::vector<std::string>& files, const std::string& root) {
+// With --ledger, the triage reads the practice's record from that ledger
+// (which must exist: explain never creates one); without, it says it used
+// the benchmark.
+int run_explain(const std::vector<std::string>& files, const std::string& root, const std::string& ledger_location) {
+  std::unique_ptr<Ledger> ledger;
+  if (!ledger_location.empty()) {
+    if (!is_postgres_location(ledger_location) && !file_exists(ledger_location)) {
+      std::cerr << "p2pdoc explain: no ledger at " << ledger_location << "\n";
+      return kInvalid;
+    }
+    auto opened = open_ledger(ledger_location);
+    if (!opened.is_ok()) {
+      print_diagnostics("p2pdoc explain", opened.diagnostics());
+      return kInternal;
+    }
+    ledger = opened.take();
+  }
   Counts n;
-  return for_each_case(files, root, Env::from_process(), n, [](const std::string&, const LoadedCase& l,
-                                                               const Resources& res) {
-    std::cout << explain_case(l.c, res) << "\n";
+  return for_each_case(files, root, Env::from_process(), n, [&](const std::string& f, const LoadedCase& l,
+                                                                const Resources& res) {
+    std::optional<TriageHistory> history;
+    if (ledger) {
+      auto h = triage_history(*ledger, l.c, res, ledger_location);
+      if (!h.is_ok()) {
+        print_diagnostics(f, h.diagnostics());
+        return false;
+      }
+      history = h.take();
+    }
+    std::cout << explain_case(l.c, res, history ? &*history : nullptr) << "\n";
     return true;
   });
 }
@@ -392,6 +428,24 @@ int main(int argc, char** argv) {
   due->add_option("--ledger", ledger.location, "The ledger: a file or a postgresql:// URI (default: OUT/p2pdoc.db)");
   due->add_option("-o,--out", out, "The output folder of generate, holding p2pdoc.db (default: out)");
 
+  cli::ReportArgs rep;
+  rep.root = root;
+  CLI::App* rpt = app.add_subcommand("report", "The overturn report over a period of the ledger: PDF, CSV or JSON (docs/report.md)");
+  rpt->add_option("--from", rep.from, "First denial date of the period (YYYY-MM-DD)")->required();
+  rpt->add_option("--to", rep.to, "Last denial date of the period (YYYY-MM-DD), inclusive")->required();
+  rpt->add_option("--ledger", rep.ledger, "The ledger: a file or a postgresql:// URI (default: out/p2pdoc.db)");
+  rpt->add_option("--format", rep.format, "pdf | csv | json (default: from --out's extension, else pdf)");
+  rpt->add_option("--out", rep.out, "Write to FILE (default: standard output for csv and json)");
+  rpt->add_option("--min-group", rep.min_group, "Fewest decided P2P calls for a group to show a rate (default 10)");
+  rpt->add_option("--root", rep.root, "Folder holding templates/ (labels and benchmarks)");
+
+  cli::DemoLedgerArgs demo;
+  CLI::App* dml = app.add_subcommand("demo-ledger", "Fill a new ledger with synthetic history, to try `report` on (docs/report.md)");
+  dml->add_option("--ledger", demo.ledger, "The new ledger: a file (its folder is created) or a postgresql:// URI")->required();
+  dml->add_option("--cases", demo.cases, "How many cases (default 1500)");
+  dml->add_option("--seed", demo.seed, "The generator's seed: the same seed gives the same history (default 1)");
+  dml->add_option("--until", demo.until, "Last day of the history, YYYY-MM-DD (default: today, or SOURCE_DATE_EPOCH's day)");
+
   cli::RecordArgs rec;
   rec.root = root;
   CLI::App* rcd = app.add_subcommand("record", "Record filled post-call forms in the ledger and regenerate the follow-up documents (docs/ledger.md)");
@@ -412,6 +466,8 @@ int main(int argc, char** argv) {
   CLI::App* exp = app.add_subcommand("explain", "Show which templates and library entries a case would use");
   exp->add_option("cases", files, "Case JSON files; - reads one case from stdin")->required();
   exp->add_option("--root", root, "Folder holding templates/ and fonts/");
+  std::string explain_ledger;
+  exp->add_option("--ledger", explain_ledger, "Read the practice's P2P record for the triage from this ledger (a file or a postgresql:// URI)");
 
   CLI::App* vw = app.add_subcommand("view", "Print the data templates see for a case (JSON), for template authors");
   vw->add_option("cases", files, "Case JSON files; - reads one case from stdin")->required();
@@ -470,6 +526,16 @@ int main(int argc, char** argv) {
   srv->add_option("--pubmed-base", sa.pubmed.base, "E-utilities base URL (implies --pubmed)");
   srv->add_option("--pubmed-cache", sa.pubmed.cache, "PubMed cache folder (default: OUT/.pubmed-cache; implies --pubmed)");
 
+  cli::ImportArgs imp;
+  CLI::App* imt = app.add_subcommand("import", "Read a payer's decision into a draft case (docs/fhir.md)");
+  imt->require_subcommand(1);
+  CLI::App* pas = imt->add_subcommand("pas", "A Da Vinci PAS response: a denial becomes a draft case; exit 3 approved, 4 pended, 5 error response");
+  pas->add_option("response", imp.response, "The PAS response Bundle (or ClaimResponse); - reads stdin")->required();
+  pas->add_option("--request", imp.request, "The PAS request Bundle it answers (Claim, Patient, Coverage ...)");
+  pas->add_option("-o,--out", imp.out, "The draft's file (default: <case_id>.draft.json)");
+  pas->add_flag("--force", imp.force, "Overwrite an existing draft file");
+  pas->add_option("--ledger", imp.ledger, "Record denial_received for a draft in this ledger: a file or a postgresql:// URI");
+
   std::string worker_root = root;
   long long worker_memory_mb = 0;
   CLI::App* swk = app.add_subcommand("serve-worker", "The service's generation worker (started by `serve`)");
@@ -488,7 +554,10 @@ int main(int argc, char** argv) {
     if (*evt) return cli::run_event(ev, ledger, out, root);
     if (*due) return cli::run_due(du, ledger, out);
     if (*rcd) return cli::run_record(rec);
-    if (*exp) return run_explain(files, root);
+    if (*imt) return cli::run_import_pas(imp);
+    if (*rpt) return cli::run_report(rep);
+    if (*dml) return cli::run_demo_ledger(demo);
+    if (*exp) return run_explain(files, root, explain_ledger);
     if (*vw) return run_view(files, root);
     if (*chk) return run_check_templates(check_files, root);
     if (*wat) return run_watch(wa, *wat);

@@ -42,6 +42,8 @@ struct KnowledgeLibrary {
   nlohmann::json policies;       // policies.json: {"policies": {"payer/id": entry}}
   nlohmann::json denial_types;   // denial_types.json: {"denial_types": {type: entry}}
   nlohmann::json regulations;    // regulations.json: {"rules": [entry, ...]}
+  nlohmann::json benchmarks;     // benchmarks.json: published overturn rates (triage, report)
+  nlohmann::json triage;         // triage.json: the triage's thresholds and time costs
   std::map<std::string, nlohmann::json> payers;  // payers/<id>.json by id, "default" included
   ServiceCategories service_categories;          // service_categories.json: CPT/HCPCS code -> category
   // denial_words.json "boilerplate", lower case: words that do not tie a

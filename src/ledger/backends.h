@@ -24,7 +24,7 @@ nlohmann::json json_from_text(const std::string& text, nlohmann::json fallback);
 // to the parser.
 std::vector<std::string> codes_from_text(const std::string& text);
 
-// The row's deadlines as their columns hold them (schema migration 3): a
+// The row's deadlines as their columns hold them (schema migration 4): a
 // date named in CaseRow::deadlines ("" when absent), and whether the plan
 // forwards an upheld appeal to external review itself.
 std::string deadline_text(const nlohmann::json& deadlines, const char* name);

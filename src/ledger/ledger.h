@@ -81,7 +81,7 @@ struct CaseRow {
 // and a digest of its events that the ledger keeps up to date inside every
 // append (schema migration 2: the table case_progress, filled by a trigger),
 // so `due` over 100,000 cases reads 100,000 flat rows and parses no JSON
-// (migration 3 keeps the row's deadlines as plain columns beside their JSON).
+// (migration 4 keeps the row's deadlines as plain columns beside their JSON).
 // Times are Unix seconds, 0 when no such event; texts "" when absent.
 struct CaseProgress {
   std::string case_id, payer_id, physician, service_category;
@@ -106,6 +106,25 @@ struct CaseProgress {
   long long packet_recorded_at = 0; // when the newest packet_generated was stored
 };
 
+// The practice's P2P record for one payer x service category (triage):
+// decided calls are cases whose newest call_held has disposition
+// overturned, modified or upheld (report.h's definition), read from
+// case_progress; "deferred" or none is not decided.
+struct CallRecord {
+  int decided = 0;
+  int overturned = 0;
+};
+
+// One case denied in a report's period, as the report reads it (report.h):
+// its work-queue digest (CaseProgress: the row's fields, its deadlines and
+// the newest event of each kind, kept by the ledger inside every append)
+// and the two fields of the row the digest lacks. One flat row per case, no
+// event read and no JSON parsed, so a report over 100,000 cases reads fast.
+struct DeniedCase {
+  CaseProgress progress;
+  std::string denial_type, denial_date;  // denial_date "YYYY-MM-DD"
+};
+
 class Ledger {
  public:
   virtual ~Ledger() = default;
@@ -125,7 +144,7 @@ class Ledger {
   // the closed cases (a `closed` event and nothing recorded since), and,
   // when within_seconds >= 0, without the cases none of whose deadlines can
   // end before now + within_seconds. Filtered by the database, from the
-  // row's deadline columns and the digest (schema migration 3). A superset
+  // row's deadline columns and the digest (schema migration 4). A superset
   // of what build_queue(..., now, within_seconds) keeps, never less: given
   // the same now and within, build_queue over this and over progress()
   // gives the same queue.
@@ -133,6 +152,13 @@ class Ledger {
   // Every event of every case in the order recorded (for the report and the
   // recovery of missed events); `after_id` skips the ones already seen.
   virtual Result<std::vector<RecordedEvent>> events(long long after_id = 0) = 0;
+  // The decided P2P calls of the cases with this payer and service category,
+  // `except_case` left out (the case being triaged never counts itself).
+  virtual Result<CallRecord> call_record(std::string_view payer_id, std::string_view service_category,
+                                         std::string_view except_case) = 0;
+  // The cases whose denial_date is in [from, to] ("YYYY-MM-DD", inclusive),
+  // by case id, each with the digest of its events (DeniedCase), for the report.
+  virtual Result<std::vector<DeniedCase>> denied_between(std::string_view from, std::string_view to) = 0;
 };
 
 // Opens (creating and migrating as needed) the ledger at `location`: a file

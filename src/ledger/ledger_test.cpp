@@ -20,7 +20,7 @@
 
 #include "ledger/ledger.h"
 #include "ledger/queue.h"
-#include "ledger_synthetic.h"
+#include "ledger/synthetic.h"
 
 using namespace p2p;
 
@@ -267,8 +267,8 @@ void check_sample_progress(Ledger& ledger) {
   CHECK(p8.closed_id == p8.last_id);
 }
 
-// The columns migration 3 adds, dropped again (both backends).
-constexpr const char* kUndoMigration3 =
+// The columns migration 4 adds, dropped again (both backends).
+constexpr const char* kUndoMigration4 =
     "ALTER TABLE cases DROP COLUMN p2p_request_due; ALTER TABLE cases DROP COLUMN internal_appeal_due; "
     "ALTER TABLE cases DROP COLUMN external_review_due; ALTER TABLE cases DROP COLUMN external_review_automatic";
 
@@ -292,6 +292,45 @@ TEST_CASE("progress: each case's row with the digest of its events, kept on ever
   check_sample_progress_open(*ledger);
 }
 
+TEST_CASE("call_record: decided P2P calls by payer and category, the newest call per case, one case left out") {
+  FreshLocation where;
+  auto ledger = open_ok(where.location);
+  auto add = [&](const std::string& id, const std::string& payer, const std::string& category,
+                 std::vector<std::string> dispositions) {
+    CaseRow row = sample_row(id);
+    row.payer_id = payer;
+    row.service_category = category;
+    REQUIRE(ledger->put_case(row).empty());
+    long long at = 1780000000;
+    for (const std::string& d : dispositions) {
+      Event e = event(id, EventKind::call_held, at++);
+      e.data = {{"disposition", d}};
+      REQUIRE(ledger->append(e).is_ok());
+    }
+  };
+  auto record = [&](const char* payer, const char* category, const char* except) {
+    auto r = ledger->call_record(payer, category, except);
+    REQUIRE(r.is_ok());
+    return r.value();
+  };
+  CHECK(record("uhc", "advanced_imaging", "").decided == 0);  // an empty ledger
+  add("A", "uhc", "advanced_imaging", {"overturned"});
+  add("B", "uhc", "advanced_imaging", {"upheld", "overturned"});  // the newest call counts
+  add("C", "uhc", "advanced_imaging", {"modified"});
+  add("D", "uhc", "advanced_imaging", {"deferred"});               // held, not decided
+  add("E", "uhc", "advanced_imaging", {});                         // no call
+  add("F", "aetna", "advanced_imaging", {"overturned"});           // another payer
+  add("G", "uhc", "spine_surgery", {"upheld"});                    // another category
+  CallRecord all = record("uhc", "advanced_imaging", "");
+  CHECK(all.decided == 3);
+  CHECK(all.overturned == 2);
+  CallRecord without_a = record("uhc", "advanced_imaging", "A");
+  CHECK(without_a.decided == 2);
+  CHECK(without_a.overturned == 1);
+  CHECK(record("uhc", "spine_surgery", "").decided == 1);
+  CHECK(record("uhc", "spine_surgery", "").overturned == 0);
+}
+
 TEST_CASE("migration 2 fills the digest from the events a version-1 ledger already holds") {
   FreshLocation where;
   {
@@ -299,7 +338,7 @@ TEST_CASE("migration 2 fills the digest from the events a version-1 ledger alrea
     record_sample_history(*ledger);
   }
   // back to version 1, as a ledger written before migration 2 was
-  REQUIRE(raw_exec(where.location, kUndoMigration3));
+  REQUIRE(raw_exec(where.location, kUndoMigration4));
   if (is_postgres_location(where.location)) {
     REQUIRE(raw_exec(where.location, "DROP TABLE case_progress; DROP TRIGGER events_progress ON events; "
                                      "DROP FUNCTION p2pdoc_events_progress(); UPDATE p2pdoc_schema SET version = 1"));
@@ -316,7 +355,11 @@ TEST_CASE("migration 2 fills the digest from the events a version-1 ledger alrea
     if (p.case_id == "C-8") CHECK(p.stage == 1);
 }
 
-TEST_CASE("migration 3 fills the deadline columns from the JSON of a version-2 ledger's rows") {
+namespace {
+
+// A ledger written before migration 4 (at `version`: 2, before the triage's
+// index, or 3, main's triage index already there), migrated on open.
+void check_deadline_columns_filled(int version) {
   FreshLocation where;
   {
     auto ledger = open_ok(where.location);
@@ -325,16 +368,16 @@ TEST_CASE("migration 3 fills the deadline columns from the JSON of a version-2 l
     automatic.deadlines = {{"p2p_request", "2026-03-05"}, {"external_review", "2026-07-01"}, {"external_review_automatic", true}};
     REQUIRE(ledger->put_case(automatic).empty());
   }
-  // back to version 2, as a ledger written before migration 3 was, with one
+  // back to `version`, as a ledger written before migration 4 was, with one
   // row whose deadlines are not JSON (never written by p2pdoc)
-  const std::string drop = std::string(kUndoMigration3) + "; ";
+  const std::string drop = std::string(kUndoMigration4) + "; ";
   const std::string broken = "INSERT INTO cases (case_id, payer_id, plan_type, state, denial_type, denial_date, service_codes, "
                              "service_category, physician, urgent, deadlines) VALUES ('C-bad', 'uhc', 'erisa', 'TX', "
                              "'medical_necessity', '2026-03-02', '[]', '', '', ";
   if (is_postgres_location(where.location))
-    REQUIRE(raw_exec(where.location, drop + broken + "false, 'not json'); UPDATE p2pdoc_schema SET version = 2"));
+    REQUIRE(raw_exec(where.location, drop + broken + "false, 'not json'); UPDATE p2pdoc_schema SET version = " + std::to_string(version)));
   else
-    REQUIRE(raw_exec(where.location, drop + broken + "0, 'not json'); PRAGMA user_version = 2"));
+    REQUIRE(raw_exec(where.location, drop + broken + "0, 'not json'); PRAGMA user_version = " + std::to_string(version)));
   auto ledger = open_ok(where.location);
   auto progress = ledger->progress();
   REQUIRE(progress.is_ok());
@@ -358,6 +401,16 @@ TEST_CASE("migration 3 fills the deadline columns from the JSON of a version-2 l
   }
   CHECK(seen == 3);
   check_sample_progress_open(*ledger);
+}
+
+}  // namespace
+
+TEST_CASE("migration 4 fills the deadline columns from the JSON of a version-2 ledger's rows") {
+  check_deadline_columns_filled(2);
+}
+
+TEST_CASE("migration 4 fills the deadline columns of a version-3 ledger (the triage's index already there)") {
+  check_deadline_columns_filled(3);
 }
 
 namespace {
@@ -453,6 +506,55 @@ TEST_CASE("open_progress: the queue filtered by the database is the queue built 
   }
   CHECK(compared > 1000);
   CHECK(filtered_out > 1000);  // the database did leave cases out
+}
+
+TEST_CASE("denied_between: the period's cases by id, each with the digest of its events") {
+  FreshLocation where;
+  auto ledger = open_ok(where.location);
+  for (const char* id : {"P-2", "P-1", "P-3"}) {
+    CaseRow row = sample_row(id);
+    row.denial_date = std::string(id) == "P-3" ? "2026-04-01" : "2026-03-31";
+    row.deadlines["external_review"] = "2026-07-31";
+    row.deadlines["external_review_automatic"] = true;
+    REQUIRE(ledger->put_case(row).empty());
+  }
+  Event call = event("P-1", EventKind::call_held, 30);
+  call.data = {{"disposition", "upheld"}, {"duration_minutes", 12}};
+  Event scheduled = event("P-1", EventKind::p2p_scheduled, 20);
+  scheduled.data = {{"scheduled", "2026-04-02T15:00:00Z"}};
+  Event decided = event("P-1", EventKind::appeal_decided, 40);
+  decided.data = {{"decision", "modified"}, {"external_review_due", "2026-08-10"}};
+  Event outside = event("P-3", EventKind::call_held, 30);
+  outside.data = {{"disposition", "overturned"}};
+  for (const Event& e : {event("P-1", EventKind::denial_received, 10), scheduled, call, outside, decided})
+    REQUIRE(ledger->append(e).is_ok());
+  auto read = ledger->denied_between("2026-03-01", "2026-03-31");
+  REQUIRE(read.is_ok());
+  const auto& cases = read.value();
+  REQUIRE(cases.size() == 2);  // P-3 was denied after the period
+  CHECK(cases[0].progress.case_id == "P-1");
+  CHECK(cases[1].progress.case_id == "P-2");
+  CHECK(cases[1].progress.stage == 0);
+  CHECK(cases[1].progress.last_id == 0);
+  const DeniedCase& p1 = cases[0];
+  CHECK(p1.denial_type == "medical_necessity");
+  CHECK(p1.denial_date == "2026-03-31");
+  const CaseProgress& p = p1.progress;
+  CHECK(p.payer_id == "aetna");
+  CHECK(p.physician == "Dr. Rivera");
+  CHECK(p.service_codes == std::vector<std::string>{"72148", "63030"});
+  CHECK(p.urgent);
+  CHECK(p.p2p_request == "2026-03-05");
+  CHECK(p.internal_appeal == "2026-08-31");
+  CHECK(p.external_review == "2026-07-31");
+  CHECK(p.external_review_automatic);
+  CHECK(p.stage == 5);
+  CHECK(p.scheduled == "2026-04-02T15:00:00Z");
+  CHECK(p.scheduled_at == 20);
+  CHECK(p.call_at == 30);
+  CHECK(p.disposition == "upheld");
+  CHECK(p.appeal_decision == "modified");
+  CHECK(p.external_review_due == "2026-08-10");
 }
 
 TEST_CASE("several processes append to one ledger at once: nothing lost, nothing doubled") {

@@ -59,6 +59,8 @@ Event packet_generated(const std::string& case_id, const json& manifest, const s
       documents[d.value("file", "")] = d.value("sha256", "");
     }
   e.data = {{"templates", templates}, {"documents", documents}};
+  // the recommendation the documents showed, for the record (issue 11)
+  if (manifest.contains("triage") && manifest["triage"].is_object()) e.data["triage"] = manifest["triage"];
   e.source_key = packet_key(manifest);
   return e;
 }
@@ -92,6 +94,18 @@ CaseRow case_row(const Case& c, const Resources& res, const Env& env) {
     if (dl.expedited) row.deadlines["expedited"] = true;
   }
   return row;
+}
+
+Result<TriageHistory> triage_history(Ledger& ledger, const Case& c, const Resources& res, const std::string& where) {
+  TriageHistory h;
+  h.basis = is_postgres_location(where) ? "the PostgreSQL ledger" : "ledger " + where;  // never a URI's password
+  std::string category = service_category_of(c.doc.value("services", json::array()), res.knowledge.service_categories);
+  if (category.empty()) return Result<TriageHistory>::ok(h);
+  auto record = ledger.call_record(c.payer_id, category, c.id);
+  if (!record.is_ok()) return Result<TriageHistory>::fail(record.diagnostics());
+  h.decided = record.value().decided;
+  h.overturned = record.value().overturned;
+  return Result<TriageHistory>::ok(h);
 }
 
 // A case file that names its scheduled P2P call (/p2p/scheduled) says the

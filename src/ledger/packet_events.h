@@ -28,8 +28,15 @@ std::string default_ledger_location(const std::string& out_dir);
 // env.today).
 CaseRow case_row(const Case& c, const Resources& res, const Env& env);
 
+// The practice's record for the case's payer x service category, for the
+// triage: Ledger::call_record with the case itself left out. `where` is the
+// ledger's location, named in the triage's basis ("ledger out/p2pdoc.db";
+// a PostgreSQL URI only as "the PostgreSQL ledger"). A case without a
+// category gets an empty record (the triage then uses the benchmark).
+Result<TriageHistory> triage_history(Ledger& ledger, const Case& c, const Resources& res, const std::string& where);
+
 // denial_received (source_key "denial": once per case) and packet_generated
-// (templates chosen and document sha256s from `manifest`; source_key from
+// (templates chosen, document sha256s and the triage from `manifest`; source_key from
 // the documents' content digests, so the same packet generated again, as a
 // restarted watcher does, is recorded once). Between them, when the case
 // file names its scheduled call (/p2p/scheduled), p2p_scheduled (source_key

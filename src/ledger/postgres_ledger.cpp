@@ -44,7 +44,7 @@ constexpr const char* kCaseColumns =
     "urgent, deadlines";
 constexpr const char* kEventColumns = "id, recorded_at, case_id, kind, at, recorded_by, data, coalesce(source_key, '')";
 // progress(): each case row with its case_progress digest; the deadlines
-// from their columns (migration 3)
+// from their columns (migration 4)
 constexpr const char* kProgressQuery =
     "SELECT c.case_id, c.payer_id, c.physician, c.service_category, c.service_codes, c.urgent, "
     "c.p2p_request_due, c.internal_appeal_due, c.external_review_due, c.external_review_automatic, "
@@ -53,6 +53,26 @@ constexpr const char* kProgressQuery =
     "coalesce(p.packet_recorded_at, 0), coalesce(p.scheduled, ''), coalesce(p.disposition, ''), "
     "coalesce(p.appeal_decision, ''), coalesce(p.external_review_due, ''), coalesce(p.external_decision, '') "
     "FROM cases c LEFT JOIN case_progress p ON p.case_id = c.case_id";
+constexpr const char* kCallRecordQuery =
+    "SELECT coalesce(sum(CASE WHEN p.disposition IN ('overturned', 'modified', 'upheld') THEN 1 ELSE 0 END), 0), "
+    "coalesce(sum(CASE WHEN p.disposition = 'overturned' THEN 1 ELSE 0 END), 0) "
+    "FROM cases c JOIN case_progress p ON p.case_id = c.case_id "
+    "WHERE c.payer_id = $1 AND c.service_category = $2 AND c.case_id <> $3";
+
+// denied_between(): progress()'s columns for the cases of a period, then
+// the two the report adds (ledger.h, DeniedCase)
+constexpr const char* kDeniedQuery =
+    "SELECT c.case_id, c.payer_id, c.physician, c.service_category, c.service_codes, c.urgent, "
+    "coalesce(c.deadlines::json->>'p2p_request', ''), coalesce(c.deadlines::json->>'internal_appeal', ''), "
+    "coalesce(c.deadlines::json->>'external_review', ''), "
+    "coalesce(c.deadlines::json->>'external_review_automatic', 'false'), "
+    "coalesce(p.last_id, 0), coalesce(p.closed_id, 0), coalesce(p.stage, 0), coalesce(p.requested_at, 0), "
+    "coalesce(p.scheduled_at, 0), coalesce(p.call_at, 0), coalesce(p.appeal_filed_at, 0), "
+    "coalesce(p.packet_recorded_at, 0), coalesce(p.scheduled, ''), coalesce(p.disposition, ''), "
+    "coalesce(p.appeal_decision, ''), coalesce(p.external_review_due, ''), coalesce(p.external_decision, ''), "
+    "c.denial_type, c.denial_date "
+    "FROM cases c LEFT JOIN case_progress p ON p.case_id = c.case_id "
+    "WHERE c.denial_date BETWEEN $1 AND $2 ORDER BY c.case_id COLLATE \"C\"";
 
 CaseRow read_case(const Rows& r, int i) {
   CaseRow row;
@@ -220,6 +240,54 @@ class PostgresLedger final : public Ledger {
     if (!within) return read_progress(query(sql, {}));
     long long horizon = now + within_seconds;
     return read_progress(query(sql, {horizon_day(horizon), std::to_string(horizon)}));
+  }
+
+  Result<CallRecord> call_record(std::string_view payer_id, std::string_view service_category,
+                                 std::string_view except_case) override {
+    std::lock_guard lock(mutex_);
+    Rows r = query(kCallRecordQuery, {std::string(payer_id), std::string(service_category), std::string(except_case)});
+    if (!r.ok() || r.count() != 1) return Result<CallRecord>::fail({failure("reading the call record", r.error())});
+    return Result<CallRecord>::ok(CallRecord{int(r.integer(0, 0)), int(r.integer(0, 1))});
+  }
+
+  Result<std::vector<DeniedCase>> denied_between(std::string_view from, std::string_view to) override {
+    std::lock_guard lock(mutex_);
+    using R = Result<std::vector<DeniedCase>>;
+    Rows r = query(kDeniedQuery, {std::string(from), std::string(to)});
+    if (!r.ok()) return R::fail({failure("reading the cases of a period", r.error())});
+    std::vector<DeniedCase> out;
+    out.reserve(size_t(r.count()));
+    for (int i = 0; i < r.count(); ++i) {
+      DeniedCase& d = out.emplace_back();
+      CaseProgress& p = d.progress;
+      p.case_id = r.text(i, 0);
+      p.payer_id = r.text(i, 1);
+      p.physician = r.text(i, 2);
+      p.service_category = r.text(i, 3);
+      for (const auto& c : json_from_text(r.text(i, 4), nlohmann::json::array()))
+        if (c.is_string()) p.service_codes.push_back(c.get<std::string>());
+      p.urgent = r.text(i, 5) == "t";
+      p.p2p_request = r.text(i, 6);
+      p.internal_appeal = r.text(i, 7);
+      p.external_review = r.text(i, 8);
+      p.external_review_automatic = r.text(i, 9) == "true";
+      p.last_id = r.integer(i, 10);
+      p.closed_id = r.integer(i, 11);
+      p.stage = int(r.integer(i, 12));
+      p.requested_at = r.integer(i, 13);
+      p.scheduled_at = r.integer(i, 14);
+      p.call_at = r.integer(i, 15);
+      p.appeal_filed_at = r.integer(i, 16);
+      p.packet_recorded_at = r.integer(i, 17);
+      p.scheduled = r.text(i, 18);
+      p.disposition = r.text(i, 19);
+      p.appeal_decision = r.text(i, 20);
+      p.external_review_due = r.text(i, 21);
+      p.external_decision = r.text(i, 22);
+      d.denial_type = r.text(i, 23);
+      d.denial_date = r.text(i, 24);
+    }
+    return R::ok(std::move(out));
   }
 
  private:

@@ -190,13 +190,23 @@ END $$;
 CREATE TRIGGER events_progress AFTER INSERT ON events
   FOR EACH ROW EXECUTE FUNCTION p2pdoc_events_progress();
 )sql"},
-    // Version 3: the deadlines the work queue reads, as plain columns of
+    // Version 3: the triage reads the decided calls of one payer and service
+    // category before every packet (Ledger::call_record); without this index
+    // that is a scan of every case.
+    {3,
+     R"sql(
+CREATE INDEX IF NOT EXISTS cases_by_payer_category ON cases (payer_id, service_category);
+)sql",
+     R"sql(
+CREATE INDEX IF NOT EXISTS cases_by_payer_category ON cases (payer_id, service_category);
+)sql"},
+    // Version 4: the deadlines the work queue reads, as plain columns of
     // cases beside their JSON (put_case writes both), so `due` reads them
     // without a JSON function per row and the database can filter by them
     // (Ledger::open_progress). Filled from the JSON of the rows already
     // there; a row whose JSON does not parse (never written by p2pdoc)
     // gets empty deadlines rather than failing the upgrade.
-    {3,
+    {4,
      R"sql(
 ALTER TABLE cases ADD COLUMN p2p_request_due TEXT NOT NULL DEFAULT '';
 ALTER TABLE cases ADD COLUMN internal_appeal_due TEXT NOT NULL DEFAULT '';

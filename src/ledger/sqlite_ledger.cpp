@@ -52,7 +52,7 @@ constexpr const char* kCaseColumns =
     "urgent, deadlines";
 constexpr const char* kEventColumns = "id, recorded_at, case_id, kind, at, recorded_by, data, source_key";
 // progress(): each case row with its case_progress digest; the deadlines
-// from their columns (migration 3), no JSON function per row
+// from their columns (migration 4), no JSON function per row
 constexpr const char* kProgressQuery =
     "SELECT c.case_id, c.payer_id, c.physician, c.service_category, c.service_codes, c.urgent, "
     "c.p2p_request_due, c.internal_appeal_due, c.external_review_due, c.external_review_automatic, "
@@ -61,6 +61,54 @@ constexpr const char* kProgressQuery =
     "coalesce(p.packet_recorded_at, 0), coalesce(p.scheduled, ''), coalesce(p.disposition, ''), "
     "coalesce(p.appeal_decision, ''), coalesce(p.external_review_due, ''), coalesce(p.external_decision, '') "
     "FROM cases c LEFT JOIN case_progress p ON p.case_id = c.case_id";
+constexpr const char* kCallRecordQuery =
+    "SELECT coalesce(sum(CASE WHEN p.disposition IN ('overturned', 'modified', 'upheld') THEN 1 ELSE 0 END), 0), "
+    "coalesce(sum(CASE WHEN p.disposition = 'overturned' THEN 1 ELSE 0 END), 0) "
+    "FROM cases c JOIN case_progress p ON p.case_id = c.case_id "
+    "WHERE c.payer_id = ? AND c.service_category = ? AND c.case_id <> ?";
+
+// denied_between(): progress()'s columns for the cases of a period, then
+// the two the report adds (ledger.h, DeniedCase)
+constexpr const char* kDeniedQuery =
+    "SELECT c.case_id, c.payer_id, c.physician, c.service_category, c.service_codes, c.urgent, c.deadlines, "
+    "coalesce(p.last_id, 0), coalesce(p.closed_id, 0), coalesce(p.stage, 0), coalesce(p.requested_at, 0), "
+    "coalesce(p.scheduled_at, 0), coalesce(p.call_at, 0), coalesce(p.appeal_filed_at, 0), "
+    "coalesce(p.packet_recorded_at, 0), coalesce(p.scheduled, ''), coalesce(p.disposition, ''), "
+    "coalesce(p.appeal_decision, ''), coalesce(p.external_review_due, ''), coalesce(p.external_decision, ''), "
+    "c.denial_type, c.denial_date "
+    "FROM cases c LEFT JOIN case_progress p ON p.case_id = c.case_id "
+    "WHERE c.denial_date BETWEEN ?1 AND ?2 ORDER BY c.case_id";
+
+// The deadlines a report reads, out of the row's deadlines text: a flat
+// object of dates and one flag, as put_case writes it. json_extract on every
+// row cost SQLite more than the rest of the read together; a text with
+// anything unexpected (an escape) goes through the JSON parser instead.
+void read_deadlines(const std::string& text, CaseProgress& p) {
+  auto field = [&](const char* key) -> std::string {
+    std::string quoted = std::string("\"") + key + "\":";
+    size_t at = text.find(quoted);
+    if (at == std::string::npos) return "";
+    size_t start = at + quoted.size();
+    if (start < text.size() && text[start] == '"') {
+      size_t end = text.find('"', start + 1);
+      return end == std::string::npos ? "" : text.substr(start + 1, end - start - 1);
+    }
+    return text.compare(start, 4, "true") == 0 ? "true" : "";
+  };
+  if (text.find('\\') != std::string::npos || text.find(": ") != std::string::npos) {
+    auto d = json_from_text(text, nlohmann::json::object());
+    auto str = [&](const char* k) { return d.contains(k) && d[k].is_string() ? d[k].get<std::string>() : std::string(); };
+    p.p2p_request = str("p2p_request");
+    p.internal_appeal = str("internal_appeal");
+    p.external_review = str("external_review");
+    p.external_review_automatic = d.value("external_review_automatic", false) == true;
+    return;
+  }
+  p.p2p_request = field("p2p_request");
+  p.internal_appeal = field("internal_appeal");
+  p.external_review = field("external_review");
+  p.external_review_automatic = field("external_review_automatic") == "true";
+}
 
 CaseRow read_case(const Statement& s) {
   CaseRow row;
@@ -211,6 +259,57 @@ class SqliteLedger final : public Ledger {
       s.bind(2, horizon);
     }
     return read_progress(s);
+  }
+
+  Result<CallRecord> call_record(std::string_view payer_id, std::string_view service_category,
+                                 std::string_view except_case) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, kCallRecordQuery);
+    if (!s.prepared()) return Result<CallRecord>::fail({failure("reading the call record")});
+    s.bind(1, std::string(payer_id));
+    s.bind(2, std::string(service_category));
+    s.bind(3, std::string(except_case));
+    if (s.step() != SQLITE_ROW) return Result<CallRecord>::fail({failure("reading the call record")});
+    return Result<CallRecord>::ok(CallRecord{int(s.integer(0)), int(s.integer(1))});
+  }
+
+  Result<std::vector<DeniedCase>> denied_between(std::string_view from, std::string_view to) override {
+    std::lock_guard lock(mutex_);
+    using R = Result<std::vector<DeniedCase>>;
+    Statement s(db_, kDeniedQuery);
+    if (!s.prepared()) return R::fail({failure("reading the cases of a period")});
+    s.bind(1, std::string(from));
+    s.bind(2, std::string(to));
+    std::vector<DeniedCase> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      DeniedCase& d = out.emplace_back();
+      CaseProgress& p = d.progress;
+      p.case_id = s.text(0);
+      p.payer_id = s.text(1);
+      p.physician = s.text(2);
+      p.service_category = s.text(3);
+      p.service_codes = codes_from_text(s.text(4));
+      p.urgent = s.integer(5) != 0;
+      read_deadlines(s.text(6), p);
+      p.last_id = s.integer(7);
+      p.closed_id = s.integer(8);
+      p.stage = int(s.integer(9));
+      p.requested_at = s.integer(10);
+      p.scheduled_at = s.integer(11);
+      p.call_at = s.integer(12);
+      p.appeal_filed_at = s.integer(13);
+      p.packet_recorded_at = s.integer(14);
+      p.scheduled = s.text(15);
+      p.disposition = s.text(16);
+      p.appeal_decision = s.text(17);
+      p.external_review_due = s.text(18);
+      p.external_decision = s.text(19);
+      d.denial_type = s.text(20);
+      d.denial_date = s.text(21);
+    }
+    if (rc != SQLITE_DONE) return R::fail({failure("reading the cases of a period")});
+    return R::ok(std::move(out));
   }
 
  private:

@@ -240,6 +240,8 @@ void load_knowledge(const std::string& dir, KnowledgeLibrary& lib, Diagnostics& 
   lib.policies = load_json(dir + "/policies.json", errors);
   lib.denial_types = load_json(dir + "/denial_types.json", errors);
   lib.regulations = load_json(dir + "/regulations.json", errors);
+  lib.benchmarks = load_json(dir + "/benchmarks.json", errors);
+  lib.triage = load_json(dir + "/triage.json", errors);
   lib.boilerplate_words = boilerplate_words(load_json(dir + "/denial_words.json", errors), errors);
   size_t before = errors.size();
   json categories_file = load_json(dir + "/service_categories.json", errors);
@@ -315,15 +317,44 @@ std::string case_file_text(const Case& c) {
   return doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
+// The triage's inputs gathered from the case, its deadlines and the library.
+Triage triage_with(const Case& c, const CaseDeadlines& d, const Resources& res, const TriageHistory* history) {
+  const json* type = nullptr;
+  const json& types = res.knowledge.denial_types;
+  if (types.is_object() && types.contains("denial_types") && types["denial_types"].contains(c.denial_type))
+    type = &types["denial_types"][c.denial_type];
+  TriageInput in;
+  in.p2p_fit = type ? type->value("p2p_fit", true) : true;
+  in.denial_type_label = type ? type->value("label", c.denial_type) : c.denial_type;
+  in.call_held = c.doc.contains("call");
+  in.call_booked = c.doc.contains("p2p") && c.doc["p2p"].is_object() && c.doc["p2p"].contains("scheduled");
+  in.window_open = !d.p2p_request.passed;
+  in.window_date = d.p2p_request.due.display() + (d.p2p_request.time.empty() ? "" : " " + d.p2p_request.time);
+  in.appeal_open = !d.internal_appeal || !d.internal_appeal->passed;
+  in.payer_name = c.doc.contains("payer") ? c.doc["payer"].value("name", c.payer_id) : c.payer_id;
+  if (c.doc.contains("services")) in.services = c.doc["services"];
+  in.history = history;
+  return triage_case(in, {res.knowledge.benchmarks, res.knowledge.service_categories, res.knowledge.triage});
+}
+
 }  // namespace
 
-Result<Packet> generate_packet(const Case& c, const Resources& res, const Env& env) {
+Result<Triage> triage_for_case(const Case& c, const Resources& res, const Env& env, const TriageHistory* history) {
+  auto deadlines = compute_deadlines(c, res.knowledge.deadlines, res.knowledge.regulations, env.today);
+  if (!deadlines.is_ok()) return Result<Triage>::fail(deadlines.diagnostics());
+  return Result<Triage>::ok(triage_with(c, deadlines.value(), res, history));
+}
+
+Result<Packet> generate_packet(const Case& c, const Resources& res, const Env& env, const TriageHistory* history) {
   Packet packet;
   packet.case_id = c.id;
 
   auto deadlines = compute_deadlines(c, res.knowledge.deadlines, res.knowledge.regulations, env.today);
   if (!deadlines.is_ok()) return Result<Packet>::fail(deadlines.diagnostics());
-  TemplateData view(merge_case_view(c, deadlines.value(), gather_evidence(c, res.knowledge), env.today));
+  json merged = merge_case_view(c, deadlines.value(), gather_evidence(c, res.knowledge), env.today);
+  packet.triage = triage_json(triage_with(c, deadlines.value(), res, history));
+  merged["triage"] = packet.triage;
+  TemplateData view(std::move(merged));
   for (const DocumentKind& kind : res.documents) {
     auto doc = render_document(kind, c, view, res, env);
     if (!doc.is_ok()) return Result<Packet>::fail(doc.diagnostics());
@@ -333,11 +364,13 @@ Result<Packet> generate_packet(const Case& c, const Resources& res, const Env& e
   return Result<Packet>::ok(std::move(packet));
 }
 
-Result<json> case_view(const Case& c, const Resources& res) {
+Result<json> case_view(const Case& c, const Resources& res, const TriageHistory* history) {
   Env env = Env::from_process();
   auto deadlines = compute_deadlines(c, res.knowledge.deadlines, res.knowledge.regulations, env.today);
   if (!deadlines.is_ok()) return Result<json>::fail(deadlines.diagnostics());
-  return Result<json>::ok(merge_case_view(c, deadlines.value(), gather_evidence(c, res.knowledge), env.today));
+  json view = merge_case_view(c, deadlines.value(), gather_evidence(c, res.knowledge), env.today);
+  view["triage"] = triage_json(triage_with(c, deadlines.value(), res, history));
+  return Result<json>::ok(std::move(view));
 }
 
 namespace {
@@ -450,7 +483,7 @@ Result<Case> refuse_warnings(Result<Case> loaded) {
   return Result<Case>::fail(std::move(errors));
 }
 
-std::string explain_case(const Case& c, const Resources& res) {
+std::string explain_case(const Case& c, const Resources& res, const TriageHistory* history) {
   std::ostringstream out;
   out << "case " << c.id << ": payer " << c.payer_id << ", denial type " << c.denial_type << ", plan type "
       << c.plan_type << ", state " << c.state << "\n\n";
@@ -500,6 +533,7 @@ std::string explain_case(const Case& c, const Resources& res) {
           << d.value().external_review->due.iso() << ")\n";
     if (!d.value().next.empty()) out << "next deadline: " << d.value().next << "\n";
     if (d.value().expedited) out << "expedited: " << d.value().expedited_note << "\n";
+    out << "\n" << triage_arithmetic(triage_with(c, d.value(), res, history));
   }
   return out.str();
 }
@@ -521,11 +555,13 @@ json packet_manifest(const Packet& p, const Env& env) {
   }
   json warnings = json::array();
   for (const Diagnostic& w : p.warnings) warnings.push_back({{"path", w.path}, {"message", w.message}});
-  return {{"case_id", p.case_id},
-          {"generator", std::string("p2pdoc ") + P2P_VERSION},
-          {"generated", iso_utc(env.timestamp)},
-          {"documents", docs},
-          {"warnings", warnings}};
+  json manifest = {{"case_id", p.case_id},
+                   {"generator", std::string("p2pdoc ") + P2P_VERSION},
+                   {"generated", iso_utc(env.timestamp)},
+                   {"documents", docs},
+                   {"warnings", warnings}};
+  if (!p.triage.is_null()) manifest["triage"] = p.triage;
+  return manifest;
 }
 
 Result<std::string> write_packet(const Packet& p, const std::string& out_dir, const Env& env) {

@@ -22,6 +22,7 @@
 #include "layout/layout.h"
 #include "select/select.h"
 #include "text/coverage.h"
+#include "triage/triage.h"
 
 namespace p2p {
 
@@ -99,12 +100,19 @@ Result<Case> refuse_warnings(Result<Case> loaded);
 
 // What the pipeline would use for a case, for a person to read: the template
 // chosen for each document and the candidates tried, the payer entry, the
-// denial-type advice, where citations and criteria come from, the deadlines.
-std::string explain_case(const Case& c, const Resources& res);
+// denial-type advice, where citations and criteria come from, the deadlines,
+// and the triage with its arithmetic (`history` as for generate_packet).
+std::string explain_case(const Case& c, const Resources& res, const TriageHistory* history = nullptr);
 
-// The data a template sees for this case (the merge stage's output), as
-// `p2p view` prints it for template authors.
-Result<nlohmann::json> case_view(const Case& c, const Resources& res);
+// The data a template sees for this case (the merge stage's output, with
+// the triage), as `p2p view` prints it for template authors.
+Result<nlohmann::json> case_view(const Case& c, const Resources& res, const TriageHistory* history = nullptr);
+
+// The triage for a case (triage/triage.h): the denial type's fit, the P2P
+// and appeal deadlines for env.today, the library's benchmarks, and the
+// practice's record for the case's payer x service category (`history`,
+// filled by the entry point from the ledger; nullptr when it has none).
+Result<Triage> triage_for_case(const Case& c, const Resources& res, const Env& env, const TriageHistory* history);
 
 struct GeneratedDocument {
   std::string kind;         // "brief"
@@ -131,15 +139,22 @@ struct Packet {
   // packet as case.json so that a recorded call can regenerate the follow-up
   // documents from it (`p2pdoc record`). Empty: not written.
   std::string case_json;
+  // The triage the documents show (triage_json), kept in the manifest and
+  // from there in the ledger's packet_generated event.
+  nlohmann::json triage;
 };
 
 // Renders every document of a validated case (load_case in case/case.h).
+// `history` is the practice's record for the case's payer x service category
+// (the entry point reads it from the ledger); nullptr: no ledger, and the
+// triage says it used the benchmark.
 // A failure here is ours, not the input's: a missing or broken template, a
 // rule file error, a PDF error.
-Result<Packet> generate_packet(const Case& c, const Resources& res, const Env& env);
+Result<Packet> generate_packet(const Case& c, const Resources& res, const Env& env,
+                               const TriageHistory* history = nullptr);
 
 // The manifest written beside the documents (kind, template, pages, bytes,
-// sha256 per document).
+// sha256 per document; the triage).
 nlohmann::json packet_manifest(const Packet& p, const Env& env);
 
 // Writes the packet whole: the documents, case.json and manifest.json go into a hidden

@@ -38,7 +38,7 @@ TEST_CASE("resources load from the repository") {
   CHECK(r.value().documents.at(0).kind == "brief");
   auto bad = load_resources("/nonexistent");
   REQUIRE_FALSE(bad.is_ok());
-  CHECK(bad.diagnostics().size() == 17);  // eight fonts, packet.json, seven library files, the payers folder
+  CHECK(bad.diagnostics().size() == 19);  // eight fonts, packet.json, nine library files, the payers folder
   CHECK(bad.diagnostics()[0].message.find("/nonexistent/fonts/") != std::string::npos);
 }
 

@@ -20,6 +20,7 @@
 // - Nothing here throws across the header; messages carry no patient data.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,18 +30,35 @@
 
 namespace p2p {
 
-struct ReportOptions {
-  std::string from, to;     // "YYYY-MM-DD", inclusive, by denial date
-  int min_group = 10;       // fewer decided calls than this: counts only, no rate
-  long long now = 0;        // Unix seconds; "past a deadline" is judged against it
-};
-
 // A published range to compare against ("P2P with a prepared physician,
 // advanced imaging 60-75 %"), as fractions, with where it comes from.
 struct Benchmark {
   double low = 0, high = 0;
   std::string label;        // "P2P, advanced imaging"
   std::string source;       // the public source, as templates/knowledge gives it
+};
+
+// What the report takes from templates/knowledge: labels for the ledger's
+// keys and the benchmarks (benchmarks.json). Empty: keys are their own
+// labels and nothing has a benchmark.
+struct ReportKnowledge {
+  std::map<std::string, std::string> payer_labels;        // payers/<id>.json "name"
+  std::map<std::string, std::string> denial_type_labels;  // denial_types.json
+  std::map<std::string, std::string> category_labels;     // service_categories.json (when present)
+  std::map<std::string, Benchmark> p2p_by_category;       // benchmarks.json p2p_by_category
+  std::optional<Benchmark> written_appeal, appeal_after_p2p, external_review;
+};
+
+// Reads templates/knowledge under `knowledge_dir`. A missing
+// service_categories.json is not an error (categories show their keys);
+// a missing or malformed benchmarks.json, denial_types.json or payer file is.
+Result<ReportKnowledge> load_report_knowledge(const std::string& knowledge_dir);
+
+struct ReportOptions {
+  std::string from, to;     // "YYYY-MM-DD", inclusive, by denial date
+  int min_group = 10;       // fewer decided calls than this: counts only, no rate
+  long long now = 0;        // Unix seconds; "past a deadline" is judged against it
+  ReportKnowledge knowledge;
 };
 
 // Overturns out of decided calls, with the Wilson interval.
@@ -106,4 +124,17 @@ struct Report {
 // (path "/from" or "/to"), from after to, or the ledger's own.
 Result<Report> build_report(Ledger& ledger, const ReportOptions& options);
 
+}  // namespace p2p
+
+// The report as data for the practice's BI tools, the same figures as the
+// PDF (docs/report.md, "CSV and JSON"):
+// - JSON, described by schema/p2p-report-1.schema.json; a group under the
+//   minimum count carries its counts and null for its rate and interval;
+// - CSV, one header for every table, a `table` column naming the table of
+//   each row (summary, payer, denial_type, service_category, physician,
+//   monthly, review); columns a table does not use are empty.
+// Fractions are rounded to 4 decimals in both.
+namespace p2p {
+nlohmann::json report_json(const Report& report);
+std::string report_csv(const Report& report);
 }  // namespace p2p

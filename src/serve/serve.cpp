@@ -183,6 +183,7 @@ int run_serve(const ServeConfig& cfg, Resources res) {
   ServiceParts parts;
   parts.resources = &res;
   parts.ledger = ledger.get();
+  if (!cfg.no_ledger) parts.ledger_location = cfg.ledger.empty() ? default_ledger_location(cfg.out) : cfg.ledger;
   parts.out_dir = cfg.out;
   parts.tokens = tokens.take();
   parts.max_body = static_cast<size_t>(cfg.max_body);

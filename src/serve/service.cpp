@@ -280,6 +280,14 @@ Reply Service::create_packet(const Request& req) {
   };
 
   Result<Packet> packet = Result<Packet>::fail({});
+  // the practice's record for the triage; a ledger that cannot be read
+  // fails the request as recording into it would
+  std::optional<TriageHistory> history;
+  if (p_.ledger) {
+    auto h = triage_history(*p_.ledger, c, *p_.resources, p_.ledger_location);
+    if (!h.is_ok()) return internal_error(route, c.id, req.id, "reading the ledger for the triage failed: " + describe(h.diagnostics()));
+    history = h.take();
+  }
   {
     GateSlot slot(gate_, p_.queue_timeout);
     if (slot.entry() != Gate::Entry::entered) {
@@ -290,7 +298,7 @@ Reply Service::create_packet(const Request& req) {
       return busy;
     }
     if (p_.pool) {
-      WorkerOutcome done = p_.pool->generate(c, env.timestamp);
+      WorkerOutcome done = p_.pool->generate(c, env.timestamp, history ? &*history : nullptr);
       bool lost = done.kind == WorkerOutcome::Kind::crashed || done.kind == WorkerOutcome::Kind::timed_out;
       if (lost) {
         if (p_.metrics) p_.metrics->add("p2pdoc_workers_replaced_total");
@@ -298,7 +306,7 @@ Reply Service::create_packet(const Request& req) {
       }
       packet = std::move(done.packet);
     } else {
-      packet = generate_packet(c, *p_.resources, env);
+      packet = generate_packet(c, *p_.resources, env, history ? &*history : nullptr);
     }
   }
   if (!packet.is_ok())

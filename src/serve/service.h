@@ -83,6 +83,7 @@ struct ServiceParts {
   WorkerPool* pool = nullptr;                    // null: generate on the request's thread (unit tests)
   bool strict = false;                           // a case with warnings gets 422, the warnings as errors
   Ledger* ledger = nullptr;                      // null: nothing recorded, GET /v1/queue is 404 (not owned)
+  std::string ledger_location;                   // where `ledger` is, named in the triage's basis
 };
 
 class Service {

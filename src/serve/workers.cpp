@@ -112,8 +112,8 @@ Diagnostics diagnostics_from_json(const json& j) {
   return out;
 }
 
-json case_to_json(const Case& c, long long timestamp) {
-  return {{"doc", c.doc},
+json case_to_json(const Case& c, long long timestamp, const TriageHistory* history) {
+  json j = {{"doc", c.doc},
           {"id", c.id},
           {"urgent", c.urgent},
           {"payer_id", c.payer_id},
@@ -122,6 +122,14 @@ json case_to_json(const Case& c, long long timestamp) {
           {"denial_type", c.denial_type},
           {"denial_date", {c.denial_date.year, c.denial_date.month, c.denial_date.day}},
           {"timestamp", timestamp}};
+  if (history) j["history"] = {{"decided", history->decided}, {"overturned", history->overturned}, {"basis", history->basis}};
+  return j;
+}
+
+std::optional<TriageHistory> history_from_json(const json& request) {
+  if (!request.contains("history")) return std::nullopt;
+  const json& h = request["history"];
+  return TriageHistory{h.at("decided").get<int>(), h.at("overturned").get<int>(), h.at("basis").get<std::string>()};
 }
 
 Case case_from_json(json& j) {
@@ -155,7 +163,7 @@ json packet_to_json(const Result<Packet>& r) {
                     {"items_cut", d.items_cut},
                     {"content_sha256", d.content_sha256}});
   return {{"ok", true}, {"case_id", p.case_id}, {"documents", docs}, {"warnings", diagnostics_to_json(p.warnings)},
-          {"case_json", p.case_json}};
+          {"case_json", p.case_json}, {"triage", p.triage}};
 }
 
 Result<Packet> packet_from_json(const json& j) {
@@ -181,6 +189,7 @@ Result<Packet> packet_from_json(const json& j) {
   }
   p.warnings = diagnostics_from_json(j.value("warnings", json::array()));
   p.case_json = j.value("case_json", "");
+  p.triage = j.value("triage", json());
   return Result<Packet>::ok(std::move(p));
 }
 
@@ -318,9 +327,9 @@ void WorkerPool::discard(Child& c) {
   c = Child{};
 }
 
-WorkerOutcome WorkerPool::generate(const Case& c, long long timestamp) {
+WorkerOutcome WorkerPool::generate(const Case& c, long long timestamp, const TriageHistory* history) {
   WorkerOutcome out;
-  json request = case_to_json(c, timestamp);
+  json request = case_to_json(c, timestamp, history);
   Child w;
   // A worker that died while idle (killed by an operator, say) fails the
   // write; the request then gets a fresh one instead of a 500.
@@ -410,9 +419,11 @@ int run_generation_worker(const Resources& res, size_t memory_bytes) {
     json request;
     if (read_frame(kWorkerFd, request) != ReadEnd::ok) return 0;  // the service closed the socket
     try {
+      std::optional<TriageHistory> history = history_from_json(request);
       Case c = case_from_json(request);
       if (faults) inject_fault(c.id);
-      Result<Packet> packet = generate_packet(c, res, Env::at(request.at("timestamp").get<long long>()));
+      Result<Packet> packet =
+          generate_packet(c, res, Env::at(request.at("timestamp").get<long long>()), history ? &*history : nullptr);
       if (!write_frame(kWorkerFd, packet_to_json(packet))) return 1;
     } catch (const std::bad_alloc&) {
       return kOutOfMemory;  // over the memory limit: the service sees the exit and replaces us

@@ -53,7 +53,8 @@ class WorkerPool {
   // Renders a validated case in a worker (started on the spot when none is
   // idle). A worker that crashed or ran out of time is replaced before this
   // returns.
-  WorkerOutcome generate(const Case& c, long long timestamp);
+  // `history` (the triage's, nullptr: no ledger) travels with the case.
+  WorkerOutcome generate(const Case& c, long long timestamp, const TriageHistory* history = nullptr);
 
   const WorkerLimits& limits() const { return limits_; }
   long long replaced() const;  // workers lost to a crash or the time limit

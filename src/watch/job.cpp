@@ -90,7 +90,7 @@ std::optional<std::string> read_bounded(const std::string& path, long long max_b
 }  // namespace
 
 JobResult process_case_file(const std::string& path, const Resources& res, const std::string& out_dir,
-                            long long max_bytes, bool strict, Ledger* ledger) {
+                            long long max_bytes, bool strict, Ledger* ledger, const std::string& ledger_location) {
   std::string why;
   auto text = read_bounded(path, max_bytes, why);
   if (!text) return failed(Outcome::invalid, {error_at("", why)});
@@ -99,7 +99,13 @@ JobResult process_case_file(const std::string& path, const Resources& res, const
   if (strict) loaded = refuse_warnings(std::move(loaded));
   if (!loaded.is_ok()) return failed(Outcome::invalid, loaded.diagnostics());
   const Case& c = loaded.value();
-  auto packet = generate_packet(c, res, env);
+  std::optional<TriageHistory> history;
+  if (ledger) {
+    auto h = triage_history(*ledger, c, res, ledger_location);
+    if (!h.is_ok()) return failed(Outcome::error, h.diagnostics(), c.id);
+    history = h.take();
+  }
+  auto packet = generate_packet(c, res, env, history ? &*history : nullptr);
   if (!packet.is_ok()) return failed(Outcome::error, packet.diagnostics(), c.id);
   packet.value().warnings = loaded.diagnostics();
   auto dir = write_packet(packet.value(), out_dir, env);

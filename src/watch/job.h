@@ -39,10 +39,14 @@ struct JobResult {
 // packet there (ledger/packet_events.h). With `strict`, a case with warnings
 // is invalid (refuse_warnings). A ledger that fails makes the job an error
 // although the packet is installed; the watcher's next start records it.
+// The ledger's record for the case's payer x service category goes into the
+// triage first (`ledger_location` names it there); a ledger that cannot be
+// read fails the job like one that cannot be written.
 // Today's date and the PDF timestamps come from Env::from_process() at the
 // time of the call.
 JobResult process_case_file(const std::string& path, const Resources& res, const std::string& out_dir,
-                            long long max_bytes, bool strict, Ledger* ledger = nullptr);
+                            long long max_bytes, bool strict, Ledger* ledger = nullptr,
+                            const std::string& ledger_location = "");
 
 // Reads the filled post-call form at `path` (refusing files over max_bytes)
 // and records its call: the call_held event and the follow-up documents

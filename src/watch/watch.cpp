@@ -244,7 +244,8 @@ bool Watcher::setup() {
     }
     if (is_form_job(name))
       return to_json(process_form_file(inbox_.working_path(name), *res_, cfg_.out, cfg_.max_bytes, worker_ledger_.get()));
-    return to_json(process_case_file(inbox_.working_path(name), *res_, cfg_.out, cfg_.max_bytes, cfg_.strict, worker_ledger_.get()));
+    return to_json(process_case_file(inbox_.working_path(name), *res_, cfg_.out, cfg_.max_bytes, cfg_.strict, worker_ledger_.get(),
+                                     ledger_location_));
   };
   workers_.resize(static_cast<size_t>(cfg_.workers));
   for (Worker& w : workers_)

@@ -122,6 +122,11 @@ def service(rng):
     s = {"code": code, "system": system, "description": long_text(rng)}
     if maybe(rng):
         s["units"] = rng.randint(1, 30)
+    # the triage's amount from a generator of its own, so adding it left
+    # every other field of every seed as it was
+    side = random.Random(code + s["description"][:20])
+    if side.random() < 0.5:
+        s["expected_amount_usd"] = side.choice([0, 25, 180.5, 2100, 48000, 10000000])
     return s
 
 
