@@ -57,6 +57,13 @@ std::vector<Event> packet_events(const Case& c, const nlohmann::json& manifest, 
 // with no disposition: not a held call.
 std::optional<std::string> call_key(const nlohmann::json& call);
 
+// Ledger::append, except that a call_held whose call the case already holds
+// under another key counts as stored (false). Ledgers written before the one
+// call_key keyed a form's call "form:<sha256>" and the service's "api:...",
+// so the same call arriving again by another route would count twice; the
+// held calls of the case are keyed again from their data and compared.
+Result<bool> append_event(Ledger& ledger, const Event& event);
+
 // put_case, then the events. The first failure is returned (the packet
 // on disk is untouched; recover_packets finds it later).
 Diagnostics record_packet(Ledger& ledger, const Case& c, const Resources& res, const nlohmann::json& manifest,
