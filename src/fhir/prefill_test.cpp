@@ -6,9 +6,11 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "fhir/prefill.h"
 
@@ -261,4 +263,98 @@ TEST_CASE("the case format: proposed must be a boolean; true is a warning; a fin
   }
   CHECK(type_error);
   CHECK(text_required);
+}
+
+// ---- mutations: a damaged record gives proposed lines that keep the draft
+// well-formed, or a clear error; never a crash (CI runs this under ASan and UBSan).
+
+namespace {
+
+struct Rng {
+  std::uint64_t s;
+  std::uint64_t next() {  // SplitMix64
+    std::uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  std::size_t below(std::size_t n) { return n ? static_cast<std::size_t>(next() % n) : 0; }
+};
+
+void collect(json& v, std::vector<json*>& out) {
+  out.push_back(&v);
+  if (v.is_object() || v.is_array())
+    for (auto& child : v) collect(child, out);
+}
+
+json clinical_value(Rng& rng) {
+  static const std::vector<json> kValues = {
+      nullptr, true, 0, -1, 1.5, 1e300, "", " ", "active", "stopped", "completed", "entered-in-error", "in-progress",
+      "2011-10-03", "2011-10-03T12:01:49+00:00", "1899-12-31", "2026-02-30", "2101-01-01", "9",
+      "urn:uuid:146bf71b-6abe-4bc3-b891-7986a6f014a2", "Condition/146bf71b-6abe-4bc3-b891-7986a6f014a2", "#x",
+      "239873007", "72514-3", "http://snomed.info/sct", "http://loinc.org", "http://hl7.org/fhir/sid/icd-10-cm", "M17.11",
+      std::string(3000, 'x'), json::array(), json::object(), json::array({nullptr}),
+      json::object({{"reference", "urn:uuid:146bf71b-6abe-4bc3-b891-7986a6f014a2"}}),
+      json::object({{"coding", json::array({json::object({{"system", "http://snomed.info/sct"}, {"code", "239873007"}})})}}),
+      json::object({{"value", 1e300}, {"unit", "{score}"}})};
+  return kValues[rng.below(kValues.size())];
+}
+
+void mutate(json& doc, Rng& rng) {
+  std::vector<json*> all;
+  collect(doc, all);
+  json& v = *all[rng.below(all.size())];
+  switch (rng.below(4)) {
+    case 0:
+      v = clinical_value(rng);
+      break;
+    case 1:
+      if (v.is_object() && !v.empty()) {
+        auto it = v.begin();
+        std::advance(it, rng.below(v.size()));
+        v.erase(it);
+      } else if (v.is_array() && !v.empty()) {
+        v.erase(v.begin() + static_cast<long>(rng.below(v.size())));
+      }
+      break;
+    case 2:
+      if (v.is_array() && !v.empty() && v.size() < 200) v.push_back(v[rng.below(v.size())]);
+      break;
+    default:
+      if (v.is_object()) {
+        static const char* kKeys[] = {"reasonReference", "reasonCode", "addresses", "status", "authoredOn", "performedPeriod",
+                                      "effectiveDateTime", "valueQuantity", "conclusion", "conclusionCode", "birthDate", "name"};
+        v[kKeys[rng.below(std::size(kKeys))]] = clinical_value(rng);
+      }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("mutated Synthea bundles: proposed lines in a well-formed draft, or a clear error; never a crash") {
+  const json original = json::parse(file_text("tests/fhir/data/synthea-Chauncey_Johnston.json"));
+  const PasImport base = denial_for("Chauncey Johnston", "1975-10-12", "M17.11");
+  const ClinicalCodes table = codes();
+  Rng rng{56};
+  for (int round = 0; round < 300; ++round) {
+    json doc = original;
+    int edits = 1 + static_cast<int>(rng.below(4));
+    for (int e = 0; e < edits; ++e) mutate(doc, rng);
+    PasImport imp = base;
+    auto r = prefill_clinical_json(imp, doc, table);
+    CAPTURE(round);
+    if (!r.is_ok()) {
+      REQUIRE(!r.diagnostics().empty());
+      CHECK(imp.draft == base.draft);
+      continue;
+    }
+    DraftReview review = review_draft(json::parse(imp.draft.dump()), kToday);
+    for (const Diagnostic& d : review.problems)
+      if (d.severity == Severity::error) FAIL_CHECK(d.to_string());
+    if (imp.draft["clinical"].contains("prior_treatments"))
+      for (const auto& t : imp.draft["clinical"]["prior_treatments"]) {
+        CHECK(t["proposed"] == true);
+        CHECK(t.contains("source"));
+      }
+  }
 }
