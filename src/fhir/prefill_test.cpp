@@ -232,7 +232,7 @@ TEST_CASE("a report conclusion coded with the denial's diagnosis is a proposed f
 TEST_CASE("not a bundle, no patient, two patients: refused") {
   PasImport imp = denial_for("Chauncey Johnston", "1975-10-12", "M17.11");
   CHECK(!prefill_clinical(imp, "{", codes()).is_ok());
-  CHECK(!prefill_clinical_json(imp, json{{"resourceType", "Patient"}}, codes()).is_ok());
+  CHECK(!prefill_clinical_json(imp, json::object({{"resourceType", "Patient"}}), codes()).is_ok());
   CHECK(!prefill_clinical_json(imp, bundle(json::array()), codes()).is_ok());
   json p2 = patient();
   p2["id"] = "p2";
@@ -254,7 +254,7 @@ TEST_CASE("the case format: proposed must be a boolean; true is a warning; a fin
   CHECK(warnings == 1);
   CHECK(errors == 0);
   doc["clinical"]["prior_treatments"][0]["proposed"] = "yes";
-  doc["clinical"]["findings"].push_back(json{{"source", "x"}});
+  doc["clinical"]["findings"].push_back(json::object({{"source", "x"}}));
   ds = validate_case(doc, kToday);
   bool type_error = false, text_required = false;
   for (const Diagnostic& d : ds) {

@@ -269,7 +269,7 @@ void add_treatment_lines(json& view, const Date& denial) {
   if (clinical.contains("findings") && clinical["findings"].is_array()) {
     // a finding is text or {text, source, proposed}; templates see objects
     for (json& f : clinical["findings"])
-      if (f.is_string()) f = json{{"text", f}};
+      if (f.is_string()) f = json::object({{"text", f}});
     json brief = json::array();
     for (const json& f : clinical["findings"]) {
       if (brief.size() == 4) break;  // the brief's short list; the letters print every one
