@@ -206,8 +206,12 @@ Diagnostics Prefiller::check_patient() {
   Diagnostics errors;
   if (!dob.empty() && !bundle_dob.empty() && dob != bundle_dob)
     errors.push_back(error_at(where + ".birthDate", "the clinical bundle's patient was born on another day than the draft's: another patient's record"));
+  // a whole word of the draft's name ("Lee" is not in "Kathleen")
+  std::string words = " " + name + " ";
+  for (char& c : words)
+    if (c == ',' || c == '.' || c == '\t') c = ' ';
   bool family_found = families.empty() || name.empty();
-  for (const std::string& f : families) family_found = family_found || name.find(f) != std::string::npos;
+  for (const std::string& f : families) family_found = family_found || words.find(" " + f + " ") != std::string::npos;
   if (!family_found)
     errors.push_back(error_at(where + ".name", "the clinical bundle's patient has another family name than the draft's: another patient's record"));
   if (errors.empty() && (dob.empty() || bundle_dob.empty() || name.empty() || families.empty()))

@@ -161,6 +161,10 @@ TEST_CASE("another patient's record is refused and the draft is left as it was")
   REQUIRE(!r.is_ok());
   CHECK(r.diagnostics()[0].message.find("another family name") != std::string::npos);
   CHECK(imp.draft.dump() == before);
+  PasImport inside = denial_for("Chauncey Johnstonova", "1975-10-12", "M17.11");  // the family name must be a whole word
+  CHECK(!prefill_clinical(inside, file_text("tests/fhir/data/synthea-Chauncey_Johnston.json"), codes()).is_ok());
+  PasImport comma = denial_for("JOHNSTON, CHAUNCEY", "1975-10-12", "M17.11");
+  CHECK(prefill_clinical(comma, file_text("tests/fhir/data/synthea-Chauncey_Johnston.json"), codes()).is_ok());
   PasImport other = denial_for("Chauncey Johnston", "1975-10-13", "M17.11");
   auto r2 = prefill_clinical(other, file_text("tests/fhir/data/synthea-Chauncey_Johnston.json"), codes());
   REQUIRE(!r2.is_ok());
