@@ -80,7 +80,7 @@ CaseRow case_row(const Case& c, const Resources& res, const Env& env) {
   if (c.doc.contains("services") && c.doc["services"].is_array())
     for (const json& s : c.doc["services"])
       if (s.is_object() && s.contains("code") && s["code"].is_string()) row.service_codes.push_back(s["code"].get<std::string>());
-  row.service_category = service_category_of(c.doc.value("services", json::array()), res.knowledge.service_categories);
+  row.service_category = category_of_services(res.knowledge.service_categories, row.service_codes);
   row.physician = text_at(c.doc, "/physician/name");
   row.urgent = c.urgent;
   auto d = compute_deadlines(c, res.knowledge.deadlines, res.knowledge.regulations, env.today);

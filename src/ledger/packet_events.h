@@ -21,10 +21,11 @@ namespace p2p {
 // "<out>/p2pdoc.db": where a ledger lives when no --ledger or ledger = names one.
 std::string default_ledger_location(const std::string& out_dir);
 
-// The case's summary row: ids, payer, denial, service codes, the service
-// category (service_categories.json, triage.h's service_category_of; "" when
-// no service has one), the physician's name, and the deadlines of
-// knowledge/deadlines (computed for env.today).
+// The case's summary row: ids, payer, denial, service codes and their
+// category (knowledge/service_categories: the first service with a known
+// category; "other" when none has one, "" when the case lists no codes), the
+// physician's name, and the deadlines of knowledge/deadlines (computed for
+// env.today).
 CaseRow case_row(const Case& c, const Resources& res, const Env& env);
 
 // The practice's record for the case's payer x service category, for the
