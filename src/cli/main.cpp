@@ -535,6 +535,8 @@ int main(int argc, char** argv) {
   pas->add_option("--request", imp.request, "The PAS request Bundle it answers (Claim, Patient, Coverage ...)");
   pas->add_option("-o,--out", imp.out, "The draft's file (default: <case_id>.draft.json)");
   pas->add_flag("--force", imp.force, "Overwrite an existing draft file");
+  pas->add_option("--clinical", imp.clinical, "The EHR's FHIR Bundle for the patient (US Core, Synthea): propose prior treatments, outcomes, findings");
+  pas->add_option("--root", root, "Folder holding templates/ (the clinical code table)");
   pas->add_option("--ledger", imp.ledger, "Record denial_received for a draft in this ledger: a file or a postgresql:// URI");
 
   std::string worker_root = root;
@@ -555,7 +557,10 @@ int main(int argc, char** argv) {
     if (*evt) return cli::run_event(ev, ledger, out, root);
     if (*due) return cli::run_due(du, ledger, out);
     if (*rcd) return cli::run_record(rec);
-    if (*imt) return cli::run_import_pas(imp);
+    if (*imt) {
+      imp.root = root;
+      return cli::run_import_pas(imp);
+    }
     if (*rpt) return cli::run_report(rep);
     if (*dml) return cli::run_demo_ledger(demo);
     if (*exp) return run_explain(files, root, explain_ledger);
