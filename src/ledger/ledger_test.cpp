@@ -470,6 +470,38 @@ void record_edge_histories(Ledger& ledger, long long today) {
 
 }  // namespace
 
+TEST_CASE("migration 5 gives a version-4 ledger's cases without events their progress row, so due still lists them") {
+  FreshLocation where;
+  {
+    auto ledger = open_ok(where.location);
+    record_sample_history(*ledger);
+    CaseRow quiet = sample_row("C-quiet");  // a case row, no event yet
+    quiet.deadlines = {{"p2p_request", "2026-03-05"}};
+    REQUIRE(ledger->put_case(quiet).empty());
+  }
+  // back to version 4: no trigger on cases, no progress row for C-quiet
+  if (is_postgres_location(where.location))
+    REQUIRE(raw_exec(where.location, "DROP TRIGGER cases_progress ON cases; DROP FUNCTION p2pdoc_cases_progress(); "
+                                     "DROP INDEX case_progress_open; DELETE FROM case_progress WHERE case_id = 'C-quiet'; "
+                                     "UPDATE p2pdoc_schema SET version = 4"));
+  else
+    REQUIRE(raw_exec(where.location, "DROP TRIGGER cases_progress; DROP INDEX case_progress_open; "
+                                     "DELETE FROM case_progress WHERE case_id = 'C-quiet'; PRAGMA user_version = 4"));
+  auto ledger = open_ok(where.location);
+  auto open = ledger->open_progress(0);
+  REQUIRE(open.is_ok());
+  bool listed = false;
+  for (const CaseProgress& p : open.value()) listed = listed || (p.case_id == "C-quiet" && p.p2p_request == "2026-03-05");
+  CHECK(listed);
+  // and the trigger is back: a new case without events is listed too
+  REQUIRE(ledger->put_case(sample_row("C-new")).empty());
+  auto again = ledger->open_progress(0);
+  REQUIRE(again.is_ok());
+  bool fresh = false;
+  for (const CaseProgress& p : again.value()) fresh = fresh || p.case_id == "C-new";
+  CHECK(fresh);
+}
+
 TEST_CASE("open_progress: the queue filtered by the database is the queue built from every case") {
   FreshLocation where;
   auto ledger = open_ok(where.location);

@@ -61,6 +61,9 @@ constexpr const char* kCallRecordQuery =
     "FROM cases c JOIN case_progress p ON p.case_id = c.case_id "
     "WHERE c.payer_id = $1 AND c.service_category = $2 AND c.case_id <> $3";
 
+// The open cases start from case_progress, which has a row for every case
+// (migration 5), and its index of open ones (open_cases_filter).
+constexpr const char* kOpenFrom = " FROM case_progress p JOIN cases c ON c.case_id = p.case_id";
 std::string progress_query() { return std::string(kProgressColumns) + kProgressFrom; }
 
 // denied_between(): the progress columns for the cases of a period, then the
@@ -262,7 +265,7 @@ class PostgresLedger final : public Ledger {
   Result<std::vector<CaseProgress>> open_progress(long long now, long long within_seconds) override {
     std::lock_guard lock(mutex_);
     bool within = within_seconds >= 0;
-    std::string sql = progress_query() + open_cases_filter(within, "$1", "$2::bigint", " COLLATE \"C\"");
+    std::string sql = std::string(kProgressColumns) + kOpenFrom + open_cases_filter(within, "$1", "$2::bigint", " COLLATE \"C\"");
     if (!within) return read_progress(query(sql, {}));
     long long horizon = now + within_seconds;
     return read_progress(query(sql, {horizon_day(horizon), std::to_string(horizon)}));

@@ -233,6 +233,31 @@ UPDATE cases SET
   external_review_automatic = coalesce(p2pdoc_json_or_null(deadlines)->>'external_review_automatic', 'false') = 'true';
 DROP FUNCTION p2pdoc_json_or_null(TEXT);
 )sql"},
+    // Version 5: `due` lists only open cases, and reading every case to
+    // find them was a third of its cost on 100,000 cases. Every case now has
+    // its case_progress row from its first write (a case with no events is
+    // open: closed_id 0), so the queue can start from case_progress and an
+    // index holding only the open ones. Written so that it can run again
+    // on a ledger that already has it (the migration tests step back).
+    {5,
+     R"sql(
+INSERT INTO case_progress (case_id) SELECT case_id FROM cases WHERE true ON CONFLICT (case_id) DO NOTHING;
+CREATE TRIGGER IF NOT EXISTS cases_progress AFTER INSERT ON cases BEGIN
+  INSERT INTO case_progress (case_id) VALUES (NEW.case_id) ON CONFLICT (case_id) DO NOTHING;
+END;
+CREATE INDEX IF NOT EXISTS case_progress_open ON case_progress (case_id) WHERE closed_id = 0 OR closed_id <> last_id;
+)sql",
+     R"sql(
+INSERT INTO case_progress (case_id) SELECT case_id FROM cases ON CONFLICT (case_id) DO NOTHING;
+CREATE OR REPLACE FUNCTION p2pdoc_cases_progress() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO case_progress (case_id) VALUES (NEW.case_id) ON CONFLICT (case_id) DO NOTHING;
+  RETURN NULL;
+END $$;
+CREATE OR REPLACE TRIGGER cases_progress AFTER INSERT ON cases
+  FOR EACH ROW EXECUTE FUNCTION p2pdoc_cases_progress();
+CREATE INDEX IF NOT EXISTS case_progress_open ON case_progress (case_id) WHERE closed_id = 0 OR closed_id <> last_id;
+)sql"},
 };
 
 }  // namespace

@@ -69,6 +69,9 @@ constexpr const char* kCallRecordQuery =
     "FROM cases c JOIN case_progress p ON p.case_id = c.case_id "
     "WHERE c.payer_id = ? AND c.service_category = ? AND c.case_id <> ?";
 
+// The open cases start from case_progress, which has a row for every case
+// (migration 5), and its index of open ones (open_cases_filter).
+constexpr const char* kOpenFrom = " FROM case_progress p JOIN cases c ON c.case_id = p.case_id";
 std::string progress_query() { return std::string(kProgressColumns) + kProgressFrom; }
 
 // denied_between(): the progress columns for the cases of a period, then the
@@ -248,7 +251,7 @@ class SqliteLedger final : public Ledger {
   Result<std::vector<CaseProgress>> open_progress(long long now, long long within_seconds) override {
     std::lock_guard lock(mutex_);
     bool within = within_seconds >= 0;
-    Statement s(db_, (progress_query() + open_cases_filter(within, "?1", "?2")).c_str());
+    Statement s(db_, (std::string(kProgressColumns) + kOpenFrom + open_cases_filter(within, "?1", "?2")).c_str());
     if (within) {
       long long horizon = now + within_seconds;
       s.bind(1, horizon_day(horizon));
