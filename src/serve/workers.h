@@ -41,8 +41,8 @@ struct WorkerOutcome {
 
 class WorkerPool {
  public:
-  // Workers run `program serve-worker --root ROOT --memory-mb N`.
-  WorkerPool(std::string program, std::string root, int size, WorkerLimits limits);
+  // Workers run `program serve-worker --root ROOT --site-templates DIR --memory-mb N`.
+  WorkerPool(std::string program, std::string root, std::string site_templates, int size, WorkerLimits limits);
   ~WorkerPool();  // kills and reaps every worker
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
@@ -67,7 +67,7 @@ class WorkerPool {
   Result<Child> spawn();
   void discard(Child& c);
 
-  std::string program_, root_;
+  std::string program_, root_, site_templates_;
   int size_;
   WorkerLimits limits_;
   mutable std::mutex mutex_;

@@ -706,7 +706,7 @@ void Watcher::handle_inotify() {
 // Workers take the new resources by being replaced, each after its current case.
 void Watcher::reload() {
   log_.reopen();
-  auto fresh = load_resources(cfg_.root);
+  auto fresh = load_resources(cfg_.root, cfg_.site_templates.value_or(""));
   if (!fresh.is_ok()) {
     std::string what = fresh.diagnostics().empty() ? "" : fresh.diagnostics()[0].message;
     log_.line({{"event", "reload"}, {"ok", false}, {"message", what}});
