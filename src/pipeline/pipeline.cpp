@@ -269,9 +269,15 @@ void load_knowledge(const TemplateFolders& folders, KnowledgeLibrary& lib, Diagn
   lib.denial_types = load("denial_types.json");
   lib.regulations = load("regulations.json");
   lib.benchmarks = load("benchmarks.json");
-  lib.service_categories = load("service_categories.json");
   lib.triage = load("triage.json");
   lib.boilerplate_words = boilerplate_words(load("denial_words.json"), errors);
+  size_t before = errors.size();
+  json categories_file = load("service_categories.json");
+  if (errors.size() == before) {  // read: check it (a missing file is one error, not three)
+    auto categories = service_categories_from_json(categories_file);
+    if (categories.is_ok()) lib.service_categories = categories.take();
+    else errors.insert(errors.end(), categories.diagnostics().begin(), categories.diagnostics().end());
+  }
   for (const std::string& name : folders.json_files_in("knowledge/payers", errors)) {
     std::string id = std::filesystem::path(name).stem().string();
     json payer = load_json(folders.path_of("knowledge/payers/" + name), errors);
