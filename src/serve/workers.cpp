@@ -242,9 +242,9 @@ void inject_fault(const std::string& case_id) {
 // ---- the parent's side ----
 
 WorkerPool::WorkerPool(std::string program, std::string root, std::string site_templates, int size,
-                       WorkerLimits limits)
+                       WorkerLimits limits, bool pdfa)
     : program_(std::move(program)), root_(std::move(root)), site_templates_(std::move(site_templates)), size_(size),
-      limits_(limits) {}
+      pdfa_(pdfa), limits_(limits) {}
 
 WorkerPool::~WorkerPool() {
   std::lock_guard lock(mutex_);
@@ -295,6 +295,7 @@ Result<WorkerPool::Child> WorkerPool::spawn() {
   std::string memory_mb = std::to_string(limits_.memory_bytes >> 20);
   std::vector<std::string> args = {"p2pdoc", "serve-worker", "--root", root_, "--site-templates", site_templates_,
                                    "--memory-mb", memory_mb};
+  if (pdfa_) args.push_back("--pdfa");
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

@@ -41,8 +41,10 @@ struct WorkerOutcome {
 
 class WorkerPool {
  public:
-  // Workers run `program serve-worker --root ROOT --site-templates DIR --memory-mb N`.
-  WorkerPool(std::string program, std::string root, std::string site_templates, int size, WorkerLimits limits);
+  // Workers run `program serve-worker --root ROOT --site-templates DIR --memory-mb N`, with
+  // --pdfa when `pdfa` (their PDFs archival, as the service's settings say).
+  WorkerPool(std::string program, std::string root, std::string site_templates, int size, WorkerLimits limits,
+             bool pdfa = false);
   ~WorkerPool();  // kills and reaps every worker
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
@@ -69,6 +71,7 @@ class WorkerPool {
 
   std::string program_, root_, site_templates_;
   int size_;
+  bool pdfa_;
   WorkerLimits limits_;
   mutable std::mutex mutex_;
   std::vector<Child> idle_;

@@ -60,6 +60,7 @@ def check_control(deb, build):
     for lib in ("libpodofo", "libcmark-gfm", "libcurl", "libpq", "libsqlite3", "libssl"):
         check(any(n.startswith(lib) for n in names), f"Depends names {lib}*: {depends}")
     check(control_field(info, "Package") == "p2pdoc", "Package: p2pdoc")
+    check("icc-profiles-free" in control_field(info, "Recommends"), "Recommends the sRGB profile --pdfa embeds")
     for script in ("postinst", "prerm"):
         check(re.search(rf"\b{script}\b", info), f"the package carries its {script}")
     print(f"deb: Depends: {depends}")
