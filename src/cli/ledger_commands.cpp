@@ -6,6 +6,7 @@
 #include <iostream>
 #include <map>
 
+#include "cli/data_root.h"
 #include "knowledge/deadlines.h"
 #include "ledger/packet_events.h"
 #include "ledger/queue.h"
@@ -190,7 +191,7 @@ int run_event(const EventArgs& a, const LedgerChoice& choice, const std::string&
     return kInvalid;
   }
   if (e.kind == EventKind::appeal_decided && a.decision != "overturned") {
-    auto res = load_resources(root);
+    auto res = load_resources(root, site_templates_for(root));
     if (!res.is_ok()) {
       report(who, res.diagnostics());
       return kInternal;

@@ -16,6 +16,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/data_root.h"
 #include "cli/import_command.h"
 #include "cli/ledger_commands.h"
 #include "cli/report_commands.h"
@@ -35,12 +36,25 @@ using namespace p2p;
 
 enum Exit { kOk = 0, kInternal = 1, kInvalid = 2 };
 
-std::string default_root() {
-  if (const char* r = std::getenv("P2PDOC_ROOT")) return r;
-#ifdef P2P_SOURCE_ROOT
-  if (std::filesystem::exists(std::string(P2P_SOURCE_ROOT) + "/templates")) return P2P_SOURCE_ROOT;
-#endif
-  return ".";
+// Found once per process (cli/data_root.h); "" when nothing was found.
+const cli::DataRoot& data_root() {
+  static const cli::DataRoot found = cli::find_data_root();
+  return found;
+}
+
+std::string default_root() { return data_root().root; }
+
+// False, saying where it looked, when nothing was found or the folder given
+// (--root, $P2PDOC_ROOT, root = ...) holds no templates/packet.json.
+bool root_found(const std::string& root) {
+  if (root.empty()) {
+    std::cerr << "p2pdoc: " << cli::not_found_message(data_root()) << "\n";
+    return false;
+  }
+  if (file_exists(root + "/templates/packet.json")) return true;
+  std::cerr << "p2pdoc: " << root << " holds no templates/packet.json (given by --root, $P2PDOC_ROOT or root = ...); "
+            << "pass the folder that holds templates/ and fonts/\n";
+  return false;
 }
 
 struct Input {
@@ -97,8 +111,10 @@ std::optional<LoadedCase> load_input(const std::string& arg, const Resources& re
 }
 
 // `pdfa`: every PDF made with these resources is PDF/A-2b (--pdfa, `pdfa = true`).
-std::optional<Resources> resources_or_report(const std::string& root, bool pdfa = false) {
-  auto res = load_resources(root);
+std::optional<Resources> resources_or_report(const std::string& root, const std::string& site_templates,
+                                             bool pdfa = false) {
+  if (!root_found(root)) return std::nullopt;
+  auto res = load_resources(root, site_templates);
   if (!res.is_ok()) {
     print_diagnostics("p2pdoc", res.diagnostics());
     return std::nullopt;
@@ -118,7 +134,7 @@ std::optional<Resources> resources_or_report(const std::string& root, bool pdfa 
 template <typename Each>
 int for_each_case(const std::vector<std::string>& files, const std::string& root, const Env& env, Counts& n,
                   Each each, bool strict = false, bool pdfa = false) {
-  auto res = resources_or_report(root, pdfa);
+  auto res = resources_or_report(root, cli::site_templates_for(root), pdfa);
   if (!res) return kInternal;
   for (const std::string& f : files) {
     auto loaded = load_input(f, *res, env, n, strict);
@@ -254,7 +270,7 @@ int run_check_templates(std::vector<std::string> files, const std::string& root)
       if (e.path().extension() == ".json") files.push_back(e.path().string());
     std::sort(files.begin(), files.end());
   }
-  auto res = resources_or_report(root);
+  auto res = resources_or_report(root, cli::site_templates_for(root));
   if (!res) return kInternal;
   Env env = Env::from_process();
   Counts n;
@@ -304,6 +320,7 @@ int run_watch(const WatchArgs& a, const CLI::App& cmd) {
   if (given("inbox")) cfg.inbox = a.inbox;
   if (given("--out")) cfg.out = a.out;
   if (given("--root")) cfg.root = a.root;
+  if (!cfg.site_templates) cfg.site_templates = cli::site_templates_for(cfg.root);
   if (given("--log")) cfg.log = a.log;
   if (given("--workers")) cfg.workers = a.workers;
   if (given("--timeout")) cfg.timeout_s = a.timeout;
@@ -318,7 +335,7 @@ int run_watch(const WatchArgs& a, const CLI::App& cmd) {
     for (const Diagnostic& d : problems) std::cerr << "p2pdoc watch: " << d.message << "\n";
     return kInvalid;
   }
-  auto res = resources_or_report(cfg.root, cfg.pdfa);
+  auto res = resources_or_report(cfg.root, *cfg.site_templates, cfg.pdfa);
   if (!res) return kInternal;
   return watch::watch_inbox(cfg, std::move(*res));
 }
@@ -347,6 +364,7 @@ int run_serve(const ServeArgs& a, const CLI::App& cmd) {
   if (given("--listen")) cfg.listen = f.listen;
   if (given("--out")) cfg.out = f.out;
   if (given("--root")) cfg.root = f.root;
+  if (!cfg.site_templates) cfg.site_templates = cli::site_templates_for(cfg.root);
   if (given("--token-file")) cfg.token_file = f.token_file;
   if (given("--log")) cfg.log = f.log;
   if (given("--ledger")) cfg.ledger = f.ledger;
@@ -378,15 +396,15 @@ int run_serve(const ServeArgs& a, const CLI::App& cmd) {
     print_diagnostics("p2pdoc serve", problems);
     return kInvalid;
   }
-  auto res = resources_or_report(cfg.root, cfg.pdfa);
+  auto res = resources_or_report(cfg.root, *cfg.site_templates, cfg.pdfa);
   if (!res) return kInternal;
   return serve::run_serve(cfg, std::move(*res));
 }
 
 // `p2pdoc serve-worker`: not for people. The service starts it as a
 // generation worker (serve/workers.h) talking over fd 3.
-int run_serve_worker(const std::string& root, long long memory_mb, bool pdfa) {
-  auto res = resources_or_report(root, pdfa);
+int run_serve_worker(const std::string& root, const std::string& site_templates, long long memory_mb, bool pdfa) {
+  auto res = resources_or_report(root, site_templates, pdfa);
   if (!res) return kInternal;
   return serve::run_generation_worker(*res, static_cast<size_t>(memory_mb) << 20);
 }
@@ -405,7 +423,7 @@ int main(int argc, char** argv) {
   CLI::App* gen = app.add_subcommand("generate", "Validate cases and write their documents to DIR/<case_id>/");
   gen->add_option("cases", files, "Case JSON files (format p2p-case/1); - reads one case from stdin")->required();
   gen->add_option("-o,--out", out, "Output folder (default: out)");
-  gen->add_option("--root", root, "Folder holding templates/ and fonts/ (default: $P2PDOC_ROOT or the source tree)");
+  gen->add_option("--root", root, "Folder holding templates/ and fonts/ (default: $P2PDOC_ROOT, else ../share/p2pdoc beside the binary, else the source tree)");
   bool strict = false;
   gen->add_flag("--strict", strict, "Treat warnings (an unknown citation key, unknown case keys ...) as errors: exit 2, write nothing");
   bool pdfa = false;
@@ -560,6 +578,8 @@ int main(int argc, char** argv) {
   CLI::App* swk = app.add_subcommand("serve-worker", "The service's generation worker (started by `serve`)");
   swk->group("");  // hidden from --help
   swk->add_option("--root", worker_root);
+  std::string worker_site;
+  swk->add_option("--site-templates", worker_site);
   swk->add_option("--memory-mb", worker_memory_mb);
   bool worker_pdfa = false;
   swk->add_flag("--pdfa", worker_pdfa);
@@ -572,6 +592,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (*gen) return run_generate(files, out, root, gen_pubmed, strict, pdfa, ledger);
+    if ((*evt || *rcd || *rpt) && !root_found(*rcd ? rec.root : *rpt ? rep.root : root)) return kInternal;
     if (*evt) return cli::run_event(ev, ledger, out, root);
     if (*due) return cli::run_due(du, ledger, out);
     if (*rcd) return cli::run_record(rec);
@@ -586,7 +607,7 @@ int main(int argc, char** argv) {
     if (*chk) return run_check_templates(check_files, root);
     if (*wat) return run_watch(wa, *wat);
     if (*srv) return run_serve(sa, *srv);
-    if (*swk) return run_serve_worker(worker_root, worker_memory_mb, worker_pdfa);
+    if (*swk) return run_serve_worker(worker_root, worker_site, worker_memory_mb, worker_pdfa);
     return run_validate(files, root, strict);
   } catch (const std::exception& e) {
     std::cerr << "p2pdoc: internal error: " << e.what() << "\n";

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <memory>
 
+#include "cli/data_root.h"
 #include "ledger/packet_events.h"
 #include "outcome/record.h"
 #include "pipeline/files.h"
@@ -20,7 +21,7 @@ void print(const std::string& name, const Diagnostics& ds) {
 }  // namespace
 
 int run_record(const RecordArgs& a) {
-  auto res = load_resources(a.root);
+  auto res = load_resources(a.root, site_templates_for(a.root));
   if (!res.is_ok()) {
     print("p2pdoc", res.diagnostics());
     return 1;

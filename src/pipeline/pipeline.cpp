@@ -144,11 +144,14 @@ Result<GeneratedDocument> render_document(const DocumentKind& doc_kind, const Ca
   const std::string& kind = doc_kind.kind;
   std::string ext = doc_kind.text ? ".txt" : ".md";
   auto choice = select_template(kind, c.payer_id, c.denial_type, [&](const std::string& rel) {
-    return file_exists(res.templates_dir + "/" + rel);
+    return file_exists(template_file(res, rel));
   }, ext);
   if (!choice.is_ok()) return R::fail(choice.diagnostics());
-  std::string tpl_path = "templates/" + choice.value().chosen;
-  auto text = read_file(res.templates_dir + "/" + choice.value().chosen);
+  std::string file = template_file(res, choice.value().chosen);
+  // the manifest names a site's own file by its folder, a shipped one as templates/...
+  if (!file.starts_with(res.templates_dir + "/")) choice.value().folder = res.site_templates_dir;
+  std::string tpl_path = choice.value().folder + "/" + choice.value().chosen;
+  auto text = read_file(file);
   if (!text) return R::fail({error_at("", "cannot read " + tpl_path)});
   TemplateText tpl = split_front_matter(*text);
   auto expanded = expand_template(tpl.body, view, tpl_path, doc_kind.text ? Escaping::none : Escaping::markdown);
@@ -202,6 +205,30 @@ json load_json(const std::string& path, Diagnostics& errors) {
 }
 
 // templates/packet.json: {"documents": [{"kind", "file", "format"?}, ...]}
+// The shipped templates/ and a site's overlay of it, file by file.
+struct TemplateFolders {
+  std::string shipped, site;  // site: "" = no overlay
+
+  std::string path_of(const std::string& rel) const {
+    if (!site.empty() && file_exists(site + "/" + rel)) return site + "/" + rel;
+    return shipped + "/" + rel;
+  }
+  // The *.json names in `rel_dir` of either folder, sorted, each once.
+  std::vector<std::string> json_files_in(const std::string& rel_dir, Diagnostics& errors) const {
+    std::set<std::string> names;
+    for (const std::string* base : {&shipped, &site}) {
+      if (base->empty()) continue;
+      std::error_code ec;
+      std::string dir = *base + "/" + rel_dir;
+      if (base == &site && !std::filesystem::is_directory(dir)) continue;  // a site overlays only what it wants
+      for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+        if (e.path().extension() == ".json") names.insert(e.path().filename().string());
+      if (ec) errors.push_back(error_at("", "cannot read " + dir + ": " + ec.message()));
+    }
+    return {names.begin(), names.end()};
+  }
+};
+
 void load_packet(const std::string& path, std::vector<DocumentKind>& out, Diagnostics& errors) {
   json packet = load_json(path, errors);
   for (const json& d : packet.value("documents", json::array())) {
@@ -234,31 +261,26 @@ std::shared_ptr<const std::set<std::string>> boilerplate_words(const json& file,
 
 // The library files; each payer's P2P window and added holidays join the
 // deadline rules so that deadlines are computed from one table.
-void load_knowledge(const std::string& dir, KnowledgeLibrary& lib, Diagnostics& errors) {
-  lib.deadlines = load_json(dir + "/deadlines.json", errors);
-  lib.citations = load_json(dir + "/citations.json", errors);
-  lib.policies = load_json(dir + "/policies.json", errors);
-  lib.denial_types = load_json(dir + "/denial_types.json", errors);
-  lib.regulations = load_json(dir + "/regulations.json", errors);
-  lib.benchmarks = load_json(dir + "/benchmarks.json", errors);
-  lib.triage = load_json(dir + "/triage.json", errors);
-  lib.boilerplate_words = boilerplate_words(load_json(dir + "/denial_words.json", errors), errors);
+void load_knowledge(const TemplateFolders& folders, KnowledgeLibrary& lib, Diagnostics& errors) {
+  auto load = [&](const std::string& name) { return load_json(folders.path_of("knowledge/" + name), errors); };
+  lib.deadlines = load("deadlines.json");
+  lib.citations = load("citations.json");
+  lib.policies = load("policies.json");
+  lib.denial_types = load("denial_types.json");
+  lib.regulations = load("regulations.json");
+  lib.benchmarks = load("benchmarks.json");
+  lib.triage = load("triage.json");
+  lib.boilerplate_words = boilerplate_words(load("denial_words.json"), errors);
   size_t before = errors.size();
-  json categories_file = load_json(dir + "/service_categories.json", errors);
+  json categories_file = load("service_categories.json");
   if (errors.size() == before) {  // read: check it (a missing file is one error, not three)
     auto categories = service_categories_from_json(categories_file);
     if (categories.is_ok()) lib.service_categories = categories.take();
     else errors.insert(errors.end(), categories.diagnostics().begin(), categories.diagnostics().end());
   }
-  std::error_code ec;
-  std::vector<std::filesystem::path> files;
-  for (const auto& e : std::filesystem::directory_iterator(dir + "/payers", ec))
-    if (e.path().extension() == ".json") files.push_back(e.path());
-  if (ec) errors.push_back(error_at("", "cannot read " + dir + "/payers: " + ec.message()));
-  std::sort(files.begin(), files.end());
-  for (const auto& f : files) {
-    std::string id = f.stem().string();
-    json payer = load_json(f.string(), errors);
+  for (const std::string& name : folders.json_files_in("knowledge/payers", errors)) {
+    std::string id = std::filesystem::path(name).stem().string();
+    json payer = load_json(folders.path_of("knowledge/payers/" + name), errors);
     if (payer.contains("p2p_request") && lib.deadlines.is_object())
       lib.deadlines["p2p_request"]["payers"][id] = payer["p2p_request"];
     if (payer.contains("holidays") && lib.deadlines.is_object())
@@ -285,6 +307,10 @@ Env Env::from_process() {
   return at(static_cast<long long>(std::time(nullptr)));
 }
 
+std::string template_file(const Resources& res, const std::string& rel) {
+  return TemplateFolders{res.templates_dir, res.site_templates_dir}.path_of(rel);
+}
+
 Diagnostics use_archival_pdf(Resources& res, const std::string& icc_path) {
   auto icc = read_file(icc_path);
   auto fail = [&](const std::string& why) {
@@ -300,11 +326,14 @@ Diagnostics use_archival_pdf(Resources& res, const std::string& icc_path) {
   return {};
 }
 
-Result<Resources> load_resources(const std::string& root) {
+Result<Resources> load_resources(const std::string& root, const std::string& site_templates) {
   Resources res;
   res.root = root;
   res.templates_dir = root + "/templates";
+  res.site_templates_dir = site_templates;
   Diagnostics errors;
+  if (!site_templates.empty() && !std::filesystem::is_directory(site_templates))
+    errors.push_back(error_at("", "the site templates folder " + site_templates + " is not a folder"));
   for (int i = 0; i < 4; ++i) {
     for (auto [family, set] : {std::pair{"LiberationSans", &res.sans}, std::pair{"LiberationSerif", &res.serif}}) {
       auto face = FontFace::load(root + "/fonts/" + family + kFaceSuffix[i]);
@@ -312,8 +341,9 @@ Result<Resources> load_resources(const std::string& root) {
       else errors.insert(errors.end(), face.diagnostics().begin(), face.diagnostics().end());
     }
   }
-  load_packet(res.templates_dir + "/packet.json", res.documents, errors);
-  load_knowledge(res.templates_dir + "/knowledge", res.knowledge, errors);
+  TemplateFolders folders{res.templates_dir, res.site_templates_dir};
+  load_packet(folders.path_of("packet.json"), res.documents, errors);
+  load_knowledge(folders, res.knowledge, errors);
   if (has_errors(errors)) return Result<Resources>::fail(errors);
   res.printable = std::make_shared<const TextCoverage>(packet_text_coverage({&res.sans, &res.serif}));
   return Result<Resources>::ok(std::move(res));
@@ -506,15 +536,18 @@ std::string explain_case(const Case& c, const Resources& res, const TriageHistor
     const std::string& kind = doc.kind;
     std::string ext = doc.text ? ".txt" : ".md";
     auto choice = select_template(kind, c.payer_id, c.denial_type, [&](const std::string& rel) {
-      return file_exists(res.templates_dir + "/" + rel);
+      return file_exists(template_file(res, rel));
     }, ext);
     out << doc.file << ":\n";
     for (const std::string& cand : template_candidates(kind, c.payer_id, c.denial_type, ext)) {
       bool chosen = choice.is_ok() && choice.value().chosen == cand;
       bool tried = choice.is_ok() && std::find(choice.value().candidates.begin(), choice.value().candidates.end(),
                                                cand) != choice.value().candidates.end();
-      out << "  " << (chosen ? "-> " : tried ? "   " : "   ") << "templates/" << cand
-          << (chosen ? "  (chosen)" : tried ? "  (not present)" : "  (not tried: a more specific file won)") << "\n";
+      std::string file = template_file(res, cand);
+      bool site = !file.starts_with(res.templates_dir + "/");
+      out << "  " << (chosen ? "-> " : tried ? "   " : "   ") << (site ? res.site_templates_dir : "templates") << "/"
+          << cand << (chosen ? "  (chosen)" : tried ? "  (not present)" : "  (not tried: a more specific file won)")
+          << (site && chosen ? " (the site's own file)" : "") << "\n";
     }
   }
   Evidence ev = gather_evidence(c, res.knowledge);
@@ -559,7 +592,7 @@ json packet_manifest(const Packet& p, const Env& env) {
     docs.push_back({{"kind", d.kind},
                     {"format", d.pages ? "pdf" : "text"},
                     {"file", d.file_name},
-                    {"template", "templates/" + d.template_choice.chosen},
+                    {"template", d.template_choice.folder + "/" + d.template_choice.chosen},
                     {"template_candidates", d.template_choice.candidates},
                     {"pages", d.pages},
                     {"bytes", d.pdf.size()},

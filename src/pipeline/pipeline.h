@@ -66,6 +66,7 @@ struct DocumentKind {
 struct Resources {
   std::string root;               // folder holding templates/ and fonts/
   std::string templates_dir;      // root + "/templates"
+  std::string site_templates_dir; // a site's overlay of templates/ ("" = none), see template_file
   FontSet sans, serif;            // Liberation Sans and Serif, four faces each
   KnowledgeLibrary knowledge;     // templates/knowledge/*.json and payers/*.json
   std::vector<DocumentKind> documents;  // templates/packet.json, in packet order
@@ -84,8 +85,16 @@ inline constexpr const char* kSrgbProfilePath = "/usr/share/color/icc/sRGB.icc";
 Diagnostics use_archival_pdf(Resources& res, const std::string& icc_path = kSrgbProfilePath);
 
 // Loads fonts and rule files under `root`. Fails naming the missing or
-// malformed file.
-Result<Resources> load_resources(const std::string& root);
+// malformed file. `site_templates`, when not empty, is a site's overlay of
+// templates/ (docs/install.md, "Site templates"): it must be a folder, and
+// each file in it replaces the shipped file with the same relative path
+// (templates, packet.json, knowledge files, payers), one file at a time, so
+// a site keeps only what it changed and an upgrade never touches it.
+Result<Resources> load_resources(const std::string& root, const std::string& site_templates = "");
+
+// The file a template path (relative to templates/) stands for: the site's
+// copy when its overlay has one, else the shipped file.
+std::string template_file(const Resources& res, const std::string& rel);
 
 // load_case (case/case.h) plus the checks that need the library: a citation
 // key missing from templates/knowledge/citations.json is a warning naming the

@@ -1,4 +1,6 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <unistd.h>
+
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -40,6 +42,43 @@ TEST_CASE("resources load from the repository") {
   REQUIRE_FALSE(bad.is_ok());
   CHECK(bad.diagnostics().size() == 19);  // eight fonts, packet.json, nine library files, the payers folder
   CHECK(bad.diagnostics()[0].message.find("/nonexistent/fonts/") != std::string::npos);
+}
+
+TEST_CASE("a site's overlay replaces shipped files one by one (issue 13)") {
+  namespace fs = std::filesystem;
+  fs::path site = fs::temp_directory_path() / ("p2p-site-" + std::to_string(::getpid()));
+  fs::remove_all(site);
+  fs::create_directories(site / "brief");
+  fs::create_directories(site / "knowledge" / "payers");
+  std::string brief = *read_file(kRoot + "/templates/brief/default.md");
+  size_t heading = brief.find("\n# ");
+  REQUIRE(heading != std::string::npos);
+  brief.insert(heading + 3, "Site ");
+  REQUIRE(write_file_atomic((site / "brief" / "default.md").string(), brief).is_ok());
+  std::string uhc = *read_file(kRoot + "/templates/knowledge/payers/uhc.json");
+  REQUIRE(write_file_atomic((site / "knowledge" / "payers" / "zz-site.json").string(), uhc).is_ok());
+
+  auto r = load_resources(kRoot, site.string());
+  REQUIRE(r.is_ok());
+  const Resources& res = r.value();
+  CHECK(res.knowledge.payers.contains("zz-site"));   // a payer the site added
+  CHECK(res.knowledge.payers.contains("uhc"));       // and every shipped one
+  CHECK(template_file(res, "brief/default.md") == (site / "brief" / "default.md").string());
+  CHECK(template_file(res, "lomn/default.md") == kRoot + "/templates/lomn/default.md");
+  Case c = sample_case();
+  auto shipped = generate_packet(c, resources(), Env::at(1795000000));
+  auto overlaid = generate_packet(c, res, Env::at(1795000000));
+  REQUIRE(shipped.is_ok());
+  REQUIRE(overlaid.is_ok());
+  CHECK(overlaid.value().documents[0].template_choice.folder == site.string());
+  CHECK(overlaid.value().documents[0].pdf != shipped.value().documents[0].pdf);
+  CHECK(overlaid.value().documents[2].template_choice.folder == "templates");
+  CHECK(overlaid.value().documents[2].pdf == shipped.value().documents[2].pdf);
+
+  auto missing = load_resources(kRoot, (site / "absent").string());
+  REQUIRE_FALSE(missing.is_ok());
+  CHECK(missing.diagnostics()[0].message.find("is not a folder") != std::string::npos);
+  fs::remove_all(site);
 }
 
 TEST_CASE("use_archival_pdf: Debian's sRGB profile is taken; a missing file or one that is not an RGB ICC profile is refused") {

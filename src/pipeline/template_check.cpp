@@ -4,6 +4,7 @@
 #include <cctype>
 #include <filesystem>
 #include <optional>
+#include <set>
 
 #include "expand/expand.h"
 #include "pipeline/files.h"
@@ -286,17 +287,20 @@ std::vector<TextArtefact> find_unknown_names(std::string_view body, const std::v
   return out;
 }
 
+// The kind's template files, shipped or from the site's overlay, each once.
 std::vector<std::string> template_files(const Resources& res, const DocumentKind& kind) {
   namespace fs = std::filesystem;
   std::string ext = kind.text ? ".txt" : ".md";
-  std::vector<std::string> files;
-  std::error_code ec;
-  fs::path base = fs::path(res.templates_dir);
-  for (fs::recursive_directory_iterator it(base / kind.kind, ec), end; !ec && it != end; it.increment(ec))
-    if (it->is_regular_file() && it->path().extension() == ext)
-      files.push_back(fs::relative(it->path(), base).generic_string());
-  std::sort(files.begin(), files.end());
-  return files;
+  std::set<std::string> files;
+  for (const std::string& dir : {res.templates_dir, res.site_templates_dir}) {
+    if (dir.empty()) continue;
+    std::error_code ec;
+    fs::path base = fs::path(dir);
+    for (fs::recursive_directory_iterator it(base / kind.kind, ec), end; !ec && it != end; it.increment(ec))
+      if (it->is_regular_file() && it->path().extension() == ext)
+        files.insert(fs::relative(it->path(), base).generic_string());
+  }
+  return {files.begin(), files.end()};
 }
 
 TemplateCheckReport check_templates(const Resources& res, const std::vector<NamedCase>& cases) {
@@ -321,8 +325,9 @@ TemplateCheckReport check_templates(const Resources& res, const std::vector<Name
   for (const DocumentKind& kind : res.documents) {
     for (const std::string& rel : template_files(res, kind)) {
       ++report.templates;
-      std::string path = "templates/" + rel;
-      auto text = read_file(res.templates_dir + "/" + rel);
+      std::string file = template_file(res, rel);
+      std::string path = file.starts_with(res.templates_dir + "/") ? "templates/" + rel : file;
+      auto text = read_file(file);
       if (!text) {
         report.findings.push_back({path, "", "cannot read the file", ""});
         continue;

@@ -20,6 +20,7 @@ struct TemplateChoice {
   std::string kind;                     // "brief"
   std::string chosen;                   // path relative to the templates folder
   std::vector<std::string> candidates;  // every path tried, most specific first
+  std::string folder = "templates";     // where `chosen` was found: templates, or a site's overlay folder
 };
 
 // Candidate paths, most specific first (relative to the templates folder).

@@ -35,6 +35,7 @@ Result<ServeConfig> parse_serve_config(std::string_view text, ServeConfig base, 
   r.text("listen", c.listen)
       .path("out", c.out)
       .path("root", c.root)
+      .custom("site_templates", [&c](const std::string& v) { return c.site_templates = v, std::string(); })
       .path("token_file", c.token_file)
       .text("log", c.log)
       .text("ledger", c.ledger)

@@ -29,6 +29,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "serve/body_type.h"
+
 namespace p2p::serve {
 
 namespace {
@@ -500,11 +502,12 @@ void HttpServer::Impl::install() {
   // the body is read (and so before anything is decompressed):
   //   431 too many or too large headers; 400 Content-Length given twice;
   //   415 a Content-Encoding (a 1 MB gzip body can expand to gigabytes) or
-  //   multipart/form-data; 411 no length (chunked bodies are unbounded);
+  //   a content type that cannot be a case (serve/body_type.h: multipart,
+  //   images, PDF, XML ...); 411 no length (chunked bodies are unbounded);
   //   413 a length over the limit, at once when the client waits for
   //   "100 Continue", otherwise read and dropped up to kDrainLimit so the
-  //   answer reaches it. Any other content type is read as the case JSON
-  //   (curl --data-binary sends application/x-www-form-urlencoded).
+  //   answer reaches it. The body of any other content type is read as the
+  //   case JSON (curl -d and --data-binary send application/x-www-form-urlencoded).
   struct Refusal {
     int status = 0;
     std::string message;  // "" = the status's usual message
@@ -520,8 +523,7 @@ void HttpServer::Impl::install() {
       return {415, "Content-Encoding is not accepted: send the case JSON uncompressed"};
     bool sends_body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
     if (!sends_body) return {};
-    if (lower(req.get_header_value("Content-Type")).starts_with("multipart/"))
-      return {415, "multipart bodies are not accepted: send the case JSON itself as the body"};
+    if (std::string why = refuse_body_type(req.get_header_value("Content-Type")); !why.empty()) return {415, why};
     if (req.has_header("Transfer-Encoding") || !req.has_header("Content-Length")) return {411, ""};
     uint64_t length = std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10);
     if (length > max_body && (client_waits || length > kDrainLimit)) return {413, ""};

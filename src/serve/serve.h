@@ -12,6 +12,7 @@
 // SIGTERM stop it cleanly, SIGPIPE is ignored) until it returns.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,7 @@ struct ServeConfig {
   std::string listen = "127.0.0.1:8080";  // listen: HOST:PORT, [IPV6]:PORT; port 0 = any free port
   std::string out;                        // out: packets go to OUT/<case_id>/
   std::string root;                       // root: folder holding templates/ and fonts/
+  std::optional<std::string> site_templates;  // site_templates: overlay of templates/ ("" = none; unset: docs/install.md)
   std::string token_file;                 // token_file: bearer tokens, one per line (also $P2PDOC_TOKENS)
   std::string log;                        // log: append the JSON log lines here ("" = stderr)
   std::string ledger;                     // ledger: file or postgresql:// URI ("" = OUT/p2pdoc.db; docs/ledger.md)

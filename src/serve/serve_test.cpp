@@ -13,6 +13,7 @@
 #include "pdf/pdf_export.h"
 #include "pipeline/files.h"
 #include "serve/auth.h"
+#include "serve/body_type.h"
 #include "serve/gate.h"
 #include "serve/metrics.h"
 #include "serve/router.h"
@@ -357,4 +358,23 @@ TEST_CASE("service: a 500 names its request id in the body and the log") {
   json body = json::parse(r.body);
   CHECK(body["request_id"] == id);
   CHECK(body["errors"][0]["message"].get<std::string>().find(id) != std::string::npos);
+}
+
+TEST_CASE("body type: what can be a case is read as JSON whatever its label; the rest is 415 with what to send") {
+  // curl -d and --data-binary label the case application/x-www-form-urlencoded (issue 13)
+  for (const char* ok : {"", "application/json", "application/json; charset=utf-8", "Application/JSON",
+                         "application/fhir+json", "application/fhir+json; fhirVersion=4.0", "text/json",
+                         "text/plain; charset=UTF-8", "application/x-www-form-urlencoded",
+                         "application/octet-stream", " application/json ", "application/json;charset=\"utf-8\""}) {
+    CAPTURE(ok);
+    CHECK(refuse_body_type(ok).empty());
+  }
+  for (const char* no : {"multipart/form-data; boundary=XyZ", "multipart/mixed", "image/png", "application/pdf",
+                         "application/xml", "text/xml", "text/html", "application/zip", "application/fhir+xml",
+                         "application/json; charset=utf-16", "text/plain; charset=latin1"}) {
+    CAPTURE(no);
+    std::string why = refuse_body_type(no);
+    CHECK(why.find("application/json") != std::string::npos);  // says what to send
+  }
+  CHECK(refuse_body_type("multipart/form-data; boundary=x").starts_with("multipart bodies are not accepted"));
 }

@@ -156,6 +156,7 @@ json packet_to_json(const Result<Packet>& r) {
                     {"title", d.title},
                     {"template", {{"kind", d.template_choice.kind},
                                   {"chosen", d.template_choice.chosen},
+                                  {"folder", d.template_choice.folder},
                                   {"candidates", d.template_choice.candidates}}},
                     {"bytes", json::binary(std::vector<uint8_t>(d.pdf.begin(), d.pdf.end()))},
                     {"pages", d.pages},
@@ -178,6 +179,7 @@ Result<Packet> packet_from_json(const json& j) {
     const json& t = d.at("template");
     g.template_choice.kind = t.at("kind").get<std::string>();
     g.template_choice.chosen = t.at("chosen").get<std::string>();
+    g.template_choice.folder = t.at("folder").get<std::string>();
     g.template_choice.candidates = t.at("candidates").get<std::vector<std::string>>();
     const auto& bytes = d.at("bytes").get_binary();
     g.pdf.assign(bytes.begin(), bytes.end());
@@ -239,8 +241,10 @@ void inject_fault(const std::string& case_id) {
 
 // ---- the parent's side ----
 
-WorkerPool::WorkerPool(std::string program, std::string root, int size, WorkerLimits limits, bool pdfa)
-    : program_(std::move(program)), root_(std::move(root)), size_(size), pdfa_(pdfa), limits_(limits) {}
+WorkerPool::WorkerPool(std::string program, std::string root, std::string site_templates, int size,
+                       WorkerLimits limits, bool pdfa)
+    : program_(std::move(program)), root_(std::move(root)), site_templates_(std::move(site_templates)), size_(size),
+      pdfa_(pdfa), limits_(limits) {}
 
 WorkerPool::~WorkerPool() {
   std::lock_guard lock(mutex_);
@@ -289,7 +293,8 @@ Result<WorkerPool::Child> WorkerPool::spawn() {
   posix_spawnattr_setsigdefault(&attr, &defaults);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   std::string memory_mb = std::to_string(limits_.memory_bytes >> 20);
-  std::vector<std::string> args = {"p2pdoc", "serve-worker", "--root", root_, "--memory-mb", memory_mb};
+  std::vector<std::string> args = {"p2pdoc", "serve-worker", "--root", root_, "--site-templates", site_templates_,
+                                   "--memory-mb", memory_mb};
   if (pdfa_) args.push_back("--pdfa");
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());

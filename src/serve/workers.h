@@ -41,9 +41,10 @@ struct WorkerOutcome {
 
 class WorkerPool {
  public:
-  // Workers run `program serve-worker --root ROOT --memory-mb N`, with
+  // Workers run `program serve-worker --root ROOT --site-templates DIR --memory-mb N`, with
   // --pdfa when `pdfa` (their PDFs archival, as the service's settings say).
-  WorkerPool(std::string program, std::string root, int size, WorkerLimits limits, bool pdfa = false);
+  WorkerPool(std::string program, std::string root, std::string site_templates, int size, WorkerLimits limits,
+             bool pdfa = false);
   ~WorkerPool();  // kills and reaps every worker
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
@@ -68,7 +69,7 @@ class WorkerPool {
   Result<Child> spawn();
   void discard(Child& c);
 
-  std::string program_, root_;
+  std::string program_, root_, site_templates_;
   int size_;
   bool pdfa_;
   WorkerLimits limits_;

@@ -11,6 +11,7 @@ Result<WatchConfig> parse_watch_config(std::string_view text, WatchConfig base, 
   r.path("inbox", c.inbox)
       .path("out", c.out)
       .path("root", c.root)
+      .custom("site_templates", [&c](const std::string& v) { return c.site_templates = v, std::string(); })
       .text("log", c.log)
       .text("ledger", c.ledger)
       .flag("no_ledger", c.no_ledger)

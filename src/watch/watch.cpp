@@ -706,7 +706,7 @@ void Watcher::handle_inotify() {
 // Workers take the new resources by being replaced, each after its current case.
 void Watcher::reload() {
   log_.reopen();
-  auto fresh = load_resources(cfg_.root);
+  auto fresh = load_resources(cfg_.root, cfg_.site_templates.value_or(""));
   if (fresh.is_ok() && cfg_.pdfa) {
     if (auto d = use_archival_pdf(fresh.value()); !d.empty()) fresh = Result<Resources>::fail(d);
   }

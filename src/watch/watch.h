@@ -12,6 +12,7 @@
 // process (the CLI does); it owns the process's signal handling while it runs.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,8 @@ struct WatchConfig {
   std::string inbox;               // inbox: the watched folder
   std::string out;                 // out: packets go to OUT/<case_id>/
   std::string root;                // root: folder holding templates/ and fonts/
+  std::optional<std::string> site_templates;  // site_templates: a site's overlay of templates/ ("" = none;
+                                              // unset: the default, docs/install.md)
   std::string log;                 // log: append JSON log lines here ("" = stderr)
   std::string ledger;              // ledger: file or postgresql:// URI ("" = OUT/p2pdoc.db; docs/ledger.md)
   bool no_ledger = false;          // no_ledger: true records nothing
