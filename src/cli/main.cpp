@@ -358,6 +358,8 @@ int run_serve(const ServeArgs& a, const CLI::App& cmd) {
   if (given("--outbox")) cfg.outbox = f.outbox;
   if (given("--retry-initial-ms")) cfg.retry_initial_ms = f.retry_initial_ms;
   if (given("--retry-max-ms")) cfg.retry_max_ms = f.retry_max_ms;
+  if (given("--fhir-mrn-system")) cfg.fhir.mrn_system = f.fhir.mrn_system;
+  if (given("--fhir-member-system")) cfg.fhir.member_system = f.fhir.member_system;
   if (a.pubmed.on) cfg.pubmed = true;
   if (given("--pubmed-base")) cfg.pubmed = true, cfg.pubmed_config.base_url = a.pubmed.base;
   if (given("--pubmed-cache")) cfg.pubmed = true, cfg.pubmed_config.cache_dir = a.pubmed.cache;
@@ -523,6 +525,10 @@ int main(int argc, char** argv) {
   srv->add_option("--outbox", sa.flags.outbox, "Deliveries not yet accepted (default: OUT/.outbox)");
   srv->add_option("--retry-initial-ms", sa.flags.retry_initial_ms, "First retry of a failed delivery after (default 1000)");
   srv->add_option("--retry-max-ms", sa.flags.retry_max_ms, "Longest wait between retries (default 300000)");
+  srv->add_option("--fhir-mrn-system", sa.flags.fhir.mrn_system,
+                  "Identifier system of the patient's MRN, e.g. urn:oid:... (required with --deliver-fhir)");
+  srv->add_option("--fhir-member-system", sa.flags.fhir.member_system,
+                  "Identifier system of the member ID, for cases without an MRN");
   srv->add_flag("--pubmed", sa.pubmed.on, "Complete citations that carry a PMID from PubMed");
   srv->add_option("--pubmed-base", sa.pubmed.base, "E-utilities base URL (implies --pubmed)");
   srv->add_option("--pubmed-cache", sa.pubmed.cache, "PubMed cache folder (default: OUT/.pubmed-cache; implies --pubmed)");
