@@ -536,6 +536,7 @@ json packet_manifest(const Packet& p, const Env& env) {
   json docs = json::array();
   for (const GeneratedDocument& d : p.documents) {
     docs.push_back({{"kind", d.kind},
+                    {"title", d.title},
                     {"format", d.pages ? "pdf" : "text"},
                     {"file", d.file_name},
                     {"template", "templates/" + d.template_choice.chosen},
