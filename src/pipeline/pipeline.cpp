@@ -241,9 +241,15 @@ void load_knowledge(const std::string& dir, KnowledgeLibrary& lib, Diagnostics& 
   lib.denial_types = load_json(dir + "/denial_types.json", errors);
   lib.regulations = load_json(dir + "/regulations.json", errors);
   lib.benchmarks = load_json(dir + "/benchmarks.json", errors);
-  lib.service_categories = load_json(dir + "/service_categories.json", errors);
   lib.triage = load_json(dir + "/triage.json", errors);
   lib.boilerplate_words = boilerplate_words(load_json(dir + "/denial_words.json", errors), errors);
+  size_t before = errors.size();
+  json categories_file = load_json(dir + "/service_categories.json", errors);
+  if (errors.size() == before) {  // read: check it (a missing file is one error, not three)
+    auto categories = service_categories_from_json(categories_file);
+    if (categories.is_ok()) lib.service_categories = categories.take();
+    else errors.insert(errors.end(), categories.diagnostics().begin(), categories.diagnostics().end());
+  }
   std::error_code ec;
   std::vector<std::filesystem::path> files;
   for (const auto& e : std::filesystem::directory_iterator(dir + "/payers", ec))
