@@ -39,7 +39,9 @@ Result<std::map<std::string, DocumentCoding>> load_document_types(const std::str
   if (!doc.is_object() || !doc.contains("document_types") || !doc["document_types"].is_object())
     return R::fail({error_at("", path + ": expected an object with \"document_types\"")});
   std::map<std::string, DocumentCoding> types;
-  for (const auto& [kind, e] : doc["document_types"].items()) {
+  for (const auto& item : doc["document_types"].items()) {
+    const std::string& kind = item.key();
+    const json& e = item.value();  // a plain reference: clang 14 cannot capture a structured binding
     auto text_at = [&](const char* key) {
       return e.is_object() && e.contains(key) && e[key].is_string() ? e[key].get<std::string>() : std::string();
     };
