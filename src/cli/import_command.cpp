@@ -7,6 +7,7 @@
 
 #include "case/case.h"
 #include "fhir/pas_import.h"
+#include "fhir/prefill.h"
 #include "ledger/ledger.h"
 #include "ledger/queue.h"
 #include "pipeline/files.h"
@@ -84,6 +85,39 @@ int record_denial(const std::string& location, const fhir::PasImport& r) {
   return 0;
 }
 
+// Proposed clinical lines from the EHR's bundle (fhir/prefill.h); false,
+// having said why, when the bundle or the code table cannot be used.
+bool prefill_from(const ImportArgs& a, fhir::PasImport& r) {
+  std::string table_file = a.root + "/templates/knowledge/clinical_codes.json";
+  auto table_text = read_file(table_file);
+  auto table = table_text ? parse_case_json(*table_text) : Result<nlohmann::json>::fail({error_at("", "cannot read the file")});
+  if (!table.is_ok()) {
+    print(table_file, table.diagnostics());
+    return false;
+  }
+  auto codes = fhir::read_clinical_codes(table.value());
+  if (!codes.is_ok()) {
+    print(table_file, codes.diagnostics());
+    return false;
+  }
+  auto bundle = read_file(a.clinical);
+  if (!bundle) {
+    std::cerr << a.clinical << ": cannot read the file\n";
+    return false;
+  }
+  auto filled = fhir::prefill_clinical(r, *bundle, codes.value());
+  if (!filled.is_ok()) {
+    print(a.clinical, filled.diagnostics());
+    return false;
+  }
+  const fhir::Prefill& p = filled.value();
+  print(a.clinical, p.notes);
+  std::cout << "proposed from " << a.clinical << " (" << p.resources << " resources): " << p.treatments << " treatment(s), "
+            << p.findings << " finding(s)" << (p.functional_score ? ", a functional score" : "")
+            << "; each is marked \"proposed\" until a person checks it\n";
+  return true;
+}
+
 }  // namespace
 
 int run_import_pas(const ImportArgs& a) {
@@ -107,7 +141,7 @@ int run_import_pas(const ImportArgs& a) {
     std::cerr << a.response << ": not imported, nothing written\n";
     return 2;
   }
-  const fhir::PasImport& r = imported.value();
+  fhir::PasImport& r = imported.value();
   print(a.response, r.notes);
   switch (r.decision) {
     case fhir::PasDecision::approved:
@@ -123,6 +157,10 @@ int run_import_pas(const ImportArgs& a) {
     case fhir::PasDecision::denied:
     case fhir::PasDecision::partial:
       break;
+  }
+  if (!a.clinical.empty() && !prefill_from(a, r)) {
+    std::cerr << a.clinical << ": not pre-filled, nothing written\n";
+    return 2;
   }
   std::string id = r.draft.contains("case_id") ? r.draft["case_id"].get<std::string>() : "pas";
   std::string out = a.out.empty() ? id + ".draft.json" : a.out;

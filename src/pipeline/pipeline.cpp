@@ -176,7 +176,7 @@ Result<GeneratedDocument> render_document(const DocumentKind& doc_kind, const Ca
   if (has_errors(laid.diagnostics)) return R::fail(laid.diagnostics);
 
   PdfMetadata meta{info_of(c, doc.title), std::string("p2pdoc ") + P2P_VERSION,
-                   env.timestamp};
+                   env.timestamp, res.output_intent};
   auto pdf = export_pdf(laid.pages, fonts, meta);
   if (!pdf.is_ok()) return R::fail(pdf.diagnostics());
   doc.pdf = pdf.take();
@@ -283,6 +283,21 @@ Env Env::from_process() {
     if (end && *end == '\0' && end != s) return at(t);
   }
   return at(static_cast<long long>(std::time(nullptr)));
+}
+
+Diagnostics use_archival_pdf(Resources& res, const std::string& icc_path) {
+  auto icc = read_file(icc_path);
+  auto fail = [&](const std::string& why) {
+    return Diagnostics{error_at("", "PDF/A: the sRGB ICC profile " + icc_path + " " + why +
+                                        " (Debian ships it in icc-profiles-free)")};
+  };
+  if (!icc) return fail("cannot be read");
+  // an ICC header: size at 0, 'mntr' device class at 12, 'RGB ' colour space
+  // at 16, 'acsp' at 36 (ICC.1, clause 7.2)
+  if (icc->size() < 128 || icc->compare(36, 4, "acsp") != 0) return fail("is not an ICC profile");
+  if (icc->compare(16, 4, "RGB ") != 0) return fail("is not an RGB profile");
+  res.output_intent = std::make_shared<const std::string>(std::move(*icc));
+  return {};
 }
 
 Result<Resources> load_resources(const std::string& root) {
