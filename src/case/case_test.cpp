@@ -526,6 +526,25 @@ TEST_CASE("p2p") {
   });
 }
 
+// Issue 13: what FHIR delivery files the documents against, and when the
+// letters stop being drafts.
+TEST_CASE("encounter and letters_signed") {
+  check_rows({
+      {{"/encounter", R"({"id": "enc-5521.a", "start": "2026-11-02", "end": "2026-11-04"})"}, ""},
+      {{"/encounter", R"({"id": "e1"})"}, ""},
+      {{"/encounter", R"({"start": "2026-11-02"})"}, "/encounter/id: is required"},
+      {{"/encounter", R"({"id": "Encounter/e1"})"},
+       "/encounter/id: \"Encounter/e1\" is not a FHIR id (1 to 64 letters, digits, \"-\" or \".\")"},
+      {{"/encounter", R"({"id": ""})"}, "/encounter/id: must not be empty"},
+      {{"/encounter", R"({"id": "e1", "start": "2026-11-04", "end": "2026-11-02"})"},
+       "/encounter/end: \"2026-11-02\" is before the start \"2026-11-04\""},
+      {{"/encounter", R"({"id": "e1", "ward": "4B"})"}, "warning: /encounter/ward: unknown key, ignored"},
+      {{"/letters_signed", R"("2026-11-24")"}, ""},
+      {{"/letters_signed", "true"}, "/letters_signed: expected a string, got a boolean"},
+      {{"/letters_signed", R"("2026-11-31")"}, "/letters_signed: \"2026-11-31\" is not a date (YYYY-MM-DD)"},
+  });
+}
+
 TEST_CASE("call") {
   check_rows({
       {{"/call",

@@ -821,6 +821,30 @@ void draft(Checker& c, const json& v, const std::string& path) {
   array_of<draft_item, kMaxDraftItems>(c, *it, child(path, "to_complete"));
 }
 
+// An EHR's Encounter id (FHIR id: 1 to 64 of A-Z a-z 0-9 - .): delivery files
+// the documents against "Encounter/<id>" (docs/delivery-records.md).
+void fhir_id(Checker& c, const json& v, const std::string& path) {
+  if (!expect_type(c, v, path, v.is_string(), "a string")) return;
+  const auto& s = v.get_ref<const std::string&>();
+  bool ok = !s.empty() && s.size() <= 64;
+  for (char ch : s) ok = ok && (is_digit(ch) || is_upper(ch) || is_lower(ch) || ch == '-' || ch == '.');
+  if (!ok) c.error(path, in_quotes(s) + " is not a FHIR id (1 to 64 letters, digits, \"-\" or \".\")");
+}
+
+constexpr Field kEncounter[] = {
+    {"id", Need::required, fhir_id},
+    {"start", Need::optional, date},
+    {"end", Need::optional, date},
+};
+
+// The encounter's end cannot come before its start.
+void encounter(Checker& c, const json& v, const std::string& path) {
+  if (!check_fields(c, v, path, kEncounter)) return;
+  auto start = date_at(v, "start"), end = date_at(v, "end");
+  if (start && end && *end < *start)
+    c.error(child(path, "end"), in_quotes(end->iso()) + " is before the start " + in_quotes(start->iso()));
+}
+
 constexpr std::array<std::string_view, 5> kSettings = {"outpatient", "inpatient", "residential", "home", "pharmacy"};
 
 constexpr Field kCase[] = {
@@ -842,6 +866,8 @@ constexpr Field kCase[] = {
     {"p2p", Need::optional, object_of<kP2p>},
     {"call", Need::optional, call},
     {"draft", Need::optional, draft},
+    {"encounter", Need::optional, encounter},
+    {"letters_signed", Need::optional, date},
 };
 
 // A denial cannot predate the patient; it usually means swapped dates.

@@ -303,6 +303,7 @@ struct WatchArgs {
   bool pdfa = false;
   std::string ledger;
   bool no_ledger = false;
+  delivery::DeliverySettings delivery;
 };
 
 int run_watch(const WatchArgs& a, const CLI::App& cmd) {
@@ -330,6 +331,14 @@ int run_watch(const WatchArgs& a, const CLI::App& cmd) {
   if (a.pdfa) cfg.pdfa = true;
   if (given("--ledger")) cfg.ledger = a.ledger;
   if (a.no_ledger) cfg.no_ledger = true;
+  if (given("--deliver-fhir")) cfg.delivery.deliver_fhir = a.delivery.deliver_fhir;
+  if (given("--deliver-webhook")) cfg.delivery.deliver_webhook = a.delivery.deliver_webhook;
+  if (given("--deliver-token-file")) cfg.delivery.deliver_token_file = a.delivery.deliver_token_file;
+  if (given("--outbox")) cfg.delivery.outbox = a.delivery.outbox;
+  if (given("--retry-initial-ms")) cfg.delivery.retry_initial_ms = a.delivery.retry_initial_ms;
+  if (given("--retry-max-ms")) cfg.delivery.retry_max_ms = a.delivery.retry_max_ms;
+  if (given("--fhir-mrn-system")) cfg.delivery.fhir.mrn_system = a.delivery.fhir.mrn_system;
+  if (given("--fhir-member-system")) cfg.delivery.fhir.member_system = a.delivery.fhir.member_system;
   Diagnostics problems = watch::check_watch_config(cfg);
   if (!problems.empty()) {
     for (const Diagnostic& d : problems) std::cerr << "p2pdoc watch: " << d.message << "\n";
@@ -388,6 +397,8 @@ int run_serve(const ServeArgs& a, const CLI::App& cmd) {
   if (given("--outbox")) cfg.outbox = f.outbox;
   if (given("--retry-initial-ms")) cfg.retry_initial_ms = f.retry_initial_ms;
   if (given("--retry-max-ms")) cfg.retry_max_ms = f.retry_max_ms;
+  if (given("--fhir-mrn-system")) cfg.fhir.mrn_system = f.fhir.mrn_system;
+  if (given("--fhir-member-system")) cfg.fhir.member_system = f.fhir.member_system;
   if (a.pubmed.on) cfg.pubmed = true;
   if (given("--pubmed-base")) cfg.pubmed = true, cfg.pubmed_config.base_url = a.pubmed.base;
   if (given("--pubmed-cache")) cfg.pubmed = true, cfg.pubmed_config.cache_dir = a.pubmed.cache;
@@ -527,6 +538,16 @@ int main(int argc, char** argv) {
   wat->add_option("--ledger", wa.ledger, "Record into this ledger: a file or a postgresql:// URI (default: OUT/p2pdoc.db)");
   wat->add_flag("--no-ledger", wa.no_ledger, "Record nothing");
   wat->add_option("--root", wa.root, "Folder holding templates/ and fonts/");
+  wat->add_option("--deliver-fhir", wa.delivery.deliver_fhir, "FHIR R4 base URL: POST each PDF as a DocumentReference");
+  wat->add_option("--deliver-webhook", wa.delivery.deliver_webhook, "URL: POST each PDF as JSON");
+  wat->add_option("--deliver-token-file", wa.delivery.deliver_token_file, "Bearer token for the EHR (also $P2PDOC_DELIVER_TOKEN)");
+  wat->add_option("--outbox", wa.delivery.outbox, "Deliveries not yet accepted (default: OUT/.outbox)");
+  wat->add_option("--retry-initial-ms", wa.delivery.retry_initial_ms, "First retry of a failed delivery after (default 1000)");
+  wat->add_option("--retry-max-ms", wa.delivery.retry_max_ms, "Longest wait between retries (default 300000)");
+  wat->add_option("--fhir-mrn-system", wa.delivery.fhir.mrn_system,
+                  "Identifier system of the patient's MRN, e.g. urn:oid:... (required with --deliver-fhir)");
+  wat->add_option("--fhir-member-system", wa.delivery.fhir.member_system,
+                  "Identifier system of the member ID, for cases without an MRN");
 
   ServeArgs sa;
   CLI::App* srv = app.add_subcommand("serve", "Run the HTTP service for an EHR (docs/service.md)");
@@ -557,6 +578,10 @@ int main(int argc, char** argv) {
   srv->add_option("--outbox", sa.flags.outbox, "Deliveries not yet accepted (default: OUT/.outbox)");
   srv->add_option("--retry-initial-ms", sa.flags.retry_initial_ms, "First retry of a failed delivery after (default 1000)");
   srv->add_option("--retry-max-ms", sa.flags.retry_max_ms, "Longest wait between retries (default 300000)");
+  srv->add_option("--fhir-mrn-system", sa.flags.fhir.mrn_system,
+                  "Identifier system of the patient's MRN, e.g. urn:oid:... (required with --deliver-fhir)");
+  srv->add_option("--fhir-member-system", sa.flags.fhir.member_system,
+                  "Identifier system of the member ID, for cases without an MRN");
   srv->add_flag("--pubmed", sa.pubmed.on, "Complete citations that carry a PMID from PubMed");
   srv->add_option("--pubmed-base", sa.pubmed.base, "E-utilities base URL (implies --pubmed)");
   srv->add_option("--pubmed-cache", sa.pubmed.cache, "PubMed cache folder (default: OUT/.pubmed-cache; implies --pubmed)");

@@ -50,6 +50,26 @@ PatientIds patient_ids(const json& case_doc) {
   return ids;
 }
 
+RecordFacts record_facts(const json& case_doc) {
+  RecordFacts f;
+  f.patient = patient_ids(case_doc);
+  auto text = [&](const char* object, const char* key) {
+    auto o = case_doc.find(object);
+    if (o == case_doc.end() || !o->is_object()) return std::string();
+    auto it = o->find(key);
+    return it != o->end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  f.physician_name = text("physician", "name");
+  f.physician_npi = text("physician", "npi");
+  f.practice_name = text("practice", "name");
+  f.practice_npi = text("practice", "npi");
+  f.encounter_id = text("encounter", "id");
+  f.encounter_start = text("encounter", "start");
+  f.encounter_end = text("encounter", "end");
+  f.letters_signed = case_doc.contains("letters_signed") && case_doc["letters_signed"].is_string();
+  return f;
+}
+
 Deliverer::Deliverer(DeliveryConfig config, DeliveryLog log)
     : config_(std::move(config)), log_(std::move(log)), outbox_(config_.outbox_dir) {}
 
@@ -79,11 +99,15 @@ void Deliverer::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-Result<std::vector<Queued>> Deliverer::enqueue(const std::vector<OutgoingDocument>& docs, const PatientIds& patient) {
+Result<std::vector<Queued>> Deliverer::enqueue(const std::vector<OutgoingDocument>& docs, const RecordFacts& facts) {
   using R = Result<std::vector<Queued>>;
+  if (config_.target == Target::fhir && !docs.empty()) {
+    Diagnostics why = check_record_facts(facts, config_.fhir);
+    if (!why.empty()) return R::fail(why);
+  }
   std::vector<Queued> result;
   for (const OutgoingDocument& d : docs) {
-    auto q = enqueue_one(d, patient);
+    auto q = enqueue_one(d, facts);
     if (!q.is_ok()) return R::fail(q.diagnostics());
     result.push_back(q.take());
   }
@@ -93,8 +117,12 @@ Result<std::vector<Queued>> Deliverer::enqueue(const std::vector<OutgoingDocumen
 
 // Which version of the document this is, compared with the newest one the
 // outbox knows, and whether anything needs to go out.
-Result<Queued> Deliverer::enqueue_one(const OutgoingDocument& d, const PatientIds& patient) {
+Result<Queued> Deliverer::enqueue_one(const OutgoingDocument& shown, const RecordFacts& facts) {
   using R = Result<Queued>;
+  // A draft and its signed version show the same; the status tells them apart.
+  std::string status = doc_status(shown.kind, facts, config_.fhir);
+  OutgoingDocument d = shown;
+  d.content_sha256 = delivery_identity(shown.content_sha256, status);
   std::lock_guard lock(mutex_);
   auto latest = outbox_.latest(d.case_id, d.file);
   bool unchanged = latest && latest->content_sha256 == d.content_sha256;
@@ -124,12 +152,12 @@ Result<Queued> Deliverer::enqueue_one(const OutgoingDocument& d, const PatientId
     e.target = "fhir";
     e.url = fhir_endpoint(config_.url);
     e.content_type = "application/fhir+json";
-    e.body = document_reference(d, v, patient, config_.fhir).dump();
+    e.body = document_reference(shown, v, facts, config_.fhir).dump();
   } else {
     e.target = "webhook";
     e.url = config_.url;
     e.content_type = "application/json";
-    e.body = webhook_payload(d, v).dump();
+    e.body = webhook_payload(shown, v, status).dump();
   }
   // The newest version first, then its entry: a crash in between leaves a
   // version that the next post of the same content finds unsent and queues.

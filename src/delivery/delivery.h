@@ -84,6 +84,11 @@ std::vector<OutgoingDocument> pdf_documents(const Packet& p, long long timestamp
 // MRN and member ID from a case document (/patient/mrn, /patient/member_id).
 PatientIds patient_ids(const nlohmann::json& case_doc);
 
+// Everything a DocumentReference files from a validated case document
+// (payload.h RecordFacts): patient ids, physician, practice, encounter,
+// whether the letters are signed.
+RecordFacts record_facts(const nlohmann::json& case_doc);
+
 class Deliverer {
  public:
   Deliverer(DeliveryConfig config, DeliveryLog log);
@@ -98,7 +103,9 @@ class Deliverer {
   void stop();
 
   // Writes an outbox entry per document (durably) and wakes the sender.
-  Result<std::vector<Queued>> enqueue(const std::vector<OutgoingDocument>& docs, const PatientIds& patient);
+  // FHIR: fails, queueing nothing, when the case cannot be filed
+  // (check_record_facts).
+  Result<std::vector<Queued>> enqueue(const std::vector<OutgoingDocument>& docs, const RecordFacts& facts);
 
   DeliveryStats stats() const;
   const DeliveryConfig& config() const { return config_; }
@@ -110,7 +117,7 @@ class Deliverer {
   };
   void run();
   void attempt(const std::string& id);
-  Result<Queued> enqueue_one(const OutgoingDocument& d, const PatientIds& patient);
+  Result<Queued> enqueue_one(const OutgoingDocument& d, const RecordFacts& facts);
   bool waits_for_predecessor(const OutboxEntry& e);
   // FHIR: whether the EHR already holds this entry (GET by identifier).
   // found: recorded as sent; retry: rescheduled; send: go ahead and POST.

@@ -58,6 +58,22 @@ OutgoingDocument sample_document() {
 
 Version first_version(const OutgoingDocument& d) { return {idempotency_key(d), ""}; }
 
+RecordFacts with_ids(const std::string& mrn, const std::string& member_id) {
+  RecordFacts f;
+  f.patient = {mrn, member_id};
+  return f;
+}
+
+// A case as record_facts reads it: physician and practice by NPI, no encounter.
+RecordFacts sample_facts() {
+  RecordFacts f = with_ids("RSP-220931", "UHC884120937");
+  f.physician_name = "Dana Whitfield";
+  f.physician_npi = "1093817465";
+  f.practice_name = "Lakeside Spine Associates";
+  f.practice_npi = "1548203917";
+  return f;
+}
+
 }  // namespace
 
 TEST_CASE("idempotency key: case, file and what the document shows, not its bytes") {
@@ -81,7 +97,7 @@ TEST_CASE("DocumentReference: the R4 fields an EHR files by") {
   OutgoingDocument d = sample_document();
   FhirOptions o;
   o.mrn_system = "urn:oid:1.2.3.4";
-  auto ref = document_reference(d, first_version(d), {"RSP-220931", "UHC884120937"}, o);
+  auto ref = document_reference(d, first_version(d), with_ids("RSP-220931", "UHC884120937"), o);
   CHECK(ref["resourceType"] == "DocumentReference");
   CHECK(ref["status"] == "current");
   CHECK(ref["masterIdentifier"]["value"] == idempotency_key(d));
@@ -101,19 +117,19 @@ TEST_CASE("DocumentReference: the R4 fields an EHR files by") {
   CHECK(a["data"] == base64_encode(d.bytes));
   CHECK(a["size"] == d.bytes.size());
   CHECK(a["hash"] == sha1_base64(d.bytes));
-  CHECK(a["title"] == "lomn.pdf");
+  CHECK(a["title"] == "Letter of medical necessity");
+  CHECK(a["language"] == "en-US");
   CHECK_FALSE(ref.contains("relatesTo"));
 
-  auto by_member = document_reference(d, first_version(d), {"", "UHC884120937"}, FhirOptions{});
+  auto by_member = document_reference(d, first_version(d), with_ids("", "UHC884120937"), FhirOptions{});
   CHECK(by_member["subject"]["identifier"]["value"] == "UHC884120937");
   CHECK(by_member["subject"]["identifier"]["type"]["coding"][0]["code"] == "MB");
   CHECK_FALSE(by_member["subject"]["identifier"].contains("system"));
-  CHECK_FALSE(document_reference(d, first_version(d), {"", ""}, FhirOptions{}).contains("subject"));
 }
 
 TEST_CASE("DocumentReference: a new version replaces the earlier one (relatesTo)") {
   OutgoingDocument d = sample_document();
-  auto ref = document_reference(d, {"C/lomn.pdf/new", "C/lomn.pdf/old"}, {}, FhirOptions{});
+  auto ref = document_reference(d, {"C/lomn.pdf/new", "C/lomn.pdf/old"}, sample_facts(), FhirOptions{});
   CHECK(ref["identifier"][0]["value"] == "C/lomn.pdf/new");
   REQUIRE(ref["relatesTo"].size() == 1);
   CHECK(ref["relatesTo"][0]["code"] == "replaces");
@@ -125,7 +141,7 @@ TEST_CASE("DocumentReference: a new version replaces the earlier one (relatesTo)
   CHECK(literal["relatesTo"][0]["target"]["reference"] == "DocumentReference/4711");
   CHECK(literal["relatesTo"][0]["target"]["identifier"]["value"] == "C/lomn.pdf/old");
   CHECK(with_replaced_reference(ref.dump(), "") == ref.dump());
-  auto first = document_reference(d, first_version(d), {}, FhirOptions{}).dump();
+  auto first = document_reference(d, first_version(d), sample_facts(), FhirOptions{}).dump();
   CHECK(with_replaced_reference(first, "4711") == first);
 }
 
@@ -154,7 +170,7 @@ TEST_CASE("reading the EHR's answers: search bundles and created ids") {
 
 TEST_CASE("webhook payload") {
   OutgoingDocument d = sample_document();
-  auto w = webhook_payload(d, first_version(d));
+  auto w = webhook_payload(d, first_version(d), "preliminary");
   CHECK(w["case_id"] == d.case_id);
   CHECK(w["kind"] == "lomn");
   CHECK(w["file"] == "lomn.pdf");
@@ -164,7 +180,8 @@ TEST_CASE("webhook payload") {
   CHECK(w["idempotency_key"] == idempotency_key(d));
   CHECK(w["replaces"].is_null());
   CHECK(w["data"] == base64_encode(d.bytes));
-  CHECK(webhook_payload(d, {"k2", "k1"})["replaces"] == "k1");
+  CHECK(w["doc_status"] == "preliminary");
+  CHECK(webhook_payload(d, {"k2", "k1"}, "final")["replaces"] == "k1");
 }
 
 TEST_CASE("retry schedule: doubling from the initial delay, capped") {
@@ -265,10 +282,10 @@ TEST_CASE("deliverer: a key already delivered is not queued again") {
   Deliverer d(c, [](const nlohmann::json&) {});
   REQUIRE(d.open().is_ok());
   OutgoingDocument doc = sample_document();
-  auto first = d.enqueue({doc}, {});
+  auto first = d.enqueue({doc}, sample_facts());
   REQUIRE(first.is_ok());
   CHECK(first.value()[0].state == "queued");
-  auto again = d.enqueue({doc}, {});
+  auto again = d.enqueue({doc}, sample_facts());
   CHECK(again.value()[0].state == "already queued");
   CHECK(d.stats().pending == 1);
 
@@ -279,7 +296,7 @@ TEST_CASE("deliverer: a key already delivered is not queued again") {
   Deliverer restarted(c, [](const nlohmann::json&) {});
   REQUIRE(restarted.open().is_ok());
   CHECK(restarted.stats().pending == 0);
-  CHECK(restarted.enqueue({doc}, {}).value()[0].state == "already delivered");
+  CHECK(restarted.enqueue({doc}, sample_facts()).value()[0].state == "already delivered");
   fs::remove_all(dir);
 }
 
@@ -291,6 +308,7 @@ TEST_CASE("deliverer: versions by content; a change replaces, a repeat sends not
   DeliveryConfig c;
   c.target = Target::fhir;
   c.url = "http://127.0.0.1:9/fhir";  // not started: nothing is sent in this test
+  c.fhir.mrn_system = "urn:oid:1.2.3.4";
   c.outbox_dir = dir;
   Deliverer d(c, [](const nlohmann::json&) {});
   REQUIRE(d.open().is_ok());
@@ -302,7 +320,7 @@ TEST_CASE("deliverer: versions by content; a change replaces, a repeat sends not
   };
 
   OutgoingDocument a = sample_document();
-  auto first = d.enqueue({a}, {});
+  auto first = d.enqueue({a}, sample_facts());
   REQUIRE(first.is_ok());
   CHECK(first.value()[0].state == "queued");
   CHECK(first.value()[0].replaces.empty());
@@ -312,14 +330,14 @@ TEST_CASE("deliverer: versions by content; a change replaces, a repeat sends not
   a_later.bytes += " (other CreationDate)";
   a_later.sha256 = sha256_hex(a_later.bytes);
   a_later.timestamp += 3600;
-  CHECK(d.enqueue({a_later}, {}).value()[0].state == "already queued");
+  CHECK(d.enqueue({a_later}, sample_facts()).value()[0].state == "already queued");
   deliver(key_a, "101");
   CHECK(box.server_id(Outbox::id_for(key_a)) == "101");
-  CHECK(d.enqueue({a_later}, {}).value()[0].state == "already delivered");
+  CHECK(d.enqueue({a_later}, sample_facts()).value()[0].state == "already delivered");
 
   OutgoingDocument b = a;  // the case changed: the letter shows something else
   b.content_sha256 = sha256_hex("what the corrected letter shows");
-  auto second = d.enqueue({b}, {});
+  auto second = d.enqueue({b}, sample_facts());
   REQUIRE(second.is_ok());
   CHECK(second.value()[0].state == "queued");
   CHECK(second.value()[0].replaces == key_a);
@@ -330,27 +348,27 @@ TEST_CASE("deliverer: versions by content; a change replaces, a repeat sends not
   auto ref = nlohmann::json::parse(entry_b.value().body);
   CHECK(ref["relatesTo"][0]["code"] == "replaces");
   CHECK(ref["relatesTo"][0]["target"]["identifier"]["value"] == key_a);
-  CHECK(d.enqueue({b}, {}).value()[0].state == "already queued");
+  CHECK(d.enqueue({b}, sample_facts()).value()[0].state == "already queued");
   deliver(key_b, "102");
 
   // back to the first content: a new version (the chart shows B now), with a key of its own
-  auto third = d.enqueue({a_later}, {});
+  auto third = d.enqueue({a_later}, sample_facts());
   REQUIRE(third.is_ok());
   CHECK(third.value()[0].state == "queued");
   CHECK(third.value()[0].replaces == key_b);
   CHECK(third.value()[0].key == returning_key(key_a, key_b));
-  CHECK(d.enqueue({a}, {}).value()[0].state == "already queued");
+  CHECK(d.enqueue({a}, sample_facts()).value()[0].state == "already queued");
 
   // a restart knows the newest version of each document
   Deliverer restarted(c, [](const nlohmann::json&) {});
   REQUIRE(restarted.open().is_ok());
   CHECK(restarted.stats().pending == 1);
-  CHECK(restarted.enqueue({a}, {}).value()[0].state == "already queued");
+  CHECK(restarted.enqueue({a}, sample_facts()).value()[0].state == "already queued");
   // another document of the same case is a document of its own
   OutgoingDocument brief = a;
   brief.file = "brief.pdf";
   brief.kind = "brief";
-  auto other = restarted.enqueue({brief}, {});
+  auto other = restarted.enqueue({brief}, sample_facts());
   CHECK(other.value()[0].state == "queued");
   CHECK(other.value()[0].replaces.empty());
   fs::remove_all(dir);
@@ -362,6 +380,7 @@ TEST_CASE("deliverer: a version the EHR refused for good is not what the next on
   DeliveryConfig c;
   c.target = Target::fhir;
   c.url = "http://127.0.0.1:9/fhir";
+  c.fhir.mrn_system = "urn:oid:1.2.3.4";
   c.outbox_dir = dir;
   Outbox box(dir);
   OutgoingDocument a = sample_document(), b = a, c3 = a;
@@ -371,15 +390,167 @@ TEST_CASE("deliverer: a version the EHR refused for good is not what the next on
   {
     Deliverer d(c, [](const nlohmann::json&) {});
     REQUIRE(d.open().is_ok());
-    key_a = d.enqueue({a}, {}).value()[0].key;
+    key_a = d.enqueue({a}, sample_facts()).value()[0].key;
     REQUIRE(box.complete(box.load(Outbox::id_for(key_a)).value()).is_ok());
-    key_b = d.enqueue({b}, {}).value()[0].key;
+    key_b = d.enqueue({b}, sample_facts()).value()[0].key;
     REQUIRE(box.give_up(box.load(Outbox::id_for(key_b)).value(), "422").is_ok());  // the EHR refused B
   }
   Deliverer d(c, [](const nlohmann::json&) {});
   REQUIRE(d.open().is_ok());
-  auto next = d.enqueue({c3}, {});
+  auto next = d.enqueue({c3}, sample_facts());
   CHECK(next.value()[0].state == "queued");
   CHECK(next.value()[0].replaces == key_a);
   fs::remove_all(dir);
+}
+
+namespace {
+
+FhirOptions options_with_types() {
+  FhirOptions o;
+  o.mrn_system = "urn:oid:1.2.3.4";
+  o.types["lomn"] = {"51852-2", "Letter", true};
+  o.types["brief"] = {"34133-9", "Summary of episode note", false};
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("DocumentReference as a record: US Core's elements from the case") {
+  OutgoingDocument d = sample_document();
+  FhirOptions o = options_with_types();
+  RecordFacts f = sample_facts();
+  auto ref = document_reference(d, first_version(d), f, o);
+  CHECK(ref["meta"]["profile"][0] == "http://hl7.org/fhir/us/core/StructureDefinition/us-core-documentreference");
+  CHECK(ref["status"] == "current");
+  CHECK(ref["docStatus"] == "preliminary");  // an unsigned LOMN is a draft
+  CHECK(ref["type"]["coding"][0]["code"] == "51852-2");
+  CHECK(ref["type"]["coding"][0]["display"] == "Letter");
+  CHECK(ref["category"][0]["coding"][0]["system"] ==
+        "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category");
+  CHECK(ref["category"][0]["coding"][0]["code"] == "clinical-note");
+  CHECK(ref["subject"]["type"] == "Patient");
+  CHECK(ref["author"][0]["type"] == "Practitioner");
+  CHECK(ref["author"][0]["identifier"]["system"] == "http://hl7.org/fhir/sid/us-npi");
+  CHECK(ref["author"][0]["identifier"]["value"] == "1093817465");
+  CHECK(ref["author"][0]["display"] == "Dana Whitfield");
+  CHECK(ref["custodian"]["type"] == "Organization");
+  CHECK(ref["custodian"]["identifier"]["value"] == "1548203917");
+  CHECK(ref["custodian"]["display"] == "Lakeside Spine Associates");
+  CHECK_FALSE(ref.contains("context"));  // the case names no encounter
+
+  f.letters_signed = true;
+  CHECK(document_reference(d, first_version(d), f, o)["docStatus"] == "final");
+  OutgoingDocument brief = d;
+  brief.kind = "brief";
+  f.letters_signed = false;
+  CHECK(document_reference(brief, first_version(brief), f, o)["docStatus"] == "final");
+  CHECK(document_reference(brief, first_version(brief), f, o)["type"]["coding"][0]["code"] == "34133-9");
+  OutgoingDocument other = d;
+  other.kind = "unlisted";  // a kind the library does not list: the configured fallback, final
+  auto fallback = document_reference(other, first_version(other), f, o);
+  CHECK(fallback["type"]["coding"][0]["code"] == "11488-4");
+  CHECK(fallback["docStatus"] == "final");
+
+  f.encounter_id = "enc-2026.77";
+  f.encounter_start = "2026-11-02";
+  f.encounter_end = "2026-11-04";
+  auto in_encounter = document_reference(d, first_version(d), f, o);
+  CHECK(in_encounter["context"]["encounter"][0]["reference"] == "Encounter/enc-2026.77");
+  CHECK(in_encounter["context"]["period"]["start"] == "2026-11-02");
+  CHECK(in_encounter["context"]["period"]["end"] == "2026-11-04");
+
+  RecordFacts anonymous = with_ids("RSP-1", "");
+  auto no_npi = document_reference(d, first_version(d), anonymous, o);
+  CHECK_FALSE(no_npi["author"][0].contains("identifier"));  // no NPI: nothing invented
+  CHECK(no_npi["author"][0]["type"] == "Practitioner");
+}
+
+TEST_CASE("a draft and its signed version are different versions; signing replaces the draft") {
+  std::string dir = (fs::temp_directory_path() / ("p2p-signed-" + std::to_string(getpid()))).string();
+  fs::remove_all(dir);
+  DeliveryConfig c;
+  c.target = Target::fhir;
+  c.url = "http://127.0.0.1:9/fhir";  // not started: nothing is sent in this test
+  c.outbox_dir = dir;
+  c.fhir = options_with_types();
+  Deliverer d(c, [](const nlohmann::json&) {});
+  REQUIRE(d.open().is_ok());
+  OutgoingDocument lomn = sample_document();
+  RecordFacts f = sample_facts();
+  auto draft = d.enqueue({lomn}, f);
+  REQUIRE(draft.is_ok());
+  CHECK(draft.value()[0].state == "queued");
+  CHECK(draft.value()[0].key != idempotency_key(lomn));
+  f.letters_signed = true;
+  auto signed_letter = d.enqueue({lomn}, f);
+  REQUIRE(signed_letter.is_ok());
+  CHECK(signed_letter.value()[0].state == "queued");
+  CHECK(signed_letter.value()[0].key == idempotency_key(lomn));  // final: the bare content digest
+  CHECK(signed_letter.value()[0].replaces == draft.value()[0].key);
+  CHECK(d.enqueue({lomn}, f).value()[0].state == "already queued");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("FHIR delivery refuses what it cannot file: settings at start, cases at enqueue") {
+  FhirOptions o;
+  CHECK(check_fhir_settings(false, o).empty());
+  auto missing = check_fhir_settings(true, o);
+  REQUIRE(missing.size() == 1);
+  CHECK(missing[0].find("fhir_mrn_system") != std::string::npos);
+  o.mrn_system = "1.2.3.4";  // an OID without its urn:oid: prefix
+  REQUIRE(check_fhir_settings(true, o).size() == 1);
+  CHECK(check_fhir_settings(true, o)[0].find("absolute URI") != std::string::npos);
+  o.mrn_system = "urn:oid:1.2.3.4";
+  CHECK(check_fhir_settings(true, o).empty());
+
+  CHECK(check_record_facts(with_ids("R1", ""), o).empty());
+  auto member_only = check_record_facts(with_ids("", "M1"), o);
+  REQUIRE(member_only.size() == 1);
+  CHECK(member_only[0].path == "/patient/mrn");
+  o.member_system = "urn:oid:1.2.3.5";
+  CHECK(check_record_facts(with_ids("", "M1"), o).empty());
+
+  std::string dir = (fs::temp_directory_path() / ("p2p-refused-" + std::to_string(getpid()))).string();
+  fs::remove_all(dir);
+  DeliveryConfig c;
+  c.target = Target::fhir;
+  c.url = "http://127.0.0.1:9/fhir";
+  c.outbox_dir = dir;
+  c.fhir.mrn_system = "urn:oid:1.2.3.4";
+  Deliverer d(c, [](const nlohmann::json&) {});
+  REQUIRE(d.open().is_ok());
+  CHECK_FALSE(d.enqueue({sample_document()}, with_ids("", "M1")).is_ok());
+  CHECK(d.stats().pending == 0);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("record facts from a case document") {
+  auto f = record_facts(nlohmann::json::parse(R"({
+    "patient": {"mrn": "R1", "member_id": "M1"},
+    "physician": {"name": "Dana Whitfield", "npi": "1093817465"},
+    "practice": {"name": "Lakeside Spine Associates", "npi": "1548203917"},
+    "encounter": {"id": "e1", "start": "2026-11-02"},
+    "letters_signed": "2026-11-05"})"));
+  CHECK(f.patient.mrn == "R1");
+  CHECK(f.physician_npi == "1093817465");
+  CHECK(f.practice_name == "Lakeside Spine Associates");
+  CHECK(f.encounter_id == "e1");
+  CHECK(f.encounter_start == "2026-11-02");
+  CHECK(f.encounter_end.empty());
+  CHECK(f.letters_signed);
+  CHECK_FALSE(record_facts(nlohmann::json::parse(R"({"patient": {"mrn": "R1"}})")).letters_signed);
+}
+
+TEST_CASE("the knowledge library codes every PDF of the packet") {
+  auto types = load_document_types(std::string(P2P_SOURCE_ROOT) + "/templates/knowledge/document_types.json");
+  REQUIRE(types.is_ok());
+  for (const char* kind : {"brief", "p2p-script", "lomn", "appeal-cover", "post-call"}) {
+    CAPTURE(kind);
+    REQUIRE(types.value().count(kind) == 1);
+    CHECK_FALSE(types.value().at(kind).display.empty());
+  }
+  CHECK(types.value().at("lomn").draft_until_signed);
+  CHECK(types.value().at("appeal-cover").draft_until_signed);
+  CHECK_FALSE(types.value().at("brief").draft_until_signed);
+  CHECK_FALSE(load_document_types("/nonexistent/document_types.json").is_ok());
 }

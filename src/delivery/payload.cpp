@@ -31,30 +31,142 @@ json identifier(const std::string& system, const std::string& v2_code, const std
 
 }  // namespace
 
-json document_reference(const OutgoingDocument& d, const Version& v, const PatientIds& patient, const FhirOptions& o) {
+Result<std::map<std::string, DocumentCoding>> load_document_types(const std::string& path) {
+  using R = Result<std::map<std::string, DocumentCoding>>;
+  auto text = read_file(path);
+  if (!text) return R::fail({error_at("", "cannot read " + path)});
+  json doc = json::parse(*text, nullptr, false);
+  if (!doc.is_object() || !doc.contains("document_types") || !doc["document_types"].is_object())
+    return R::fail({error_at("", path + ": expected an object with \"document_types\"")});
+  std::map<std::string, DocumentCoding> types;
+  for (const auto& item : doc["document_types"].items()) {
+    const std::string& kind = item.key();
+    const json& e = item.value();  // a plain reference: clang 14 cannot capture a structured binding
+    auto text_at = [&](const char* key) {
+      return e.is_object() && e.contains(key) && e[key].is_string() ? e[key].get<std::string>() : std::string();
+    };
+    DocumentCoding c{text_at("type_code"), text_at("type_display"),
+                     e.is_object() && e.value("draft_until_signed", false)};
+    if (c.code.empty() || c.display.empty())
+      return R::fail({error_at("/document_types/" + kind, path + ": needs type_code and type_display")});
+    types[kind] = c;
+  }
+  return R::ok(std::move(types));
+}
+
+std::string doc_status(const std::string& kind, const RecordFacts& facts, const FhirOptions& o) {
+  auto it = o.types.find(kind);
+  bool draft = it != o.types.end() && it->second.draft_until_signed && !facts.letters_signed;
+  return draft ? "preliminary" : "final";
+}
+
+std::string delivery_identity(const std::string& content_sha256, const std::string& status) {
+  // final keeps the bare digest, so documents delivered before docStatus existed keep their keys
+  return status == "final" ? content_sha256 : sha256_hex(content_sha256 + "/" + status);
+}
+
+Diagnostics check_record_facts(const RecordFacts& f, const FhirOptions& o) {
+  if (!f.patient.mrn.empty()) {
+    if (o.mrn_system.empty()) return {error_at("", "fhir_mrn_system is not set: the MRN cannot be filed")};
+    return {};
+  }
+  if (f.patient.member_id.empty()) return {error_at("/patient", "no MRN and no member ID: the chart cannot file it")};
+  if (o.member_system.empty())
+    return {error_at("/patient/mrn", "the case gives no MRN and fhir_member_system is not set: "
+                                      "give /patient/mrn or set fhir_member_system")};
+  return {};
+}
+
+std::vector<std::string> check_fhir_settings(bool fhir_delivery, const FhirOptions& o) {
+  std::vector<std::string> problems;
+  if (!fhir_delivery) return problems;
+  if (o.mrn_system.empty())
+    problems.push_back("deliver_fhir needs fhir_mrn_system: the identifier system under which the EHR files "
+                       "patients' MRNs (e.g. urn:oid:2.16.840.1.113883.3.999.1); without it no document can be "
+                       "filed to its patient");
+  auto absolute = [](const std::string& uri) {
+    auto colon = uri.find(':');
+    return colon != std::string::npos && colon > 0 && std::isalpha(static_cast<unsigned char>(uri[0])) &&
+           uri.find_first_of(" \t\r\n") == std::string::npos;
+  };
+  for (auto [key, value] : {std::pair<const char*, const std::string*>{"fhir_mrn_system", &o.mrn_system},
+                            {"fhir_member_system", &o.member_system}, {"fhir_type_system", &o.type_system}})
+    if (!value->empty() && !absolute(*value))
+      problems.push_back(std::string(key) + " \"" + *value + "\" is not an absolute URI (urn:oid:..., http://...)");
+  return problems;
+}
+
+namespace {
+
+const char* kNpiSystem = "http://hl7.org/fhir/sid/us-npi";
+
+// A logical reference: the EHR's own ids for the physician and the practice
+// are not known here, their NPIs are.
+json reference_by_npi(const char* type, const std::string& npi, const std::string& name) {
+  json r = {{"type", type}};
+  if (!npi.empty()) r["identifier"] = {{"system", kNpiSystem}, {"value", npi}};
+  if (!name.empty()) r["display"] = name;
+  return r;
+}
+
+json subject_of(const RecordFacts& f, const FhirOptions& o) {
+  json subject = {{"type", "Patient"}};
+  if (!f.patient.mrn.empty())
+    subject["identifier"] = identifier(o.mrn_system, "MR", "Medical record number", f.patient.mrn);
+  else if (!f.patient.member_id.empty())
+    subject["identifier"] = identifier(o.member_system, "MB", "Member Number", f.patient.member_id);
+  return subject;
+}
+
+json type_of(const OutgoingDocument& d, const FhirOptions& o) {
+  auto it = o.types.find(d.kind);
+  std::string code = it != o.types.end() ? it->second.code : o.type_code;
+  std::string display = it != o.types.end() ? it->second.display : o.type_display;
+  return {{"coding", json::array({{{"system", o.type_system}, {"code", code}, {"display", display}}})},
+          {"text", d.title}};
+}
+
+// context: the encounter the case names, and its days as the period.
+json context_of(const RecordFacts& f) {
+  json context = json::object();
+  if (f.encounter_id.empty()) return context;
+  context["encounter"] = json::array({{{"reference", "Encounter/" + f.encounter_id}}});
+  json period = json::object();
+  if (!f.encounter_start.empty()) period["start"] = f.encounter_start;
+  if (!f.encounter_end.empty()) period["end"] = f.encounter_end;
+  if (!period.empty()) context["period"] = period;
+  return context;
+}
+
+}  // namespace
+
+json document_reference(const OutgoingDocument& d, const Version& v, const RecordFacts& f, const FhirOptions& o) {
   const std::string& key = v.key;
-  std::string title = d.title;
-  json subject = json::object();
-  if (!patient.mrn.empty()) subject["identifier"] = identifier(o.mrn_system, "MR", "Medical record number", patient.mrn);
-  else if (!patient.member_id.empty())
-    subject["identifier"] = identifier(o.member_system, "MB", "Member Number", patient.member_id);
   json attachment = {{"contentType", d.content_type},
+                     {"language", o.language},
                      {"data", base64_encode(d.bytes)},
-                     {"title", d.file},
                      {"size", d.bytes.size()},
                      {"hash", sha1_base64(d.bytes)},  // R4 Attachment.hash: SHA-1, base64
+                     {"title", d.title},
                      {"creation", iso_utc(d.timestamp)}};
+  json category = {{"coding", json::array({{{"system", "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category"},
+                                            {"code", "clinical-note"},
+                                            {"display", "Clinical Note"}}})}};
   json ref = {{"resourceType", "DocumentReference"},
+              {"meta", {{"profile", json::array({"http://hl7.org/fhir/us/core/StructureDefinition/us-core-documentreference"})}}},
               {"masterIdentifier", {{"system", o.key_system}, {"value", key}}},
               {"identifier", json::array({{{"system", o.key_system}, {"value", key}}})},
               {"status", "current"},
-              {"type",
-               {{"coding", json::array({{{"system", o.type_system}, {"code", o.type_code}, {"display", o.type_display}}})},
-                {"text", title}}},
+              {"docStatus", doc_status(d.kind, f, o)},
+              {"type", type_of(d, o)},
+              {"category", json::array({category})},
+              {"subject", subject_of(f, o)},
               {"date", iso_utc(d.timestamp)},
-              {"description", title + ", case " + d.case_id},
+              {"author", json::array({reference_by_npi("Practitioner", f.physician_npi, f.physician_name)})},
+              {"custodian", reference_by_npi("Organization", f.practice_npi, f.practice_name)},
+              {"description", d.title + ", case " + d.case_id},
               {"content", json::array({{{"attachment", attachment}}})}};
-  if (!subject.empty()) ref["subject"] = subject;
+  if (json context = context_of(f); !context.empty()) ref["context"] = context;
   // R4 DocumentReference.relatesTo: "Relationships that this document has with
   // other document references that already exist"; code "replaces" from
   // document-relationship-type. The target is named by identifier (a logical
@@ -67,7 +179,7 @@ json document_reference(const OutgoingDocument& d, const Version& v, const Patie
   return ref;
 }
 
-json webhook_payload(const OutgoingDocument& d, const Version& v) {
+json webhook_payload(const OutgoingDocument& d, const Version& v, const std::string& status) {
   return {{"case_id", d.case_id},
           {"kind", d.kind},
           {"file", d.file},
@@ -78,6 +190,7 @@ json webhook_payload(const OutgoingDocument& d, const Version& v) {
           {"content_sha256", d.content_sha256},
           {"idempotency_key", v.key},
           {"replaces", v.replaces.empty() ? json(nullptr) : json(v.replaces)},
+          {"doc_status", status},
           {"generated", iso_utc(d.timestamp)},
           {"data", base64_encode(d.bytes)}};
 }

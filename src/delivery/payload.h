@@ -1,13 +1,17 @@
 // What goes over the wire to the EHR for one generated document: a FHIR R4
 // DocumentReference or a plain webhook JSON, the idempotency key both carry,
 // the link to the version it replaces, reading the EHR's answers, and the
-// retry schedule. Pure functions of their inputs (no clock, no I/O),
-// thread-safe; delivery.cpp sends what these build.
+// retry schedule. Pure functions of their inputs (no clock; no I/O but
+// load_document_types), thread-safe; delivery.cpp sends what these build.
 #pragma once
 
+#include <map>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "core/diagnostic.h"
 
 namespace p2p::delivery {
 
@@ -31,16 +35,63 @@ struct PatientIds {
   std::string member_id;
 };
 
+// What the chart needs to file a document as a record, from the case
+// (record_facts in delivery.h): the patient, who wrote it (the physician, by
+// NPI), who keeps it (the practice), the encounter it belongs to and
+// whether the letters are signed. Empty strings: the case does not say.
+struct RecordFacts {
+  PatientIds patient;
+  std::string physician_name, physician_npi;  // /physician/name, /physician/npi
+  std::string practice_name, practice_npi;    // /practice/name, /practice/npi
+  std::string encounter_id;                   // /encounter/id (a FHIR id)
+  std::string encounter_start, encounter_end; // /encounter/start, /end (YYYY-MM-DD)
+  bool letters_signed = false;                // /letters_signed given
+};
+
+// How one kind of document is coded (templates/knowledge/document_types.json).
+struct DocumentCoding {
+  std::string code;     // LOINC, e.g. "51852-2"
+  std::string display;  // "Letter"
+  bool draft_until_signed = false;  // preliminary until the case gives /letters_signed
+};
+
 // How DocumentReference fields are coded; the defaults suit most EHRs and an
 // integration analyst can override each in the service config.
 struct FhirOptions {
   std::string type_system = "http://loinc.org";
-  std::string type_code = "11488-4";        // LOINC 11488-4 "Consult note"
+  std::map<std::string, DocumentCoding> types;  // by document kind, from the knowledge library
+  std::string type_code = "11488-4";        // a kind missing from `types`: LOINC 11488-4 "Consult note"
   std::string type_display = "Consult note";
-  std::string mrn_system;                   // Identifier.system for the MRN (e.g. the hospital's OID); "" = none
-  std::string member_system;                // Identifier.system for the member ID; "" = none
+  std::string mrn_system;                   // Identifier.system for the MRN (e.g. the hospital's OID); required for FHIR delivery
+  std::string member_system;                // Identifier.system for the member ID, for cases without an MRN; "" = none
   std::string key_system = "urn:p2pdoc:document";  // Identifier.system of the idempotency key
+  std::string language = "en-US";           // Attachment.language (BCP 47): the templates are written in US English
 };
+
+// Reads templates/knowledge/document_types.json. Fails naming the file and
+// the entry that lacks a code or display.
+Result<std::map<std::string, DocumentCoding>> load_document_types(const std::string& path);
+
+// "preliminary" for a document that stays a draft until signed (the LOMN
+// and the appeal cover letter) while the case does not say it is signed,
+// else "final" (FHIR R4 composition-status, DocumentReference.docStatus).
+std::string doc_status(const std::string& kind, const RecordFacts& facts, const FhirOptions& options);
+
+// What identifies a document's version: what it shows, and for a draft that
+// it is a draft, so that signing files a final version replacing the draft
+// even though the PDF shows the same.
+std::string delivery_identity(const std::string& content_sha256, const std::string& status);
+
+// Why a case cannot be filed as FHIR records with these options: no MRN
+// and no member ID, or an identifier without its configured system. Empty
+// when it can.
+Diagnostics check_record_facts(const RecordFacts& facts, const FhirOptions& options);
+
+// What FHIR delivery needs from its settings before it starts: the MRN's
+// identifier system (fhir_mrn_system), and every system set an absolute URI
+// ("urn:oid:...", "http://..."). One message per problem; none when
+// `fhir_delivery` is false.
+std::vector<std::string> check_fhir_settings(bool fhir_delivery, const FhirOptions& options);
 
 // "<case_id>/<file>/<content_sha256>": the case, the document and what it
 // shows, never the clock. Regenerating the same content gives the same key, so
@@ -61,18 +112,23 @@ struct Version {
 // (A, then B, then A again): distinct from A's key, fixed by what it replaces.
 std::string returning_key(const std::string& key, const std::string& replaces);
 
-// FHIR R4 DocumentReference (resourceType, masterIdentifier and identifier =
-// the version's key, status current, type, subject by identifier, date,
-// description, content[0].attachment with base64 data, size and SHA-1 hash;
-// relatesTo [{code "replaces", target: the earlier DocumentReference by
-// identifier}] when the version replaces one).
-nlohmann::json document_reference(const OutgoingDocument& d, const Version& v, const PatientIds& patient,
+// FHIR R4 DocumentReference conforming to US Core's DocumentReference
+// profile (docs/delivery-records.md lists every element and its source):
+// meta.profile, masterIdentifier and identifier = the version's key, status
+// current, docStatus (doc_status), type (LOINC by kind) with the title as
+// text, category clinical-note, subject by identifier, date, author (the
+// physician by NPI), custodian (the practice), description,
+// content[0].attachment (contentType, language, base64 data, size, SHA-1
+// hash, title, creation), context (encounter and period, when the case gives
+// an encounter), and relatesTo [{code "replaces", target: the earlier
+// DocumentReference by identifier}] when the version replaces one.
+nlohmann::json document_reference(const OutgoingDocument& d, const Version& v, const RecordFacts& facts,
                                   const FhirOptions& options);
 
 // The webhook body: {case_id, kind, file, title, content_type, bytes, sha256,
 // content_sha256, idempotency_key, replaces (the earlier version's key, or
-// null), generated, data (base64)}.
-nlohmann::json webhook_payload(const OutgoingDocument& d, const Version& v);
+// null), doc_status, generated, data (base64)}.
+nlohmann::json webhook_payload(const OutgoingDocument& d, const Version& v, const std::string& status);
 
 // GET URL that finds a DocumentReference by identifier (FHIR search,
 // token parameter "system|value"), under `endpoint` ({base}/DocumentReference).

@@ -590,6 +590,7 @@ json packet_manifest(const Packet& p, const Env& env) {
   json docs = json::array();
   for (const GeneratedDocument& d : p.documents) {
     docs.push_back({{"kind", d.kind},
+                    {"title", d.title},
                     {"format", d.pages ? "pdf" : "text"},
                     {"file", d.file_name},
                     {"template", d.template_choice.folder + "/" + d.template_choice.chosen},

@@ -117,6 +117,7 @@ Diagnostics check_serve_config(const ServeConfig& c) {
   if (c.retry_initial_ms < 1 || c.retry_max_ms < c.retry_initial_ms)
     bad("retry_initial_ms must be at least 1 and retry_max_ms at least retry_initial_ms");
   if (!(c.deliver_timeout_s > 0)) bad("deliver_timeout must be more than 0 seconds");
+  for (const std::string& m : delivery::check_fhir_settings(!c.deliver_fhir.empty(), c.fhir)) bad(m);
   if (c.pubmed && !is_web_address(c.pubmed_config.base_url))
     bad("pubmed_base \"" + c.pubmed_config.base_url + "\" is not an http:// or https:// address");
   return d;

@@ -140,6 +140,12 @@ int run_serve(const ServeConfig& cfg, Resources res) {
     dc.retry_max_ms = cfg.retry_max_ms;
     dc.timeout_ms = static_cast<long>(cfg.deliver_timeout_s * 1000);
     dc.fhir = cfg.fhir;
+    auto types = delivery::load_document_types(res.templates_dir + "/knowledge/document_types.json");
+    if (!types.is_ok()) {
+      report(types.diagnostics());
+      return kStartFailed;
+    }
+    dc.fhir.types = types.take();
     deliverer = std::make_unique<delivery::Deliverer>(dc, [&log](const json& e) { log.write(e); });
     auto waiting = deliverer->open();
     if (!waiting.is_ok()) {

@@ -192,7 +192,15 @@ TEST_CASE("config file: keys, flags spelled with '-', errors by line") {
   both.deliver_webhook = "http://b";
   both.threads = 0;
   both.tls_cert = "c.pem";
+  both.fhir.mrn_system = "urn:oid:1.2.3.4";
   CHECK(check_serve_config(both).size() == 3);
+  // FHIR delivery without the MRN's identifier system is refused at start-up
+  ServeConfig no_system;
+  no_system.out = "/tmp/x";
+  no_system.deliver_fhir = "http://a";
+  auto refused = check_serve_config(no_system);
+  REQUIRE(refused.size() == 1);
+  CHECK(refused[0].message.find("fhir_mrn_system") != std::string::npos);
   ServeConfig no_out;
   CHECK(check_serve_config(no_out).size() == 1);
 }

@@ -331,7 +331,7 @@ Reply Service::create_packet(const Request& req) {
         return internal_error(route, c.id, req.id, "the packet is written but the ledger failed: " + describe(d));
     }
     if (p_.deliverer) {
-      auto q = p_.deliverer->enqueue(delivery::pdf_documents(p, env.timestamp), delivery::patient_ids(c.doc));
+      auto q = p_.deliverer->enqueue(delivery::pdf_documents(p, env.timestamp), delivery::record_facts(c.doc));
       if (!q.is_ok()) return internal_error(route, c.id, req.id, "queueing the delivery failed: " + describe(q.diagnostics()));
       queued = q.take();
     }
@@ -439,7 +439,7 @@ Reply Service::record_event(const Request& req, const std::string& case_id) {
   std::vector<delivery::Queued> queued;
   if (p_.deliverer)
     rr.written = [&](const Case& c, const Packet& p) -> Diagnostics {
-      auto q = p_.deliverer->enqueue(delivery::pdf_documents(p, env.timestamp), delivery::patient_ids(c.doc));
+      auto q = p_.deliverer->enqueue(delivery::pdf_documents(p, env.timestamp), delivery::record_facts(c.doc));
       if (!q.is_ok()) return q.diagnostics();
       queued = q.take();
       return {};

@@ -24,6 +24,7 @@ Result<WatchConfig> parse_watch_config(std::string_view text, WatchConfig base, 
       .seconds("rescan_interval", c.rescan_s)
       .bytes("max_size", c.max_bytes)
       .whole("max_crashes", c.max_crashes);
+  delivery::add_delivery_keys(r, c.delivery);
   Diagnostics errors = r.read(text, source);
   if (!errors.empty()) return Result<WatchConfig>::fail(errors);
   return Result<WatchConfig>::ok(std::move(base));
@@ -46,6 +47,8 @@ Diagnostics check_watch_config(const WatchConfig& c) {
   if (!(c.rescan_s > 0)) d.push_back(error_at("", "rescan_interval must be more than 0 seconds"));
   if (c.max_bytes <= 0) d.push_back(error_at("", "max_size must be more than 0 bytes"));
   if (c.max_crashes < 1) d.push_back(error_at("", "max_crashes must be 1 or more"));
+  Diagnostics delivery = delivery::check_delivery_settings(c.delivery);
+  d.insert(d.end(), delivery.begin(), delivery.end());
   return d;
 }
 

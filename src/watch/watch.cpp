@@ -23,6 +23,7 @@
 #include <deque>
 #include <list>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <unordered_map>
 
@@ -123,6 +124,8 @@ class Watcher {
   // workers
   bool spawn(Worker& w);
   bool open_ledger_and_recover();
+  bool start_delivery();
+  void deliver(const std::string& case_id);
   void respawn_due();
   void read_worker(Worker& w);
   void reap();
@@ -155,6 +158,7 @@ class Watcher {
   Serve serve_;
   std::string ledger_location_;            // "" = no ledger
   std::unique_ptr<Ledger> worker_ledger_;  // a worker's own connection, opened in the worker
+  delivery::SenderProcess sender_;         // delivery, when configured: forked before the workers
 
   std::deque<std::string> queued_;                      // claimed, in working/, waiting for a worker
   std::list<std::string> order_;                        // candidates in arrival order
@@ -214,6 +218,7 @@ bool Watcher::setup() {
   int staging = remove_stale_staging(cfg_.out);
   int temporaries = inbox_.remove_stale_temporaries();
 
+  if (!start_delivery()) return false;
   prepare_pdf_export();  // before the fork: every worker inherits the initialised PoDoFo
 
   sigset_t mask;
@@ -302,6 +307,40 @@ bool Watcher::open_ledger_and_recover() {
     log_.line({{"event", "ledger_recovered"}, {"packets", recovered.value().recorded},
                {"without_row", recovered.value().without_row}});
   return true;
+}
+
+// Delivery runs in a process of its own (delivery/sender_process.h): the
+// watcher forks its workers and must stay single-threaded.
+bool Watcher::start_delivery() {
+  if (!cfg_.delivery.on()) return true;
+  auto config = delivery::delivery_config(cfg_.delivery, cfg_.out, res_->templates_dir);
+  if (!config.is_ok()) {
+    for (const Diagnostic& d : config.diagnostics()) log_.line({{"event", "error"}, {"message", d.message}});
+    return false;
+  }
+  std::string log_path = cfg_.log, why;
+  auto make_log = [log_path]() -> delivery::DeliveryLog {
+    auto log = std::make_shared<Log>();
+    auto lock = std::make_shared<std::mutex>();
+    std::string ignored;
+    log->open(log_path, ignored);
+    return [log, lock](const json& e) {
+      std::lock_guard hold(*lock);
+      log->line(ordered_json::parse(e.dump()));
+    };
+  };
+  if (!sender_.start(config.value(), cfg_.out, make_log, {lock_fd_}, why)) {
+    log_.line({{"event", "error"}, {"message", "cannot start the delivery process: " + why}});
+    return false;
+  }
+  return true;
+}
+
+void Watcher::deliver(const std::string& case_id) {
+  if (!cfg_.delivery.on() || case_id.empty()) return;
+  std::string why;
+  if (!sender_.deliver(case_id, why))
+    log_.line({{"event", "error"}, {"case_id", case_id}, {"message", "not queued for delivery: " + why}});
 }
 
 bool Watcher::spawn(Worker& w) {
@@ -488,6 +527,11 @@ void Watcher::reap() {
   int status = 0;
   pid_t pid;
   while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
+    if (sender_.reaped(pid)) {
+      log_.line({{"event", "error"}, {"message", "the delivery process ended; the next packet starts another "
+                                                  "(what it had queued waits in the outbox)"}});
+      continue;
+    }
     auto it = std::find_if(workers_.begin(), workers_.end(), [&](const Worker& w) { return w.pid == pid; });
     if (it == workers_.end()) continue;
     Worker& w = *it;
@@ -579,6 +623,7 @@ void Watcher::finish(const std::string& name, JobResult r, double ms, const std:
     else
       ++errors_;
   }
+  if (how.ok) deliver(r.case_id);  // the packet is installed: queue it before the input moves
   MoveResult moved = move_out(name, how);
   ordered_json line = {{"case_id", r.case_id.empty() ? json(nullptr) : json(r.case_id)},
                        {"file", name},
@@ -828,6 +873,8 @@ void Watcher::shutdown() {
     }
     std::this_thread::sleep_for(Millis(5));
   }
+  // --once: what was queued goes out before the exit, while the EHR answers
+  sender_.finish(cfg_.once);
 }
 
 int Watcher::run() {

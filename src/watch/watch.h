@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "core/diagnostic.h"
+#include "delivery/sender_process.h"
 #include "pipeline/pipeline.h"
 
 namespace p2p::watch {
@@ -41,6 +42,8 @@ struct WatchConfig {
   int max_crashes = 2;             // max_crashes: worker crashes on one case before it fails
   bool strict = false;             // strict: a case with warnings fails (failed/ with its error file)
   bool pdfa = false;               // pdfa: archival PDF/A-2b (Resources::output_intent)
+  delivery::DeliverySettings delivery;  // deliver_fhir, deliver_webhook, fhir_mrn_system ...: as the service's
+                                        // (docs/service.md); each packet written is queued in OUT/.outbox
 };
 
 // Reads "key = value" lines over `base`: '#' starts a comment, blank lines are
@@ -52,7 +55,8 @@ Result<WatchConfig> parse_watch_config(std::string_view text, WatchConfig base, 
 Result<WatchConfig> load_watch_config(const std::string& path, WatchConfig base);
 
 // The rules a complete configuration must meet (inbox and out set and
-// different, positive limits). Empty when it is usable.
+// different, positive limits, delivery settings as the service's). Empty
+// when it is usable.
 Diagnostics check_watch_config(const WatchConfig& c);
 
 // Runs the watcher until SIGTERM/SIGINT (or, with `once`, until the inbox and

@@ -43,6 +43,8 @@ out = os.path.join(work, "out")
 token_file = os.path.join(work, "ehr-token")
 open(token_file, "w").write("ehr-secret-token\n")
 KEY_SYSTEM = "urn:p2pdoc:document"
+MRN_SYSTEM = "urn:oid:2.16.840.1.113883.3.999.1"  # an invented hospital OID
+DOCUMENT_TYPES = json.load(open(os.path.join(ROOT, "templates", "knowledge", "document_types.json")))["document_types"]
 
 
 class Ehr:
@@ -148,7 +150,7 @@ class Ehr:
 
 
 ehr = Ehr()
-fhir_args = ["--deliver-fhir", ehr.server.url + "/fhir/", "--deliver-token-file", token_file,
+fhir_args = ["--deliver-fhir", ehr.server.url + "/fhir/", "--fhir-mrn-system", MRN_SYSTEM, "--deliver-token-file", token_file,
              "--retry-initial-ms", "100", "--retry-max-ms", "400"]
 posted = [os.path.join(ROOT, "samples", n) for n in ("uhc-lumbar-mri.json", "aetna-acdf.json")]
 
@@ -201,7 +203,8 @@ for key, (path, ctype, if_none, ref) in ehr.bodies.items():
     check(if_none == "identifier=urn:p2pdoc:document|" + key, f"conditional create: {if_none}")
     check(ref["resourceType"] == "DocumentReference" and ref["status"] == "current", "resourceType and status")
     check(ref["identifier"][0]["value"] == key and ref["masterIdentifier"]["value"] == key, "identifier is the key")
-    check(ref["type"]["coding"][0]["code"] == "11488-4", "LOINC type")
+    kind = file.rsplit(".", 1)[0]  # brief.pdf -> brief
+    check(ref["type"]["coding"][0]["code"] == DOCUMENT_TYPES[kind]["type_code"], f"{file}: LOINC type from the knowledge library")
     pdf = base64.b64decode(ref["content"][0]["attachment"]["data"])
     att = ref["content"][0]["attachment"]
     check(att["contentType"] == "application/pdf" and pdf.startswith(b"%PDF-"), "a PDF attachment")
@@ -264,7 +267,7 @@ fhir = Ehr()
 fhir.fail_left = 0
 no_clock = {k: v for k, v in clean_env().items() if k != "SOURCE_DATE_EPOCH"}
 out3 = os.path.join(work, "out3")
-args3 = ["--deliver-fhir", fhir.server.url + "/fhir", "--retry-initial-ms", "100", "--retry-max-ms", "400"]
+args3 = ["--deliver-fhir", fhir.server.url + "/fhir", "--fhir-mrn-system", MRN_SYSTEM, "--retry-initial-ms", "100", "--retry-max-ms", "400"]
 s3 = Service(BIN, out3, *args3, env=no_clock)
 case = json.load(open(posted[0]))
 st, m1 = s3.json("POST", "/v1/packets", json.dumps(case).encode())
@@ -307,7 +310,7 @@ for d in changed:
 current = {}
 for r in by_key.values():
     if r["status"] == "current":
-        f = r["content"][0]["attachment"]["title"]
+        f = r["identifier"][0]["value"].split("/")[1]
         current[f] = current.get(f, 0) + 1
 check(current == {f: 1 for f in PDFS}, f"one current document per file: {current}")
 check(s3.stop() == 0, "clean stop")
@@ -320,7 +323,7 @@ lossy.fail_left = 0
 lossy.ignore_if_none_exist = True
 lossy.hold = True
 out4 = os.path.join(work, "out4")
-args4 = ["--deliver-fhir", lossy.server.url + "/fhir", "--retry-initial-ms", "100", "--retry-max-ms", "400"]
+args4 = ["--deliver-fhir", lossy.server.url + "/fhir", "--fhir-mrn-system", MRN_SYSTEM, "--retry-initial-ms", "100", "--retry-max-ms", "400"]
 svc = Service(BIN, out4, *args4)
 st, m = svc.json("POST", "/v1/packets", open(posted[1], "rb").read())
 keys4 = {d["idempotency_key"] for d in m["delivery"]["documents"]}

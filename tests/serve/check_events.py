@@ -108,7 +108,7 @@ path = os.path.join(work, "fault-abort.json")
 json.dump(crashing, open(path, "w", encoding="utf-8"))
 r = subprocess.run([BIN, "generate", path, "--out", out2], capture_output=True, text=True, env=clean_env())
 check(r.returncode == 0, f"generate fault-abort outside the service: {r.stderr}")
-svc2 = Service(BIN, out2, "--deliver-fhir", "http://127.0.0.1:9/fhir/",
+svc2 = Service(BIN, out2, "--deliver-fhir", "http://127.0.0.1:9/fhir/", "--fhir-mrn-system", "urn:oid:2.16.840.1.113883.3.999.1",
                env=clean_env(P2PDOC_TOKENS=TOKEN, P2PDOC_DELIVER_TOKEN="ehr", P2PDOC_TEST_WORKER_FAULTS="1"))
 try:
     st, m = svc2.json("POST", "/v1/packets", json.dumps(sample), AUTH)
