@@ -535,7 +535,10 @@ int main(int argc, char** argv) {
   pas->add_option("--request", imp.request, "The PAS request Bundle it answers (Claim, Patient, Coverage ...)");
   pas->add_option("-o,--out", imp.out, "The draft's file (default: <case_id>.draft.json)");
   pas->add_flag("--force", imp.force, "Overwrite an existing draft file");
-  pas->add_option("--ledger", imp.ledger, "Record denial_received for a draft in this ledger: a file or a postgresql:// URI");
+  pas->add_option("--ledger", imp.ledger, "Record the response in this ledger (a draft: denial_received): a file or a postgresql:// URI");
+  pas->add_option("--sheet", imp.sheet, "Write a draft's one-page preparation sheet (PDF) here");
+  imp.root = root;
+  pas->add_option("--root", imp.root, "Folder holding templates/ and fonts/ (for the deadlines and the sheet)");
 
   std::string worker_root = root;
   long long worker_memory_mb = 0;

@@ -109,7 +109,7 @@ TEST_CASE("event kinds: every name reads back as its kind") {
   for (EventKind k : {EventKind::denial_received, EventKind::packet_generated, EventKind::p2p_requested,
                       EventKind::p2p_scheduled, EventKind::call_held, EventKind::appeal_filed,
                       EventKind::appeal_decided, EventKind::external_review_filed,
-                      EventKind::external_review_decided, EventKind::closed}) {
+                      EventKind::external_review_decided, EventKind::closed, EventKind::pa_response_received}) {
     auto back = event_kind_from_name(event_kind_name(k));
     REQUIRE(back.has_value());
     CHECK(*back == k);
