@@ -54,6 +54,10 @@ bool is_case_file_name(std::string_view name) { return is_input_name(name, ".jso
 
 bool is_form_file_name(std::string_view name) { return is_input_name(name, ".pdf"); }
 
+bool is_fhir_file_name(std::string_view name) {
+  return is_case_file_name(name) && name.ends_with(".fhir.json") && name.size() > 10;
+}
+
 bool is_form_job(std::string_view job) {
   return job.size() > kOutcomesFolder.size() + 1 && job.substr(0, kOutcomesFolder.size()) == kOutcomesFolder &&
          job[kOutcomesFolder.size()] == '/';
