@@ -43,7 +43,8 @@ bool is_input_name(std::string_view name, std::string_view ext) {
 
 // The extension numbered_name and error_file_name keep apart from the stem.
 std::string_view input_extension(std::string_view name) {
-  for (std::string_view ext : {std::string_view(".json"), std::string_view(".pdf")})
+  // ".fhir.json" first: a PAS response keeps its kind when numbered ("x.1.fhir.json")
+  for (std::string_view ext : {std::string_view(".fhir.json"), std::string_view(".json"), std::string_view(".pdf")})
     if (ends_with(name, ext)) return ext;
   return {};
 }
