@@ -179,3 +179,28 @@ TEST_CASE("the ledger: a draft's row carries its P2P deadline; a non-denial is a
   CHECK(history.value()[0].event.data["decision"] == "pended");
   remove_tree(out);
 }
+
+TEST_CASE("the sheet stays one page however many gaps a draft has: the list is cut, visibly") {
+  auto in = intake::take_pas(example("ri-DeniedResponse.json"), std::nullopt, resources(), at_2026());
+  REQUIRE(in.is_ok());
+  json draft = json::parse(in.value().imported.draft.dump());
+  for (int i = 0; i < 80; ++i)
+    draft["draft"]["to_complete"].push_back(
+        {{"path", "/services/" + std::to_string(i)}, {"what", "the CPT or HCPCS code, its system and a description of the item"}});
+  auto sheet = render_preparation_sheet(draft, resources(), at_2026());
+  REQUIRE(sheet.is_ok());
+  CHECK(sheet.value().pages == 1);
+  CHECK(sheet.value().items_cut > 0);
+  // not a draft: no sheet
+  draft.erase("draft");
+  CHECK_FALSE(render_preparation_sheet(draft, resources(), at_2026()).is_ok());
+}
+
+TEST_CASE("a draft without a denial date counts no deadline and says why") {
+  json draft = {{"format", "p2p-case/1"}, {"case_id", "pas-x"}, {"draft", {{"to_complete", json::array()}}}};
+  auto dl = draft_deadlines(draft, resources(), at_2026());
+  REQUIRE(dl.is_ok());
+  CHECK_FALSE(dl.value().contains("p2p_request"));
+  REQUIRE(dl.value()["not_counted"].size() == 3);
+  CHECK(dl.value()["not_counted"][0]["why"].get<std::string>().find("/denial/date") != std::string::npos);
+}

@@ -129,6 +129,15 @@ json gaps_view(const json& draft) {
   return list;
 }
 
+// An object of the non-empty texts only: mustache takes "" for a value, and
+// the template's sections must see an absent field as absent.
+json texts(std::initializer_list<std::pair<const char*, std::string>> fields) {
+  json out = json::object();
+  for (const auto& [key, value] : fields)
+    if (!value.empty()) out[key] = value;
+  return out;
+}
+
 json first_flags(json list) {
   for (std::size_t i = 0; i < list.size(); ++i) list[i]["first"] = i == 0;
   return list;
@@ -198,23 +207,25 @@ json preparation_sheet_view(const json& draft, const json& deadlines, const Env&
   json services = json::array();
   for (const json& s : draft.value("services", json::array()))
     if (s.is_object() && s.contains("code"))
-      services.push_back({{"code", s.value("code", "")}, {"system", s.value("system", "")},
-                          {"description", s.value("description", "")},
-                          {"units", s.contains("units") ? s["units"].dump() : std::string()}});
+      services.push_back(texts({{"code", s.value("code", "")}, {"system", s.value("system", "")},
+                                {"description", s.value("description", "")},
+                                {"units", s.contains("units") ? s["units"].dump() : std::string()}}));
   view["services"] = first_flags(services);
   json diagnoses = json::array();
   for (const json& d : draft.value("diagnoses", json::array()))
     if (d.is_object() && d.contains("icd10"))
-      diagnoses.push_back({{"icd10", d.value("icd10", "")}, {"description", d.value("description", "")}});
+      diagnoses.push_back(texts({{"icd10", d.value("icd10", "")}, {"description", d.value("description", "")}}));
   view["diagnoses"] = first_flags(diagnoses);
 
   const json meta = draft.value("draft", json::object());
   json decisions = json::array();
   for (const json& e : meta.value("decision", json::array()))
     if (e.is_object())
-      decisions.push_back({{"item", e.contains("item") ? (e["item"].is_string() ? e["item"].get<std::string>() : e["item"].dump()) : ""},
-                           {"code", e.value("code", "")}, {"decision", e.value("decision", "")},
-                           {"display", e.value("display", "")}});
+      decisions.push_back(texts({{"item", !e.contains("item")        ? std::string("item ?")
+                                          : e["item"].is_string() ? std::string("all items")
+                                                                  : "item " + e["item"].dump()},
+                                 {"code", e.value("code", "")}, {"decision", e.value("decision", "")},
+                                 {"display", e.value("display", "")}}));
   view["decisions"] = first_flags(decisions);
   view["source"] = meta.value("source", "");
   view["notes_count"] = meta.contains("notes") && meta["notes"].is_array() ? meta["notes"].size() : 0;
