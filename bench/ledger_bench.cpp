@@ -3,11 +3,14 @@
 //   2. recording one packet (record_packet: case row, denial_received,
 //      packet_generated), each into a new case
 //   3. filling the ledger with N synthetic histories (src/ledger/synthetic)
-//   4. `due` over those N cases: progress() + build_queue()
+//   4. `due` over those N cases: the ledger's read (progress() before
+//      migration 4, open_progress() now, and with --within 3d) + build_queue(),
+//      then the table and the JSON it prints
 // Medians of per-unit wall time. SQLite in a temp folder by default; with
 // P2P_TEST_LEDGER_PG set (tests/ledger/with_postgres.sh starts a throw-away
 // server and sets it) the same runs go to PostgreSQL.
-//   usage: ledger_bench [N=100000] [ROOT]   (P2P_BENCH_LEDGER=FILE: fill and keep that SQLite file)
+//   usage: ledger_bench [N=100000] [ROOT]   (P2P_BENCH_LEDGER=FILE: fill and keep that SQLite file;
+//   run again with the same FILE and N, the fill is skipped and only `due` is measured)
 #include <unistd.h>
 
 #include <algorithm>
@@ -57,6 +60,7 @@ double p90(std::vector<double> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each figure as soon as it is measured
   int n = argc > 1 ? std::atoi(argv[1]) : 100000;
   std::string root = argc > 2 ? argv[2] : P2P_SOURCE_ROOT;
   const char* pg = std::getenv("P2P_TEST_LEDGER_PG");
@@ -118,13 +122,16 @@ int main(int argc, char** argv) {
   std::printf("record one packet, median of 2000:          %.3f ms (p90 %.3f); %.1f %% of the packet's cost\n", record,
               p90(record_ms), 100 * record / packet);
 
-  // 3. fill
+  // 3. fill (skipped when P2P_BENCH_LEDGER names a ledger this bench filled before)
   auto t0 = Clock::now();
   auto hs = synthetic::histories(n, 7, env.timestamp);
   double gen_ms = ms_since(t0);
   size_t events = 0;
+  auto filled = ledger->find_case(hs.back().row.case_id);
+  bool reuse = keep && *keep && filled.is_ok() && filled.value().has_value();
+  if (reuse) std::printf("synthetic histories: %d cases already in %s, not filled again\n", n, keep);
   t0 = Clock::now();
-  for (const auto& h : hs) {
+  for (const auto& h : reuse ? std::vector<synthetic::History>{} : hs) {
     if (auto d = ledger->put_case(h.row); !d.empty()) die("fill", d);
     for (const Event& e : h.events) {
       auto s = ledger->append(e);
@@ -133,25 +140,50 @@ int main(int argc, char** argv) {
     }
   }
   double fill_ms = ms_since(t0);
-  std::printf("synthetic histories: %d cases, %zu events, generated in %.0f ms, stored in %.1f s (%.3f ms per write)\n", n,
-              events, gen_ms, fill_ms / 1000, fill_ms / double(events + hs.size()));
+  if (!reuse)
+    std::printf("synthetic histories: %d cases, %zu events, generated in %.0f ms, stored in %.1f s (%.3f ms per write)\n",
+                n, events, gen_ms, fill_ms / 1000, fill_ms / double(events + hs.size()));
 
-  // 4. due over everything
-  std::vector<double> states_ms, due_ms, due_cpu_ms;
-  size_t open_cases = 0;
-  for (int run = 0; run < 5; ++run) {
-    double c0 = cpu_ms();
-    t0 = Clock::now();
-    auto states = ledger->progress();
-    if (!states.is_ok()) die("progress", states.diagnostics());
-    states_ms.push_back(ms_since(t0));
-    auto queue = build_queue(states.value(), env.timestamp);
-    due_ms.push_back(ms_since(t0));
-    due_cpu_ms.push_back(cpu_ms() - c0);
-    open_cases = queue.size();
+  // 4. due over everything, three ways: what `due` read before migration 4
+  // (every case, closed ones dropped in C++), open_progress (closed ones
+  // dropped by the database), and open_progress with --within 3d
+  struct Way {
+    const char* name;
+    long long within;
+    bool all;
+  };
+  for (Way way : {Way{"progress() + build_queue (every case)", -1, true}, Way{"open_progress + build_queue", -1, false},
+                  Way{"open_progress --within 3d + build_queue", 3 * 86400, false}}) {
+    std::vector<double> read_ms, total_ms, cpu, read_cpu, table_ms, json_ms, table_cpu, json_cpu;
+    size_t rows = 0, listed = 0;
+    for (int run = 0; run < 7; ++run) {
+      double c0 = cpu_ms();
+      t0 = Clock::now();
+      auto states = way.all ? ledger->progress() : ledger->open_progress(env.timestamp, way.within);
+      if (!states.is_ok()) die("progress", states.diagnostics());
+      read_ms.push_back(ms_since(t0));
+      read_cpu.push_back(cpu_ms() - c0);
+      rows = states.value().size();
+      auto queue = build_queue(states.take(), env.timestamp, way.within);
+      total_ms.push_back(ms_since(t0));
+      cpu.push_back(cpu_ms() - c0);
+      listed = queue.size();
+      auto t1 = Clock::now();
+      double c1 = cpu_ms();
+      std::string table = queue_table(queue, env.timestamp);
+      table_ms.push_back(ms_since(t1));
+      table_cpu.push_back(cpu_ms() - c1);
+      t1 = Clock::now();
+      c1 = cpu_ms();
+      std::string json = queue_json_text(queue, env.timestamp);
+      json_ms.push_back(ms_since(t1));
+      json_cpu.push_back(cpu_ms() - c1);
+    }
+    std::printf("due, %s: %zu rows read, %zu listed; median of 7 (wall / CPU): %.0f / %.0f ms "
+                "(reading %.0f / %.0f ms); then the table %.0f / %.0f ms, the JSON %.0f / %.0f ms\n",
+                way.name, rows, listed, median(total_ms), median(cpu), median(read_ms), median(read_cpu),
+                median(table_ms), median(table_cpu), median(json_ms), median(json_cpu));
   }
-  std::printf("due over %zu cases (%zu open), median of 5: %.0f ms wall, %.0f ms CPU (reading the ledger %.0f ms wall)\n",
-              hs.size() + 2000, open_cases, median(due_ms), median(due_cpu_ms), median(states_ms));
   std::filesystem::remove_all(tmp);
   return 0;
 }

@@ -7,7 +7,7 @@ PACKAGES="cmake g++ make pkg-config
   libcmark-gfm-dev libcmark-gfm-extensions-dev
   nlohmann-json3-dev libcurl4-openssl-dev doctest-dev
   libkainjow-mustache-dev libcli11-dev libcpp-httplib-dev
-  libsqlite3-dev libpq-dev postgresql
+  libsqlite3-dev libpq-dev postgresql icc-profiles-free
   qpdf poppler-utils pdftk-java mupdf-tools python3 python3-jsonschema
   curl openssl
   clang libclang-rt-14-dev"  # the last line: scripts/sanitize.sh (ASan, UBSan, libFuzzer)

@@ -11,8 +11,8 @@ build/src/p2pdoc generate samples/*.json --out out
 # the demo: the same history and the same report on every machine (a fixed
 # seed and clock); a new ledger each run, never the practice's own
 rm -f out/demo/p2pdoc.db out/demo/p2pdoc.db-wal out/demo/p2pdoc.db-shm
-export SOURCE_DATE_EPOCH=1796083200  # 2026-12-01T00:00:00Z
-build/src/p2pdoc demo-ledger --ledger out/demo/p2pdoc.db --cases 1500 --seed 1 --until 2026-11-30
+export SOURCE_DATE_EPOCH=1796169600  # 2026-12-02T00:00:00Z, after the history's last day
+build/src/p2pdoc demo-ledger --ledger out/demo/p2pdoc.db --cases 1500 --seed 1 --until 2026-12-01
 build/src/p2pdoc report --ledger out/demo/p2pdoc.db --from 2025-12-01 --to 2026-11-30 --out out/demo/report.pdf \
   --practice "Demo practice (synthetic data)"
 build/src/p2pdoc report --ledger out/demo/p2pdoc.db --from 2025-12-01 --to 2026-11-30 --out out/demo/report.csv

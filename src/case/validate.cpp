@@ -671,11 +671,22 @@ void service(Checker& c, const json& v, const std::string& path) {
   if (check_fields(c, v, path, kService)) check_service_code(c, v, path);
 }
 
+// A line an importer proposed from the EHR's record (`import pas --clinical`,
+// docs/case-format.md "Proposed lines"): printed, marked "proposed" on every
+// document, and a warning until a person accepts it by deleting the key
+// (or setting it false), so --strict refuses a case nobody has checked.
+void proposed(Checker& c, const json& v, const std::string& path) {
+  if (expect_type(c, v, path, v.is_boolean(), "a boolean") && v == true)
+    c.warn(path, "proposed from the EHR's record, not yet checked by a person: compare it with the chart, then delete \"proposed\"");
+}
+
 constexpr Field kPriorTreatment[] = {
     {"treatment", Need::required, long_text},
     {"start", Need::required, date},
     {"end", Need::optional, date},
     {"outcome", Need::required, long_text},
+    {"source", Need::optional, short_text},
+    {"proposed", Need::optional, proposed},
 };
 
 void prior_treatment(Checker& c, const json& v, const std::string& path) {
@@ -692,14 +703,29 @@ constexpr Field kFunctionalScore[] = {
     {"measure", Need::required, short_text},
     {"score", Need::required, short_text},
     {"date", Need::optional, date},
+    {"source", Need::optional, short_text},
+    {"proposed", Need::optional, proposed},
 };
+
+// A finding is a line of text, or the same with where it was read and the
+// importer's "proposed" mark: {text, source, proposed}.
+constexpr Field kFinding[] = {
+    {"text", Need::required, long_text},
+    {"source", Need::optional, short_text},
+    {"proposed", Need::optional, proposed},
+};
+
+void finding(Checker& c, const json& v, const std::string& path) {
+  if (v.is_object()) check_fields(c, v, path, kFinding);
+  else long_text(c, v, path);
+}
 
 constexpr Field kClinical[] = {
     {"summary", Need::required, long_text},
     {"duration", Need::optional, short_text},
     {"functional_status", Need::optional, long_text},
     {"functional_score", Need::optional, object_of<kFunctionalScore>},
-    {"findings", Need::optional, lines},
+    {"findings", Need::optional, lines_of<kMaxLines, finding>},
     {"prior_treatments", Need::optional, array_of<prior_treatment, kMaxPriorTreatments>},
     {"if_upheld", Need::required, long_text},
     {"urgency_reason", Need::optional, long_text},

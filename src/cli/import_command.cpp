@@ -8,6 +8,7 @@
 #include "case/case.h"
 #include "fhir/pas_import.h"
 #include "intake/pas_intake.h"
+#include "fhir/prefill.h"
 #include "ledger/ledger.h"
 #include "pipeline/files.h"
 #include "pipeline/pipeline.h"
@@ -56,6 +57,39 @@ void print_deadlines(const nlohmann::json& dl) {
     std::cout << "  not counted " << n.value("deadline", "") << ": " << n.value("why", "") << "\n";
 }
 
+// Proposed clinical lines from the EHR's bundle (fhir/prefill.h); false,
+// having said why, when the bundle or the code table cannot be used.
+bool prefill_from(const ImportArgs& a, fhir::PasImport& r) {
+  std::string table_file = a.root + "/templates/knowledge/clinical_codes.json";
+  auto table_text = read_file(table_file);
+  auto table = table_text ? parse_case_json(*table_text) : Result<nlohmann::json>::fail({error_at("", "cannot read the file")});
+  if (!table.is_ok()) {
+    print(table_file, table.diagnostics());
+    return false;
+  }
+  auto codes = fhir::read_clinical_codes(table.value());
+  if (!codes.is_ok()) {
+    print(table_file, codes.diagnostics());
+    return false;
+  }
+  auto bundle = read_file(a.clinical);
+  if (!bundle) {
+    std::cerr << a.clinical << ": cannot read the file\n";
+    return false;
+  }
+  auto filled = fhir::prefill_clinical(r, *bundle, codes.value());
+  if (!filled.is_ok()) {
+    print(a.clinical, filled.diagnostics());
+    return false;
+  }
+  const fhir::Prefill& p = filled.value();
+  print(a.clinical, p.notes);
+  std::cout << "proposed from " << a.clinical << " (" << p.resources << " resources): " << p.treatments << " treatment(s), "
+            << p.findings << " finding(s)" << (p.functional_score ? ", a functional score" : "")
+            << "; each is marked \"proposed\" until a person checks it\n";
+  return true;
+}
+
 }  // namespace
 
 int run_import_pas(const ImportArgs& a) {
@@ -78,15 +112,14 @@ int run_import_pas(const ImportArgs& a) {
     return 1;
   }
   Env env = Env::from_process();
-  auto taken = intake::take_pas(*response, request ? std::optional<std::string_view>(*request) : std::nullopt,
-                                res.value(), env);
+  auto taken = intake::read_pas(*response, request ? std::optional<std::string_view>(*request) : std::nullopt, env);
   if (!taken.is_ok()) {
     print(a.response, taken.diagnostics());
     std::cerr << a.response << ": not imported, nothing written\n";
     return 2;
   }
-  const intake::PasIntake& in = taken.value();
-  const fhir::PasImport& r = in.imported;
+  intake::PasIntake& in = taken.value();
+  fhir::PasImport& r = in.imported;
   print(a.response, r.notes);
   int not_denial = 0;
   switch (r.decision) {
@@ -110,6 +143,14 @@ int run_import_pas(const ImportArgs& a) {
   if (not_denial) {
     if (!a.ledger.empty() && record_in_ledger(a.ledger, in, env) != 0) return 1;
     return not_denial;
+  }
+  if (!a.clinical.empty() && !prefill_from(a, r)) {
+    std::cerr << a.clinical << ": not pre-filled, nothing written\n";
+    return 2;
+  }
+  if (auto d = intake::prepare_draft(in, res.value(), env); has_errors(d)) {
+    print("p2pdoc", d);
+    return 1;
   }
   std::string id = in.case_id.empty() ? "pas" : in.case_id;
   std::string out = a.out.empty() ? id + ".draft.json" : a.out;

@@ -1,4 +1,4 @@
-// `p2pdoc import pas RESPONSE.json [--request REQUEST.json] [-o DRAFT.json]`:
+// `p2pdoc import pas RESPONSE.json [--request REQUEST.json] [--clinical EHR.json] [-o DRAFT.json]`:
 // a payer's Da Vinci PAS response read into a p2p-case/1 draft (fhir/
 // pas_import.h; docs/fhir.md), and `validate`'s report on drafts
 // (docs/case-format.md, "Drafts"). Single-threaded, like the rest of the CLI.
@@ -14,8 +14,9 @@ struct ImportArgs {
   std::string out;       // the draft's file; "" = <case_id>.draft.json
   bool force = false;    // overwrite an existing draft
   std::string ledger;    // a ledger to record the response in; "" = none
+  std::string clinical;  // the EHR's FHIR Bundle for the patient: proposed lines (fhir/prefill.h); "" = none
   std::string sheet;     // the draft's preparation sheet (PDF); "" = none
-  std::string root;      // the folder holding templates/ and fonts/
+  std::string root;      // the folder holding templates/ and fonts/ (deadlines, sheet, clinical_codes.json)
 };
 
 // Exit codes of `import pas` (each also says so in one line on stdout):

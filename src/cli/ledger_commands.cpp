@@ -224,15 +224,17 @@ int run_due(const DueArgs& a, const LedgerChoice& choice, const std::string& out
   }
   auto ledger = open_existing(choice.resolve(out_dir), who);
   if (!ledger) return kInternal;
-  auto states = ledger->progress();
-  if (!states.is_ok()) {
-    report(who, states.diagnostics());
-    return kInternal;
-  }
-  long long now = Env::from_process().timestamp;
   if (a.weekly && a.format == "csv") {
     std::cerr << who << ": --weekly prints a table or JSON\n";
     return kInvalid;
+  }
+  long long now = Env::from_process().timestamp;
+  // the weekly review also lists calls of closed cases; the queue reads
+  // only what it can list (the database leaves out the rest)
+  auto states = a.weekly ? ledger->progress() : ledger->open_progress(now, within);
+  if (!states.is_ok()) {
+    report(who, states.diagnostics());
+    return kInternal;
   }
   if (a.weekly) {
     json w = weekly_json(states.value(), now);
@@ -240,8 +242,8 @@ int run_due(const DueArgs& a, const LedgerChoice& choice, const std::string& out
     else std::cout << weekly_table(w);
     return kOk;
   }
-  auto queue = build_queue(states.value(), now, within);
-  if (a.format == "json") std::cout << queue_json(queue, now).dump(2) << "\n";
+  auto queue = build_queue(states.take(), now, within);
+  if (a.format == "json") std::cout << queue_json_text(queue, now) << "\n";
   else if (a.format == "csv") std::cout << queue_csv(queue);
   else std::cout << queue_table(queue, now);
   return kOk;

@@ -96,11 +96,20 @@ std::optional<LoadedCase> load_input(const std::string& arg, const Resources& re
   return LoadedCase{loaded.take(), std::move(warnings)};
 }
 
-std::optional<Resources> resources_or_report(const std::string& root) {
+// `pdfa`: every PDF made with these resources is PDF/A-2b (--pdfa, `pdfa = true`).
+std::optional<Resources> resources_or_report(const std::string& root, bool pdfa = false) {
   auto res = load_resources(root);
-  if (res.is_ok()) return res.take();
-  print_diagnostics("p2pdoc", res.diagnostics());
-  return std::nullopt;
+  if (!res.is_ok()) {
+    print_diagnostics("p2pdoc", res.diagnostics());
+    return std::nullopt;
+  }
+  if (pdfa) {
+    if (auto d = use_archival_pdf(res.value()); !d.empty()) {
+      print_diagnostics("p2pdoc", d);
+      return std::nullopt;
+    }
+  }
+  return res.take();
 }
 
 // Loads the resources, then hands each valid case to `each`, which returns
@@ -108,8 +117,8 @@ std::optional<Resources> resources_or_report(const std::string& root) {
 // and counted by load_input. Returns the exit code for the counts.
 template <typename Each>
 int for_each_case(const std::vector<std::string>& files, const std::string& root, const Env& env, Counts& n,
-                  Each each, bool strict = false) {
-  auto res = resources_or_report(root);
+                  Each each, bool strict = false, bool pdfa = false) {
+  auto res = resources_or_report(root, pdfa);
   if (!res) return kInternal;
   for (const std::string& f : files) {
     auto loaded = load_input(f, *res, env, n, strict);
@@ -153,7 +162,7 @@ std::unique_ptr<pubmed::PubMedLookup> pubmed_lookup(const PubMedArgs& a, const s
 }
 
 int run_generate(const std::vector<std::string>& files, const std::string& out, const std::string& root,
-                 const PubMedArgs& pm, bool strict, const cli::LedgerChoice& ledger) {
+                 const PubMedArgs& pm, bool strict, bool pdfa, const cli::LedgerChoice& ledger) {
   Env env = Env::from_process();
   auto lookup = pubmed_lookup(pm, out);
   env.citations = lookup.get();
@@ -179,7 +188,7 @@ int run_generate(const std::vector<std::string>& files, const std::string& out, 
                 << d.pdf.size() << " bytes)\n";
     recorder->record(l.c, dir.value(), env);  // packet first, event after
     return true;
-  }, strict);
+  }, strict, pdfa);
   if (recorder && recorder->failed()) code = kInternal;
   std::cout << "generated " << n.ok << " ok, " << (n.invalid + n.internal) << " failed (" << n.invalid
             << " invalid input, " << n.internal << " internal error)\n";
@@ -275,6 +284,7 @@ struct WatchArgs {
   int quiet_ms = 0;
   bool once = false;
   bool strict = false;
+  bool pdfa = false;
   std::string ledger;
   bool no_ledger = false;
 };
@@ -300,6 +310,7 @@ int run_watch(const WatchArgs& a, const CLI::App& cmd) {
   if (given("--quiet-period")) cfg.quiet_period_ms = a.quiet_ms;
   if (a.once) cfg.once = true;
   if (a.strict) cfg.strict = true;
+  if (a.pdfa) cfg.pdfa = true;
   if (given("--ledger")) cfg.ledger = a.ledger;
   if (a.no_ledger) cfg.no_ledger = true;
   Diagnostics problems = watch::check_watch_config(cfg);
@@ -307,7 +318,7 @@ int run_watch(const WatchArgs& a, const CLI::App& cmd) {
     for (const Diagnostic& d : problems) std::cerr << "p2pdoc watch: " << d.message << "\n";
     return kInvalid;
   }
-  auto res = resources_or_report(cfg.root);
+  auto res = resources_or_report(cfg.root, cfg.pdfa);
   if (!res) return kInternal;
   return watch::watch_inbox(cfg, std::move(*res));
 }
@@ -350,6 +361,7 @@ int run_serve(const ServeArgs& a, const CLI::App& cmd) {
   if (given("--max-queue")) cfg.max_queue = f.max_queue;
   if (given("--timeout")) cfg.timeout_s = f.timeout_s;
   if (f.strict) cfg.strict = true;
+  if (f.pdfa) cfg.pdfa = true;
   if (given("--tls-cert")) cfg.tls_cert = f.tls_cert;
   if (given("--tls-key")) cfg.tls_key = f.tls_key;
   if (given("--deliver-fhir")) cfg.deliver_fhir = f.deliver_fhir;
@@ -366,15 +378,15 @@ int run_serve(const ServeArgs& a, const CLI::App& cmd) {
     print_diagnostics("p2pdoc serve", problems);
     return kInvalid;
   }
-  auto res = resources_or_report(cfg.root);
+  auto res = resources_or_report(cfg.root, cfg.pdfa);
   if (!res) return kInternal;
   return serve::run_serve(cfg, std::move(*res));
 }
 
 // `p2pdoc serve-worker`: not for people. The service starts it as a
 // generation worker (serve/workers.h) talking over fd 3.
-int run_serve_worker(const std::string& root, long long memory_mb) {
-  auto res = resources_or_report(root);
+int run_serve_worker(const std::string& root, long long memory_mb, bool pdfa) {
+  auto res = resources_or_report(root, pdfa);
   if (!res) return kInternal;
   return serve::run_generation_worker(*res, static_cast<size_t>(memory_mb) << 20);
 }
@@ -396,6 +408,8 @@ int main(int argc, char** argv) {
   gen->add_option("--root", root, "Folder holding templates/ and fonts/ (default: $P2PDOC_ROOT or the source tree)");
   bool strict = false;
   gen->add_flag("--strict", strict, "Treat warnings (an unknown citation key, unknown case keys ...) as errors: exit 2, write nothing");
+  bool pdfa = false;
+  gen->add_flag("--pdfa", pdfa, "Write archival PDF/A-2b (needs Debian's icc-profiles-free; docs/archival.md)");
   PubMedArgs gen_pubmed;
   gen->add_flag("--pubmed", gen_pubmed.on, "Complete citations that carry a PMID from PubMed (docs/service.md)");
   gen->add_option("--pubmed-base", gen_pubmed.base, "E-utilities base URL (implies --pubmed)");
@@ -487,6 +501,7 @@ int main(int argc, char** argv) {
   wat->add_option("-j,--workers", wa.workers, "Worker processes (default: one per CPU)");
   wat->add_flag("--once", wa.once, "Drain the inbox (and working/) and exit");
   wat->add_flag("--strict", wa.strict, "Treat warnings as errors: such a case goes to failed/ with its error file");
+  wat->add_flag("--pdfa", wa.pdfa, "Write archival PDF/A-2b (docs/archival.md)");
   wat->add_option("--timeout", wa.timeout, "Seconds one case may take before it fails (default 120)");
   wat->add_option("--quiet-period", wa.quiet_ms, "Milliseconds a scanned file must stay unchanged (default 1000)");
   wat->add_option("--config", wa.config, "Settings file (key = value lines); flags override it");
@@ -510,6 +525,7 @@ int main(int argc, char** argv) {
   srv->add_option("--max-queue", sa.flags.max_queue, "Packet requests waiting for a worker before 503 (default 512)");
   srv->add_option("--timeout", sa.flags.timeout_s, "Seconds for a request's body to arrive, and for each write (default 30)");
   srv->add_flag("--strict", sa.flags.strict, "Treat warnings as errors: such a case gets 422 (packets and validate)");
+  srv->add_flag("--pdfa", sa.flags.pdfa, "Write archival PDF/A-2b (docs/archival.md)");
   srv->add_option("--config", sa.config, "Settings file (key = value lines); flags override it");
   srv->add_option("--log", sa.flags.log, "Append the JSON log lines to FILE instead of stderr");
   srv->add_option("--ledger", sa.flags.ledger, "Record into this ledger: a file or a postgresql:// URI (default: OUT/p2pdoc.db)");
@@ -535,10 +551,10 @@ int main(int argc, char** argv) {
   pas->add_option("--request", imp.request, "The PAS request Bundle it answers (Claim, Patient, Coverage ...)");
   pas->add_option("-o,--out", imp.out, "The draft's file (default: <case_id>.draft.json)");
   pas->add_flag("--force", imp.force, "Overwrite an existing draft file");
+  pas->add_option("--clinical", imp.clinical, "The EHR's FHIR Bundle for the patient (US Core, Synthea): propose prior treatments, outcomes, findings");
+  pas->add_option("--root", root, "Folder holding templates/ and fonts/ (the deadlines, the sheet, the clinical code table)");
   pas->add_option("--ledger", imp.ledger, "Record the response in this ledger (a draft: denial_received): a file or a postgresql:// URI");
   pas->add_option("--sheet", imp.sheet, "Write a draft's one-page preparation sheet (PDF) here");
-  imp.root = root;
-  pas->add_option("--root", imp.root, "Folder holding templates/ and fonts/ (for the deadlines and the sheet)");
 
   std::string worker_root = root;
   long long worker_memory_mb = 0;
@@ -546,6 +562,8 @@ int main(int argc, char** argv) {
   swk->group("");  // hidden from --help
   swk->add_option("--root", worker_root);
   swk->add_option("--memory-mb", worker_memory_mb);
+  bool worker_pdfa = false;
+  swk->add_flag("--pdfa", worker_pdfa);
 
   try {
     app.parse(argc, argv);
@@ -554,11 +572,14 @@ int main(int argc, char** argv) {
     return code == 0 ? kOk : kInvalid;
   }
   try {
-    if (*gen) return run_generate(files, out, root, gen_pubmed, strict, ledger);
+    if (*gen) return run_generate(files, out, root, gen_pubmed, strict, pdfa, ledger);
     if (*evt) return cli::run_event(ev, ledger, out, root);
     if (*due) return cli::run_due(du, ledger, out);
     if (*rcd) return cli::run_record(rec);
-    if (*imt) return cli::run_import_pas(imp);
+    if (*imt) {
+      imp.root = root;
+      return cli::run_import_pas(imp);
+    }
     if (*rpt) return cli::run_report(rep);
     if (*dml) return cli::run_demo_ledger(demo);
     if (*exp) return run_explain(files, root, explain_ledger);
@@ -566,7 +587,7 @@ int main(int argc, char** argv) {
     if (*chk) return run_check_templates(check_files, root);
     if (*wat) return run_watch(wa, *wat);
     if (*srv) return run_serve(sa, *srv);
-    if (*swk) return run_serve_worker(worker_root, worker_memory_mb);
+    if (*swk) return run_serve_worker(worker_root, worker_memory_mb, worker_pdfa);
     return run_validate(files, root, strict);
   } catch (const std::exception& e) {
     std::cerr << "p2pdoc: internal error: " << e.what() << "\n";

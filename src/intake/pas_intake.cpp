@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cctype>
 
+#include "case/case.h"
 #include "ledger/queue.h"
 #include "pipeline/files.h"
 #include "pipeline/preparation_sheet.h"
@@ -117,9 +118,7 @@ void relocate_all(PasIntake& in, const Parts& parts) {
 
 json plain(const nlohmann::ordered_json& o) { return json::parse(o.dump()); }
 
-// The draft's deadlines and sheet (a sheet that cannot be made leaves the
-// draft good: its reasons are kept).
-Result<PasIntake> finish(Result<fhir::PasImport> imported, const json& response, const Resources& res, const Env& env) {
+Result<PasIntake> read_only(Result<fhir::PasImport> imported, const json& response) {
   if (!imported.is_ok()) return Result<PasIntake>::fail(imported.diagnostics());
   PasIntake in;
   in.imported = imported.take();
@@ -127,16 +126,15 @@ Result<PasIntake> finish(Result<fhir::PasImport> imported, const json& response,
     in.created = text_of(*cr, "created");
     in.case_id = case_id_of(reference_of(*cr));
   }
-  if (!in.is_draft()) return Result<PasIntake>::ok(std::move(in));
-  json draft = plain(in.imported.draft);
-  in.case_id = text_of(draft, "case_id");
-  auto deadlines = draft_deadlines(draft, res, env);
-  if (!deadlines.is_ok()) return Result<PasIntake>::fail(deadlines.diagnostics());
-  in.deadlines = deadlines.take();
-  auto sheet = render_preparation_sheet(draft, res, env);
-  if (sheet.is_ok()) in.sheet = sheet.take();
-  else in.sheet_problems = sheet.diagnostics();
+  if (in.is_draft()) in.case_id = text_of(plain(in.imported.draft), "case_id");
   return Result<PasIntake>::ok(std::move(in));
+}
+
+Result<PasIntake> finish(Result<fhir::PasImport> imported, const json& response, const Resources& res, const Env& env) {
+  auto in = read_only(std::move(imported), response);
+  if (!in.is_ok()) return in;
+  if (auto d = prepare_draft(in.value(), res, env); has_errors(d)) return Result<PasIntake>::fail(d);
+  return in;
 }
 
 bool holds_type(const json& bundle, const char* type) {
@@ -148,8 +146,31 @@ bool holds_type(const json& bundle, const char* type) {
 
 }  // namespace
 
-Result<PasIntake> take_pas(std::string_view response, std::optional<std::string_view> request, const Resources& res,
-                           const Env& env) {
+Diagnostics prepare_draft(PasIntake& in, const Resources& res, const Env& env) {
+  if (!in.is_draft()) return {};
+  json draft = plain(in.imported.draft);
+  in.case_id = text_of(draft, "case_id");
+  auto deadlines = draft_deadlines(draft, res, env);
+  if (!deadlines.is_ok()) return deadlines.diagnostics();
+  in.deadlines = deadlines.take();
+  in.sheet.reset();
+  in.sheet_problems.clear();
+  auto sheet = render_preparation_sheet(draft, res, env);
+  if (sheet.is_ok()) in.sheet = sheet.take();
+  else in.sheet_problems = sheet.diagnostics();
+  return {};
+}
+
+Result<fhir::ClinicalCodes> clinical_codes(const Resources& res) {
+  std::string file = res.templates_dir + "/knowledge/clinical_codes.json";
+  auto text = read_file(file);
+  if (!text) return Result<fhir::ClinicalCodes>::fail({error_at("", "cannot read " + file)});
+  auto table = parse_case_json(*text);
+  if (!table.is_ok()) return Result<fhir::ClinicalCodes>::fail(table.diagnostics());
+  return fhir::read_clinical_codes(table.value());
+}
+
+Result<PasIntake> read_pas(std::string_view response, std::optional<std::string_view> request, const Env& env) {
   auto parsed = parse_bounded_json(response, fhir::kMaxPasBytes);
   if (!parsed.is_ok()) return Result<PasIntake>::fail(parsed.diagnostics());
   std::optional<json> req;
@@ -162,7 +183,15 @@ Result<PasIntake> take_pas(std::string_view response, std::optional<std::string_
     }
     req = r.take();
   }
-  return finish(fhir::import_pas_json(parsed.value(), req ? &*req : nullptr, env.today), parsed.value(), res, env);
+  return read_only(fhir::import_pas_json(parsed.value(), req ? &*req : nullptr, env.today), parsed.value());
+}
+
+Result<PasIntake> take_pas(std::string_view response, std::optional<std::string_view> request, const Resources& res,
+                           const Env& env) {
+  auto in = read_pas(response, request, env);
+  if (!in.is_ok()) return in;
+  if (auto d = prepare_draft(in.value(), res, env); has_errors(d)) return Result<PasIntake>::fail(d);
+  return in;
 }
 
 Result<PasIntake> take_fhir_document(std::string_view text, const Resources& res, const Env& env) {
@@ -180,6 +209,8 @@ Result<PasIntake> take_fhir_document(std::string_view text, const Resources& res
   Parts parts;
   const json* response = nullptr;
   const json* request = nullptr;
+  const json* clinical = nullptr;
+  std::string clinical_at;
   Diagnostics errors, notes;
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const json* r = entries[i].is_object() && entries[i].contains("resource") ? &entries[i]["resource"] : nullptr;
@@ -197,8 +228,9 @@ Result<PasIntake> take_fhir_document(std::string_view text, const Resources& res
       request = r;
       parts.request_at = at;
     } else if (text_of(*r, "resourceType") == "Bundle") {
-      notes.push_back(warning_at(at, "a clinical bundle: not read by the import (its treatments and findings are "
-                                     "for a person to copy into the draft)"));
+      if (clinical) errors.push_back(error_at(at, "a second clinical bundle: send the patient's record once"));
+      clinical = r;
+      clinical_at = at;
     } else {
       notes.push_back(warning_at(at, "a " + text_of(*r, "resourceType") + " beside the bundles: ignored"));
     }
@@ -211,11 +243,27 @@ Result<PasIntake> take_fhir_document(std::string_view text, const Resources& res
     for (Diagnostic& d : ds) d.path = relocate(parts, d.path);
     return R::fail(ds);
   }
-  auto in = finish(std::move(imported), *response, res, env);
+  auto in = read_only(std::move(imported), *response);
   if (!in.is_ok()) return in;
   relocate_all(in.value(), parts);
   PasIntake& out = in.value();
+  // the EHR's record of the patient: proposed lines (fhir/prefill.h), before the sheet is made
+  if (clinical && out.is_draft()) {
+    auto codes = clinical_codes(res);
+    if (!codes.is_ok()) return R::fail(codes.diagnostics());
+    auto filled = fhir::prefill_clinical_json(out.imported, *clinical, codes.value());
+    if (!filled.is_ok()) {
+      Diagnostics ds = filled.diagnostics();
+      for (Diagnostic& d : ds) d.path = located_under(clinical_at, d.path);
+      return R::fail(ds);
+    }
+    for (Diagnostic d : filled.value().notes) {
+      d.path = located_under(clinical_at, d.path);
+      notes.push_back(d);
+    }
+  }
   out.imported.notes.insert(out.imported.notes.end(), notes.begin(), notes.end());
+  if (auto d = prepare_draft(out, res, env); has_errors(d)) return R::fail(d);
   return in;
 }
 

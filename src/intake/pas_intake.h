@@ -18,6 +18,7 @@
 
 #include "core/diagnostic.h"
 #include "fhir/pas_import.h"
+#include "fhir/prefill.h"
 #include "ledger/ledger.h"
 #include "pipeline/pipeline.h"
 
@@ -38,16 +39,31 @@ struct PasIntake {
   }
 };
 
-// A response (and optionally its request) as files give them. Fails as
-// import_pas does: not JSON, no ClaimResponse or several, no decision.
+// The response read (fhir/pas_import.h) and its case id, nothing made yet:
+// for an entry point that changes the draft before it is prepared (`import
+// pas --clinical` pre-fills it). Fails as import_pas does.
+Result<PasIntake> read_pas(std::string_view response, std::optional<std::string_view> request, const Env& env);
+
+// templates/knowledge/clinical_codes.json read, for fhir::prefill_clinical.
+Result<fhir::ClinicalCodes> clinical_codes(const Resources& res);
+
+// A draft's deadlines and preparation sheet, from the draft as it is now
+// (nothing for a non-denial). An error only when the library's rules are
+// broken; a sheet that cannot be made is kept in sheet_problems.
+Diagnostics prepare_draft(PasIntake& in, const Resources& res, const Env& env);
+
+// read_pas, then prepare_draft: a response (and optionally its request) as
+// files give them. Fails as import_pas does: not JSON, no ClaimResponse or
+// several, no decision.
 Result<PasIntake> take_pas(std::string_view response, std::optional<std::string_view> request, const Resources& res,
                            const Env& env);
 
 // One posted or dropped FHIR document: a PAS response Bundle (or a bare
 // ClaimResponse, or a flat collection holding the request's resources too),
 // or a `collection` Bundle whose entries are Bundles: the response (the one
-// holding a ClaimResponse), the request (holding a Claim) and optionally a
-// clinical bundle (not read yet: a note says so). Every location, in errors
+// holding a ClaimResponse), the request (holding a Claim) and optionally the
+// EHR's clinical bundle for the patient, which pre-fills proposed lines
+// (fhir/prefill.h; another patient's record is refused). Every location, in errors
 // and notes, is FHIRPath from the root of what was sent
 // ("Bundle.entry[1].resource.entry[0].resource.item[0]").
 Result<PasIntake> take_fhir_document(std::string_view text, const Resources& res, const Env& env);

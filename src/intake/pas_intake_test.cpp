@@ -204,3 +204,14 @@ TEST_CASE("a draft without a denial date counts no deadline and says why") {
   REQUIRE(dl.value()["not_counted"].size() == 3);
   CHECK(dl.value()["not_counted"][0]["why"].get<std::string>().find("/denial/date") != std::string::npos);
 }
+
+TEST_CASE("a clinical bundle in the collection pre-fills; another patient's record is refused where it sits") {
+  std::string body = collection({example("Bundle-ReferralAuthorizationBundleExample.json"),
+                                 example("Bundle-RejectionResponseBundleExample.json"),
+                                 example("synthea-Chauncey_Johnston.json")});
+  auto in = intake::take_fhir_document(body, resources(), at_2026());
+  REQUIRE_FALSE(in.is_ok());
+  bool located = false;
+  for (const Diagnostic& d : in.diagnostics()) located = located || d.path.starts_with("Bundle.entry[2].resource");
+  CHECK(located);
+}

@@ -32,6 +32,7 @@
 
 #include "case/case.h"
 #include "core/diagnostic.h"
+#include "knowledge/service_categories.h"
 
 namespace p2p {
 
@@ -42,9 +43,9 @@ struct KnowledgeLibrary {
   nlohmann::json denial_types;   // denial_types.json: {"denial_types": {type: entry}}
   nlohmann::json regulations;    // regulations.json: {"rules": [entry, ...]}
   nlohmann::json benchmarks;     // benchmarks.json: published overturn rates (triage, report)
-  nlohmann::json service_categories;  // service_categories.json: codes -> benchmark categories
   nlohmann::json triage;         // triage.json: the triage's thresholds and time costs
   std::map<std::string, nlohmann::json> payers;  // payers/<id>.json by id, "default" included
+  ServiceCategories service_categories;          // service_categories.json: CPT/HCPCS code -> category
   // denial_words.json "boilerplate", lower case: words that do not tie a
   // criterion to the denial's words (the brief's disputed criteria)
   std::shared_ptr<const std::set<std::string>> boilerplate_words = std::make_shared<std::set<std::string>>();

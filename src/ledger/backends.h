@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "ledger/ledger.h"
 
@@ -17,6 +18,31 @@ Result<std::unique_ptr<Ledger>> open_postgres(const std::string& uri);
 // (never written by us) reads as an empty value rather than failing a report.
 std::string json_text(const nlohmann::json& value);
 nlohmann::json json_from_text(const std::string& text, nlohmann::json fallback);
+
+// ["72148","63030"] (service_codes as stored) -> its strings, without a
+// JSON parser for the plain codes every case has; escaped text falls back
+// to the parser.
+std::vector<std::string> codes_from_text(const std::string& text);
+
+// The row's deadlines as their columns hold them (schema migration 4): a
+// date named in CaseRow::deadlines ("" when absent), and whether the plan
+// forwards an upheld appeal to external review itself.
+std::string deadline_text(const nlohmann::json& deadlines, const char* name);
+bool automatic_review(const nlohmann::json& deadlines);
+
+// The WHERE clause of Ledger::open_progress over `cases c LEFT JOIN
+// case_progress p`: open cases; with `within`, only those one of whose
+// possible next deadlines (by the stage, as build_queue chooses them) ends
+// by the horizon. `day` is the placeholder of horizon_day(), `at` that of
+// the horizon in Unix seconds. Dates are compared as text on their first 10
+// characters, against a day one day past the horizon: a day deadline ends
+// 24 h after its date starts and a date-time's local date is at most 14 h
+// ahead of UTC, so nothing the queue keeps is left out. `bytewise` makes a
+// text comparison compare bytes (PostgreSQL: ` COLLATE "C"`; SQLite's
+// default already does).
+std::string open_cases_filter(bool within, const std::string& day, const std::string& at,
+                              const std::string& bytewise = "");
+std::string horizon_day(long long horizon);
 
 // The error every backend reports, naming the ledger (never case data).
 Diagnostic ledger_error(const std::string& where, const std::string& what);

@@ -82,7 +82,8 @@ struct CaseRow {
 // What the work queue needs of one case, in one read: the fields of its row
 // and a digest of its events that the ledger keeps up to date inside every
 // append (schema migration 2: the table case_progress, filled by a trigger),
-// so `due` over 100,000 cases reads 100,000 flat rows and parses no JSON.
+// so `due` over 100,000 cases reads 100,000 flat rows and parses no JSON
+// (migration 4 keeps the row's deadlines as plain columns beside their JSON).
 // Times are Unix seconds, 0 when no such event; texts "" when absent.
 struct CaseProgress {
   std::string case_id, payer_id, physician, service_category;
@@ -141,6 +142,15 @@ class Ledger {
   virtual Result<std::vector<CaseRow>> cases() = 0;
   // Every case that has a row, with the digest of its events (CaseProgress).
   virtual Result<std::vector<CaseProgress>> progress() = 0;
+  // What the work queue reads (`due`, GET /v1/queue): progress() without
+  // the closed cases (a `closed` event and nothing recorded since), and,
+  // when within_seconds >= 0, without the cases none of whose deadlines can
+  // end before now + within_seconds. Filtered by the database, from the
+  // row's deadline columns and the digest (schema migration 4). A superset
+  // of what build_queue(..., now, within_seconds) keeps, never less: given
+  // the same now and within, build_queue over this and over progress()
+  // gives the same queue.
+  virtual Result<std::vector<CaseProgress>> open_progress(long long now, long long within_seconds = -1) = 0;
   // Every event of every case in the order recorded (for the report and the
   // recovery of missed events); `after_id` skips the ones already seen.
   virtual Result<std::vector<RecordedEvent>> events(long long after_id = 0) = 0;

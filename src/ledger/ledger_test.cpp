@@ -13,11 +13,14 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <set>
 #include <string>
 
 #include "ledger/ledger.h"
+#include "ledger/queue.h"
+#include "ledger/synthetic.h"
 
 using namespace p2p;
 
@@ -282,6 +285,21 @@ void check_sample_progress(Ledger& ledger) {
   CHECK(p8.closed_id == p8.last_id);
 }
 
+// The columns migration 4 adds, dropped again (both backends).
+constexpr const char* kUndoMigration4 =
+    "ALTER TABLE cases DROP COLUMN p2p_request_due; ALTER TABLE cases DROP COLUMN internal_appeal_due; "
+    "ALTER TABLE cases DROP COLUMN external_review_due; ALTER TABLE cases DROP COLUMN external_review_automatic";
+
+// open_progress leaves out C-8 (closed, nothing since) and keeps C-7.
+void check_sample_progress_open(Ledger& ledger) {
+  auto open = ledger.open_progress(0);
+  REQUIRE(open.is_ok());
+  std::set<std::string> ids;
+  for (const CaseProgress& p : open.value()) ids.insert(p.case_id);
+  CHECK(ids.count("C-7") == 1);
+  CHECK(ids.count("C-8") == 0);
+}
+
 }  // namespace
 
 TEST_CASE("progress: each case's row with the digest of its events, kept on every append") {
@@ -289,6 +307,7 @@ TEST_CASE("progress: each case's row with the digest of its events, kept on ever
   auto ledger = open_ok(where.location);
   record_sample_history(*ledger);
   check_sample_progress(*ledger);
+  check_sample_progress_open(*ledger);
 }
 
 TEST_CASE("call_record: decided P2P calls by payer and category, the newest call per case, one case left out") {
@@ -337,6 +356,7 @@ TEST_CASE("migration 2 fills the digest from the events a version-1 ledger alrea
     record_sample_history(*ledger);
   }
   // back to version 1, as a ledger written before migration 2 was
+  REQUIRE(raw_exec(where.location, kUndoMigration4));
   if (is_postgres_location(where.location)) {
     REQUIRE(raw_exec(where.location, "DROP TABLE case_progress; DROP TRIGGER events_progress ON events; "
                                      "DROP FUNCTION p2pdoc_events_progress(); UPDATE p2pdoc_schema SET version = 1"));
@@ -351,6 +371,159 @@ TEST_CASE("migration 2 fills the digest from the events a version-1 ledger alrea
   REQUIRE(progress.is_ok());
   for (const CaseProgress& p : progress.value())
     if (p.case_id == "C-8") CHECK(p.stage == 1);
+}
+
+namespace {
+
+// A ledger written before migration 4 (at `version`: 2, before the triage's
+// index, or 3, main's triage index already there), migrated on open.
+void check_deadline_columns_filled(int version) {
+  FreshLocation where;
+  {
+    auto ledger = open_ok(where.location);
+    record_sample_history(*ledger);
+    CaseRow automatic = sample_row("C-9");
+    automatic.deadlines = {{"p2p_request", "2026-03-05"}, {"external_review", "2026-07-01"}, {"external_review_automatic", true}};
+    REQUIRE(ledger->put_case(automatic).empty());
+  }
+  // back to `version`, as a ledger written before migration 4 was, with one
+  // row whose deadlines are not JSON (never written by p2pdoc)
+  const std::string drop = std::string(kUndoMigration4) + "; ";
+  const std::string broken = "INSERT INTO cases (case_id, payer_id, plan_type, state, denial_type, denial_date, service_codes, "
+                             "service_category, physician, urgent, deadlines) VALUES ('C-bad', 'uhc', 'erisa', 'TX', "
+                             "'medical_necessity', '2026-03-02', '[]', '', '', ";
+  if (is_postgres_location(where.location))
+    REQUIRE(raw_exec(where.location, drop + broken + "false, 'not json'); UPDATE p2pdoc_schema SET version = " + std::to_string(version)));
+  else
+    REQUIRE(raw_exec(where.location, drop + broken + "0, 'not json'); PRAGMA user_version = " + std::to_string(version)));
+  auto ledger = open_ok(where.location);
+  auto progress = ledger->progress();
+  REQUIRE(progress.is_ok());
+  int seen = 0;
+  for (const CaseProgress& p : progress.value()) {
+    if (p.case_id == "C-7") {
+      ++seen;
+      CHECK(p.p2p_request == "2026-03-05");
+      CHECK(p.internal_appeal == "2026-08-31");
+      CHECK(p.external_review.empty());
+      CHECK_FALSE(p.external_review_automatic);
+    } else if (p.case_id == "C-9") {
+      ++seen;
+      CHECK(p.external_review == "2026-07-01");
+      CHECK(p.external_review_automatic);
+    } else if (p.case_id == "C-bad") {
+      ++seen;
+      CHECK(p.p2p_request.empty());
+      CHECK(p.internal_appeal.empty());
+    }
+  }
+  CHECK(seen == 3);
+  check_sample_progress_open(*ledger);
+}
+
+}  // namespace
+
+TEST_CASE("migration 4 fills the deadline columns from the JSON of a version-2 ledger's rows") {
+  check_deadline_columns_filled(2);
+}
+
+TEST_CASE("migration 4 fills the deadline columns of a version-3 ledger (the triage's index already there)") {
+  check_deadline_columns_filled(3);
+}
+
+namespace {
+
+bool same_entry(const QueueEntry& a, const QueueEntry& b) {
+  return a.case_id == b.case_id && a.deadline == b.deadline && a.due == b.due && a.due_at == b.due_at &&
+         a.missed == b.missed && a.missed_windows == b.missed_windows && a.stage == b.stage && a.reason == b.reason &&
+         a.payer_id == b.payer_id && a.physician == b.physician && a.service_category == b.service_category &&
+         a.service_codes == b.service_codes && a.urgent == b.urgent;
+}
+
+// Histories at the edges of the SQL filter (backends.h, open_cases_filter):
+// a call booked in a zone 14 h ahead of UTC, a date-time where a day is
+// expected, deadlines that are not dates, a row with no events at all.
+void record_edge_histories(Ledger& ledger, long long today) {
+  auto day = [](long long t) {
+    std::time_t tt = static_cast<std::time_t>(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[16];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+    return std::string(buf);
+  };
+  CaseRow row = sample_row("EDGE-kiritimati");
+  REQUIRE(ledger.put_case(row).empty());
+  // recorded as happening late, so the filter's fallback on `at` (for a
+  // time that does not parse) cannot hide a wrong date comparison
+  Event booked = event(row.case_id, EventKind::p2p_scheduled, today + 30 * 86400);
+  booked.data = {{"scheduled", day(today + 2 * 86400) + "T01:00:00+14:00"}};
+  REQUIRE(ledger.append(booked).value());
+
+  row = sample_row("EDGE-datetime-due");
+  REQUIRE(ledger.put_case(row).empty());
+  Event decided = event(row.case_id, EventKind::appeal_decided, today - 3 * 86400);
+  decided.data = {{"decision", "upheld"}, {"external_review_due", day(today + 86400) + "T20:00:00Z"}};
+  REQUIRE(ledger.append(decided).value());
+
+  row = sample_row("EDGE-not-dates");
+  row.deadlines = {{"p2p_request", "soon"}, {"internal_appeal", day(today + 2 * 86400)}};
+  REQUIRE(ledger.put_case(row).empty());
+  Event garbled = event(row.case_id, EventKind::p2p_scheduled, today + 86400);
+  garbled.data = {{"scheduled", "next Tuesday"}};
+  row.case_id = "EDGE-garbled-call";
+  REQUIRE(ledger.put_case(row).empty());
+  garbled.case_id = row.case_id;
+  REQUIRE(ledger.append(garbled).value());
+
+  row = sample_row("EDGE-no-events");
+  row.deadlines = {{"p2p_request", day(today + 86400)}};
+  REQUIRE(ledger.put_case(row).empty());
+
+  row = sample_row("EDGE-reopened");
+  REQUIRE(ledger.put_case(row).empty());
+  REQUIRE(ledger.append(event(row.case_id, EventKind::closed, today - 86400)).value());
+  REQUIRE(ledger.append(event(row.case_id, EventKind::p2p_requested, today)).value());
+}
+
+}  // namespace
+
+TEST_CASE("open_progress: the queue filtered by the database is the queue built from every case") {
+  FreshLocation where;
+  auto ledger = open_ok(where.location);
+  const long long today = 1795017600;  // 2026-11-18T16:00:00Z
+  for (const auto& h : synthetic::histories(150, 11, today)) {
+    REQUIRE(ledger->put_case(h.row).empty());
+    for (const Event& e : h.events) REQUIRE(ledger->append(e).is_ok());
+  }
+  record_edge_histories(*ledger, today);
+  auto all = ledger->progress();
+  REQUIRE(all.is_ok());
+  size_t compared = 0, filtered_out = 0;
+  // from long before the denials to long after (every window open, closing
+  // and closed), then hour by hour around the edge histories' deadlines
+  std::vector<long long> nows;
+  for (long long now = today - 420 * 86400LL; now <= today + 200 * 86400LL; now += 5 * 86400LL + 3607) nows.push_back(now);
+  for (long long now = today - 2 * 86400LL; now <= today + 4 * 86400LL; now += 3600) nows.push_back(now);
+  for (long long now : nows) {
+    for (long long within : {-1LL, 0LL, 3600LL, 3 * 86400LL, 14 * 86400LL}) {
+      auto open = ledger->open_progress(now, within);
+      REQUIRE(open.is_ok());
+      CHECK(open.value().size() <= all.value().size());
+      filtered_out += all.value().size() - open.value().size();
+      auto expected = build_queue(all.value(), now, within);
+      auto got = build_queue(open.value(), now, within);
+      INFO("now ", now, ", within ", within);
+      REQUIRE(got.size() == expected.size());
+      for (size_t i = 0; i < got.size(); ++i) {
+        INFO("case ", expected[i].case_id);
+        CHECK(same_entry(got[i], expected[i]));
+      }
+      compared += got.size();
+    }
+  }
+  CHECK(compared > 1000);
+  CHECK(filtered_out > 1000);  // the database did leave cases out
 }
 
 TEST_CASE("denied_between: the period's cases by id, each with the digest of its events") {

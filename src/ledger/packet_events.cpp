@@ -80,7 +80,7 @@ CaseRow case_row(const Case& c, const Resources& res, const Env& env) {
   if (c.doc.contains("services") && c.doc["services"].is_array())
     for (const json& s : c.doc["services"])
       if (s.is_object() && s.contains("code") && s["code"].is_string()) row.service_codes.push_back(s["code"].get<std::string>());
-  row.service_category = service_category_of(c.doc.value("services", json::array()), res.knowledge.service_categories);
+  row.service_category = category_of_services(res.knowledge.service_categories, row.service_codes);
   row.physician = text_at(c.doc, "/physician/name");
   row.urgent = c.urgent;
   auto d = compute_deadlines(c, res.knowledge.deadlines, res.knowledge.regulations, env.today);
@@ -192,11 +192,23 @@ std::vector<Event> packet_events(const Case& c, const json& manifest, const std:
   return events;
 }
 
+Result<bool> append_event(Ledger& ledger, const Event& event) {
+  if (event.kind == EventKind::call_held && !event.source_key.empty()) {
+    auto held = ledger.history(event.case_id);
+    if (!held.is_ok()) return Result<bool>::fail(held.diagnostics());
+    for (const RecordedEvent& r : held.value()) {
+      if (r.event.kind != EventKind::call_held || r.event.source_key == event.source_key) continue;
+      if (call_key(r.event.data) == std::optional<std::string>(event.source_key)) return Result<bool>::ok(false);
+    }
+  }
+  return ledger.append(event);
+}
+
 Diagnostics record_packet(Ledger& ledger, const Case& c, const Resources& res, const json& manifest,
                           const std::string& recorded_by, const Env& env) {
   if (auto d = ledger.put_case(case_row(c, res, env)); !d.empty()) return d;
   for (const Event& e : packet_events(c, manifest, recorded_by)) {
-    auto stored = ledger.append(e);
+    auto stored = append_event(ledger, e);
     if (!stored.is_ok()) return stored.diagnostics();
   }
   return {};

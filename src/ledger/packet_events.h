@@ -21,10 +21,11 @@ namespace p2p {
 // "<out>/p2pdoc.db": where a ledger lives when no --ledger or ledger = names one.
 std::string default_ledger_location(const std::string& out_dir);
 
-// The case's summary row: ids, payer, denial, service codes, the service
-// category (service_categories.json, triage.h's service_category_of; "" when
-// no service has one), the physician's name, and the deadlines of
-// knowledge/deadlines (computed for env.today).
+// The case's summary row: ids, payer, denial, service codes and their
+// category (knowledge/service_categories: the first service with a known
+// category; "other" when none has one, "" when the case lists no codes), the
+// physician's name, and the deadlines of knowledge/deadlines (computed for
+// env.today).
 CaseRow case_row(const Case& c, const Resources& res, const Env& env);
 
 // The practice's record for the case's payer x service category, for the
@@ -55,6 +56,13 @@ std::vector<Event> packet_events(const Case& c, const nlohmann::json& manifest, 
 // `approved`>" (`approved` comes only from a case file). nullopt for a call
 // with no disposition: not a held call.
 std::optional<std::string> call_key(const nlohmann::json& call);
+
+// Ledger::append, except that a call_held whose call the case already holds
+// under another key counts as stored (false). Ledgers written before the one
+// call_key keyed a form's call "form:<sha256>" and the service's "api:...",
+// so the same call arriving again by another route would count twice; the
+// held calls of the case are keyed again from their data and compared.
+Result<bool> append_event(Ledger& ledger, const Event& event);
 
 // put_case, then the events. The first failure is returned (the packet
 // on disk is untouched; recover_packets finds it later).

@@ -43,37 +43,32 @@ constexpr const char* kCaseColumns =
     "case_id, payer_id, plan_type, state, denial_type, denial_date, service_codes, service_category, physician, "
     "urgent, deadlines";
 constexpr const char* kEventColumns = "id, recorded_at, case_id, kind, at, recorded_by, data, coalesce(source_key, '')";
-// progress(): each case row with its case_progress digest
-constexpr const char* kProgressQuery =
+// The columns of a case's progress, in the order read_progress_row() reads
+// them: the case row with its deadlines as columns (migration 4), then its
+// case_progress digest.
+constexpr const char* kProgressColumns =
     "SELECT c.case_id, c.payer_id, c.physician, c.service_category, c.service_codes, c.urgent, "
-    "coalesce(c.deadlines::json->>'p2p_request', ''), coalesce(c.deadlines::json->>'internal_appeal', ''), "
-    "coalesce(c.deadlines::json->>'external_review', ''), "
-    "coalesce(c.deadlines::json->>'external_review_automatic', 'false'), "
+    "c.p2p_request_due, c.internal_appeal_due, c.external_review_due, c.external_review_automatic, "
     "coalesce(p.last_id, 0), coalesce(p.closed_id, 0), coalesce(p.stage, 0), coalesce(p.requested_at, 0), "
     "coalesce(p.scheduled_at, 0), coalesce(p.call_at, 0), coalesce(p.appeal_filed_at, 0), "
     "coalesce(p.packet_recorded_at, 0), coalesce(p.scheduled, ''), coalesce(p.disposition, ''), "
-    "coalesce(p.appeal_decision, ''), coalesce(p.external_review_due, ''), coalesce(p.external_decision, '') "
-    "FROM cases c LEFT JOIN case_progress p ON p.case_id = c.case_id";
+    "coalesce(p.appeal_decision, ''), coalesce(p.external_review_due, ''), coalesce(p.external_decision, '')";
+constexpr int kProgressColumnCount = 23;
+constexpr const char* kProgressFrom = " FROM cases c LEFT JOIN case_progress p ON p.case_id = c.case_id";
 constexpr const char* kCallRecordQuery =
     "SELECT coalesce(sum(CASE WHEN p.disposition IN ('overturned', 'modified', 'upheld') THEN 1 ELSE 0 END), 0), "
     "coalesce(sum(CASE WHEN p.disposition = 'overturned' THEN 1 ELSE 0 END), 0) "
     "FROM cases c JOIN case_progress p ON p.case_id = c.case_id "
     "WHERE c.payer_id = $1 AND c.service_category = $2 AND c.case_id <> $3";
 
-// denied_between(): progress()'s columns for the cases of a period, then
-// the two the report adds (ledger.h, DeniedCase)
-constexpr const char* kDeniedQuery =
-    "SELECT c.case_id, c.payer_id, c.physician, c.service_category, c.service_codes, c.urgent, "
-    "coalesce(c.deadlines::json->>'p2p_request', ''), coalesce(c.deadlines::json->>'internal_appeal', ''), "
-    "coalesce(c.deadlines::json->>'external_review', ''), "
-    "coalesce(c.deadlines::json->>'external_review_automatic', 'false'), "
-    "coalesce(p.last_id, 0), coalesce(p.closed_id, 0), coalesce(p.stage, 0), coalesce(p.requested_at, 0), "
-    "coalesce(p.scheduled_at, 0), coalesce(p.call_at, 0), coalesce(p.appeal_filed_at, 0), "
-    "coalesce(p.packet_recorded_at, 0), coalesce(p.scheduled, ''), coalesce(p.disposition, ''), "
-    "coalesce(p.appeal_decision, ''), coalesce(p.external_review_due, ''), coalesce(p.external_decision, ''), "
-    "c.denial_type, c.denial_date "
-    "FROM cases c LEFT JOIN case_progress p ON p.case_id = c.case_id "
-    "WHERE c.denial_date BETWEEN $1 AND $2 ORDER BY c.case_id COLLATE \"C\"";
+std::string progress_query() { return std::string(kProgressColumns) + kProgressFrom; }
+
+// denied_between(): the progress columns for the cases of a period, then the
+// two the report adds (ledger.h, DeniedCase)
+std::string denied_query() {
+  return std::string(kProgressColumns) + ", c.denial_type, c.denial_date" + kProgressFrom +
+         " WHERE c.denial_date BETWEEN $1 AND $2 ORDER BY c.case_id COLLATE \"C\"";
+}
 
 CaseRow read_case(const Rows& r, int i) {
   CaseRow row;
@@ -117,21 +112,20 @@ std::string redacted(const std::string& uri) {
   return uri.substr(0, colon) + ":***" + uri.substr(at);
 }
 
-// One row of kProgressQuery's columns (kDeniedQuery starts with the same
-// 23) as a CaseProgress.
-CaseProgress read_progress(const Rows& r, int i) {
+// One row of kProgressColumns, the one reader progress(), open_progress()
+// and denied_between() share.
+CaseProgress read_progress_row(const Rows& r, int i) {
   CaseProgress p;
   p.case_id = r.text(i, 0);
   p.payer_id = r.text(i, 1);
   p.physician = r.text(i, 2);
   p.service_category = r.text(i, 3);
-  for (const auto& c : json_from_text(r.text(i, 4), nlohmann::json::array()))
-    if (c.is_string()) p.service_codes.push_back(c.get<std::string>());
+  p.service_codes = codes_from_text(r.text(i, 4));
   p.urgent = r.text(i, 5) == "t";
   p.p2p_request = r.text(i, 6);
   p.internal_appeal = r.text(i, 7);
   p.external_review = r.text(i, 8);
-  p.external_review_automatic = r.text(i, 9) == "true";
+  p.external_review_automatic = r.text(i, 9) == "t";
   p.last_id = r.integer(i, 10);
   p.closed_id = r.integer(i, 11);
   p.stage = int(r.integer(i, 12));
@@ -194,14 +188,21 @@ class PostgresLedger final : public Ledger {
   Diagnostics put_case(const CaseRow& row) override {
     std::lock_guard lock(mutex_);
     std::string sql = std::string("INSERT INTO cases (") + kCaseColumns +
-                      ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT (case_id) DO UPDATE SET "
+                      ", p2p_request_due, internal_appeal_due, external_review_due, external_review_automatic"
+                      ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) ON CONFLICT (case_id) DO UPDATE SET "
                       "payer_id = EXCLUDED.payer_id, plan_type = EXCLUDED.plan_type, state = EXCLUDED.state, "
                       "denial_type = EXCLUDED.denial_type, denial_date = EXCLUDED.denial_date, "
                       "service_codes = EXCLUDED.service_codes, service_category = EXCLUDED.service_category, "
-                      "physician = EXCLUDED.physician, urgent = EXCLUDED.urgent, deadlines = EXCLUDED.deadlines";
+                      "physician = EXCLUDED.physician, urgent = EXCLUDED.urgent, deadlines = EXCLUDED.deadlines, "
+                      "p2p_request_due = EXCLUDED.p2p_request_due, internal_appeal_due = EXCLUDED.internal_appeal_due, "
+                      "external_review_due = EXCLUDED.external_review_due, "
+                      "external_review_automatic = EXCLUDED.external_review_automatic";
     Rows r = query(sql, {row.case_id, row.payer_id, row.plan_type, row.state, row.denial_type, row.denial_date,
                          json_text(nlohmann::json(row.service_codes)), row.service_category, row.physician,
-                         row.urgent ? "true" : "false", json_text(row.deadlines)});
+                         row.urgent ? "true" : "false", json_text(row.deadlines),
+                         deadline_text(row.deadlines, "p2p_request"), deadline_text(row.deadlines, "internal_appeal"),
+                         deadline_text(row.deadlines, "external_review"),
+                         automatic_review(row.deadlines) ? "true" : "false"});
     if (!r.ok()) return {failure("writing the row of case " + row.case_id, r.error())};
     return {};
   }
@@ -255,15 +256,16 @@ class PostgresLedger final : public Ledger {
 
   Result<std::vector<CaseProgress>> progress() override {
     std::lock_guard lock(mutex_);
-    using R = Result<std::vector<CaseProgress>>;
-    Rows r = query(kProgressQuery, {});
-    if (!r.ok()) return R::fail({failure("reading the work queue", r.error())});
-    std::vector<CaseProgress> out;
-    out.reserve(size_t(r.count()));
-    for (int i = 0; i < r.count(); ++i) {
-      out.push_back(read_progress(r, i));
-    }
-    return R::ok(std::move(out));
+    return read_progress(query(progress_query(), {}));
+  }
+
+  Result<std::vector<CaseProgress>> open_progress(long long now, long long within_seconds) override {
+    std::lock_guard lock(mutex_);
+    bool within = within_seconds >= 0;
+    std::string sql = progress_query() + open_cases_filter(within, "$1", "$2::bigint", " COLLATE \"C\"");
+    if (!within) return read_progress(query(sql, {}));
+    long long horizon = now + within_seconds;
+    return read_progress(query(sql, {horizon_day(horizon), std::to_string(horizon)}));
   }
 
   Result<CallRecord> call_record(std::string_view payer_id, std::string_view service_category,
@@ -277,20 +279,29 @@ class PostgresLedger final : public Ledger {
   Result<std::vector<DeniedCase>> denied_between(std::string_view from, std::string_view to) override {
     std::lock_guard lock(mutex_);
     using R = Result<std::vector<DeniedCase>>;
-    Rows r = query(kDeniedQuery, {std::string(from), std::string(to)});
+    Rows r = query(denied_query(), {std::string(from), std::string(to)});
     if (!r.ok()) return R::fail({failure("reading the cases of a period", r.error())});
     std::vector<DeniedCase> out;
     out.reserve(size_t(r.count()));
     for (int i = 0; i < r.count(); ++i) {
       DeniedCase& d = out.emplace_back();
-      d.progress = read_progress(r, i);
-      d.denial_type = r.text(i, 23);
-      d.denial_date = r.text(i, 24);
+      d.progress = read_progress_row(r, i);
+      d.denial_type = r.text(i, kProgressColumnCount);
+      d.denial_date = r.text(i, kProgressColumnCount + 1);
     }
     return R::ok(std::move(out));
   }
 
  private:
+  Result<std::vector<CaseProgress>> read_progress(const Rows& r) {
+    using R = Result<std::vector<CaseProgress>>;
+    if (!r.ok()) return R::fail({failure("reading the work queue", r.error())});
+    std::vector<CaseProgress> out;
+    out.reserve(size_t(r.count()));
+    for (int i = 0; i < r.count(); ++i) out.push_back(read_progress_row(r, i));
+    return R::ok(std::move(out));
+  }
+
   Rows query(const std::string& sql, const std::vector<std::string>& params) {
     if (PQstatus(conn_) != CONNECTION_OK) PQreset(conn_);  // a restarted server: one reconnect per call
     std::vector<const char*> values;

@@ -29,8 +29,12 @@ long long days_from_civil(long long y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<long long>(doe) - 719468;
 }
 
-std::string iso(long long t) {
-  long long days = (t >= 0 ? t : t - (kDay - 1)) / kDay, secs = t - days * kDay;
+struct Civil {
+  long long y;
+  unsigned m, d;
+};
+
+Civil civil_from_days(long long days) {
   days += 719468;
   const long long era = (days >= 0 ? days : days - 146096) / 146097;
   const unsigned doe = static_cast<unsigned>(days - era * 146097);
@@ -39,10 +43,48 @@ std::string iso(long long t) {
   const unsigned mp = (5 * doy + 2) / 153;
   const unsigned d = doy - (153 * mp + 2) / 5 + 1;
   const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  const long long y = static_cast<long long>(yoe) + era * 400 + (m <= 2);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", y, m, d, secs / 3600, secs / 60 % 60, secs % 60);
-  return buf;
+  return {static_cast<long long>(yoe) + era * 400 + (m <= 2), m, d};
+}
+
+// n as `width` digits (zero-padded) at the end of `out`; written by hand:
+// snprintf per date cost more than the rest of the queue
+void put_digits(std::string& out, long long n, int width) {
+  char buf[24];
+  int i = 0;
+  bool negative = n < 0;
+  unsigned long long u = negative ? 0ULL - static_cast<unsigned long long>(n) : static_cast<unsigned long long>(n);
+  do {
+    buf[i++] = static_cast<char>('0' + u % 10);
+    u /= 10;
+  } while (u);
+  while (i < width) buf[i++] = '0';
+  if (negative) buf[i++] = '-';
+  while (i) out += buf[--i];
+}
+
+std::string day_text(long long days) {
+  Civil c = civil_from_days(days);
+  std::string out;
+  out.reserve(10);
+  put_digits(out, c.y, 4);
+  out += '-';
+  put_digits(out, c.m, 2);
+  out += '-';
+  put_digits(out, c.d, 2);
+  return out;
+}
+
+std::string iso(long long t) {
+  long long days = (t >= 0 ? t : t - (kDay - 1)) / kDay, secs = t - days * kDay;
+  std::string out = day_text(days);
+  out += 'T';
+  put_digits(out, secs / 3600, 2);
+  out += ':';
+  put_digits(out, secs / 60 % 60, 2);
+  out += ':';
+  put_digits(out, secs % 60, 2);
+  out += 'Z';
+  return out;
 }
 
 int digits(const char* p, int n) {
@@ -54,7 +96,7 @@ int digits(const char* p, int n) {
   return v;
 }
 
-std::string day_of(long long t) { return iso(t).substr(0, 10); }
+std::string day_of(long long t) { return day_text((t >= 0 ? t : t - (kDay - 1)) / kDay); }
 
 // A deadline given as a day: it ends when that day ends (UTC).
 std::optional<long long> day_deadline(const std::string& day) {
@@ -206,7 +248,8 @@ std::optional<long long> parse_time_point(const std::string& t) {
     int y = digits(t.data(), 4), m = digits(t.data() + 5, 2), d = digits(t.data() + 8, 2);
     if (y < 0 || m < 1 || m > 12 || d < 1 || d > 31) return std::nullopt;
     long long days = days_from_civil(y, unsigned(m), unsigned(d));
-    if (iso(days * kDay).compare(0, 10, t) != 0) return std::nullopt;  // 2026-02-30
+    Civil back = civil_from_days(days);
+    if (back.m != unsigned(m) || back.d != unsigned(d)) return std::nullopt;  // 2026-02-30
     return days * kDay;
   }
   std::tm tm{};
@@ -238,19 +281,30 @@ std::optional<long long> parse_time_point(const std::string& t) {
   return at;
 }
 
-std::vector<QueueEntry> build_queue(const std::vector<CaseProgress>& cases, long long now, long long within_seconds) {
+namespace {
+
+// A field of a case for its queue entry: copied from a const case, moved
+// out of one the caller gave away.
+template <class T>
+T take_from(const T& v) { return v; }
+template <class T>
+T take_from(T& v) { return std::move(v); }
+
+template <class Cases>
+std::vector<QueueEntry> queue_of(Cases& cases, long long now, long long within_seconds) {
   std::vector<QueueEntry> queue;
-  for (const CaseProgress& p : cases) {
+  queue.reserve(cases.size());
+  for (auto& p : cases) {
     if (p.closed_id && p.closed_id == p.last_id) continue;  // closed, and nothing recorded since
     QueueEntry q;
-    q.case_id = p.case_id;
-    q.stage = kStageNames[std::clamp(p.stage, 0, 7)];
     next_step(q, p, now);
     if (within_seconds >= 0 && (q.deadline.empty() || q.due_at > now + within_seconds)) continue;
-    q.payer_id = p.payer_id;
-    q.physician = p.physician;
-    q.service_category = p.service_category;
-    q.service_codes = p.service_codes;
+    q.case_id = take_from(p.case_id);
+    q.stage = kStageNames[std::clamp(p.stage, 0, 7)];
+    q.payer_id = take_from(p.payer_id);
+    q.physician = take_from(p.physician);
+    q.service_category = take_from(p.service_category);
+    q.service_codes = take_from(p.service_codes);
     q.urgent = p.urgent;
     queue.push_back(std::move(q));
   }
@@ -267,6 +321,16 @@ std::vector<QueueEntry> build_queue(const std::vector<CaseProgress>& cases, long
   sorted.reserve(queue.size());
   for (const auto& o : order) sorted.push_back(std::move(queue[o.second]));
   return sorted;
+}
+
+}  // namespace
+
+std::vector<QueueEntry> build_queue(const std::vector<CaseProgress>& cases, long long now, long long within_seconds) {
+  return queue_of(cases, now, within_seconds);
+}
+
+std::vector<QueueEntry> build_queue(std::vector<CaseProgress>&& cases, long long now, long long within_seconds) {
+  return queue_of(cases, now, within_seconds);
 }
 
 json queue_json(const std::vector<QueueEntry>& queue, long long now) {
@@ -288,22 +352,112 @@ json queue_json(const std::vector<QueueEntry>& queue, long long now) {
   return {{"as_of", iso(now)}, {"count", queue.size()}, {"cases", cases}};
 }
 
-std::string queue_table(const std::vector<QueueEntry>& queue, long long now) {
-  std::ostringstream out;
-  char line[512];
-  std::snprintf(line, sizeof line, "%-20s %-9s %-24s %-18s %-10s %s\n", "DUE", "WHEN", "CASE", "DEADLINE", "PAYER", "WHY OPEN");
-  out << line;
-  for (const QueueEntry& q : queue) {
-    std::string why = q.reason;
-    if (!q.missed_windows.empty()) why += " [MISSED: " + join(q.missed_windows, ", ") + "]";
-    if (q.urgent) why += " [URGENT]";
-    std::snprintf(line, sizeof line, "%-20s %-9s %-24s %-18s %-10s ", q.due.empty() ? "-" : q.due.c_str(),
-                  time_left(q, now).c_str(), q.case_id.c_str(), q.deadline.empty() ? "-" : q.deadline.c_str(),
-                  q.payer_id.c_str());
-    out << line << why << "\n";
+namespace {
+
+// A JSON string as nlohmann's dump writes it (queue.h, queue_json_text):
+// plain printable ASCII as is, anything else through nlohmann itself.
+void put_string(std::string& out, const std::string& s) {
+  bool plain = true;
+  for (unsigned char ch : s)
+    if (ch < 0x20 || ch >= 0x7f || ch == '"' || ch == '\\') {
+      plain = false;
+      break;
+    }
+  if (plain) {
+    out += '"';
+    out += s;
+    out += '"';
+  } else {
+    out += json(s).dump(-1, ' ', false, json::error_handler_t::replace);
   }
-  out << queue.size() << " open case(s) as of " << iso(now) << "\n";
-  return out.str();
+}
+
+void put_strings(std::string& out, const std::vector<std::string>& list, const char* indent) {
+  if (list.empty()) {
+    out += "[]";
+    return;
+  }
+  out += "[\n";
+  for (size_t i = 0; i < list.size(); ++i) {
+    out += indent;
+    out += "  ";
+    put_string(out, list[i]);
+    out += i + 1 < list.size() ? ",\n" : "\n";
+  }
+  out += indent;
+  out += ']';
+}
+
+void put_field(std::string& out, const char* key) {
+  out += "      \"";
+  out += key;
+  out += "\": ";
+}
+
+void put_text_or_null(std::string& out, const std::string& s) {
+  if (s.empty()) out += "null";
+  else put_string(out, s);
+}
+
+}  // namespace
+
+std::string queue_json_text(const std::vector<QueueEntry>& queue, long long now) {
+  std::string out;
+  out.reserve(64 + queue.size() * 480);
+  out += "{\n  \"as_of\": \"" + iso(now) + "\",\n  \"cases\": ";
+  if (queue.empty()) out += "[]";
+  else out += "[\n";
+  for (size_t i = 0; i < queue.size(); ++i) {
+    const QueueEntry& q = queue[i];
+    out += "    {\n";
+    // nlohmann's objects keep their keys sorted: the same order here
+    put_field(out, "case_id"), put_string(out, q.case_id), out += ",\n";
+    put_field(out, "deadline"), put_text_or_null(out, q.deadline), out += ",\n";
+    put_field(out, "due"), put_text_or_null(out, q.due), out += ",\n";
+    put_field(out, "missed"), out += q.missed ? "true" : "false", out += ",\n";
+    put_field(out, "missed_windows"), put_strings(out, q.missed_windows, "      "), out += ",\n";
+    put_field(out, "payer_id"), put_string(out, q.payer_id), out += ",\n";
+    put_field(out, "physician"), put_string(out, q.physician), out += ",\n";
+    put_field(out, "reason"), put_string(out, q.reason), out += ",\n";
+    put_field(out, "service_category"), put_string(out, q.service_category), out += ",\n";
+    put_field(out, "service_codes"), put_strings(out, q.service_codes, "      "), out += ",\n";
+    put_field(out, "stage"), put_string(out, q.stage), out += ",\n";
+    put_field(out, "urgent"), out += q.urgent ? "true" : "false", out += "\n";
+    out += i + 1 < queue.size() ? "    },\n" : "    }\n  ]";
+  }
+  out += ",\n  \"count\": " + std::to_string(queue.size()) + "\n}";
+  return out;
+}
+
+namespace {
+
+void pad_to(std::string& out, const std::string& s, size_t width) {
+  out += s;
+  for (size_t n = s.size(); n < width; ++n) out += ' ';
+  out += ' ';
+}
+
+}  // namespace
+
+std::string queue_table(const std::vector<QueueEntry>& queue, long long now) {
+  std::string out;
+  out.reserve(128 + queue.size() * 140);
+  pad_to(out, "DUE", 20), pad_to(out, "WHEN", 9), pad_to(out, "CASE", 24), pad_to(out, "DEADLINE", 18),
+      pad_to(out, "PAYER", 10);
+  out += "WHY OPEN\n";
+  for (const QueueEntry& q : queue) {
+    pad_to(out, q.due.empty() ? "-" : q.due, 20);
+    pad_to(out, time_left(q, now), 9);
+    pad_to(out, q.case_id, 24);
+    pad_to(out, q.deadline.empty() ? "-" : q.deadline, 18);
+    pad_to(out, q.payer_id, 10);
+    out += q.reason;
+    if (!q.missed_windows.empty()) out += " [MISSED: " + join(q.missed_windows, ", ") + "]";
+    if (q.urgent) out += " [URGENT]";
+    out += '\n';
+  }
+  out += std::to_string(queue.size()) + " open case(s) as of " + iso(now) + "\n";
+  return out;
 }
 
 std::string queue_csv(const std::vector<QueueEntry>& queue) {

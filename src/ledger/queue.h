@@ -45,6 +45,8 @@ struct QueueEntry {
 // without a deadline last; ties by case id. `within_seconds` >= 0 keeps only
 // cases with a deadline ending before now + within_seconds (missed included).
 std::vector<QueueEntry> build_queue(const std::vector<CaseProgress>& cases, long long now, long long within_seconds = -1);
+// The same, moving the texts out of `cases` instead of copying them.
+std::vector<QueueEntry> build_queue(std::vector<CaseProgress>&& cases, long long now, long long within_seconds = -1);
 
 // "3d", "36h", "2w", "90m" -> seconds; nullopt for anything else.
 std::optional<long long> parse_duration(const std::string& text);
@@ -55,6 +57,10 @@ std::optional<long long> parse_duration(const std::string& text);
 std::optional<long long> parse_time_point(const std::string& text);
 
 nlohmann::json queue_json(const std::vector<QueueEntry>& queue, long long now);
+// queue_json(queue, now).dump(2, ' ', false, replace), byte for byte,
+// written directly: building the JSON tree of 100,000 entries cost ten
+// times the queue itself (docs/performance.md).
+std::string queue_json_text(const std::vector<QueueEntry>& queue, long long now);
 std::string queue_table(const std::vector<QueueEntry>& queue, long long now);
 std::string queue_csv(const std::vector<QueueEntry>& queue);
 

@@ -161,3 +161,36 @@ TEST_CASE("CSV quotes what needs quoting") {
   std::string csv = queue_csv(q);
   CHECK(csv.find("\"A,1\",p2p_request,2026-03-05,false") != std::string::npos);
 }
+
+TEST_CASE("the JSON text is queue_json's dump, byte for byte, whatever the texts hold") {
+  long long now = at("2026-03-03T00:00:00Z");
+  CHECK(queue_json_text({}, now) == queue_json({}, now).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+  auto quoted = state("Q\"1\\", {{EventKind::p2p_scheduled, 1}}, {{"p2p_scheduled", {{"scheduled", "2026-03-02T10:00:00Z"}}}});
+  quoted.physician = "Dr. Zo\xC3\xAB M\xC3\xBCller\t(\x01)";  // accents, a tab, a control character
+  quoted.service_codes = {"72148", "J9271"};
+  quoted.service_category = "advanced_imaging";
+  quoted.urgent = true;
+  auto missed = state("M", {{EventKind::denial_received, 1}});  // window closed: missed_windows, appeal next
+  missed.physician = "bad \xFF utf-8";                          // replaced, as the service's dump does
+  auto waiting = state("W", {{EventKind::appeal_filed, 1}});     // no deadline: nulls
+  auto queue = build_queue({quoted, missed, waiting}, now + 10 * 86400);
+  REQUIRE(queue.size() == 3);
+  CHECK(queue_json_text(queue, now) == queue_json(queue, now).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+TEST_CASE("the queue built from cases given away is the queue built from a copy") {
+  long long now = at("2026-03-03T00:00:00Z");
+  std::vector<CaseProgress> cases = {state("B", {{EventKind::denial_received, 1}}), state("A", {{EventKind::p2p_requested, 1}}),
+                                     state("C", {{EventKind::denial_received, 1}, {EventKind::closed, 2}})};
+  cases[0].service_codes = {"72148"};
+  auto copied = build_queue(cases, now);
+  auto moved = build_queue(std::move(cases), now);
+  REQUIRE(copied.size() == moved.size());
+  for (size_t i = 0; i < copied.size(); ++i) {
+    CHECK(copied[i].case_id == moved[i].case_id);
+    CHECK(copied[i].service_codes == moved[i].service_codes);
+    CHECK(copied[i].reason == moved[i].reason);
+  }
+  CHECK(queue_table(copied, now) == queue_table(moved, now));
+  CHECK(queue_table(copied, now).rfind("DUE                  WHEN      CASE                     DEADLINE           PAYER      WHY OPEN\n", 0) == 0);
+}

@@ -200,6 +200,39 @@ CREATE INDEX IF NOT EXISTS cases_by_payer_category ON cases (payer_id, service_c
      R"sql(
 CREATE INDEX IF NOT EXISTS cases_by_payer_category ON cases (payer_id, service_category);
 )sql"},
+    // Version 4: the deadlines the work queue reads, as plain columns of
+    // cases beside their JSON (put_case writes both), so `due` reads them
+    // without a JSON function per row and the database can filter by them
+    // (Ledger::open_progress). Filled from the JSON of the rows already
+    // there; a row whose JSON does not parse (never written by p2pdoc)
+    // gets empty deadlines rather than failing the upgrade.
+    {4,
+     R"sql(
+ALTER TABLE cases ADD COLUMN p2p_request_due TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN internal_appeal_due TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN external_review_due TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN external_review_automatic INTEGER NOT NULL DEFAULT 0;
+UPDATE cases SET
+  p2p_request_due = coalesce(json_extract(deadlines, '$.p2p_request'), ''),
+  internal_appeal_due = coalesce(json_extract(deadlines, '$.internal_appeal'), ''),
+  external_review_due = coalesce(json_extract(deadlines, '$.external_review'), ''),
+  external_review_automatic = coalesce(json_extract(deadlines, '$.external_review_automatic'), 0) <> 0
+WHERE json_valid(deadlines);
+)sql",
+     R"sql(
+ALTER TABLE cases ADD COLUMN p2p_request_due TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN internal_appeal_due TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN external_review_due TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN external_review_automatic BOOLEAN NOT NULL DEFAULT false;
+CREATE FUNCTION p2pdoc_json_or_null(t TEXT) RETURNS json LANGUAGE plpgsql IMMUTABLE AS $$
+  BEGIN RETURN t::json; EXCEPTION WHEN others THEN RETURN NULL; END $$;
+UPDATE cases SET
+  p2p_request_due = coalesce(p2pdoc_json_or_null(deadlines)->>'p2p_request', ''),
+  internal_appeal_due = coalesce(p2pdoc_json_or_null(deadlines)->>'internal_appeal', ''),
+  external_review_due = coalesce(p2pdoc_json_or_null(deadlines)->>'external_review', ''),
+  external_review_automatic = coalesce(p2pdoc_json_or_null(deadlines)->>'external_review_automatic', 'false') = 'true';
+DROP FUNCTION p2pdoc_json_or_null(TEXT);
+)sql"},
 };
 
 }  // namespace

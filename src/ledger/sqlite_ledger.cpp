@@ -51,79 +51,31 @@ constexpr const char* kCaseColumns =
     "case_id, payer_id, plan_type, state, denial_type, denial_date, service_codes, service_category, physician, "
     "urgent, deadlines";
 constexpr const char* kEventColumns = "id, recorded_at, case_id, kind, at, recorded_by, data, source_key";
-// progress(): each case row with its case_progress digest; the deadlines
-// picked out of their JSON by SQLite (json_extract), not by us
-constexpr const char* kProgressQuery =
+// The columns of a case's progress, in the order read_progress_row() reads
+// them: the case row with its deadlines as columns (migration 4, no JSON
+// function per row), then its case_progress digest.
+constexpr const char* kProgressColumns =
     "SELECT c.case_id, c.payer_id, c.physician, c.service_category, c.service_codes, c.urgent, "
-    "coalesce(json_extract(c.deadlines, '$.p2p_request'), ''), "
-    "coalesce(json_extract(c.deadlines, '$.internal_appeal'), ''), "
-    "coalesce(json_extract(c.deadlines, '$.external_review'), ''), "
-    "coalesce(json_extract(c.deadlines, '$.external_review_automatic'), 0), "
+    "c.p2p_request_due, c.internal_appeal_due, c.external_review_due, c.external_review_automatic, "
     "coalesce(p.last_id, 0), coalesce(p.closed_id, 0), coalesce(p.stage, 0), coalesce(p.requested_at, 0), "
     "coalesce(p.scheduled_at, 0), coalesce(p.call_at, 0), coalesce(p.appeal_filed_at, 0), "
     "coalesce(p.packet_recorded_at, 0), coalesce(p.scheduled, ''), coalesce(p.disposition, ''), "
-    "coalesce(p.appeal_decision, ''), coalesce(p.external_review_due, ''), coalesce(p.external_decision, '') "
-    "FROM cases c LEFT JOIN case_progress p ON p.case_id = c.case_id";
+    "coalesce(p.appeal_decision, ''), coalesce(p.external_review_due, ''), coalesce(p.external_decision, '')";
+constexpr int kProgressColumnCount = 23;
+constexpr const char* kProgressFrom = " FROM cases c LEFT JOIN case_progress p ON p.case_id = c.case_id";
 constexpr const char* kCallRecordQuery =
     "SELECT coalesce(sum(CASE WHEN p.disposition IN ('overturned', 'modified', 'upheld') THEN 1 ELSE 0 END), 0), "
     "coalesce(sum(CASE WHEN p.disposition = 'overturned' THEN 1 ELSE 0 END), 0) "
     "FROM cases c JOIN case_progress p ON p.case_id = c.case_id "
     "WHERE c.payer_id = ? AND c.service_category = ? AND c.case_id <> ?";
 
-// denied_between(): progress()'s columns for the cases of a period, then
-// the two the report adds (ledger.h, DeniedCase)
-constexpr const char* kDeniedQuery =
-    "SELECT c.case_id, c.payer_id, c.physician, c.service_category, c.service_codes, c.urgent, c.deadlines, "
-    "coalesce(p.last_id, 0), coalesce(p.closed_id, 0), coalesce(p.stage, 0), coalesce(p.requested_at, 0), "
-    "coalesce(p.scheduled_at, 0), coalesce(p.call_at, 0), coalesce(p.appeal_filed_at, 0), "
-    "coalesce(p.packet_recorded_at, 0), coalesce(p.scheduled, ''), coalesce(p.disposition, ''), "
-    "coalesce(p.appeal_decision, ''), coalesce(p.external_review_due, ''), coalesce(p.external_decision, ''), "
-    "c.denial_type, c.denial_date "
-    "FROM cases c LEFT JOIN case_progress p ON p.case_id = c.case_id "
-    "WHERE c.denial_date BETWEEN ?1 AND ?2 ORDER BY c.case_id";
+std::string progress_query() { return std::string(kProgressColumns) + kProgressFrom; }
 
-// The deadlines a report reads, out of the row's deadlines text: a flat
-// object of dates and one flag, as put_case writes it. json_extract on every
-// row cost SQLite more than the rest of the read together; a text with
-// anything unexpected (an escape) goes through the JSON parser instead.
-void read_deadlines(const std::string& text, CaseProgress& p) {
-  auto field = [&](const char* key) -> std::string {
-    std::string quoted = std::string("\"") + key + "\":";
-    size_t at = text.find(quoted);
-    if (at == std::string::npos) return "";
-    size_t start = at + quoted.size();
-    if (start < text.size() && text[start] == '"') {
-      size_t end = text.find('"', start + 1);
-      return end == std::string::npos ? "" : text.substr(start + 1, end - start - 1);
-    }
-    return text.compare(start, 4, "true") == 0 ? "true" : "";
-  };
-  if (text.find('\\') != std::string::npos || text.find(": ") != std::string::npos) {
-    auto d = json_from_text(text, nlohmann::json::object());
-    auto str = [&](const char* k) { return d.contains(k) && d[k].is_string() ? d[k].get<std::string>() : std::string(); };
-    p.p2p_request = str("p2p_request");
-    p.internal_appeal = str("internal_appeal");
-    p.external_review = str("external_review");
-    p.external_review_automatic = d.value("external_review_automatic", false) == true;
-    return;
-  }
-  p.p2p_request = field("p2p_request");
-  p.internal_appeal = field("internal_appeal");
-  p.external_review = field("external_review");
-  p.external_review_automatic = field("external_review_automatic") == "true";
-}
-
-// ["72148","63030"] -> its strings; the codes are plain, so no JSON parser
-std::vector<std::string> codes_from_text(const std::string& text) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while ((i = text.find('"', i)) != std::string::npos) {
-    size_t end = text.find('"', i + 1);
-    if (end == std::string::npos) break;
-    out.push_back(text.substr(i + 1, end - i - 1));
-    i = end + 1;
-  }
-  return out;
+// denied_between(): the progress columns for the cases of a period, then the
+// two the report adds (ledger.h, DeniedCase)
+std::string denied_query() {
+  return std::string(kProgressColumns) + ", c.denial_type, c.denial_date" + kProgressFrom +
+         " WHERE c.denial_date BETWEEN ?1 AND ?2 ORDER BY c.case_id";
 }
 
 CaseRow read_case(const Statement& s) {
@@ -160,22 +112,32 @@ std::optional<RecordedEvent> read_event(const Statement& s) {
   return r;
 }
 
-// The 13 columns of case_progress that both kProgressQuery and kDeniedQuery
-// select, in that order, from column `first` on.
-void read_digest(Statement& s, int first, CaseProgress& p) {
-  p.last_id = s.integer(first);
-  p.closed_id = s.integer(first + 1);
-  p.stage = int(s.integer(first + 2));
-  p.requested_at = s.integer(first + 3);
-  p.scheduled_at = s.integer(first + 4);
-  p.call_at = s.integer(first + 5);
-  p.appeal_filed_at = s.integer(first + 6);
-  p.packet_recorded_at = s.integer(first + 7);
-  p.scheduled = s.text(first + 8);
-  p.disposition = s.text(first + 9);
-  p.appeal_decision = s.text(first + 10);
-  p.external_review_due = s.text(first + 11);
-  p.external_decision = s.text(first + 12);
+// One row of kProgressColumns, the one reader progress(), open_progress()
+// and denied_between() share.
+void read_progress_row(const Statement& s, CaseProgress& p) {
+  p.case_id = s.text(0);
+  p.payer_id = s.text(1);
+  p.physician = s.text(2);
+  p.service_category = s.text(3);
+  p.service_codes = codes_from_text(s.text(4));
+  p.urgent = s.integer(5) != 0;
+  p.p2p_request = s.text(6);
+  p.internal_appeal = s.text(7);
+  p.external_review = s.text(8);
+  p.external_review_automatic = s.integer(9) != 0;
+  p.last_id = s.integer(10);
+  p.closed_id = s.integer(11);
+  p.stage = int(s.integer(12));
+  p.requested_at = s.integer(13);
+  p.scheduled_at = s.integer(14);
+  p.call_at = s.integer(15);
+  p.appeal_filed_at = s.integer(16);
+  p.packet_recorded_at = s.integer(17);
+  p.scheduled = s.text(18);
+  p.disposition = s.text(19);
+  p.appeal_decision = s.text(20);
+  p.external_review_due = s.text(21);
+  p.external_decision = s.text(22);
 }
 
 class SqliteLedger final : public Ledger {
@@ -194,7 +156,8 @@ class SqliteLedger final : public Ledger {
   Diagnostics put_case(const CaseRow& row) override {
     std::lock_guard lock(mutex_);
     Statement s(db_, (std::string("INSERT OR REPLACE INTO cases (") + kCaseColumns +
-                      ") VALUES (?,?,?,?,?,?,?,?,?,?,?)").c_str());
+                      ", p2p_request_due, internal_appeal_due, external_review_due, external_review_automatic"
+                      ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)").c_str());
     if (!s.prepared()) return {failure("preparing the case row")};
     s.bind(1, row.case_id);
     s.bind(2, row.payer_id);
@@ -207,6 +170,10 @@ class SqliteLedger final : public Ledger {
     s.bind(9, row.physician);
     s.bind(10, (long long)(row.urgent ? 1 : 0));
     s.bind(11, json_text(row.deadlines));
+    s.bind(12, deadline_text(row.deadlines, "p2p_request"));
+    s.bind(13, deadline_text(row.deadlines, "internal_appeal"));
+    s.bind(14, deadline_text(row.deadlines, "external_review"));
+    s.bind(15, (long long)(automatic_review(row.deadlines) ? 1 : 0));
     if (s.step() != SQLITE_DONE) return {failure("writing the row of case " + row.case_id)};
     return {};
   }
@@ -274,28 +241,20 @@ class SqliteLedger final : public Ledger {
 
   Result<std::vector<CaseProgress>> progress() override {
     std::lock_guard lock(mutex_);
-    using R = Result<std::vector<CaseProgress>>;
-    Statement s(db_, kProgressQuery);
-    if (!s.prepared()) return R::fail({failure("reading the work queue")});
-    std::vector<CaseProgress> out;
-    int rc;
-    while ((rc = s.step()) == SQLITE_ROW) {
-      CaseProgress p;
-      p.case_id = s.text(0);
-      p.payer_id = s.text(1);
-      p.physician = s.text(2);
-      p.service_category = s.text(3);
-      p.service_codes = codes_from_text(s.text(4));
-      p.urgent = s.integer(5) != 0;
-      p.p2p_request = s.text(6);
-      p.internal_appeal = s.text(7);
-      p.external_review = s.text(8);
-      p.external_review_automatic = s.integer(9) != 0;
-      read_digest(s, 10, p);
-      out.push_back(std::move(p));
+    Statement s(db_, progress_query().c_str());
+    return read_progress(s, true);
+  }
+
+  Result<std::vector<CaseProgress>> open_progress(long long now, long long within_seconds) override {
+    std::lock_guard lock(mutex_);
+    bool within = within_seconds >= 0;
+    Statement s(db_, (progress_query() + open_cases_filter(within, "?1", "?2")).c_str());
+    if (within) {
+      long long horizon = now + within_seconds;
+      s.bind(1, horizon_day(horizon));
+      s.bind(2, horizon);
     }
-    if (rc != SQLITE_DONE) return R::fail({failure("reading the work queue")});
-    return R::ok(std::move(out));
+    return read_progress(s, false);
   }
 
   Result<CallRecord> call_record(std::string_view payer_id, std::string_view service_category,
@@ -313,7 +272,7 @@ class SqliteLedger final : public Ledger {
   Result<std::vector<DeniedCase>> denied_between(std::string_view from, std::string_view to) override {
     std::lock_guard lock(mutex_);
     using R = Result<std::vector<DeniedCase>>;
-    Statement s(db_, kDeniedQuery);
+    Statement s(db_, denied_query().c_str());
     if (!s.prepared()) return R::fail({failure("reading the cases of a period")});
     s.bind(1, std::string(from));
     s.bind(2, std::string(to));
@@ -321,23 +280,36 @@ class SqliteLedger final : public Ledger {
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) {
       DeniedCase& d = out.emplace_back();
-      CaseProgress& p = d.progress;
-      p.case_id = s.text(0);
-      p.payer_id = s.text(1);
-      p.physician = s.text(2);
-      p.service_category = s.text(3);
-      p.service_codes = codes_from_text(s.text(4));
-      p.urgent = s.integer(5) != 0;
-      read_deadlines(s.text(6), p);
-      read_digest(s, 7, p);
-      d.denial_type = s.text(20);
-      d.denial_date = s.text(21);
+      read_progress_row(s, d.progress);
+      d.denial_type = s.text(kProgressColumnCount);
+      d.denial_date = s.text(kProgressColumnCount + 1);
     }
     if (rc != SQLITE_DONE) return R::fail({failure("reading the cases of a period")});
     return R::ok(std::move(out));
   }
 
  private:
+  // every_case: the statement reads all cases, so room for all of them is
+  // taken up front (growing a vector of 100,000 cases moved them again and
+  // again, a tenth of `due`); a filtered read grows as it goes.
+  Result<std::vector<CaseProgress>> read_progress(Statement& s, bool every_case) {
+    using R = Result<std::vector<CaseProgress>>;
+    if (!s.prepared()) return R::fail({failure("reading the work queue")});
+    std::vector<CaseProgress> out;
+    if (every_case) {
+      Statement count(db_, "SELECT count(*) FROM cases");
+      if (count.prepared() && count.step() == SQLITE_ROW) out.reserve(size_t(count.integer(0)));
+    }
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      CaseProgress p;
+      read_progress_row(s, p);
+      out.push_back(std::move(p));
+    }
+    if (rc != SQLITE_DONE) return R::fail({failure("reading the work queue")});
+    return R::ok(std::move(out));
+  }
+
   Result<std::vector<RecordedEvent>> read_events(Statement& s, const std::string& what) {
     std::vector<RecordedEvent> out;
     int rc;

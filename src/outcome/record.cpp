@@ -113,11 +113,11 @@ std::string case_id_from_title(const std::string& title) {
 
 RecordResult record_call(const CallDraft& draft, const RecordRequest& req, Ledger* ledger, const Resources& res,
                          const Env& env) {
-  auto input = [](Diagnostics d) { return RecordResult{Result<RecordedCall>::fail(std::move(d)), false}; };
-  auto ours = [](Diagnostics d) { return RecordResult{Result<RecordedCall>::fail(std::move(d)), true}; };
-  auto done = [](RecordedCall r) {
+  auto input = [&](Diagnostics d) { return RecordResult{Result<RecordedCall>::fail(std::move(d)), false, req.case_id}; };
+  auto ours = [&](Diagnostics d) { return RecordResult{Result<RecordedCall>::fail(std::move(d)), true, req.case_id}; };
+  auto done = [&](RecordedCall r) {
     Diagnostics warnings = r.warnings;
-    return RecordResult{Result<RecordedCall>::ok(std::move(r), std::move(warnings)), false};
+    return RecordResult{Result<RecordedCall>::ok(std::move(r), std::move(warnings)), false, req.case_id};
   };
   auto valid = validate_call_record(draft, env.today);
   if (!valid.is_ok()) return input(valid.diagnostics());
@@ -142,7 +142,7 @@ RecordResult record_call(const CallDraft& draft, const RecordRequest& req, Ledge
     e.recorded_by = req.recorded_by;
     e.data = rec.call;
     e.source_key = call_key(rec.call).value_or("");
-    auto stored = ledger->append(e);
+    auto stored = append_event(*ledger, e);
     if (!stored.is_ok()) return ours(stored.diagnostics());
     rec.already_recorded = !stored.value();
   }

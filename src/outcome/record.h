@@ -62,6 +62,7 @@ struct RecordedCall {
 struct RecordResult {
   Result<RecordedCall> outcome = Result<RecordedCall>::fail({});
   bool our_fault = false;
+  std::string case_id;  // the case the input named, failed or not ("" when it named none)
 };
 
 // A filled post-call PDF: read_form, call_from_form, then record_call.

@@ -266,3 +266,39 @@ TEST_CASE("one call, whichever way it arrives: the case file's call and the same
     if (e.event.kind == EventKind::call_held) keys.push_back(e.event.source_key);
   CHECK(keys == std::vector<std::string>{"call:2026-11-20T16:05Z:upheld", "call:2026-11-21T15:00Z:overturned"});
 }
+
+TEST_CASE("append_event: a call held under an older key (form:, api:) is the same call; another call is not") {
+  Folder f("old-keys");
+  auto opened = open_ledger(f.path + "/p2pdoc.db");
+  REQUIRE(opened.is_ok());
+  Ledger& ledger = *opened.value();
+  CaseRow row;
+  row.case_id = "OLD-1";
+  REQUIRE(ledger.put_case(row).empty());
+  json call = {{"disposition", "upheld"}, {"started", "2026-11-23T11:00:00Z"}};
+  Event old;
+  old.case_id = "OLD-1";
+  old.kind = EventKind::call_held;
+  old.recorded_by = "test";
+  old.data = call;
+  old.source_key = "form:0123abcd";  // how a form's call was keyed before call_key
+  REQUIRE(ledger.append(old).value());
+
+  Event again = old;
+  again.source_key = *call_key(call);
+  auto stored = append_event(ledger, again);
+  REQUIRE(stored.is_ok());
+  CHECK_FALSE(stored.value());
+  CHECK(count(ledger, "OLD-1", EventKind::call_held) == 1);
+
+  Event other = again;  // the same moment, another outcome: another call
+  other.data["disposition"] = "overturned";
+  other.source_key = *call_key(other.data);
+  CHECK(append_event(ledger, other).value());
+  Event later = again;  // the same outcome an hour later: another call
+  later.data["started"] = "2026-11-23T12:00:00Z";
+  later.source_key = *call_key(later.data);
+  CHECK(append_event(ledger, later).value());
+  CHECK(count(ledger, "OLD-1", EventKind::call_held) == 3);
+  CHECK_FALSE(append_event(ledger, later).value());  // its own key, as before
+}

@@ -15,6 +15,7 @@
 #include <podofo/podofo.h>
 #include <zlib.h>
 
+#include "pdf/archival.h"
 #include "pdf/form_fields.h"
 #include "pdf/syntax.h"
 #include "pdf/type0_font.h"
@@ -150,11 +151,14 @@ void add_page(PdfMemDocument& doc, const Page& page, UsedFont (&used)[4]) {
 void write_info(PdfMemDocument& doc, const PdfMetadata& meta) {
   PdfInfo* info = doc.GetInfo();
   info->SetTitle(pdf_string(meta.info.title));
-  info->SetAuthor(pdf_string(meta.info.author));
-  info->SetSubject(pdf_string(meta.info.subject));
+  // an archival file's metadata repeats each entry the info has (archival.h),
+  // and the XMP leaves an empty one out: so does the info then
+  bool archival = meta.output_intent != nullptr;
+  if (!archival || !meta.info.author.empty()) info->SetAuthor(pdf_string(meta.info.author));
+  if (!archival || !meta.info.subject.empty()) info->SetSubject(pdf_string(meta.info.subject));
   if (!meta.info.keywords.empty()) info->SetKeywords(pdf_string(meta.info.keywords));
   info->SetCreator(pdf_string(meta.creator));
-  info->SetProducer(pdf_string(meta.creator + " (PoDoFo 0.9.8)"));
+  info->SetProducer(pdf_string(producer_of(meta)));
   // PoDoFo stamps the current local time; replace it so output is reproducible
   std::string date = pdf_date(meta.timestamp);
   info->GetObject()->GetDictionary().AddKey("CreationDate", PdfString(date));
@@ -188,6 +192,7 @@ Result<std::string> export_pdf(const std::vector<Page>& pages, const FontSet& fo
                       AppearanceFont{used[0].object, &used[0].subset}, form,
                       meta.timestamp);
     write_info(doc, meta);
+    if (meta.output_intent) add_archival_parts(doc, meta);
     PdfRefCountedBuffer buf;
     PdfOutputDevice dev(&buf);
     doc.Write(&dev);

@@ -9,6 +9,7 @@
 // time is safe.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ struct PdfMetadata {
   DocumentInfo info;
   std::string creator;     // "p2pdoc 0.1.0"
   long long timestamp = 0; // seconds since 1970 (UTC): CreationDate and ModDate
+  // Set: the file is PDF/A-2b, with this sRGB ICC profile as its output
+  // intent (pdf/archival.h; Resources::output_intent)
+  std::shared_ptr<const std::string> output_intent;
 };
 
 void prepare_pdf_export();

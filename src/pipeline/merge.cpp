@@ -244,21 +244,40 @@ void add_treatment_lines(json& view, const Date& denial) {
       t["brief_treatment"] = name;
       t["brief_dates"] = dates;
       if (!outcome.empty()) t["brief_outcome"] = outcome_line(outcome, used + 48 < line ? line - used : 48);
+      // a proposed line names the record it came from; the type and the
+      // id's start find it in the EHR, the case keeps the whole reference
+      if (t.value("proposed", false)) {
+        clinical["has_proposed"] = true;
+        if (t.contains("source")) t["brief_source"] = clipped(t.value("source", ""), 36);
+      } else {
+        t.erase("proposed");
+      }
     }
   // how long the patient has been treated: from the first treatment's start
   // to the denial
   if (first && *first < denial)
     clinical["treated_for"] = span_text(denial.days_since_epoch() - first->days_since_epoch()) + " before the denial (since " +
                               short_day(*first, true) + ")";
+  for (const char* key : {"functional_score"})
+    if (clinical.contains(key) && clinical[key].value("proposed", false)) clinical["has_proposed"] = true;
+  if (clinical.contains("findings") && clinical["findings"].is_array())
+    for (const json& f : clinical["findings"])
+      if (f.is_object() && f.value("proposed", false)) clinical["has_proposed"] = true;
   if (clinical.contains("functional_score") && clinical["functional_score"].contains("date"))
     if (auto d = parse_date(clinical["functional_score"].value("date", "")))
       clinical["functional_score"]["date_display"] = short_day(*d, true);
   if (clinical.contains("findings") && clinical["findings"].is_array()) {
+    // a finding is text or {text, source, proposed}; templates see objects
+    for (json& f : clinical["findings"])
+      if (f.is_string()) f = json::object({{"text", f}});
     json brief = json::array();
     for (const json& f : clinical["findings"]) {
       if (brief.size() == 4) break;  // the brief's short list; the letters print every one
-      if (f.is_string() && f.get<std::string>().find_first_not_of(" \t\r\n") != std::string::npos)
-        brief.push_back({{"text", clipped(f.get<std::string>(), 90)}, {"first", brief.empty()}});
+      std::string text = f.value("text", "");
+      if (text.find_first_not_of(" \t\r\n") == std::string::npos) continue;
+      json line = {{"text", clipped(text, 90)}, {"first", brief.empty()}};
+      if (f.value("proposed", false)) line["proposed"] = true;
+      brief.push_back(line);
     }
     if (clinical["findings"].size() > 4) clinical["findings_more"] = static_cast<int>(clinical["findings"].size() - 4);
     if (!brief.empty()) clinical["brief_findings"] = brief;

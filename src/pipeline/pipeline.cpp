@@ -176,7 +176,7 @@ Result<GeneratedDocument> render_document(const DocumentKind& doc_kind, const Ca
   if (has_errors(laid.diagnostics)) return R::fail(laid.diagnostics);
 
   PdfMetadata meta{info_of(c, doc.title), std::string("p2pdoc ") + P2P_VERSION,
-                   env.timestamp};
+                   env.timestamp, res.output_intent};
   auto pdf = export_pdf(laid.pages, fonts, meta);
   if (!pdf.is_ok()) return R::fail(pdf.diagnostics());
   doc.pdf = pdf.take();
@@ -241,9 +241,15 @@ void load_knowledge(const std::string& dir, KnowledgeLibrary& lib, Diagnostics& 
   lib.denial_types = load_json(dir + "/denial_types.json", errors);
   lib.regulations = load_json(dir + "/regulations.json", errors);
   lib.benchmarks = load_json(dir + "/benchmarks.json", errors);
-  lib.service_categories = load_json(dir + "/service_categories.json", errors);
   lib.triage = load_json(dir + "/triage.json", errors);
   lib.boilerplate_words = boilerplate_words(load_json(dir + "/denial_words.json", errors), errors);
+  size_t before = errors.size();
+  json categories_file = load_json(dir + "/service_categories.json", errors);
+  if (errors.size() == before) {  // read: check it (a missing file is one error, not three)
+    auto categories = service_categories_from_json(categories_file);
+    if (categories.is_ok()) lib.service_categories = categories.take();
+    else errors.insert(errors.end(), categories.diagnostics().begin(), categories.diagnostics().end());
+  }
   std::error_code ec;
   std::vector<std::filesystem::path> files;
   for (const auto& e : std::filesystem::directory_iterator(dir + "/payers", ec))
@@ -277,6 +283,21 @@ Env Env::from_process() {
     if (end && *end == '\0' && end != s) return at(t);
   }
   return at(static_cast<long long>(std::time(nullptr)));
+}
+
+Diagnostics use_archival_pdf(Resources& res, const std::string& icc_path) {
+  auto icc = read_file(icc_path);
+  auto fail = [&](const std::string& why) {
+    return Diagnostics{error_at("", "PDF/A: the sRGB ICC profile " + icc_path + " " + why +
+                                        " (Debian ships it in icc-profiles-free)")};
+  };
+  if (!icc) return fail("cannot be read");
+  // an ICC header: size at 0, 'mntr' device class at 12, 'RGB ' colour space
+  // at 16, 'acsp' at 36 (ICC.1, clause 7.2)
+  if (icc->size() < 128 || icc->compare(36, 4, "acsp") != 0) return fail("is not an ICC profile");
+  if (icc->compare(16, 4, "RGB ") != 0) return fail("is not an RGB profile");
+  res.output_intent = std::make_shared<const std::string>(std::move(*icc));
+  return {};
 }
 
 Result<Resources> load_resources(const std::string& root) {

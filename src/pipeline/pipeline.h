@@ -70,7 +70,18 @@ struct Resources {
   KnowledgeLibrary knowledge;     // templates/knowledge/*.json and payers/*.json
   std::vector<DocumentKind> documents;  // templates/packet.json, in packet order
   std::shared_ptr<const TextCoverage> printable;  // what every face of both families prints (pipeline/coverage.h)
+  // Set (use_archival_pdf): every PDF is PDF/A-2b with this sRGB ICC profile
+  // as its output intent (docs/archival.md)
+  std::shared_ptr<const std::string> output_intent;
 };
+
+// Debian's icc-profiles-free puts its sRGB profile here.
+inline constexpr const char* kSrgbProfilePath = "/usr/share/color/icc/sRGB.icc";
+
+// --pdfa / `pdfa = true`: reads the sRGB ICC profile at `icc_path` into
+// res.output_intent. Fails naming the file (and the package that ships it)
+// when it cannot be read or is not an RGB display profile.
+Diagnostics use_archival_pdf(Resources& res, const std::string& icc_path = kSrgbProfilePath);
 
 // Loads fonts and rule files under `root`. Fails naming the missing or
 // malformed file.

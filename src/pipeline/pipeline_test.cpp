@@ -42,6 +42,25 @@ TEST_CASE("resources load from the repository") {
   CHECK(bad.diagnostics()[0].message.find("/nonexistent/fonts/") != std::string::npos);
 }
 
+TEST_CASE("use_archival_pdf: Debian's sRGB profile is taken; a missing file or one that is not an RGB ICC profile is refused") {
+  Resources res;
+  if (std::filesystem::exists(kSrgbProfilePath)) {
+    CHECK(use_archival_pdf(res).empty());
+    REQUIRE(res.output_intent);
+    CHECK(res.output_intent->size() > 128);
+  }
+  Resources other;
+  auto missing = use_archival_pdf(other, "/nonexistent/sRGB.icc");
+  REQUIRE(missing.size() == 1);
+  CHECK(missing[0].message.find("/nonexistent/sRGB.icc cannot be read") != std::string::npos);
+  CHECK(missing[0].message.find("icc-profiles-free") != std::string::npos);
+  CHECK_FALSE(other.output_intent);
+  auto not_icc = use_archival_pdf(other, kRoot + "/samples/uhc-lumbar-mri.json");
+  REQUIRE(not_icc.size() == 1);
+  CHECK(not_icc[0].message.find("is not an ICC profile") != std::string::npos);
+  CHECK_FALSE(other.output_intent);
+}
+
 TEST_CASE("a fixed clock gives byte-identical PDFs, another clock does not") {
   Case c = sample_case();
   auto a = generate_packet(c, resources(), Env::at(1795000000));

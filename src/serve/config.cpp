@@ -51,6 +51,7 @@ Result<ServeConfig> parse_serve_config(std::string_view text, ServeConfig base, 
       .seconds("timeout", c.timeout_s)
       .seconds("keep_alive", c.keep_alive_s)
       .flag("strict", c.strict)
+      .flag("pdfa", c.pdfa)
       .path("tls_cert", c.tls_cert)
       .path("tls_key", c.tls_key)
       .text("deliver_fhir", c.deliver_fhir)

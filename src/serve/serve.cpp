@@ -201,7 +201,7 @@ int run_serve(const ServeConfig& cfg, Resources res) {
   WorkerLimits limits;
   limits.time = std::chrono::milliseconds(static_cast<long long>(cfg.worker_timeout_s * 1000));
   limits.memory_bytes = static_cast<size_t>(cfg.worker_memory_mb) << 20;
-  WorkerPool pool("/proc/self/exe", res.root, workers, limits);
+  WorkerPool pool("/proc/self/exe", res.root, workers, limits, res.output_intent != nullptr);
   if (auto started = pool.start(); !started.is_ok()) {
     report(started.diagnostics());
     return kStartFailed;

@@ -40,6 +40,7 @@ struct ServeConfig {
   int max_queue = 512;                    // max_queue: packet requests waiting for a worker; more get 503
   double queue_timeout_s = 30;            // queue_timeout: longest wait for a worker; then 503
   bool strict = false;                    // strict: a case with warnings is refused (422), as by validate --strict
+  bool pdfa = false;                      // pdfa: archival PDF/A-2b (Resources::output_intent), workers too
   double header_timeout_s = 10;           // header_timeout: seconds for a request's line and headers to arrive
   double timeout_s = 30;                  // timeout: seconds for a request's body to arrive, and for each write
   double keep_alive_s = 2;                // keep_alive: seconds an idle connection stays open

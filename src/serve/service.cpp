@@ -454,14 +454,18 @@ json Service::delivery_json(const std::vector<delivery::Queued>& queued) const {
 
 Reply Service::queue() {
   if (!p_.ledger) return error_reply(404, "this service keeps no ledger (no_ledger)");
-  auto states = p_.ledger->progress();
+  long long now = Env::from_process().timestamp;
+  auto states = p_.ledger->open_progress(now);
   if (!states.is_ok()) {
     std::string why;
     for (const Diagnostic& d : states.diagnostics()) why += (why.empty() ? "" : "; ") + d.message;
     return internal_error("/v1/queue", "", "", "reading the ledger failed: " + why);
   }
-  long long now = Env::from_process().timestamp;
-  return json_reply(200, queue_json(build_queue(states.value(), now), now));
+  // the same bytes as json_reply(200, queue_json(...)), without the JSON tree
+  Reply r;
+  r.status = 200;
+  r.body = queue_json_text(build_queue(states.take(), now), now) + "\n";
+  return r;
 }
 
 // A call's outcome from the EHR: the same rules as a filled form

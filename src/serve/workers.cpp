@@ -239,8 +239,8 @@ void inject_fault(const std::string& case_id) {
 
 // ---- the parent's side ----
 
-WorkerPool::WorkerPool(std::string program, std::string root, int size, WorkerLimits limits)
-    : program_(std::move(program)), root_(std::move(root)), size_(size), limits_(limits) {}
+WorkerPool::WorkerPool(std::string program, std::string root, int size, WorkerLimits limits, bool pdfa)
+    : program_(std::move(program)), root_(std::move(root)), size_(size), pdfa_(pdfa), limits_(limits) {}
 
 WorkerPool::~WorkerPool() {
   std::lock_guard lock(mutex_);
@@ -290,6 +290,7 @@ Result<WorkerPool::Child> WorkerPool::spawn() {
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   std::string memory_mb = std::to_string(limits_.memory_bytes >> 20);
   std::vector<std::string> args = {"p2pdoc", "serve-worker", "--root", root_, "--memory-mb", memory_mb};
+  if (pdfa_) args.push_back("--pdfa");
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

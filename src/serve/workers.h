@@ -41,8 +41,9 @@ struct WorkerOutcome {
 
 class WorkerPool {
  public:
-  // Workers run `program serve-worker --root ROOT --memory-mb N`.
-  WorkerPool(std::string program, std::string root, int size, WorkerLimits limits);
+  // Workers run `program serve-worker --root ROOT --memory-mb N`, with
+  // --pdfa when `pdfa` (their PDFs archival, as the service's settings say).
+  WorkerPool(std::string program, std::string root, int size, WorkerLimits limits, bool pdfa = false);
   ~WorkerPool();  // kills and reaps every worker
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
@@ -69,6 +70,7 @@ class WorkerPool {
 
   std::string program_, root_;
   int size_;
+  bool pdfa_;
   WorkerLimits limits_;
   mutable std::mutex mutex_;
   std::vector<Child> idle_;

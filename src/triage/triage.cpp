@@ -27,23 +27,6 @@ std::string text_at(const json& j, const char* key) {
   return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
 }
 
-// Codes of one length compared as text: "72148" lies in ["72141", "72159"].
-bool in_range(const std::string& code, const json& range) {
-  if (!range.is_array() || range.size() != 2 || !range[0].is_string() || !range[1].is_string()) return false;
-  std::string low = range[0].get<std::string>(), high = range[1].get<std::string>();
-  return code.size() == low.size() && code.size() == high.size() && low <= code && code <= high;
-}
-
-bool category_has(const json& category, const std::string& code) {
-  if (category.contains("codes") && category["codes"].is_array())
-    for (const json& c : category["codes"])
-      if (c.is_string() && c.get<std::string>() == code) return true;
-  if (category.contains("ranges") && category["ranges"].is_array())
-    for (const json& r : category["ranges"])
-      if (in_range(code, r)) return true;
-  return false;
-}
-
 // "72 %": whole percents, as the documents print rates.
 std::string percent(double fraction) { return std::to_string(static_cast<long>(std::lround(fraction * 100))) + " %"; }
 
@@ -174,17 +157,13 @@ std::string worth_sentence(const char* route, double estimate, const RouteCost& 
 
 }  // namespace
 
-std::string service_category_of(const json& services, const json& service_categories) {
-  const json& cats = service_categories.is_object() && service_categories.contains("categories")
-                         ? service_categories["categories"] : json::object();
-  if (!services.is_array() || !cats.is_object()) return "";
-  for (const json& s : services) {
-    std::string code = text_at(s, "code");
-    if (code.empty()) continue;
-    for (const auto& [key, category] : cats.items())
-      if (category_has(category, code)) return key;
-  }
-  return "";
+std::string service_category_of(const json& services, const ServiceCategories& service_categories) {
+  std::vector<std::string> codes;
+  if (services.is_array())
+    for (const json& s : services)
+      if (std::string code = text_at(s, "code"); !code.empty()) codes.push_back(code);
+  std::string category = category_of_services(service_categories, codes);
+  return category == kOtherServiceCategory ? std::string() : category;
 }
 
 Triage triage_case(const TriageInput& in, const TriageKnowledge& k) {
@@ -195,8 +174,7 @@ Triage triage_case(const TriageInput& in, const TriageKnowledge& k) {
     return t;
   }
   t.category = service_category_of(in.services, k.service_categories);
-  if (!t.category.empty())
-    t.category_label = text_at(k.service_categories["categories"][t.category], "label");
+  if (!t.category.empty()) t.category_label = category_label(k.service_categories, t.category);
   if (t.category_label.empty()) t.category_label = t.category;
   set_benchmark(t, k.benchmarks);
   set_estimate(t, in.history, k.rules);

@@ -32,6 +32,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "knowledge/service_categories.h"
+
 namespace p2p {
 
 // The practice's record for one payer x service category: decided P2P calls
@@ -45,13 +47,14 @@ struct TriageHistory {
 // The knowledge files the triage reads (templates/knowledge).
 struct TriageKnowledge {
   nlohmann::json benchmarks;          // benchmarks.json
-  nlohmann::json service_categories;  // service_categories.json
+  ServiceCategories service_categories;  // service_categories.json (knowledge/service_categories.h)
   nlohmann::json rules;               // triage.json
 };
 
-// The category of the first service (case order) whose code the library
-// places in one, e.g. "advanced_imaging"; "" when none does.
-std::string service_category_of(const nlohmann::json& services, const nlohmann::json& service_categories);
+// The case's category as the ledger stores it (category_of_services over
+// the services' codes, case order), e.g. "advanced_imaging"; "" when that is
+// "other" or the case lists no codes: no payer x category record then.
+std::string service_category_of(const nlohmann::json& services, const ServiceCategories& service_categories);
 
 struct TriageInput {
   bool p2p_fit = true;              // denial_types.json's p2p_fit for the case's type

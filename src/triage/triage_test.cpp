@@ -17,7 +17,8 @@ json load(const std::string& name) {
 }
 
 const TriageKnowledge& knowledge() {
-  static const TriageKnowledge k{load("benchmarks.json"), load("service_categories.json"), load("triage.json")};
+  static const TriageKnowledge k{load("benchmarks.json"), service_categories_from_json(load("service_categories.json")).take(),
+                                 load("triage.json")};
   return k;
 }
 
@@ -46,13 +47,14 @@ bool has_reason(const Triage& t, const std::string& part) {
 }  // namespace
 
 TEST_CASE("service_category_of: the first service the library places in a category") {
-  const json& cats = knowledge().service_categories;
+  const ServiceCategories& cats = knowledge().service_categories;
   CHECK(service_category_of(services("72148"), cats) == "advanced_imaging");
   CHECK(service_category_of(services("22551"), cats) == "spine_surgery");
   CHECK(service_category_of(services("63650"), cats) == "neurostimulation");
   CHECK(service_category_of(services("J0135"), cats) == "biologics");
   CHECK(service_category_of(services("27447"), cats) == "joint_replacement");
-  CHECK(service_category_of(services("99233"), cats) == "");
+  CHECK(service_category_of(services("99233"), cats) == "inpatient_stay");  // a category without a benchmark
+  CHECK(service_category_of(services("99213"), cats) == "");  // "other": no category
   CHECK(service_category_of(services("7214"), cats) == "");  // a shorter code is never inside a range
   json two = json::array({{{"code", "96413"}}, {{"code", "J9271"}}});
   CHECK(service_category_of(two, cats) == "oncology_targeted_therapy");
@@ -99,7 +101,7 @@ TEST_CASE("little history is shrunk toward the benchmark; enough is used as it i
 
 TEST_CASE("a case without a category reads no payer x category record") {
   TriageInput in = mri();
-  in.services = services("99233");
+  in.services = services("99213");
   TriageHistory h{20, 20, "ledger"};
   in.history = &h;
   Triage t = triage_case(in, knowledge());

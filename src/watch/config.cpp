@@ -17,6 +17,7 @@ Result<WatchConfig> parse_watch_config(std::string_view text, WatchConfig base, 
       .whole("workers", c.workers)
       .flag("once", c.once)
       .flag("strict", c.strict)
+      .flag("pdfa", c.pdfa)
       .seconds("timeout", c.timeout_s)
       .whole("quiet_period", c.quiet_period_ms, "milliseconds")
       .seconds("rescan_interval", c.rescan_s)

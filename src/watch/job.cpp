@@ -139,7 +139,7 @@ JobResult process_form_file(const std::string& path, const Resources& res, const
   req.recorded_by = "watch";
   RecordResult done = record_call_form(*pdf, req, ledger, res, Env::from_process());
   if (!done.outcome.is_ok())
-    return failed(done.our_fault ? Outcome::error : Outcome::invalid, done.outcome.diagnostics());
+    return failed(done.our_fault ? Outcome::error : Outcome::invalid, done.outcome.diagnostics(), done.case_id);
   const RecordedCall& rc = done.outcome.value();
   JobResult r;
   r.outcome = Outcome::ok;

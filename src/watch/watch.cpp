@@ -710,6 +710,9 @@ void Watcher::handle_inotify() {
 void Watcher::reload() {
   log_.reopen();
   auto fresh = load_resources(cfg_.root);
+  if (fresh.is_ok() && cfg_.pdfa) {
+    if (auto d = use_archival_pdf(fresh.value()); !d.empty()) fresh = Result<Resources>::fail(d);
+  }
   if (!fresh.is_ok()) {
     std::string what = fresh.diagnostics().empty() ? "" : fresh.diagnostics()[0].message;
     log_.line({{"event", "reload"}, {"ok", false}, {"message", what}});

@@ -37,6 +37,7 @@ struct WatchConfig {
   long long max_bytes = 16 << 20;  // max_size: larger inputs fail without being read
   int max_crashes = 2;             // max_crashes: worker crashes on one case before it fails
   bool strict = false;             // strict: a case with warnings fails (failed/ with its error file)
+  bool pdfa = false;               // pdfa: archival PDF/A-2b (Resources::output_intent)
 };
 
 // Reads "key = value" lines over `base`: '#' starts a comment, blank lines are

@@ -50,7 +50,8 @@ def add_history(db, calls, payer="uhc", category="advanced_imaging"):
     con = sqlite3.connect(db)
     for i, disposition in enumerate(calls):
         cid = f"HIST-{payer}-{category}-{i}"
-        con.execute("INSERT INTO cases VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        con.execute("INSERT INTO cases (case_id, payer_id, plan_type, state, denial_type, denial_date, service_codes, "
+                    "service_category, physician, urgent, deadlines) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     (cid, payer, "erisa", "NY", "insufficient_documentation", "2026-06-01", '["72148"]',
                      category, "Dana Whitfield", 0, "{}"))
         con.execute("INSERT INTO events (case_id, kind, at, recorded_at, recorded_by, data, source_key) "

@@ -110,6 +110,7 @@ with tempfile.TemporaryDirectory() as tmp:
     if os.path.exists(err_path):
         err = json.load(open(err_path, encoding="utf-8"))
         c.check(err.get("file") == "outcomes/nothing-ticked.pdf" and err.get("outcome") == "invalid", f"error file: {err}")
+        c.check(err.get("case_id") == CID, f"the error file names the form's case: {err.get('case_id')}")
         paths = [d["path"] for d in err.get("diagnostics", []) if d["severity"] == "error"]
         c.check(any("disposition_upheld" in p and "disposition_overturned" in p for p in paths),
                 f"the error names the disposition fields: {err.get('diagnostics')}")
