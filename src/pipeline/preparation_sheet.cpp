@@ -269,7 +269,8 @@ Result<GeneratedDocument> render_preparation_sheet(const json& draft, const Reso
   info.author = text_at(draft, "/practice/name");
   info.subject = text_at(draft, "/payer/name") + " denial of " + text_at(draft, "/denial/date") + " (draft)";
   info.keywords = "p2pdoc; draft; preparation sheet";
-  auto pdf = export_pdf(laid.pages, res.sans, PdfMetadata{info, std::string("p2pdoc ") + P2P_VERSION, env.timestamp});
+  // PDF/A when the entry point asked for it (use_archival_pdf), like the packet's documents
+  auto pdf = export_pdf(laid.pages, res.sans, PdfMetadata{info, std::string("p2pdoc ") + P2P_VERSION, env.timestamp, res.output_intent});
   if (!pdf.is_ok()) return R::fail(pdf.diagnostics());
   doc.pdf = pdf.take();
   doc.content_sha256 = sha256_hex(expanded.value());
