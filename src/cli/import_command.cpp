@@ -7,9 +7,9 @@
 
 #include "case/case.h"
 #include "fhir/pas_import.h"
+#include "intake/pas_intake.h"
 #include "fhir/prefill.h"
 #include "ledger/ledger.h"
-#include "ledger/queue.h"
 #include "pipeline/files.h"
 #include "pipeline/pipeline.h"
 
@@ -30,59 +30,31 @@ void print_gaps(const std::vector<DraftItem>& gaps) {
   for (const DraftItem& g : gaps) std::cout << "  to complete " << g.path << ": " << g.what << "\n";
 }
 
-std::string string_at(const nlohmann::ordered_json& doc, const char* pointer) {
-  nlohmann::ordered_json::json_pointer p(pointer);
-  return doc.contains(p) && doc[p].is_string() ? doc[p].get<std::string>() : std::string();
-}
-
-// denial_received for a written draft (see import_command.h). Messages name
-// the case id only.
-int record_denial(const std::string& location, const fhir::PasImport& r) {
-  std::string id = string_at(r.draft, "/case_id");
-  std::string date = string_at(r.draft, "/denial/date"), time = string_at(r.draft, "/denial/time");
-  auto at = parse_time_point(time.empty() ? date : time);
-  if (id.empty() || !at) {
-    std::cerr << "p2pdoc import: ledger: the draft has no case id or denial date yet; nothing recorded\n";
-    return 1;
-  }
+// The response in the ledger (intake/pas_intake.h, record_intake). Messages
+// name the case id only.
+int record_in_ledger(const std::string& location, const intake::PasIntake& in, const Env& env) {
   auto opened = open_ledger(location);
   if (!opened.is_ok()) {
     print("p2pdoc import: ledger", opened.diagnostics());
     return 1;
   }
-  Ledger& ledger = *opened.value();
-  auto existing = ledger.find_case(id);
-  if (!existing.is_ok()) {
-    print("p2pdoc import: ledger", existing.diagnostics());
-    return 1;
-  }
-  if (!existing.value()) {
-    CaseRow row;
-    row.case_id = id;
-    row.denial_date = date;
-    row.physician = string_at(r.draft, "/physician/name");
-    row.urgent = r.draft.value("urgent", false);
-    for (const auto& s : r.draft.value("services", nlohmann::ordered_json::array()))
-      if (s.is_object() && s.contains("code") && s["code"].is_string()) row.service_codes.push_back(s["code"].get<std::string>());
-    if (auto d = ledger.put_case(row); !d.empty()) {
-      print("p2pdoc import: ledger", d);
-      return 1;
-    }
-  }
-  Event e;
-  e.case_id = id;
-  e.kind = EventKind::denial_received;
-  e.at = *at;
-  e.recorded_by = "import";
-  e.data = {{"denial_date", date}, {"source", "pas"}, {"decision", std::string(decision_name(r.decision))}, {"draft", true}};
-  e.source_key = "denial";
-  auto stored = ledger.append(e);
+  auto stored = intake::record_intake(*opened.value(), in, "import", env);
   if (!stored.is_ok()) {
     print("p2pdoc import: ledger", stored.diagnostics());
     return 1;
   }
-  std::cout << (stored.value() ? "recorded denial_received for " : "denial_received already recorded for ") << id << "\n";
+  std::string kind = in.is_draft() ? "denial_received" : "pa_response_received";
+  std::cout << (stored.value() ? "recorded " + kind + " for " : kind + " already recorded for ") << in.case_id << "\n";
   return 0;
+}
+
+// Prints the draft's deadlines: the counted ones and why the others are not.
+void print_deadlines(const nlohmann::json& dl) {
+  for (const char* key : {"p2p_request", "p2p_request_72_hours", "internal_appeal", "external_review"})
+    if (dl.contains(key))
+      std::cout << "  deadline " << key << ": " << dl[key].value("due", "") << " (" << dl[key].value("basis", "") << ")\n";
+  for (const auto& n : dl.value("not_counted", nlohmann::json::array()))
+    std::cout << "  not counted " << n.value("deadline", "") << ": " << n.value("why", "") << "\n";
 }
 
 // Proposed clinical lines from the EHR's bundle (fhir/prefill.h); false,
@@ -134,40 +106,59 @@ int run_import_pas(const ImportArgs& a) {
       return 2;
     }
   }
+  auto res = load_resources(a.root);
+  if (!res.is_ok()) {
+    print("p2pdoc", res.diagnostics());
+    return 1;
+  }
   Env env = Env::from_process();
-  auto imported = fhir::import_pas(*response, request ? std::optional<std::string_view>(*request) : std::nullopt, env.today);
-  if (!imported.is_ok()) {
-    print(a.response, imported.diagnostics());
+  auto taken = intake::read_pas(*response, request ? std::optional<std::string_view>(*request) : std::nullopt, env);
+  if (!taken.is_ok()) {
+    print(a.response, taken.diagnostics());
     std::cerr << a.response << ": not imported, nothing written\n";
     return 2;
   }
-  fhir::PasImport& r = imported.value();
+  intake::PasIntake& in = taken.value();
+  fhir::PasImport& r = in.imported;
   print(a.response, r.notes);
+  int not_denial = 0;
   switch (r.decision) {
     case fhir::PasDecision::approved:
       std::cout << "approved: " << r.summary << "; not a denial, no case written\n";
-      return kImportApproved;
+      not_denial = kImportApproved;
+      break;
     case fhir::PasDecision::pended:
       std::cout << "pended: " << r.summary << "; not a denial yet, no case written\n";
-      return kImportPended;
+      not_denial = kImportPended;
+      break;
     case fhir::PasDecision::error:
       std::cout << "error response: " << r.summary << "; no case written\n";
       for (const std::string& e : r.errors) std::cout << "  " << e << "\n";
-      return kImportPayerError;
+      not_denial = kImportPayerError;
+      break;
     case fhir::PasDecision::denied:
     case fhir::PasDecision::partial:
       break;
+  }
+  if (not_denial) {
+    if (!a.ledger.empty() && record_in_ledger(a.ledger, in, env) != 0) return 1;
+    return not_denial;
   }
   if (!a.clinical.empty() && !prefill_from(a, r)) {
     std::cerr << a.clinical << ": not pre-filled, nothing written\n";
     return 2;
   }
-  std::string id = r.draft.contains("case_id") ? r.draft["case_id"].get<std::string>() : "pas";
-  std::string out = a.out.empty() ? id + ".draft.json" : a.out;
-  if (!a.force && file_exists(out)) {
-    std::cerr << out << ": exists; a draft may already hold a person's work (--force overwrites it)\n";
-    return 2;
+  if (auto d = intake::prepare_draft(in, res.value(), env); has_errors(d)) {
+    print("p2pdoc", d);
+    return 1;
   }
+  std::string id = in.case_id.empty() ? "pas" : in.case_id;
+  std::string out = a.out.empty() ? id + ".draft.json" : a.out;
+  for (const std::string* path : std::initializer_list<const std::string*>{&out, &a.sheet})
+    if (!a.force && !path->empty() && file_exists(*path)) {
+      std::cerr << *path << ": exists; a draft may already hold a person's work (--force overwrites it)\n";
+      return 2;
+    }
   auto written = write_file_atomic(out, r.draft.dump(2) + "\n");
   if (!written.is_ok()) {
     print(out, written.diagnostics());
@@ -176,7 +167,21 @@ int run_import_pas(const ImportArgs& a) {
   std::cout << decision_name(r.decision) << ": " << r.summary << "\n";
   std::cout << "draft " << id << " written to " << out << ", " << r.to_complete.size() << " field(s) to complete:\n";
   print_gaps(r.to_complete);
-  if (!a.ledger.empty() && record_denial(a.ledger, r) != 0) return 1;
+  print_deadlines(in.deadlines);
+  if (!a.sheet.empty()) {
+    if (!in.sheet) {
+      print(a.sheet, in.sheet_problems);
+      std::cerr << a.sheet << ": the preparation sheet could not be made; the draft is written\n";
+      return 1;
+    }
+    auto sheet = write_file_atomic(a.sheet, in.sheet->pdf);
+    if (!sheet.is_ok()) {
+      print(a.sheet, sheet.diagnostics());
+      return 1;
+    }
+    std::cout << "preparation sheet written to " << a.sheet << "\n";
+  }
+  if (!a.ledger.empty() && record_in_ledger(a.ledger, in, env) != 0) return 1;
   return kImportDraftWritten;
 }
 

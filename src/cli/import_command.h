@@ -13,9 +13,10 @@ struct ImportArgs {
   std::string request;   // the request Bundle it answers; "" = none
   std::string out;       // the draft's file; "" = <case_id>.draft.json
   bool force = false;    // overwrite an existing draft
-  std::string ledger;    // a ledger to record denial_received in; "" = none
+  std::string ledger;    // a ledger to record the response in; "" = none
   std::string clinical;  // the EHR's FHIR Bundle for the patient: proposed lines (fhir/prefill.h); "" = none
-  std::string root;      // the folder holding templates/ (templates/knowledge/clinical_codes.json)
+  std::string sheet;     // the draft's preparation sheet (PDF); "" = none
+  std::string root;      // the folder holding templates/ and fonts/ (deadlines, sheet, clinical_codes.json)
 };
 
 // Exit codes of `import pas` (each also says so in one line on stdout):
@@ -25,10 +26,11 @@ inline constexpr int kImportPended = 4;        // A4 pended: nothing written
 inline constexpr int kImportPayerError = 5;    // outcome error: the payer could not process the request
 // 2: the input is not a readable PAS response (or the draft exists: --force);
 // 1: the draft could not be written, or the ledger not recorded into.
-// With a ledger, a written draft also records denial_received (at the
-// denial's time, source_key "denial" as generate's, so it counts once) and,
-// when the ledger has no row for the case yet, a row without deadlines: the
-// queue shows the case from the moment the denial lands.
+// With a ledger, a written draft also records denial_received and, when the
+// ledger has no row for the case yet, a row with the P2P deadline counted
+// from the denial date; a non-denial records pa_response_received
+// (intake/pas_intake.h, record_intake). With `sheet`, a draft's preparation
+// sheet is written there (pipeline/preparation_sheet.h).
 int run_import_pas(const ImportArgs& a);
 
 // `validate` on a draft: prints its gaps ("to complete") and every other

@@ -595,8 +595,9 @@ int main(int argc, char** argv) {
   pas->add_option("-o,--out", imp.out, "The draft's file (default: <case_id>.draft.json)");
   pas->add_flag("--force", imp.force, "Overwrite an existing draft file");
   pas->add_option("--clinical", imp.clinical, "The EHR's FHIR Bundle for the patient (US Core, Synthea): propose prior treatments, outcomes, findings");
-  pas->add_option("--root", root, "Folder holding templates/ (the clinical code table)");
-  pas->add_option("--ledger", imp.ledger, "Record denial_received for a draft in this ledger: a file or a postgresql:// URI");
+  pas->add_option("--root", root, "Folder holding templates/ and fonts/ (the deadlines, the sheet, the clinical code table)");
+  pas->add_option("--ledger", imp.ledger, "Record the response in this ledger (a draft: denial_received): a file or a postgresql:// URI");
+  pas->add_option("--sheet", imp.sheet, "Write a draft's one-page preparation sheet (PDF) here");
 
   std::string worker_root = root;
   long long worker_memory_mb = 0;

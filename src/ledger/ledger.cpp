@@ -13,7 +13,7 @@ namespace p2p {
 
 namespace {
 
-constexpr std::array<std::pair<EventKind, std::string_view>, 10> kKindNames = {{
+constexpr std::array<std::pair<EventKind, std::string_view>, 11> kKindNames = {{
     {EventKind::denial_received, "denial_received"},
     {EventKind::packet_generated, "packet_generated"},
     {EventKind::p2p_requested, "p2p_requested"},
@@ -24,6 +24,7 @@ constexpr std::array<std::pair<EventKind, std::string_view>, 10> kKindNames = {{
     {EventKind::external_review_filed, "external_review_filed"},
     {EventKind::external_review_decided, "external_review_decided"},
     {EventKind::closed, "closed"},
+    {EventKind::pa_response_received, "pa_response_received"},
 }};
 
 }  // namespace

@@ -43,6 +43,8 @@ enum class EventKind {
   external_review_filed,
   external_review_decided,  // data: {"decision": ...}
   closed,
+  pa_response_received,     // a prior-authorization response that is not a denial (issue 12):
+                            // data {"decision": "approved|pended|error", "summary", "source": "pas", ...}
 };
 
 // "call_held" <-> EventKind::call_held; the names are the ledger's and the API's.

@@ -112,7 +112,7 @@ TEST_CASE("event kinds: every name reads back as its kind") {
   for (EventKind k : {EventKind::denial_received, EventKind::packet_generated, EventKind::p2p_requested,
                       EventKind::p2p_scheduled, EventKind::call_held, EventKind::appeal_filed,
                       EventKind::appeal_decided, EventKind::external_review_filed,
-                      EventKind::external_review_decided, EventKind::closed}) {
+                      EventKind::external_review_decided, EventKind::closed, EventKind::pa_response_received}) {
     auto back = event_kind_from_name(event_kind_name(k));
     REQUIRE(back.has_value());
     CHECK(*back == k);
@@ -168,6 +168,24 @@ TEST_CASE("events come back in the order recorded, with their data") {
   CHECK(h.value()[1].recorded_at > 0);
   CHECK(ledger->events().value().size() == 3);
   CHECK(ledger->events(h.value()[1].id).value().size() == 1);
+}
+
+TEST_CASE("pa_response_received: stored and read back on either backend, the case's digest at stage 0") {
+  FreshLocation where;
+  auto ledger = open_ok(where.location);
+  Event pended = event("pas-PEND0001", EventKind::pa_response_received, 1000, "pa_response:pended:2005-05-02T11:02:00+05:00");
+  pended.data = {{"decision", "pended"}, {"source", "pas"}};
+  REQUIRE(ledger->append(pended).value());
+  CHECK_FALSE(ledger->append(pended).value());  // once per response
+  auto h = ledger->history("pas-PEND0001");
+  REQUIRE(h.is_ok());
+  REQUIRE(h.value().size() == 1);
+  CHECK(h.value()[0].event.kind == EventKind::pa_response_received);
+  CHECK(h.value()[0].event.data["decision"] == "pended");
+  // no row: not a case of the queue
+  auto progress = ledger->progress();
+  REQUIRE(progress.is_ok());
+  CHECK(progress.value().empty());
 }
 
 TEST_CASE("a source_key is stored once per case; no key never dedupes") {

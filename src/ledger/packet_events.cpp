@@ -238,6 +238,7 @@ Result<Recovery> recover_packets(Ledger& ledger, const std::string& out_dir, con
     if (!text) continue;
     json manifest = json::parse(*text, nullptr, false);
     if (!manifest.is_object() || manifest.value("case_id", "") != name) continue;
+    if (manifest.value("status", "") == "draft") continue;  // a draft folder (intake/): no packet yet
     auto stored = ledger.append(packet_generated(name, manifest, recorded_by));
     if (!stored.is_ok()) return R::fail(stored.diagnostics());
     if (stored.value()) {

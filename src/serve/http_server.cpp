@@ -556,7 +556,8 @@ void HttpServer::Impl::install() {
   });
 
   auto dispatch = [&s = service](const httplib::Request& req, httplib::Response& res) {
-    Request r{req.method, req.path, req.get_header_value("Authorization"), req.body, ctx.request_id};
+    Request r{req.method, req.path, req.get_header_value("Authorization"), req.body, ctx.request_id,
+              req.get_header_value("Content-Type")};
     apply(s.handle(r), res);
   };
   // POST bodies through a content reader: the raw bytes whatever the content
@@ -577,7 +578,8 @@ void HttpServer::Impl::install() {
       apply(r, res);
       return;
     }
-    Request r{req.method, req.path, req.get_header_value("Authorization"), std::move(body), ctx.request_id};
+    Request r{req.method, req.path, req.get_header_value("Authorization"), std::move(body), ctx.request_id,
+              req.get_header_value("Content-Type")};
     apply(s.handle(r), res);
   };
   // Every method and path goes to the service's router (404 and 405 are decided there).

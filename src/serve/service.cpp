@@ -6,6 +6,7 @@
 
 #include <cerrno>
 
+#include <cctype>
 #include <cmath>
 #include <cstring>
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include <random>
 
 #include "case/case.h"
+#include "intake/pas_intake.h"
 #include "ledger/packet_events.h"
 #include "ledger/queue.h"
 #include "outcome/record.h"
@@ -265,7 +267,101 @@ Reply Service::validate(const Request& req) {
   return r;
 }
 
+namespace {
+
+// "application/fhir+json; fhirVersion=4.0" -> true (the media type alone, any case).
+bool is_fhir_json(const std::string& content_type) {
+  std::string media = content_type.substr(0, content_type.find(';'));
+  while (!media.empty() && media.back() == ' ') media.pop_back();
+  for (char& c : media) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return media == "application/fhir+json";
+}
+
+}  // namespace
+
+// A payer's PAS response (docs/fhir.md, "Through the service"): a denial
+// becomes a draft folder and its manifest (201); approved, pended and error
+// responses are answered 200 with their decision and no packet. Both are
+// recorded in the ledger when the service keeps one.
+Reply Service::create_draft(const Request& req) {
+  const std::string route = "/v1/packets";
+  Env env = Env::from_process();
+  auto parsed = parse_bounded_json(req.body, fhir::kMaxPasBytes);
+  if (!parsed.is_ok()) {
+    if (p_.metrics) p_.metrics->add("p2pdoc_cases_invalid_total");
+    return json_reply(400, diagnostics_json(parsed.diagnostics()));
+  }
+  Result<intake::PasIntake> taken = Result<intake::PasIntake>::fail({});
+  {
+    GateSlot slot(gate_, p_.queue_timeout);  // the sheet is a PDF: it waits its turn like a packet
+    if (slot.entry() != Gate::Entry::entered) {
+      if (p_.metrics) p_.metrics->add("p2pdoc_requests_shed_total");
+      Reply busy = error_reply(503, message_for_status(503));
+      busy.headers.push_back({"Retry-After", "1"});
+      return busy;
+    }
+    taken = intake::take_fhir_document(req.body, *p_.resources, env);
+  }
+  if (!taken.is_ok()) {
+    if (p_.metrics) p_.metrics->add("p2pdoc_cases_invalid_total");
+    return json_reply(422, diagnostics_json(taken.diagnostics()));
+  }
+  const intake::PasIntake& in = taken.value();
+  std::string id = is_safe_segment(in.case_id) ? in.case_id : "";
+  auto describe = [](const Diagnostics& ds) {
+    std::string s;
+    for (const Diagnostic& d : ds) s += (s.empty() ? "" : "; ") + d.to_string();
+    return s;
+  };
+  json notes = diagnostics_json(in.imported.notes)["warnings"];
+
+  if (!in.is_draft()) {
+    json body = {{"decision", std::string(fhir::decision_name(in.imported.decision))},
+                 {"summary", in.imported.summary},
+                 {"packet", nullptr},
+                 {"message", "not a denial: no draft and no packet are made"},
+                 {"warnings", notes}};
+    if (!id.empty()) body["case_id"] = id;
+    if (!in.imported.errors.empty()) body["errors"] = in.imported.errors;
+    if (p_.ledger && !id.empty()) {
+      auto stored = intake::record_intake(*p_.ledger, in, "serve", env);
+      if (!stored.is_ok()) return internal_error(route, id, req.id, "the ledger failed: " + describe(stored.diagnostics()));
+      body["recorded"] = "pa_response_received";
+    }
+    Reply r = json_reply(200, body);
+    r.case_id = id;
+    return r;
+  }
+  if (id.empty())
+    return json_reply(422, diagnostics_json({error_at("/case_id", "the response gives no reference to name the case "
+                                                                  "by (preAuthRef, a review number or an identifier)")}));
+  json manifest;
+  {
+    std::lock_guard lock(case_lock(id));
+    auto dir = intake::write_draft(in, p_.out_dir, env);
+    if (!dir.is_ok()) {
+      bool taken_by_packet = !dir.diagnostics().empty() && dir.diagnostics()[0].path == "/case_id";
+      if (!taken_by_packet) return internal_error(route, id, req.id, "writing the draft failed: " + describe(dir.diagnostics()));
+      Reply r = json_reply(409, diagnostics_json(dir.diagnostics()));
+      r.case_id = id;
+      return r;
+    }
+    manifest = intake::draft_manifest(in, env);
+    if (p_.ledger) {  // the draft first, the event after
+      auto stored = intake::record_intake(*p_.ledger, in, "serve", env);
+      if (!stored.is_ok())
+        return internal_error(route, id, req.id, "the draft is written but the ledger failed: " + describe(stored.diagnostics()));
+    }
+  }
+  json body = with_urls(std::move(manifest), id);
+  Reply r = json_reply(201, body);
+  r.headers.push_back({"Location", packet_url(id)});
+  r.case_id = id;
+  return r;
+}
+
 Reply Service::create_packet(const Request& req) {
+  if (is_fhir_json(req.content_type)) return create_draft(req);
   Env env = Env::from_process();
   env.citations = p_.citations;
   Result<Case> loaded;

@@ -5,6 +5,10 @@
 //   GET  /healthz                             200 {"status":"ok"} (no token needed)
 //   GET  /metrics                             Prometheus text
 //   POST /v1/packets                          case JSON -> 201 manifest (+ delivery queued)
+//        with Content-Type application/fhir+json: a PAS response (docs/fhir.md) ->
+//        201 the draft's manifest (OUT/<case_id>/: case.draft.json, preparation-sheet.pdf),
+//        200 {"decision": "approved|pended|error"} and no packet for a non-denial,
+//        422 with FHIRPath locations, 409 when a completed packet has that case id
 //   POST /v1/validate                         case JSON -> 200 {valid, warnings}
 //   GET  /v1/packets/{case_id}                the manifest
 //   GET  /v1/packets/{case_id}/{document}     a document of the packet
@@ -57,6 +61,7 @@ struct Request {
   std::string authorization;  // the header as sent, "" if none
   std::string body;
   std::string id = "";        // the request id (X-Request-Id), for 500 bodies and the log
+  std::string content_type = "";  // the Content-Type header as sent, "" if none
 };
 
 struct Reply {
@@ -114,6 +119,8 @@ class Service {
 
  private:
   Reply create_packet(const Request& r);
+  // POST /v1/packets with a FHIR body (intake/pas_intake.h).
+  Reply create_draft(const Request& r);
   Reply validate(const Request& r);
   // The body as a valid case in `loaded`, or the 400/422 reply saying why not.
   std::optional<Reply> load_body(const Request& r, const Env& env, Result<Case>& loaded);

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "intake/pas_intake.h"
 #include "ledger/packet_events.h"
 #include "outcome/record.h"
 #include "pipeline/files.h"
@@ -154,6 +155,45 @@ JobResult process_form_file(const std::string& path, const Resources& res, const
   return r;
 }
 
+JobResult process_fhir_file(const std::string& path, const Resources& res, const std::string& out_dir,
+                            long long max_bytes, Ledger* ledger) {
+  std::string why;
+  auto text = read_bounded(path, max_bytes, why);
+  if (!text) return failed(Outcome::invalid, {error_at("", why)});
+  Env env = Env::from_process();
+  auto taken = intake::take_fhir_document(*text, res, env);
+  if (!taken.is_ok()) return failed(Outcome::invalid, taken.diagnostics());
+  const intake::PasIntake& in = taken.value();
+  JobResult r;
+  r.case_id = in.case_id;
+  r.decision = std::string(fhir::decision_name(in.imported.decision));
+  r.diagnostics = in.imported.notes;
+  if (in.is_draft()) {
+    auto dir = intake::write_draft(in, out_dir, env);
+    if (!dir.is_ok()) {
+      bool refused = !dir.diagnostics().empty() && dir.diagnostics()[0].path == "/case_id";
+      Diagnostics all = r.diagnostics;
+      all.insert(all.end(), dir.diagnostics().begin(), dir.diagnostics().end());
+      return failed(refused ? Outcome::invalid : Outcome::error, all, in.case_id);
+    }
+    r.documents = in.sheet ? 2 : 1;
+    for (const Diagnostic& d : in.sheet_problems) r.diagnostics.push_back(warning_at(d.path, "preparation sheet not made: " + d.message));
+  }
+  if (ledger && !in.case_id.empty()) {  // the draft first, the event after
+    auto stored = intake::record_intake(*ledger, in, "watch", env);
+    if (!stored.is_ok()) {
+      Diagnostics all = stored.diagnostics();
+      all.push_back(error_at("", "the response was read (and a draft written) but the ledger failed"));
+      JobResult f = failed(Outcome::error, all, in.case_id);
+      f.decision = r.decision;
+      return f;
+    }
+    r.already_recorded = !stored.value();
+  }
+  r.outcome = Outcome::ok;
+  return r;
+}
+
 namespace {
 
 template <typename Json>
@@ -175,6 +215,7 @@ json to_json(const JobResult& r) {
           {"case_id", r.case_id},
           {"documents", r.documents},
           {"already_recorded", r.already_recorded},
+          {"decision", r.decision},
           {"diagnostics", diagnostics_as<json>(r.diagnostics)}};
 }
 
@@ -185,6 +226,7 @@ JobResult job_result_from_json(const json& j) {
   r.case_id = j.value("case_id", "");
   r.documents = j.value("documents", 0);
   r.already_recorded = j.value("already_recorded", false);
+  r.decision = j.value("decision", "");
   if (j.contains("diagnostics") && j["diagnostics"].is_array())
     for (const json& d : j["diagnostics"]) {
       Diagnostic x;

@@ -31,6 +31,7 @@ struct JobResult {
   std::string case_id;         // "" when the input did not validate
   int documents = 0;           // documents written (ok only)
   bool already_recorded = false;  // a form whose call the ledger held already (counted once)
+  std::string decision;        // a PAS response: "denied", "partial" (a draft), "approved", "pended", "error"; else ""
   Diagnostics diagnostics;     // every problem found, warnings too; never logged
 };
 
@@ -55,6 +56,19 @@ JobResult process_case_file(const std::string& path, const Resources& res, const
 // by its form field); error: the ledger, the templates or the disk failed.
 // The same call given again is ok with already_recorded.
 JobResult process_form_file(const std::string& path, const Resources& res, const std::string& out_dir,
+                            long long max_bytes, Ledger* ledger = nullptr);
+
+// Reads a payer's PAS response dropped as *.fhir.json (refusing files over
+// max_bytes) the way the service takes application/fhir+json
+// (intake/pas_intake.h, take_fhir_document). A denial: the draft folder
+// OUT/<case_id>/ (case.draft.json, preparation-sheet.pdf, manifest.json with
+// status "draft"), and with a `ledger` denial_received. Approved, pended and
+// error responses: nothing written, pa_response_received in the ledger.
+// Both are ok (`decision` says which). invalid: not a readable PAS response
+// (every error located FHIRPath-style, "Bundle.entry[2].resource.item[0]"),
+// no reference to name the case by, or a completed packet already holds the
+// case id; error: ours (disk, templates, ledger).
+JobResult process_fhir_file(const std::string& path, const Resources& res, const std::string& out_dir,
                             long long max_bytes, Ledger* ledger = nullptr);
 
 // The worker -> parent message, one JSON object per line.

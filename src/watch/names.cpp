@@ -43,7 +43,8 @@ bool is_input_name(std::string_view name, std::string_view ext) {
 
 // The extension numbered_name and error_file_name keep apart from the stem.
 std::string_view input_extension(std::string_view name) {
-  for (std::string_view ext : {std::string_view(".json"), std::string_view(".pdf")})
+  // ".fhir.json" first: a PAS response keeps its kind when numbered ("x.1.fhir.json")
+  for (std::string_view ext : {std::string_view(".fhir.json"), std::string_view(".json"), std::string_view(".pdf")})
     if (ends_with(name, ext)) return ext;
   return {};
 }
@@ -53,6 +54,10 @@ std::string_view input_extension(std::string_view name) {
 bool is_case_file_name(std::string_view name) { return is_input_name(name, ".json"); }
 
 bool is_form_file_name(std::string_view name) { return is_input_name(name, ".pdf"); }
+
+bool is_fhir_file_name(std::string_view name) {
+  return is_case_file_name(name) && name.ends_with(".fhir.json") && name.size() > 10;
+}
 
 bool is_form_job(std::string_view job) {
   return job.size() > kOutcomesFolder.size() + 1 && job.substr(0, kOutcomesFolder.size()) == kOutcomesFolder &&

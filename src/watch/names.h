@@ -18,6 +18,10 @@ namespace p2p::watch {
 // (".part", ".tmp", "~", ".swp", ".crdownload" anywhere at the end).
 bool is_case_file_name(std::string_view name);
 
+// A case file named "<something>.fhir.json": a payer's PAS response, taken
+// in as a draft (intake/pas_intake.h) rather than generated as a case.
+bool is_fhir_file_name(std::string_view name);
+
 // The same rules for a filled post-call form in INBOX/outcomes/: "<something>.pdf".
 bool is_form_file_name(std::string_view name);
 

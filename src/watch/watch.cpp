@@ -249,6 +249,8 @@ bool Watcher::setup() {
     }
     if (is_form_job(name))
       return to_json(process_form_file(inbox_.working_path(name), *res_, cfg_.out, cfg_.max_bytes, worker_ledger_.get()));
+    if (is_fhir_file_name(name))
+      return to_json(process_fhir_file(inbox_.working_path(name), *res_, cfg_.out, cfg_.max_bytes, worker_ledger_.get()));
     return to_json(process_case_file(inbox_.working_path(name), *res_, cfg_.out, cfg_.max_bytes, cfg_.strict, worker_ledger_.get(),
                                      ledger_location_));
   };
@@ -632,6 +634,7 @@ void Watcher::finish(const std::string& name, JobResult r, double ms, const std:
                        {"ms", ms}};
   if (!detail.empty()) line["worker_end"] = detail;
   if (r.already_recorded) line["already_recorded"] = true;
+  if (!r.decision.empty()) line["decision"] = r.decision;  // a PAS response: draft or not a denial
   if (moved.moved()) {
     line["moved_to"] = moved_to(name, how.ok, moved.final_name);
   } else if (moved.status == MoveResult::Status::gone) {

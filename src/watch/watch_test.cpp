@@ -72,6 +72,18 @@ TEST_CASE("numbered names keep the extension and never collide with the error fi
   CHECK_FALSE(is_case_file_name(crash_marker_name("x.json")));
 }
 
+TEST_CASE("a PAS response is a case file named *.fhir.json, numbered as one") {
+  CHECK(is_fhir_file_name("denial.fhir.json"));
+  CHECK(is_case_file_name("denial.fhir.json"));
+  CHECK_FALSE(is_fhir_file_name("fhir.json"));
+  CHECK_FALSE(is_fhir_file_name(".x.fhir.json"));
+  CHECK_FALSE(is_fhir_file_name("denial.fhir.json.part"));
+  CHECK_FALSE(is_fhir_file_name("denial.json"));
+  CHECK(numbered_name("denial.fhir.json", 1) == "denial.1.fhir.json");
+  CHECK(is_fhir_file_name(numbered_name("denial.fhir.json", 1)));
+  CHECK(error_file_name("denial.fhir.json") == "denial.error.json");
+}
+
 TEST_CASE("leftovers are recognised by their writer's pid and nothing else is") {
   CHECK(staging_owner(".staging-RSP-2026-00417-4242-7") == 4242);
   CHECK(staging_owner(".staging-A-1-2") == 1);

@@ -8,6 +8,8 @@ recorded once and the case is in the queue.
 usage: check_import.py P2PDOC SOURCE_ROOT"""
 import json
 import os
+import re
+import sqlite3
 import sys
 import tempfile
 
@@ -90,5 +92,54 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run([p2pdoc, "due", "--ledger", ledger, "--format", "json"], env=env)
     check(r.returncode == 0, f"due: exit {r.returncode}\n{r.stderr}")
     check("pas-451fe716-4701-4cdf-b5bb-a6eedbe43bbb" in r.stdout, f"the imported case is in the queue: {r.stdout}")
+
+    # The queue counts the P2P window from the denial date (2019-09-09, a Monday: 3 business days -> Thursday).
+    queue = json.loads(r.stdout)
+    entry = [c for c in queue["cases"] if c["case_id"] == "pas-451fe716-4701-4cdf-b5bb-a6eedbe43bbb"]
+    check(entry and entry[0]["missed_windows"] == ["p2p_request"], f"the 2019 window is missed, and says so: {entry}")
+    row = sqlite3.connect(ledger).execute(
+        "select deadlines from cases where case_id = 'pas-451fe716-4701-4cdf-b5bb-a6eedbe43bbb'").fetchone()
+    check(row and json.loads(row[0]).get("p2p_request") == "2019-09-12", f"the row's P2P deadline: {row}")
+
+    # Not a denial: recorded as pa_response_received, once; still nothing written.
+    for attempt in (1, 2):
+        r = run([p2pdoc, "import", "pas", os.path.join(data, "ri-PendedClaimResponse.json"), "--ledger", ledger,
+                 "-o", os.path.join(tmp, "pended.json")], env=env)
+        check(r.returncode == 4, f"pended --ledger: exit {r.returncode}\n{r.stderr}")
+        said = "recorded pa_response_received for" if attempt == 1 else "pa_response_received already recorded for"
+        check(said in r.stdout, f"pended --ledger, attempt {attempt}: {r.stdout}")
+    check(not os.path.exists(os.path.join(tmp, "pended.json")), "a pended response wrote a draft")
+    kinds = sqlite3.connect(ledger).execute(
+        "select kind, data from events where case_id = 'pas-68a03b6d-b792-4de3-95e6-abf36eacb9bc'").fetchall()
+    check(len(kinds) == 1 and kinds[0][0] == "pa_response_received" and json.loads(kinds[0][1])["decision"] == "pended",
+          f"the pended response in the ledger: {kinds}")
+
+    # --sheet: the preparation sheet, one page, what arrived, what is due, what to fill in.
+    sheet = os.path.join(tmp, "sheet.pdf")
+    r = run([p2pdoc, "import", "pas", os.path.join(data, "Bundle-RejectionResponseBundleExample.json"),
+             "--request", os.path.join(data, "Bundle-ReferralAuthorizationBundleExample.json"),
+             "-o", os.path.join(tmp, "with-sheet.json"), "--sheet", sheet], env=env)
+    check(r.returncode == 0 and "preparation sheet written to" in r.stdout, f"--sheet: exit {r.returncode}\n{r.stderr}")
+    check("deadline p2p_request: 2005-05-05" in r.stdout and "not counted internal_appeal" in r.stdout,
+          f"the deadlines printed: {r.stdout}")
+    info = run(["pdfinfo", sheet]).stdout
+    check(re.search(r"Pages:\s+1\n", info) is not None, f"one page: {info}")
+    text = " ".join(run(["pdftotext", "-layout", sheet, "-"]).stdout.split())
+    for want in ["Preparation sheet", "JOE SMITH", "1122334455", "MARYLAND CAPITAL INSURANCE COMPANY", "May 2, 2005",
+                 "111099", "What is due when", "Thu May 5, 2005", "not counted yet", "/payer/plan_type", "/clinical/summary",
+                 "/patient/dob", "G89.4", "What to fill in (13)"]:
+        check(want in text, f"the sheet shows {want!r}: {text[:300]}")
+    first = open(sheet, "rb").read()
+    r = run([p2pdoc, "import", "pas", os.path.join(data, "Bundle-RejectionResponseBundleExample.json"),
+             "--request", os.path.join(data, "Bundle-ReferralAuthorizationBundleExample.json"),
+             "-o", os.path.join(tmp, "with-sheet.json"), "--sheet", sheet], env=env)
+    check(r.returncode == 2 and "--force" in r.stderr, f"an existing sheet is kept: exit {r.returncode}")
+    r = run([p2pdoc, "import", "pas", os.path.join(data, "Bundle-RejectionResponseBundleExample.json"),
+             "--request", os.path.join(data, "Bundle-ReferralAuthorizationBundleExample.json"),
+             "-o", os.path.join(tmp, "with-sheet.json"), "--sheet", sheet, "--force"], env=env)
+    check(r.returncode == 0 and open(sheet, "rb").read() == first, "SOURCE_DATE_EPOCH: the same sheet, byte for byte")
+    r = run([p2pdoc, "import", "pas", os.path.join(data, "Bundle-ReferralAuthorizationResponseBundleExample.json"),
+             "--sheet", os.path.join(tmp, "approved.pdf")], env=env)
+    check(r.returncode == 3 and not os.path.exists(os.path.join(tmp, "approved.pdf")), "no sheet for an approval")
 
 finish("import pas: every PAS example gives its decision; drafts validate as drafts and never generate")
