@@ -109,7 +109,7 @@ std::shared_ptr<const FormFontProgram> make_program(const FontFace& face) {
   std::vector<char32_t> winansi;
   for (int c = 32; c <= 255; ++c) winansi.push_back(winansi_unicode(c));
   auto subset = subset_font(face, winansi);
-  const std::string& ttf = subset.is_ok() ? subset.value().ttf : face.bytes();
+  std::string_view ttf = subset.is_ok() ? std::string_view(subset.value().ttf) : face.bytes();
   uLongf len = compressBound(static_cast<uLong>(ttf.size()));
   p->packed.resize(len);
   compress2(reinterpret_cast<Bytef*>(p->packed.data()), &len, reinterpret_cast<const Bytef*>(ttf.data()),
