@@ -415,7 +415,7 @@ void Deliverer::after_failure(OutboxEntry& e, const Failure& f, json& event) {
   ++attempts_failed_;
   e.attempts += 1;
   e.last_error = f.error;
-  if (!f.error.starts_with("HTTP ")) event["error"] = f.error;
+  if (!f.error.empty() && !f.error.starts_with("HTTP ")) event["error"] = f.error;
   if (!f.retryable) {
     outbox_.give_up(e, f.excerpt);
     {

@@ -82,7 +82,7 @@ OutgoingDocument document(const std::string& kind) {
   d.title = "Letter of medical necessity";
   d.file = kind + ".pdf";
   d.content_type = "application/pdf";
-  d.bytes = std::string("%PDF-1.7\n\x00\xff binary", 20);
+  d.bytes = std::string("%PDF-1.7\n") + std::string(1, '\0') + "\xff binary";
   d.timestamp = 1795435200;  // 2026-11-23T12:00:00Z
   return d;
 }
