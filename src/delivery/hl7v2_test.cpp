@@ -167,7 +167,7 @@ TEST_CASE("MDM^T02: each segment and field we fill") {
   CHECK(field(obx, 14) == "20261123120000+0000");
 }
 
-TEST_CASE("MDM^T02: a draft letter is documented, not authenticated; signed it is; a new version names its parent") {
+TEST_CASE("MDM^T02: a draft letter is documented, not authenticated, until signed, and a new version names its parent") {
   OutgoingDocument d = document("lomn");
   RecordFacts f = facts();
   auto draft = segments_of(mdm_t02(d, {"k2", "k1"}, f, hl7_options(), fhir_options()));
