@@ -419,6 +419,7 @@ int run_watch(const WatchArgs& a, const CLI::App& cmd) {
   if (a.no_ledger) cfg.no_ledger = true;
   if (given("--deliver-fhir")) cfg.delivery.deliver_fhir = a.delivery.deliver_fhir;
   if (given("--deliver-webhook")) cfg.delivery.deliver_webhook = a.delivery.deliver_webhook;
+  if (given("--deliver-mllp")) cfg.delivery.deliver_mllp = a.delivery.deliver_mllp;
   if (given("--deliver-token-file")) cfg.delivery.deliver_token_file = a.delivery.deliver_token_file;
   if (given("--outbox")) cfg.delivery.outbox = a.delivery.outbox;
   if (given("--retry-initial-ms")) cfg.delivery.retry_initial_ms = a.delivery.retry_initial_ms;
@@ -479,6 +480,7 @@ int run_serve(const ServeArgs& a, const CLI::App& cmd) {
   if (given("--tls-key")) cfg.tls_key = f.tls_key;
   if (given("--deliver-fhir")) cfg.deliver_fhir = f.deliver_fhir;
   if (given("--deliver-webhook")) cfg.deliver_webhook = f.deliver_webhook;
+  if (given("--deliver-mllp")) cfg.deliver_mllp = f.deliver_mllp;
   if (given("--deliver-token-file")) cfg.deliver_token_file = f.deliver_token_file;
   if (given("--outbox")) cfg.outbox = f.outbox;
   if (given("--retry-initial-ms")) cfg.retry_initial_ms = f.retry_initial_ms;
@@ -655,6 +657,8 @@ int main(int argc, char** argv) {
   wat->add_option("--root", wa.root, "Folder holding templates/ and fonts/");
   wat->add_option("--deliver-fhir", wa.delivery.deliver_fhir, "FHIR R4 base URL: POST each PDF as a DocumentReference");
   wat->add_option("--deliver-webhook", wa.delivery.deliver_webhook, "URL: POST each PDF as JSON");
+  wat->add_option("--deliver-mllp", wa.delivery.deliver_mllp,
+                  "HOST:PORT: send each PDF as HL7 v2 MDM^T02 over MLLP (hl7_* settings in --config)");
   wat->add_option("--deliver-token-file", wa.delivery.deliver_token_file, "Bearer token for the EHR (also $P2PDOC_DELIVER_TOKEN)");
   wat->add_option("--outbox", wa.delivery.outbox, "Deliveries not yet accepted (default: OUT/.outbox)");
   wat->add_option("--retry-initial-ms", wa.delivery.retry_initial_ms, "First retry of a failed delivery after (default 1000)");
@@ -689,6 +693,8 @@ int main(int argc, char** argv) {
   srv->add_option("--tls-key", sa.flags.tls_key, "PEM private key for --tls-cert");
   srv->add_option("--deliver-fhir", sa.flags.deliver_fhir, "FHIR R4 base URL: POST each PDF as a DocumentReference");
   srv->add_option("--deliver-webhook", sa.flags.deliver_webhook, "URL: POST each PDF as JSON");
+  srv->add_option("--deliver-mllp", sa.flags.deliver_mllp,
+                  "HOST:PORT: send each PDF as HL7 v2 MDM^T02 over MLLP (hl7_* settings in --config)");
   srv->add_option("--deliver-token-file", sa.flags.deliver_token_file, "Bearer token for the EHR (also $P2PDOC_DELIVER_TOKEN)");
   srv->add_option("--outbox", sa.flags.outbox, "Deliveries not yet accepted (default: OUT/.outbox)");
   srv->add_option("--retry-initial-ms", sa.flags.retry_initial_ms, "First retry of a failed delivery after (default 1000)");
