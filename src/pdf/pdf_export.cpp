@@ -13,7 +13,6 @@
 #include <mutex>
 
 #include <podofo/podofo.h>
-#include <zlib.h>
 
 #include "pdf/archival.h"
 #include "pdf/form_fields.h"

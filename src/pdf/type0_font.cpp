@@ -2,21 +2,16 @@
 #include "pdf/type0_font.h"
 
 #include <algorithm>
+#include <new>
 #include <vector>
 
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include "pdf/syntax.h"
 
 namespace p2p {
 
 using namespace PoDoFo;
-
-// zlib level 3: measured 1.6 ms and 25.8 KB per brief against 2.1 ms and
-// 24.6 KB at the default 6 (docs/performance.md).
-#ifndef P2P_DEFLATE_LEVEL
-#define P2P_DEFLATE_LEVEL 3
-#endif
 
 namespace {
 
@@ -27,28 +22,33 @@ void put_hex4(std::string& out, uint32_t v) {
 
 }  // namespace
 
-// PoDoFo's own Set() always uses zlib's default level 6, the largest single
-// cost of a page.
-void set_deflated_stream(PdfObject* obj, const std::string& data) {
-  // one deflate state per thread, reset between streams: a page has a dozen
-  // small streams and initialising zlib for each showed in the profile
-  struct Deflater {
-    z_stream z{};
-    Deflater() { deflateInit(&z, P2P_DEFLATE_LEVEL); }
-    ~Deflater() { deflateEnd(&z); }
+std::string deflated(std::string_view data, int level) {
+  // one compressor per level and thread: allocating its tables per stream
+  // would cost more than compressing a small content stream
+  struct Compressors {
+    libdeflate_compressor* by_level[13] = {};
+    ~Compressors() {
+      for (libdeflate_compressor* c : by_level) libdeflate_free_compressor(c);
+    }
   };
-  thread_local Deflater d;
-  deflateReset(&d.z);
-  std::string packed(deflateBound(&d.z, static_cast<uLong>(data.size())), '\0');
-  d.z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  d.z.avail_in = static_cast<uInt>(data.size());
-  d.z.next_out = reinterpret_cast<Bytef*>(packed.data());
-  d.z.avail_out = static_cast<uInt>(packed.size());
-  deflate(&d.z, Z_FINISH);
-  packed.resize(d.z.total_out);
+  thread_local Compressors z;
+  level = std::clamp(level, 1, 12);
+  libdeflate_compressor*& c = z.by_level[level];
+  if (c == nullptr) c = libdeflate_alloc_compressor(level);
+  if (c == nullptr) throw std::bad_alloc();
+  std::string packed(libdeflate_zlib_compress_bound(c, data.size()), '\0');
+  packed.resize(libdeflate_zlib_compress(c, data.data(), data.size(), packed.data(), packed.size()));
+  return packed;
+}
+
+// Streams are compressed here and handed to PoDoFo already filtered: its own
+// Set() runs zlib at level 6, the largest single cost of a page.
+void set_filtered_stream(PdfObject* obj, std::string_view packed) {
   obj->GetStream()->Set(packed.data(), static_cast<pdf_long>(packed.size()), TVecFilters());
   obj->GetDictionary().AddKey("Filter", PdfName("FlateDecode"));
 }
+
+void set_deflated_stream(PdfObject* obj, std::string_view data) { set_filtered_stream(obj, deflated(data)); }
 
 namespace {
 
