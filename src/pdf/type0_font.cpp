@@ -2,6 +2,7 @@
 #include "pdf/type0_font.h"
 
 #include <algorithm>
+#include <memory>
 #include <new>
 #include <vector>
 
@@ -87,14 +88,32 @@ double to_text_space(int units, int upem) { return units * 1000.0 / upem; }
 
 }  // namespace
 
+Type0FontParts type0_font_parts(FontSubset subset) {
+  Type0FontParts p;
+  p.packed_ttf = deflated(subset.ttf);
+  p.ttf_length = subset.ttf.size();
+  p.packed_cmap = deflated(to_unicode_cmap(subset));
+  // written as raw PDF so widths keep two decimals, not PoDoFo's six
+  p.widths = "[0 [";
+  for (uint16_t a : subset.advances) {
+    put_number(p.widths, to_text_space(a, subset.units_per_em));
+    p.widths += ' ';
+  }
+  p.widths += "]]";
+  subset.ttf = std::string();  // kept compressed only
+  p.subset = std::move(subset);
+  return p;
+}
+
 // Type0 font -> CIDFontType2 -> FontDescriptor -> FontFile2, plus ToUnicode.
-PdfObject* embed_type0_font(PdfVecObjects& objs, const FontSubset& s) {
+PdfObject* embed_type0_font(PdfVecObjects& objs, const Type0FontParts& parts) {
+  const FontSubset& s = parts.subset;
   PdfName base((s.subset_tag + "+" + (s.postscript_name.empty() ? "Font" : s.postscript_name)).c_str());
   int upem = s.units_per_em;
 
   PdfObject* file = objs.CreateObject();
-  set_deflated_stream(file, s.ttf);
-  file->GetDictionary().AddKey("Length1", static_cast<pdf_int64>(s.ttf.size()));
+  set_filtered_stream(file, parts.packed_ttf);
+  file->GetDictionary().AddKey("Length1", static_cast<pdf_int64>(parts.ttf_length));
 
   PdfObject* desc = objs.CreateObject("FontDescriptor");
   PdfDictionary& d = desc->GetDictionary();
@@ -121,19 +140,11 @@ PdfObject* embed_type0_font(PdfVecObjects& objs, const FontSubset& s) {
   info.AddKey("Supplement", PdfObject(static_cast<pdf_int64>(0)));
   c.AddKey("CIDSystemInfo", info);
   c.AddKey("FontDescriptor", desc->Reference());
-  // written as raw PDF so widths keep two decimals, not PoDoFo's six
-  std::string w = "[0 [";
-  for (uint16_t a : s.advances) {
-    put_number(w, to_text_space(a, upem));
-    w += ' ';
-  }
-  w += "]]";
-  c.AddKey("W", PdfObject(PdfVariant(PdfData(w.c_str()))));
+  c.AddKey("W", PdfObject(PdfVariant(PdfData(parts.widths.c_str()))));
   c.AddKey("CIDToGIDMap", PdfName("Identity"));
 
   PdfObject* tounicode = objs.CreateObject();
-  std::string cmap = to_unicode_cmap(s);
-  set_deflated_stream(tounicode, cmap);
+  set_filtered_stream(tounicode, parts.packed_cmap);
 
   PdfObject* type0 = objs.CreateObject("Font");
   PdfDictionary& t = type0->GetDictionary();
@@ -145,6 +156,59 @@ PdfObject* embed_type0_font(PdfVecObjects& objs, const FontSubset& s) {
   t.AddKey("DescendantFonts", descendants);
   t.AddKey("ToUnicode", tounicode->Reference());
   return type0;
+}
+
+PdfObject* embed_type0_font(PdfVecObjects& objs, const FontSubset& subset) {
+  return embed_type0_font(objs, type0_font_parts(subset));
+}
+
+namespace {
+
+// What tells one font file from another without hashing all of it: its
+// path, size and table directory (every table's checksum, offset, length).
+std::string face_fingerprint(const FontFace& face) {
+  const std::string_view bytes = face.bytes();
+  size_t tables = bytes.size() >= 6 ? (static_cast<uint8_t>(bytes[4]) << 8 | static_cast<uint8_t>(bytes[5])) : 0;
+  std::string key = face.path();
+  key += '\0';
+  key += std::to_string(bytes.size());
+  key += '\0';
+  key.append(bytes.substr(0, std::min(bytes.size(), 12 + 16 * tables)));
+  return key;
+}
+
+struct CachedParts {
+  std::string face;                 // face_fingerprint
+  std::vector<char32_t> requested;  // the code point set, ascending
+  std::shared_ptr<const Type0FontParts> parts;
+};
+
+}  // namespace
+
+Result<std::shared_ptr<const Type0FontParts>> cached_type0_font(const FontFace& face, const CodePointSet& code_points) {
+  using R = Result<std::shared_ptr<const Type0FontParts>>;
+  // per thread: no lock, nothing shared; a generation worker process reuses
+  // its subsets across the packets of its batch
+  thread_local std::vector<CachedParts> cache;
+  thread_local size_t next_slot = 0;
+  constexpr size_t kSlots = 32;   // 4 faces x 5 documents, and the batch's repeats
+  std::string key = face_fingerprint(face);
+  for (const CachedParts& e : cache) {
+    if (e.requested.size() != code_points.size() || e.face != key) continue;
+    if (std::all_of(e.requested.begin(), e.requested.end(), [&](char32_t cp) { return code_points.contains(cp); }))
+      return R::ok(e.parts);
+  }
+  auto subset = subset_font(face, code_points);
+  if (!subset.is_ok()) return R::fail(subset.diagnostics());
+  auto parts = std::make_shared<const Type0FontParts>(type0_font_parts(subset.take()));
+  CachedParts entry{std::move(key), code_points.sorted(), parts};
+  if (cache.size() < kSlots) {
+    cache.push_back(std::move(entry));
+  } else {
+    cache[next_slot] = std::move(entry);
+    next_slot = (next_slot + 1) % kSlots;
+  }
+  return R::ok(std::move(parts));
 }
 
 void put_glyph_string(std::string& out, const FontSubset& subset, std::string_view utf8) {

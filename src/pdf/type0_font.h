@@ -7,17 +7,40 @@
 // Thread contract: as pdf_export (one document per thread at a time).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include <podofo/podofo.h>
 
+#include "core/diagnostic.h"
+#include "text/code_point_set.h"
+#include "text/font_face.h"
 #include "text/font_subset.h"
 
 namespace p2p {
 
-// Writes the font objects of `subset` into `objs`; returns the Type0 font
-// dictionary to name in a /Resources /Font dictionary.
+// A subset with its streams compressed and its /W array spelled: all the
+// work of embedding it except creating a handful of dictionaries.
+struct Type0FontParts {
+  FontSubset subset;         // its ttf left empty: packed_ttf holds it
+  std::string packed_ttf;    // FontFile2, deflated
+  size_t ttf_length = 0;     // /Length1
+  std::string packed_cmap;   // ToUnicode CMap, deflated
+  std::string widths;        // "[0 [w1 w2 ...]]"
+};
+Type0FontParts type0_font_parts(FontSubset subset);
+
+// The parts of `face` subset for `code_points`, reused when this thread made
+// them for the same face and the same set a moment ago (the documents of a
+// packet and the packets of a batch draw many identical sets: headings in
+// bold, the form's labels). A small per-thread cache: no lock, no state
+// shared between threads; a hit gives byte-identical output to a miss.
+Result<std::shared_ptr<const Type0FontParts>> cached_type0_font(const FontFace& face, const CodePointSet& code_points);
+
+// Writes the font objects into `objs`; returns the Type0 font dictionary to
+// name in a /Resources /Font dictionary.
+PoDoFo::PdfObject* embed_type0_font(PoDoFo::PdfVecObjects& objs, const Type0FontParts& parts);
 PoDoFo::PdfObject* embed_type0_font(PoDoFo::PdfVecObjects& objs, const FontSubset& subset);
 
 // "<0012003A>": UTF-8 `text` as a hex string of the subset's glyph ids, for
