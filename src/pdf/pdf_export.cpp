@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <charconv>
 #include <ctime>
+#include <memory>
 #include <mutex>
 
 #include <podofo/podofo.h>
@@ -106,9 +107,9 @@ Result<bool> prepare_fonts(const std::vector<Page>& pages, const FontSet& fonts,
   if (!errors.empty()) return Result<bool>::fail(errors);
   for (int f = 0; f < 4; ++f) {
     if (cps[f].empty()) continue;
-    auto parts = cached_type0_font(fonts.face(f), cps[f]);
-    if (!parts.is_ok()) return Result<bool>::fail(parts.diagnostics());
-    used[f].parts = parts.take();
+    auto subset = subset_font(fonts.face(f), cps[f]);
+    if (!subset.is_ok()) return Result<bool>::fail(subset.diagnostics());
+    used[f].parts = std::make_shared<const Type0FontParts>(type0_font_parts(subset.take()));
     used[f].object = embed_type0_font(objs, *used[f].parts);
   }
   return Result<bool>::ok(true);

@@ -162,55 +162,6 @@ PdfObject* embed_type0_font(PdfVecObjects& objs, const FontSubset& subset) {
   return embed_type0_font(objs, type0_font_parts(subset));
 }
 
-namespace {
-
-// What tells one font file from another without hashing all of it: its
-// path, size and table directory (every table's checksum, offset, length).
-std::string face_fingerprint(const FontFace& face) {
-  const std::string_view bytes = face.bytes();
-  size_t tables = bytes.size() >= 6 ? (static_cast<uint8_t>(bytes[4]) << 8 | static_cast<uint8_t>(bytes[5])) : 0;
-  std::string key = face.path();
-  key += '\0';
-  key += std::to_string(bytes.size());
-  key += '\0';
-  key.append(bytes.substr(0, std::min(bytes.size(), 12 + 16 * tables)));
-  return key;
-}
-
-struct CachedParts {
-  std::string face;                 // face_fingerprint
-  std::vector<char32_t> requested;  // the code point set, ascending
-  std::shared_ptr<const Type0FontParts> parts;
-};
-
-}  // namespace
-
-Result<std::shared_ptr<const Type0FontParts>> cached_type0_font(const FontFace& face, const CodePointSet& code_points) {
-  using R = Result<std::shared_ptr<const Type0FontParts>>;
-  // per thread: no lock, nothing shared; a generation worker process reuses
-  // its subsets across the packets of its batch
-  thread_local std::vector<CachedParts> cache;
-  thread_local size_t next_slot = 0;
-  constexpr size_t kSlots = 32;   // 4 faces x 5 documents, and the batch's repeats
-  std::string key = face_fingerprint(face);
-  for (const CachedParts& e : cache) {
-    if (e.requested.size() != code_points.size() || e.face != key) continue;
-    if (std::all_of(e.requested.begin(), e.requested.end(), [&](char32_t cp) { return code_points.contains(cp); }))
-      return R::ok(e.parts);
-  }
-  auto subset = subset_font(face, code_points);
-  if (!subset.is_ok()) return R::fail(subset.diagnostics());
-  auto parts = std::make_shared<const Type0FontParts>(type0_font_parts(subset.take()));
-  CachedParts entry{std::move(key), code_points.sorted(), parts};
-  if (cache.size() < kSlots) {
-    cache.push_back(std::move(entry));
-  } else {
-    cache[next_slot] = std::move(entry);
-    next_slot = (next_slot + 1) % kSlots;
-  }
-  return R::ok(std::move(parts));
-}
-
 void put_glyph_string(std::string& out, const FontSubset& subset, std::string_view utf8) {
   // written in place: a brief's page shows a few thousand glyphs, and
   // appending character by character was a tenth of painting it

@@ -13,9 +13,6 @@
 
 #include <podofo/podofo.h>
 
-#include "core/diagnostic.h"
-#include "text/code_point_set.h"
-#include "text/font_face.h"
 #include "text/font_subset.h"
 
 namespace p2p {
@@ -30,13 +27,6 @@ struct Type0FontParts {
   std::string widths;        // "[0 [w1 w2 ...]]"
 };
 Type0FontParts type0_font_parts(FontSubset subset);
-
-// The parts of `face` subset for `code_points`, reused when this thread made
-// them for the same face and the same set a moment ago (the documents of a
-// packet and the packets of a batch draw many identical sets: headings in
-// bold, the form's labels). A small per-thread cache: no lock, no state
-// shared between threads; a hit gives byte-identical output to a miss.
-Result<std::shared_ptr<const Type0FontParts>> cached_type0_font(const FontFace& face, const CodePointSet& code_points);
 
 // Writes the font objects into `objs`; returns the Type0 font dictionary to
 // name in a /Resources /Font dictionary.

@@ -1,5 +1,4 @@
-// Type0 font parts: our own compression read back by PoDoFo's zlib, and the
-// per-thread cache of subsets giving exactly what a fresh subset gives.
+// Type0 font parts: our own compression read back by PoDoFo's zlib.
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -55,43 +54,15 @@ TEST_CASE("deflated streams read back through PoDoFo's FlateDecode at every leve
   CHECK(read_back("", 4).empty());
 }
 
-TEST_CASE("cached Type0 parts: the same face and set reuse one subset, equal to a fresh one") {
+TEST_CASE("Type0 parts: the streams of a subset, compressed once") {
   auto sans = face("LiberationSans-Regular.ttf");
-  auto bold = face("LiberationSans-Bold.ttf");
-  const std::u32string text = U"Peer-to-peer brief: José Núñez ≥ 90 %";
-  auto first = p2p::cached_type0_font(*sans, set_of(text));
-  REQUIRE(first.is_ok());
-  const std::u32string reversed(text.rbegin(), text.rend());  // the same set, drawn in another order
-  auto again = p2p::cached_type0_font(*sans, set_of(reversed + text));
-  REQUIRE(again.is_ok());
-  CHECK(again.value().get() == first.value().get());
-
-  auto fresh = p2p::subset_font(*sans, set_of(text));
-  REQUIRE(fresh.is_ok());
-  p2p::Type0FontParts expected = p2p::type0_font_parts(fresh.take());
-  const p2p::Type0FontParts& got = *first.value();
-  CHECK(got.packed_ttf == expected.packed_ttf);
-  CHECK(got.ttf_length == expected.ttf_length);
-  CHECK(got.packed_cmap == expected.packed_cmap);
-  CHECK(got.widths == expected.widths);
-  CHECK(got.subset.code_points == expected.subset.code_points);
-  CHECK(got.subset.subset_tag == expected.subset.subset_tag);
-
-  auto other_set = p2p::cached_type0_font(*sans, set_of(text + U"!"));
-  auto other_face = p2p::cached_type0_font(*bold, set_of(text));
-  REQUIRE(other_set.is_ok());
-  REQUIRE(other_face.is_ok());
-  CHECK(other_set.value().get() != first.value().get());
-  CHECK(other_face.value().get() != first.value().get());
-  CHECK(other_face.value()->subset.postscript_name != first.value()->subset.postscript_name);
-}
-
-TEST_CASE("cached Type0 parts: a subset set inside another is not taken for it") {
-  auto serif = face("LiberationSerif-Regular.ttf");
-  auto big = p2p::cached_type0_font(*serif, set_of(U"abcdef"));
-  auto small = p2p::cached_type0_font(*serif, set_of(U"abc"));
-  REQUIRE(big.is_ok());
-  REQUIRE(small.is_ok());
-  CHECK(small.value()->subset.code_points == std::vector<char32_t>{U'a', U'b', U'c'});
-  CHECK(big.value()->subset.code_points.size() == 6);
+  auto subset = p2p::subset_font(*sans, set_of(U"Peer-to-peer brief: José Núñez ≥ 90 %"));
+  REQUIRE(subset.is_ok());
+  const std::string ttf = subset.value().ttf;
+  p2p::Type0FontParts parts = p2p::type0_font_parts(subset.take());
+  CHECK(parts.ttf_length == ttf.size());
+  CHECK(parts.packed_ttf == p2p::deflated(ttf));
+  CHECK(parts.subset.ttf.empty());
+  CHECK(parts.widths.starts_with("[0 ["));
+  CHECK_FALSE(parts.packed_cmap.empty());
 }
