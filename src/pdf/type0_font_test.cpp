@@ -1,12 +1,17 @@
 // Type0 font parts: our own compression read back by PoDoFo's zlib.
 #include <doctest/doctest.h>
 
+#include <charconv>
+#include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <podofo/podofo.h>
 
+#include "pdf/syntax.h"
 #include "pdf/type0_font.h"
 #include "text/code_point_set.h"
 #include "text/font_face.h"
@@ -65,4 +70,31 @@ TEST_CASE("Type0 parts: the streams of a subset, compressed once") {
   CHECK(parts.subset.ttf.empty());
   CHECK(parts.widths.starts_with("[0 ["));
   CHECK_FALSE(parts.packed_cmap.empty());
+}
+
+TEST_CASE("numbers: the fast spelling equals to_chars with two decimals, ties included") {
+  auto reference = [](double v) {
+    char buf[40];
+    auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 2);
+    std::string s(buf, res.ptr);
+    if (s.find('.') != std::string::npos) {
+      while (s.back() == '0') s.pop_back();
+      if (s.back() == '.') s.pop_back();
+    }
+    return s == "-0" ? std::string("0") : s;
+  };
+  std::vector<double> values = {0, -0.0, 0.004, -0.004, 0.005, -0.005, 0.125, 0.375, -0.625, 72.005, 1.015,
+                                612, 791.999, -3.25, 12.5, 1e14, -1e14, 1e20, 0.1 + 0.2, 2.675, 1.005};
+  uint64_t x = 88172645463325252ULL;
+  for (int i = 0; i < 200000; ++i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;   // xorshift: reproducible
+    double v = static_cast<double>(x % 20000000) / 8192.0 - 1000.0;
+    values.push_back(i % 2 ? v : std::round(v * 1000) / 1000);
+  }
+  for (double v : values) {
+    std::string got;
+    p2p::put_number(got, v);
+    CAPTURE(v);
+    REQUIRE(got == reference(v));
+  }
 }
