@@ -575,6 +575,7 @@ int main(int argc, char** argv) {
   rpt->add_option("--min-group", rep.min_group, "Fewest decided P2P calls for a group to show a rate (default 10)");
   rpt->add_option("--practice", rep.practice, "The practice's name, printed under the PDF report's title");
   rpt->add_option("--root", rep.root, "Folder holding templates/ (labels and benchmarks)");
+  rpt->add_flag("--pdfa", rep.pdfa, "Write the PDF as archival PDF/A-2b (docs/archival.md)");
 
   cli::DemoLedgerArgs demo;
   CLI::App* dml = app.add_subcommand("demo-ledger", "Fill a new ledger with synthetic history, to try `report` on (docs/report.md)");
@@ -594,6 +595,7 @@ int main(int argc, char** argv) {
   rcd->add_option("--case-id", rec.case_id, "The case, when the form's title does not name it");
   rcd->add_flag("--no-regenerate", rec.no_regenerate, "Record the call only; leave the packet as it is");
   rcd->add_option("--root", rec.root, "Folder holding templates/ and fonts/");
+  rcd->add_flag("--pdfa", rec.pdfa, "Regenerate the documents as archival PDF/A-2b (docs/archival.md)");
 
   CLI::App* val = app.add_subcommand("validate", "Check cases against format p2p-case/1; write nothing");
   val->add_option("cases", files, "Case JSON files; - reads one case from stdin")->required();

@@ -26,6 +26,12 @@ int run_record(const RecordArgs& a) {
     print("p2pdoc", res.diagnostics());
     return 1;
   }
+  if (a.pdfa) {
+    if (Diagnostics d = use_archival_pdf(res.value()); !d.empty()) {
+      print("p2pdoc record", d);
+      return 1;
+    }
+  }
   Env env = Env::from_process();
   std::unique_ptr<Ledger> ledger;
   if (!a.no_ledger) {

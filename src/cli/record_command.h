@@ -17,6 +17,7 @@ struct RecordArgs {
   std::string case_id;       // when the form's title does not name it
   bool no_regenerate = false;
   std::string root;
+  bool pdfa = false;         // the regenerated documents as PDF/A-2b (docs/archival.md)
 };
 
 // Exit code: 0 every form recorded (or already recorded), 2 some form

@@ -61,6 +61,10 @@ int run_report(const ReportArgs& a) {
     std::cerr << who << ": --format is pdf, csv or json\n";
     return kInvalid;
   }
+  if (a.pdfa && format != "pdf") {
+    std::cerr << who << ": --pdfa is for the PDF report, not " << format << "\n";
+    return kInvalid;
+  }
   if (format == "pdf" && a.out.empty()) {
     std::cerr << who << ": a PDF report needs --out FILE.pdf\n";
     return kInvalid;
@@ -104,6 +108,14 @@ int run_report(const ReportArgs& a) {
     meta.info.author = a.practice;
     meta.creator = "p2pdoc report";
     meta.timestamp = options.now;  // SOURCE_DATE_EPOCH when set: the same ledger gives the same bytes
+    if (a.pdfa) {
+      auto profile = read_srgb_profile();
+      if (!profile.is_ok()) {
+        print(who, profile.diagnostics());
+        return kInternal;
+      }
+      meta.output_intent = profile.take();
+    }
     prepare_pdf_export();
     auto pdf = export_pdf(report_pages(report.value(), fonts.value(), page_options), fonts.value(), meta);
     if (!pdf.is_ok()) {

@@ -16,6 +16,7 @@ struct ReportArgs {
   int min_group = 10;
   std::string practice; // printed under the PDF's title; "" leaves it out
   std::string root;
+  bool pdfa = false;    // the PDF as PDF/A-2b (docs/archival.md)
 };
 int run_report(const ReportArgs& a);
 

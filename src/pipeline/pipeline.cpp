@@ -311,18 +311,25 @@ std::string template_file(const Resources& res, const std::string& rel) {
   return TemplateFolders{res.templates_dir, res.site_templates_dir}.path_of(rel);
 }
 
-Diagnostics use_archival_pdf(Resources& res, const std::string& icc_path) {
+Result<std::shared_ptr<const std::string>> read_srgb_profile(const std::string& icc_path) {
+  using R = Result<std::shared_ptr<const std::string>>;
   auto icc = read_file(icc_path);
   auto fail = [&](const std::string& why) {
-    return Diagnostics{error_at("", "PDF/A: the sRGB ICC profile " + icc_path + " " + why +
-                                        " (Debian ships it in icc-profiles-free)")};
+    return R::fail({error_at("", "PDF/A: the sRGB ICC profile " + icc_path + " " + why +
+                                     " (Debian ships it in icc-profiles-free)")});
   };
   if (!icc) return fail("cannot be read");
   // an ICC header: size at 0, 'mntr' device class at 12, 'RGB ' colour space
   // at 16, 'acsp' at 36 (ICC.1, clause 7.2)
   if (icc->size() < 128 || icc->compare(36, 4, "acsp") != 0) return fail("is not an ICC profile");
   if (icc->compare(16, 4, "RGB ") != 0) return fail("is not an RGB profile");
-  res.output_intent = std::make_shared<const std::string>(std::move(*icc));
+  return R::ok(std::make_shared<const std::string>(std::move(*icc)));
+}
+
+Diagnostics use_archival_pdf(Resources& res, const std::string& icc_path) {
+  auto profile = read_srgb_profile(icc_path);
+  if (!profile.is_ok()) return profile.diagnostics();
+  res.output_intent = profile.take();
   return {};
 }
 

@@ -83,6 +83,9 @@ inline constexpr const char* kSrgbProfilePath = "/usr/share/color/icc/sRGB.icc";
 // res.output_intent. Fails naming the file (and the package that ships it)
 // when it cannot be read or is not an RGB display profile.
 Diagnostics use_archival_pdf(Resources& res, const std::string& icc_path = kSrgbProfilePath);
+// The same check and read, for PDFs made without Resources (the report):
+// the profile for PdfMetadata::output_intent.
+Result<std::shared_ptr<const std::string>> read_srgb_profile(const std::string& icc_path = kSrgbProfilePath);
 
 // Loads fonts and rule files under `root`. Fails naming the missing or
 // malformed file. `site_templates`, when not empty, is a site's overlay of

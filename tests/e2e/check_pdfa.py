@@ -183,4 +183,34 @@ with tempfile.TemporaryDirectory() as tmp:
     if check(os.path.exists(brief), "the service wrote the brief"):
         check_archival(brief, "serve: brief.pdf")
 
+    # the report, from a synthetic ledger, and the documents `record` regenerates
+    ledger = os.path.join(tmp, "demo.db")
+    r = run([BIN, "demo-ledger", "--ledger", ledger, "--cases", "60", "--until", "2026-12-01"], env=ENV)
+    check(r.returncode == 0, f"demo-ledger: {r.stderr}")
+    for n in ("r1.pdf", "r2.pdf"):
+        r = run([BIN, "report", "--from", "2025-12-01", "--to", "2026-11-30", "--ledger", ledger,
+                 "--out", os.path.join(tmp, n), "--pdfa", "--root", ROOT], env=ENV)
+        check(r.returncode == 0, f"report --pdfa: exit {r.returncode}: {r.stderr}")
+    report = os.path.join(tmp, "r1.pdf")
+    if check(os.path.exists(report), "report --pdfa wrote its PDF"):
+        check(run(["qpdf", "--check", report]).returncode == 0, "report: qpdf --check")
+        check_archival(report, "report.pdf")
+        with open(report, "rb") as f1, open(os.path.join(tmp, "r2.pdf"), "rb") as f2:
+            check(f1.read() == f2.read(), "report --pdfa: the same bytes twice under SOURCE_DATE_EPOCH")
+    r = run([BIN, "report", "--from", "2025-12-01", "--to", "2026-11-30", "--ledger", ledger,
+             "--format", "csv", "--pdfa"], env=ENV)
+    check(r.returncode == 2 and "--pdfa" in r.stderr, f"report --format csv --pdfa: exit {r.returncode}")
+    filled = os.path.join(tmp, "filled.pdf")
+    data = os.path.join(tmp, "data.xfdf")
+    with open(data, "w", encoding="utf-8") as f:
+        f.write('<?xml version="1.0" encoding="UTF-8"?><xfdf xmlns="http://ns.adobe.com/xfdf/"><fields>'
+                '<field name="call_date_time"><value>11/24/2026 10:40 AM EST</value></field>'
+                '<field name="disposition_upheld"><value>Yes</value></field></fields></xfdf>')
+    r = run(["pdftk", os.path.join(plain, CID, "post-call.pdf"), "fill_form", data, "output", filled, "need_appearances"])
+    check(r.returncode == 0, f"pdftk fill_form: {r.stderr}")
+    r = run([BIN, "record", filled, "--out", plain, "--no-ledger", "--pdfa", "--root", ROOT], env=ENV)
+    check(r.returncode == 0, f"record --pdfa: exit {r.returncode}: {r.stdout} {r.stderr}")
+    for n in pdfs(os.path.join(plain, CID)):
+        check_archival(os.path.join(plain, CID, n), f"record --pdfa: {n}")
+
 finish("check_pdfa: PDF/A-2b parts in every PDF with --pdfa and pdfa = true, none without")
