@@ -613,7 +613,8 @@ json packet_manifest(const Packet& p, const Env& env) {
   return manifest;
 }
 
-Result<std::string> write_packet(const Packet& p, const std::string& out_dir, const Env& env) {
+Result<std::string> write_packet(const Packet& p, const std::string& out_dir, const Env& env,
+                                 const std::vector<std::pair<std::string, std::string>>& beside) {
   static std::atomic<unsigned> counter{0};
   // built beside its final place (same file system, so the swap is a rename);
   // the leading dot keeps it apart from case ids, which never start with one
@@ -631,6 +632,10 @@ Result<std::string> write_packet(const Packet& p, const std::string& out_dir, co
   if (!p.case_json.empty()) {
     auto kept = write_file_atomic(staged + "/case.json", p.case_json);
     if (!kept.is_ok()) return fail(kept.diagnostics());
+  }
+  for (const auto& [name, bytes] : beside) {
+    auto extra = write_file_atomic(staged + "/" + name, bytes);
+    if (!extra.is_ok()) return fail(extra.diagnostics());
   }
   auto w = write_file_atomic(staged + "/manifest.json", packet_manifest(p, env).dump(2) + "\n");
   if (!w.is_ok()) return fail(w.diagnostics());
