@@ -4,8 +4,8 @@
 // Without --url it starts `p2pdoc serve --listen 127.0.0.1:0` itself (output
 // in a temporary folder, removed afterwards) and stops it at the end. Each
 // client is a thread with its own keep-alive connection (libcurl through
-// delivery/http_client.h) posting the samples round robin, each client under
-// its own case ids. Latency is measured per request, end to end, on the client.
+// delivery/http_client.h) posting the samples round robin, each post under
+// a case id of its own (so each one is generated). Latency is measured per request, end to end, on the client.
 // --same-id: every client posts one case id instead: `same` the same body
 // (the first post generates, the rest are retries answered 200), `changed`
 // a different body each time (each post generates and replaces the last).
@@ -105,7 +105,8 @@ Run run_level(const std::string& url, const std::vector<nlohmann::json>& cases, 
       p2p::HttpClient client;
       for (int i = next++; i < total; i = next++) {
         nlohmann::json body = cases[static_cast<size_t>(i) % cases.size()];
-        body["case_id"] = "BENCH-" + std::to_string(c) + "-" + std::to_string(i % cases.size());
+        // a new case id for every post: a post of a case already written would be a retry (200, no work)
+        body["case_id"] = "BENCH-" + std::to_string(clients) + "-" + std::to_string(total) + "-" + std::to_string(i);
         if (same_id == "same") {
           body = cases[0];
           body["case_id"] = "BENCH-SAME";
@@ -171,7 +172,7 @@ int main(int argc, char** argv) {
   }
   auto cases = load_samples();
   std::printf("POST /v1/packets on %s (server threads %d), %s\n", url.c_str(), threads,
-              same_id.empty() ? "sample cases round robin, each client its own case ids"
+              same_id.empty() ? "sample cases round robin, a new case id each post"
                               : ("one case id for all, " + same_id + " body").c_str());
   run_level(url, cases, 2, 40);  // warm-up: the first packet compresses the form font once
   std::printf("%8s %9s %7s %11s %8s %8s %8s %8s\n", "clients", "requests", "failed", "packets/s", "p50 ms", "p90 ms",

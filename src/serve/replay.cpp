@@ -96,16 +96,17 @@ Flights::Ticket Flights::enter(const std::string& case_id, const std::string& fi
       regenerate = false;  // the same request again: its answer, even for ?regenerate=1
     }
   }
+  const auto flight = std::make_pair(case_id, fingerprint);
   auto deadline = std::chrono::steady_clock::now() + patience;
-  while (running_.count(case_id))
-    if (finished_.wait_until(lock, deadline) == std::cv_status::timeout && running_.count(case_id))
+  while (running_.count(flight))
+    if (finished_.wait_until(lock, deadline) == std::cv_status::timeout && running_.count(flight))
       return {Turn::timed_out, ""};
   if (!regenerate && matches_stored(case_id, fingerprint, t.manifest)) {
     if (!key.empty()) keys_[key] = {case_id, fingerprint};
     t.turn = Turn::replay;
     return t;
   }
-  running_[case_id] = key;
+  running_.insert(flight);
   if (!key.empty()) running_keys_.insert(key);
   return t;
 }
@@ -113,7 +114,7 @@ Flights::Ticket Flights::enter(const std::string& case_id, const std::string& fi
 void Flights::leave(const std::string& case_id, const RequestRecord& record, bool written) {
   {
     std::lock_guard lock(mutex_);
-    running_.erase(case_id);
+    running_.erase({case_id, record.fingerprint});
     if (!record.idempotency_key.empty()) {
       running_keys_.erase(record.idempotency_key);
       if (written) keys_[record.idempotency_key] = {case_id, record.fingerprint};

@@ -7,9 +7,11 @@
 // key-header-07). Both are kept in OUT/<case_id>/.request.json, written in
 // the same staging folder as the packet, so they survive a restart and never
 // name a packet that is not whole.
-// Flights also gives each case id one generation at a time: a post of a case
-// whose packet is being made waits for it, then sees its fingerprint (the
-// same body: a replay) or makes the next one (another body: it replaces).
+// Flights also makes one generation of each body: a post whose case (same
+// id, same fingerprint) is being generated waits for it, then answers with
+// its packet. Posts of one case id with different bodies generate side by
+// side; their writes take turns (the service's case lock) and the last
+// written replaces the others.
 // Thread contract: Flights is thread-safe; the other functions are pure or
 // read one file.
 #pragma once
@@ -69,8 +71,8 @@ class Flights {
   // Reads the keys of the packets in `out_dir` (after a restart).
   explicit Flights(std::string out_dir);
 
-  // Waits (at most `patience`) while another post of `case_id` runs, then
-  // decides. With `regenerate`, a matching body still generates, unless its
+  // Waits (at most `patience`) while a post of the same case and body runs,
+  // then decides. With `regenerate`, a matching body still generates, unless its
   // key was seen before: a retried regeneration is answered, not redone.
   Ticket enter(const std::string& case_id, const std::string& fingerprint, const std::string& key, bool regenerate,
                std::chrono::milliseconds patience);
@@ -83,7 +85,7 @@ class Flights {
   std::string out_dir_;
   std::mutex mutex_;
   std::condition_variable finished_;
-  std::map<std::string, std::string> running_;  // case id -> its post's key
+  std::set<std::pair<std::string, std::string>> running_;  // (case id, fingerprint) being generated
   std::set<std::string> running_keys_;
   std::map<std::string, std::pair<std::string, std::string>> keys_;  // key -> (case id, fingerprint)
 };

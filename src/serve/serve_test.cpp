@@ -498,3 +498,34 @@ TEST_CASE("service: eight posts of one case at once make one packet; the others 
   CHECK(metric(s, "p2pdoc_packets_replayed_total") == 7);
   CHECK_FALSE(fs::exists(f.out + "/RSP-2026-00417.prev"));
 }
+
+TEST_CASE("service: posts of one case id with different bodies are each generated; one of them is the packet") {
+  prepare_pdf_export();
+  Fixture f;
+  Service s = f.make();
+  json base = json::parse(sample("uhc-lumbar-mri.json"));
+  std::vector<int> status(4);
+  std::vector<std::thread> posts;
+  for (size_t i = 0; i < 4; ++i)
+    posts.emplace_back([&, i] {
+      json body = base;
+      body["denial"]["reference_number"] = "A2611-8821" + std::to_string(i);
+      status[i] = s.handle({"POST", "/v1/packets", "", body.dump()}).status;
+    });
+  for (auto& t : posts) t.join();
+  CHECK(std::count(status.begin(), status.end(), 201) == 4);
+  CHECK(metric(s, "p2pdoc_packets_generated_total") == 4);
+  // the packet on disk is whole and one of the four: its record names its body
+  auto record = read_request_record(f.out + "/RSP-2026-00417");
+  REQUIRE(record.has_value());
+  bool one_of_them = false;
+  for (size_t i = 0; i < 4; ++i) {
+    json body = base;
+    body["denial"]["reference_number"] = "A2611-8821" + std::to_string(i);
+    one_of_them = one_of_them || record->fingerprint == case_fingerprint(body);
+  }
+  CHECK(one_of_them);
+  json manifest = json::parse(*read_file(f.out + "/RSP-2026-00417/manifest.json"));
+  for (const json& d : manifest["documents"])
+    CHECK(sha256_hex(*read_file(f.out + "/RSP-2026-00417/" + d["file"].get<std::string>())) == d["sha256"]);
+}

@@ -397,7 +397,7 @@ Reply Service::create_packet(const Request& req) {
     return s;
   };
 
-  // one post of a case at a time: a retry waits for the first and gets its packet
+  // one generation per case body: a retry waits for the first and gets its packet
   RequestRecord record{fingerprint, key.value()};
   Flights::Ticket ticket = flights_.enter(c.id, fingerprint, record.idempotency_key, regenerate.value(),
                                           p_.queue_timeout);

@@ -32,8 +32,9 @@
 // Containment: with a WorkerPool (workers.h) the packet is rendered in a
 // worker process with a time and memory limit; a worker that crashes or runs
 // out of time fails that request alone (500 with its request id).
-// Thread contract: handle() may run on many threads at once; packets of one
-// case id are generated and written one at a time (Flights).
+// Thread contract: handle() may run on many threads at once; one case body is
+// generated once at a time (Flights), packets of one case id are written one
+// at a time.
 #pragma once
 
 #include <array>
