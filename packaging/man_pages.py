@@ -28,6 +28,11 @@ PROSE = {
                  "a temporary name and renamed whole; an invalid case writes nothing and does not stop "
                  "the others. Each packet is also recorded in the case ledger (OUT/p2pdoc.db) unless "
                  "\\fB\\-\\-no\\-ledger\\fR is given.", {}, "case-format.md"),
+    "render": ("Writes one document of a case's packet (\\fIKIND\\fR as templates/packet.json names it: "
+               "brief, p2p-script, lomn, appeal-cover, post-call or notice) to one file, or with "
+               "\\fB\\-o \\-\\fR to standard output, exactly as \\fBgenerate\\fR makes it in the packet. "
+               "Nothing else is written and nothing is recorded: for printing the one-page brief. An "
+               "unknown kind or an invalid case exits 2 and writes nothing.", {}, "case-format.md"),
     "validate": ("Checks case files against format p2p-case/1 and the knowledge library, reporting every "
                  "problem with its JSON path. Writes nothing.", {"3": "no case is invalid but some are drafts to complete"},
                  "case-format.md"),

@@ -17,12 +17,17 @@ bool holds_data(const fs::path& dir) {
   return fs::is_regular_file(dir / "templates" / "packet.json", ec);
 }
 
-// ../share/p2pdoc from the running binary, symbolic links resolved (bin/p2pdoc may be a link).
+// PREFIX/share/p2pdoc for the running binary, symbolic links resolved
+// (bin/p2pdoc may be a link): PREFIX/bin/p2pdoc, or the full binary the
+// front execs, PREFIX/libexec/p2pdoc/p2pdoc-full (cli/full_binary.h).
 fs::path beside_binary() {
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (ec) return {};
-  return (exe.parent_path().parent_path() / "share" / "p2pdoc").lexically_normal();
+  fs::path dir = exe.parent_path();
+  fs::path prefix = dir.parent_path();
+  if (dir.filename() == "p2pdoc" && prefix.filename() == "libexec") prefix = prefix.parent_path();
+  return (prefix / "share" / "p2pdoc").lexically_normal();
 }
 
 }  // namespace

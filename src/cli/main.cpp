@@ -1,9 +1,12 @@
-// p2pdoc command line: `generate`, `validate`, `explain`, `view`, `check-templates`, `watch`, `serve`, `import pas`,
+// p2pdoc command line: `generate`, `render`, `validate`, `explain`, `view`, `check-templates`, `watch`, `serve`, `import pas`,
 // the ledger's `event` and `due` (cli/ledger_commands.h) and `record` (cli/record_command.h). A thin shell over the
 // pipeline library: read files, call the stages, print results, choose the
 // exit code (0 all ok, 2 some input invalid, 1 internal error).
 // Diagnostics go to stderr and name the input file and JSON path; the
 // summary line carries counts only.
+// Built twice (src/CMakeLists.txt): with P2PDOC_LEAN it is the front, `p2pdoc`,
+// without the service, the watcher, PostgreSQL and PubMed, which it hands to
+// p2pdoc-full (cli/full_binary.h).
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,10 +28,14 @@
 #include "pipeline/files.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/template_check.h"
+#ifdef P2PDOC_LEAN
+#include "cli/full_binary.h"
+#else
 #include "pubmed/pubmed.h"
 #include "serve/serve.h"
 #include "serve/workers.h"
 #include "watch/watch.h"
+#endif
 
 namespace {
 
@@ -169,12 +176,18 @@ struct PubMedArgs {
   std::string base, cache;
 };
 
-std::unique_ptr<pubmed::PubMedLookup> pubmed_lookup(const PubMedArgs& a, const std::string& out) {
+// The front never looks up: it hands --pubmed runs to p2pdoc-full.
+std::unique_ptr<CitationLookup> pubmed_lookup(const PubMedArgs& a, const std::string& out) {
   if (!a.on && a.base.empty() && a.cache.empty()) return nullptr;
+#ifdef P2PDOC_LEAN
+  (void)out;
+  return nullptr;
+#else
   pubmed::PubMedConfig pc;
   if (!a.base.empty()) pc.base_url = a.base;
   pc.cache_dir = a.cache.empty() ? out + "/.pubmed-cache" : a.cache;
   return std::make_unique<pubmed::PubMedLookup>(pc);
+#endif
 }
 
 int run_generate(const std::vector<std::string>& files, const std::string& out, const std::string& root,
@@ -211,23 +224,95 @@ int run_generate(const std::vector<std::string>& files, const std::string& out, 
   return code;
 }
 
+// Opens an existing ledger to read the practice's record for the triage
+// (explain, render): never creates one. Null with `code` set when it fails;
+// null with code kOk when no location was given.
+std::unique_ptr<Ledger> ledger_to_read(const std::string& location, const char* command, int& code) {
+  code = kOk;
+  if (location.empty()) return nullptr;
+  if (!is_postgres_location(location) && !file_exists(location)) {
+    std::cerr << "p2pdoc " << command << ": no ledger at " << location << "\n";
+    code = kInvalid;
+    return nullptr;
+  }
+  auto opened = open_ledger(location);
+  if (!opened.is_ok()) {
+    print_diagnostics(std::string("p2pdoc ") + command, opened.diagnostics());
+    code = kInternal;
+    return nullptr;
+  }
+  return opened.take();
+}
+
+// `p2pdoc render KIND CASE...`: one document of each case's packet, nothing
+// else written and nothing recorded. One case: -o names the file ("-":
+// standard output); several: -o names a folder (default: the working one).
+// Files are <case_id>-<file> unless named. With --ledger the brief's triage
+// line reads the practice's record from it.
+struct RenderArgs {
+  std::string kind, out, root, ledger;
+  std::vector<std::string> files;
+  bool strict = false, pdfa = false;
+};
+
+int run_render(const RenderArgs& a) {
+  bool many = a.files.size() > 1;
+  if (many && a.out == "-") {
+    std::cerr << "p2pdoc render: -o - prints one document; with " << a.files.size() << " cases, -o names a folder\n";
+    return kInvalid;
+  }
+  int code = kOk;
+  std::unique_ptr<Ledger> ledger = ledger_to_read(a.ledger, "render", code);
+  if (code != kOk) return code;
+  Env env = Env::from_process();
+  Counts n;
+  bool unknown_kind = false;
+  code = for_each_case(a.files, a.root, env, n, [&](const std::string& f, const LoadedCase& l, const Resources& res) {
+    unknown_kind = std::none_of(res.documents.begin(), res.documents.end(),
+                                [&](const DocumentKind& k) { return k.kind == a.kind; });
+    std::optional<TriageHistory> history;
+    if (ledger) {
+      auto h = triage_history(*ledger, l.c, res, a.ledger);
+      if (!h.is_ok()) {
+        print_diagnostics(f, h.diagnostics());
+        return false;
+      }
+      history = h.take();
+    }
+    auto doc = generate_document(l.c, a.kind, res, env, history ? &*history : nullptr);
+    if (!doc.is_ok()) {
+      print_diagnostics(f, doc.diagnostics());
+      return false;
+    }
+    const GeneratedDocument& d = doc.value();
+    if (a.out == "-") {
+      std::cout.write(d.pdf.data(), static_cast<std::streamsize>(d.pdf.size()));
+      std::cout.flush();
+      return static_cast<bool>(std::cout);
+    }
+    std::string own_name = l.c.id + "-" + d.file_name;
+    std::string target = many ? (a.out.empty() ? own_name : a.out + "/" + own_name) : (a.out.empty() ? own_name : a.out);
+    auto written = write_file_atomic(target, d.pdf);
+    if (!written.is_ok()) {
+      print_diagnostics(target, written.diagnostics());
+      return false;
+    }
+    std::cerr << "ok       " << l.c.id << "  " << target << "  ("
+              << (d.pages == 0 ? std::string("text, ") : std::to_string(d.pages) + (d.pages == 1 ? " page, " : " pages, "))
+              << d.pdf.size() << " bytes)\n";
+    return true;
+  }, a.strict, a.pdfa);
+  if (unknown_kind) return kInvalid;  // a kind the packet lacks is the caller's mistake, not ours
+  return code;
+}
+
 // With --ledger, the triage reads the practice's record from that ledger
 // (which must exist: explain never creates one); without, it says it used
 // the benchmark.
 int run_explain(const std::vector<std::string>& files, const std::string& root, const std::string& ledger_location) {
-  std::unique_ptr<Ledger> ledger;
-  if (!ledger_location.empty()) {
-    if (!is_postgres_location(ledger_location) && !file_exists(ledger_location)) {
-      std::cerr << "p2pdoc explain: no ledger at " << ledger_location << "\n";
-      return kInvalid;
-    }
-    auto opened = open_ledger(ledger_location);
-    if (!opened.is_ok()) {
-      print_diagnostics("p2pdoc explain", opened.diagnostics());
-      return kInternal;
-    }
-    ledger = opened.take();
-  }
+  int code = kOk;
+  std::unique_ptr<Ledger> ledger = ledger_to_read(ledger_location, "explain", code);
+  if (code != kOk) return code;
   Counts n;
   return for_each_case(files, root, Env::from_process(), n, [&](const std::string& f, const LoadedCase& l,
                                                                 const Resources& res) {
@@ -292,6 +377,7 @@ int run_check_templates(std::vector<std::string> files, const std::string& root)
   return n.invalid ? kInvalid : kOk;
 }
 
+#ifndef P2PDOC_LEAN
 // The watcher (watch/watch.h): settings from --config, then the flags given.
 struct WatchArgs {
   std::string inbox, out, config, log, root;
@@ -333,6 +419,7 @@ int run_watch(const WatchArgs& a, const CLI::App& cmd) {
   if (a.no_ledger) cfg.no_ledger = true;
   if (given("--deliver-fhir")) cfg.delivery.deliver_fhir = a.delivery.deliver_fhir;
   if (given("--deliver-webhook")) cfg.delivery.deliver_webhook = a.delivery.deliver_webhook;
+  if (given("--deliver-mllp")) cfg.delivery.deliver_mllp = a.delivery.deliver_mllp;
   if (given("--deliver-token-file")) cfg.delivery.deliver_token_file = a.delivery.deliver_token_file;
   if (given("--outbox")) cfg.delivery.outbox = a.delivery.outbox;
   if (given("--retry-initial-ms")) cfg.delivery.retry_initial_ms = a.delivery.retry_initial_ms;
@@ -393,6 +480,7 @@ int run_serve(const ServeArgs& a, const CLI::App& cmd) {
   if (given("--tls-key")) cfg.tls_key = f.tls_key;
   if (given("--deliver-fhir")) cfg.deliver_fhir = f.deliver_fhir;
   if (given("--deliver-webhook")) cfg.deliver_webhook = f.deliver_webhook;
+  if (given("--deliver-mllp")) cfg.deliver_mllp = f.deliver_mllp;
   if (given("--deliver-token-file")) cfg.deliver_token_file = f.deliver_token_file;
   if (given("--outbox")) cfg.outbox = f.outbox;
   if (given("--retry-initial-ms")) cfg.retry_initial_ms = f.retry_initial_ms;
@@ -420,9 +508,14 @@ int run_serve_worker(const std::string& root, const std::string& site_templates,
   return serve::run_generation_worker(*res, static_cast<size_t>(memory_mb) << 20);
 }
 
+#endif  // P2PDOC_LEAN
+
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifdef P2PDOC_LEAN
+  if (cli::needs_full_binary(argc, argv)) return cli::run_full_binary(argv);
+#endif
   CLI::App app{"p2pdoc: peer-to-peer call packets for prior-authorization denials"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("p2pdoc ") + P2P_VERSION);
@@ -513,6 +606,16 @@ int main(int argc, char** argv) {
   std::string explain_ledger;
   exp->add_option("--ledger", explain_ledger, "Read the practice's P2P record for the triage from this ledger (a file or a postgresql:// URI)");
 
+  RenderArgs rn;
+  CLI::App* rnd = app.add_subcommand("render", "Write one document of the packet (e.g. the brief) to a file; nothing else is written or recorded");
+  rnd->add_option("kind", rn.kind, "The document, as templates/packet.json names it: brief, p2p-script, lomn, appeal-cover, post-call, notice")->required();
+  rnd->add_option("cases", rn.files, "Case JSON files; - reads one case from stdin")->required();
+  rnd->add_option("-o,--out", rn.out, "One case: the file to write, - for standard output; several: the folder (default: <case_id>-<file>, e.g. RSP-1-brief.pdf, here)");
+  rnd->add_option("--root", rn.root, "Folder holding templates/ and fonts/");
+  rnd->add_flag("--strict", rn.strict, "Treat warnings as errors: exit 2, write nothing");
+  rnd->add_flag("--pdfa", rn.pdfa, "Write archival PDF/A-2b (docs/archival.md)");
+  rnd->add_option("--ledger", rn.ledger, "Read the practice's P2P record for the triage from this ledger (a file or a postgresql:// URI)");
+
   CLI::App* vw = app.add_subcommand("view", "Print the data templates see for a case (JSON), for template authors");
   vw->add_option("cases", files, "Case JSON files; - reads one case from stdin")->required();
   vw->add_option("--root", root, "Folder holding templates/ and fonts/");
@@ -523,6 +626,20 @@ int main(int argc, char** argv) {
   chk->add_option("cases", check_files, "Case JSON files to expand the templates with (default: ROOT/samples/*.json)");
   chk->add_option("--root", root, "Folder holding templates/ and fonts/");
 
+  cli::ImportArgs imp;
+  CLI::App* imt = app.add_subcommand("import", "Read a payer's decision into a draft case (docs/fhir.md)");
+  imt->require_subcommand(1);
+  CLI::App* pas = imt->add_subcommand("pas", "A Da Vinci PAS response: a denial becomes a draft case; exit 3 approved, 4 pended, 5 error response");
+  pas->add_option("response", imp.response, "The PAS response Bundle (or ClaimResponse); - reads stdin")->required();
+  pas->add_option("--request", imp.request, "The PAS request Bundle it answers (Claim, Patient, Coverage ...)");
+  pas->add_option("-o,--out", imp.out, "The draft's file (default: <case_id>.draft.json)");
+  pas->add_flag("--force", imp.force, "Overwrite an existing draft file");
+  pas->add_option("--clinical", imp.clinical, "The EHR's FHIR Bundle for the patient (US Core, Synthea): propose prior treatments, outcomes, findings");
+  pas->add_option("--root", root, "Folder holding templates/ and fonts/ (the deadlines, the sheet, the clinical code table)");
+  pas->add_option("--ledger", imp.ledger, "Record the response in this ledger (a draft: denial_received): a file or a postgresql:// URI");
+  pas->add_option("--sheet", imp.sheet, "Write a draft's one-page preparation sheet (PDF) here");
+
+#ifndef P2PDOC_LEAN  // the front forwards these to p2pdoc-full (cli/full_binary.h)
   WatchArgs wa;
   CLI::App* wat = app.add_subcommand("watch", "Generate packets for case files dropped into INBOX (docs/watch.md)");
   wat->add_option("inbox", wa.inbox, "The watched folder (or inbox = ... in the config file)");
@@ -540,6 +657,8 @@ int main(int argc, char** argv) {
   wat->add_option("--root", wa.root, "Folder holding templates/ and fonts/");
   wat->add_option("--deliver-fhir", wa.delivery.deliver_fhir, "FHIR R4 base URL: POST each PDF as a DocumentReference");
   wat->add_option("--deliver-webhook", wa.delivery.deliver_webhook, "URL: POST each PDF as JSON");
+  wat->add_option("--deliver-mllp", wa.delivery.deliver_mllp,
+                  "HOST:PORT: send each PDF as HL7 v2 MDM^T02 over MLLP (hl7_* settings in --config)");
   wat->add_option("--deliver-token-file", wa.delivery.deliver_token_file, "Bearer token for the EHR (also $P2PDOC_DELIVER_TOKEN)");
   wat->add_option("--outbox", wa.delivery.outbox, "Deliveries not yet accepted (default: OUT/.outbox)");
   wat->add_option("--retry-initial-ms", wa.delivery.retry_initial_ms, "First retry of a failed delivery after (default 1000)");
@@ -574,6 +693,8 @@ int main(int argc, char** argv) {
   srv->add_option("--tls-key", sa.flags.tls_key, "PEM private key for --tls-cert");
   srv->add_option("--deliver-fhir", sa.flags.deliver_fhir, "FHIR R4 base URL: POST each PDF as a DocumentReference");
   srv->add_option("--deliver-webhook", sa.flags.deliver_webhook, "URL: POST each PDF as JSON");
+  srv->add_option("--deliver-mllp", sa.flags.deliver_mllp,
+                  "HOST:PORT: send each PDF as HL7 v2 MDM^T02 over MLLP (hl7_* settings in --config)");
   srv->add_option("--deliver-token-file", sa.flags.deliver_token_file, "Bearer token for the EHR (also $P2PDOC_DELIVER_TOKEN)");
   srv->add_option("--outbox", sa.flags.outbox, "Deliveries not yet accepted (default: OUT/.outbox)");
   srv->add_option("--retry-initial-ms", sa.flags.retry_initial_ms, "First retry of a failed delivery after (default 1000)");
@@ -586,19 +707,6 @@ int main(int argc, char** argv) {
   srv->add_option("--pubmed-base", sa.pubmed.base, "E-utilities base URL (implies --pubmed)");
   srv->add_option("--pubmed-cache", sa.pubmed.cache, "PubMed cache folder (default: OUT/.pubmed-cache; implies --pubmed)");
 
-  cli::ImportArgs imp;
-  CLI::App* imt = app.add_subcommand("import", "Read a payer's decision into a draft case (docs/fhir.md)");
-  imt->require_subcommand(1);
-  CLI::App* pas = imt->add_subcommand("pas", "A Da Vinci PAS response: a denial becomes a draft case; exit 3 approved, 4 pended, 5 error response");
-  pas->add_option("response", imp.response, "The PAS response Bundle (or ClaimResponse); - reads stdin")->required();
-  pas->add_option("--request", imp.request, "The PAS request Bundle it answers (Claim, Patient, Coverage ...)");
-  pas->add_option("-o,--out", imp.out, "The draft's file (default: <case_id>.draft.json)");
-  pas->add_flag("--force", imp.force, "Overwrite an existing draft file");
-  pas->add_option("--clinical", imp.clinical, "The EHR's FHIR Bundle for the patient (US Core, Synthea): propose prior treatments, outcomes, findings");
-  pas->add_option("--root", root, "Folder holding templates/ and fonts/ (the deadlines, the sheet, the clinical code table)");
-  pas->add_option("--ledger", imp.ledger, "Record the response in this ledger (a draft: denial_received): a file or a postgresql:// URI");
-  pas->add_option("--sheet", imp.sheet, "Write a draft's one-page preparation sheet (PDF) here");
-
   std::string worker_root = root;
   long long worker_memory_mb = 0;
   CLI::App* swk = app.add_subcommand("serve-worker", "The service's generation worker (started by `serve`)");
@@ -609,6 +717,7 @@ int main(int argc, char** argv) {
   swk->add_option("--memory-mb", worker_memory_mb);
   bool worker_pdfa = false;
   swk->add_flag("--pdfa", worker_pdfa);
+#endif
 
   try {
     app.parse(argc, argv);
@@ -630,10 +739,16 @@ int main(int argc, char** argv) {
     if (*dml) return cli::run_demo_ledger(demo);
     if (*exp) return run_explain(files, root, explain_ledger);
     if (*vw) return run_view(files, root);
+    if (*rnd) {
+      if (rn.root.empty()) rn.root = root;
+      return run_render(rn);
+    }
     if (*chk) return run_check_templates(check_files, root);
+#ifndef P2PDOC_LEAN
     if (*wat) return run_watch(wa, *wat);
     if (*srv) return run_serve(sa, *srv);
     if (*swk) return run_serve_worker(worker_root, worker_site, worker_memory_mb, worker_pdfa);
+#endif
     return run_validate(files, root, strict);
   } catch (const std::exception& e) {
     std::cerr << "p2pdoc: internal error: " << e.what() << "\n";

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "delivery/mllp_client.h"
 #include "pipeline/files.h"
 
 namespace p2p::delivery {
@@ -23,6 +24,16 @@ std::string fhir_endpoint(const std::string& base) {
 }
 
 }  // namespace
+
+const char* target_name(Target t) {
+  switch (t) {
+    case Target::fhir: return "fhir";
+    case Target::webhook: return "webhook";
+    case Target::hl7v2: return "hl7v2";
+    case Target::none: break;
+  }
+  return "off";
+}
 
 std::vector<OutgoingDocument> pdf_documents(const Packet& p, long long timestamp) {
   std::vector<OutgoingDocument> out;
@@ -66,6 +77,9 @@ RecordFacts record_facts(const json& case_doc) {
   f.encounter_id = text("encounter", "id");
   f.encounter_start = text("encounter", "start");
   f.encounter_end = text("encounter", "end");
+  f.patient_name = text("patient", "name");
+  f.birth_date = text("patient", "dob");
+  f.sex = text("patient", "sex");
   f.letters_signed = case_doc.contains("letters_signed") && case_doc["letters_signed"].is_string();
   return f;
 }
@@ -103,6 +117,10 @@ Result<std::vector<Queued>> Deliverer::enqueue(const std::vector<OutgoingDocumen
   using R = Result<std::vector<Queued>>;
   if (config_.target == Target::fhir && !docs.empty()) {
     Diagnostics why = check_record_facts(facts, config_.fhir);
+    if (!why.empty()) return R::fail(why);
+  }
+  if (config_.target == Target::hl7v2 && !docs.empty()) {
+    Diagnostics why = check_hl7_facts(facts);
     if (!why.empty()) return R::fail(why);
   }
   std::vector<Queued> result;
@@ -153,6 +171,11 @@ Result<Queued> Deliverer::enqueue_one(const OutgoingDocument& shown, const Recor
     e.url = fhir_endpoint(config_.url);
     e.content_type = "application/fhir+json";
     e.body = document_reference(shown, v, facts, config_.fhir).dump();
+  } else if (config_.target == Target::hl7v2) {
+    e.target = "hl7v2";
+    e.url = config_.url;
+    e.content_type = "x-application/hl7-v2+er7";
+    e.body = mdm_t02(shown, v, facts, config_.hl7, config_.fhir);
   } else {
     e.target = "webhook";
     e.url = config_.url;
@@ -278,7 +301,7 @@ Deliverer::Search Deliverer::search_before_create(OutboxEntry& e, json& event) {
   if (stopping_ && res.status == 0) return Search::retry;  // cancelled: stays queued
   if (is_retryable(res.status)) {
     event["status"] = res.status;
-    after_failure(e, res, event);
+    after_failure(e, http_failure(res), event);
     return Search::retry;
   }
   // the EHR does not offer this search: If-None-Exist is then the only guard
@@ -307,6 +330,10 @@ void Deliverer::attempt(const std::string& id) {
   json event = {{"event", "delivery"}, {"target", e.target}, {"case_id", e.case_id}, {"file", e.file},
                 {"attempt", e.attempts + 1}};
   if (!e.replaces.empty()) event["replaces"] = true;
+  if (e.target == "hl7v2") {
+    attempt_mllp(e, event);
+    return;
+  }
   auto finish_event = [&](int status) {
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     event["status"] = status;
@@ -341,18 +368,56 @@ void Deliverer::attempt(const std::string& id) {
     return;
   }
   if (stopping_ && res.status == 0) return;  // cancelled by stop(): stays queued for the next run
-  after_failure(e, res, event);
+  after_failure(e, http_failure(res), event);
+}
+
+// HL7 v2 over MLLP: no search first (MLLP has none); the engine drops a
+// repeat by MSH-10, which a resend shares with the first attempt.
+void Deliverer::attempt_mllp(OutboxEntry& e, json& event) {
+  auto started = std::chrono::steady_clock::now();
+  long connect_ms = std::min(config_.timeout_ms, 3000L);
+  MllpReply reply = mllp_exchange(e.url, e.body, connect_ms, config_.timeout_ms, &stopping_);
+  event["ms"] = static_cast<long long>(
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
+  if (!reply.answered) {
+    if (stopping_) return;  // cancelled by stop(): stays queued for the next run
+    after_failure(e, {true, reply.error, "", -1}, event);
+    return;
+  }
+  Ack ack = read_ack(reply.message, message_control_id(e.key));
+  event["ack"] = ack.code;  // MSA-1 only: the ACK's text may quote the patient
+  switch (ack.kind) {
+    case Ack::Kind::accepted:
+      event["outcome"] = "delivered";
+      record_sent(e, "", event);
+      log_(event);
+      return;
+    case Ack::Kind::refused:
+      after_failure(e, {false, "ACK " + ack.code, reply.message.substr(0, 2000), -1}, event);
+      return;
+    case Ack::Kind::retry:
+      after_failure(e, {true, "ACK " + ack.code, "", -1}, event);
+      return;
+    case Ack::Kind::unreadable:
+      after_failure(e, {true, ack.code.empty() ? "an answer without MSA" : "an ACK for another message", "", -1}, event);
+      return;
+  }
+}
+
+Deliverer::Failure Deliverer::http_failure(const HttpResponse& res) {
+  return {is_retryable(res.status), res.status ? "HTTP " + std::to_string(res.status) : res.error,
+          res.body.substr(0, 2000), res.retry_after_s};
 }
 
 // A failed attempt: given up for a refusal that retrying cannot change, else
 // scheduled again with backoff.
-void Deliverer::after_failure(OutboxEntry& e, const HttpResponse& res, json& event) {
+void Deliverer::after_failure(OutboxEntry& e, const Failure& f, json& event) {
   ++attempts_failed_;
   e.attempts += 1;
-  e.last_error = res.status ? "HTTP " + std::to_string(res.status) : res.error;
-  if (!res.error.empty()) event["error"] = res.error;
-  if (!is_retryable(res.status)) {
-    outbox_.give_up(e, res.body.substr(0, 2000));
+  e.last_error = f.error;
+  if (!f.error.empty() && !f.error.starts_with("HTTP ")) event["error"] = f.error;
+  if (!f.retryable) {
+    outbox_.give_up(e, f.excerpt);
     {
       std::lock_guard lock(mutex_);
       due_.erase(e.id);
@@ -364,8 +429,8 @@ void Deliverer::after_failure(OutboxEntry& e, const HttpResponse& res, json& eve
     return;
   }
   long long delay = retry_delay_ms(e.attempts, config_.retry_initial_ms, config_.retry_max_ms);
-  if (res.retry_after_s >= 0)  // the server's own estimate, within our bounds
-    delay = std::min(std::max(delay, static_cast<long long>(res.retry_after_s) * 1000), config_.retry_max_ms);
+  if (f.retry_after_s >= 0)  // the server's own estimate, within our bounds
+    delay = std::min(std::max(delay, static_cast<long long>(f.retry_after_s) * 1000), config_.retry_max_ms);
   outbox_.put(e);  // attempts and last error, for a person reading the outbox
   {
     std::lock_guard lock(mutex_);

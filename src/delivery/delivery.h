@@ -1,6 +1,7 @@
 // Delivery: every generated PDF goes back to the EHR, as a FHIR R4
-// DocumentReference (POST {base}/DocumentReference) or as JSON to a webhook,
-// and none is lost or sent twice. A document is identified by its case, its
+// DocumentReference (POST {base}/DocumentReference), as JSON to a webhook or
+// as an HL7 v2 MDM^T02 message over MLLP (hl7v2.h, mllp_client.h), and none
+// is lost or sent twice. A document is identified by its case, its
 // file and what it shows (the content digest), never by its bytes or the clock:
 //   - the same content again delivers nothing ("already delivered" / "already
 //     queued"); changed content is a new version that replaces the newest
@@ -14,7 +15,10 @@
 //     it again with exponential backoff (payload.h), any other 4xx moves it to
 //     failed/ for a person;
 //   - after a restart open() finds the waiting entries and they are sent at once;
-//   - every request carries Idempotency-Key: <case_id>/<file>/<content_sha256>
+//   - HL7 v2: an ACK AA/CA completes an entry, AE/CE, no answer or an
+//     unreadable ACK is retried, AR/CR moves it to failed/; a resend carries
+//     the same MSH-10 (message_control_id), so the engine can drop a repeat;
+//   - every HTTP request carries Idempotency-Key: <case_id>/<file>/<content_sha256>
 //     (and the DocumentReference the same value as identifier, plus
 //     If-None-Exist); an entry that may already have reached the EHR (found
 //     waiting after a restart, or after a failed attempt) is first searched
@@ -38,6 +42,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/diagnostic.h"
+#include "delivery/hl7v2.h"
 #include "delivery/http_client.h"
 #include "delivery/outbox.h"
 #include "delivery/payload.h"
@@ -45,18 +50,22 @@
 
 namespace p2p::delivery {
 
-enum class Target { none, fhir, webhook };
+enum class Target { none, fhir, webhook, hl7v2 };
+
+// "fhir", "webhook", "hl7v2" (the outbox entry's target; logs), "off" for none.
+const char* target_name(Target t);
 
 struct DeliveryConfig {
   Target target = Target::none;
-  std::string url;                      // FHIR base URL, or the webhook's URL
+  std::string url;                      // FHIR base URL, the webhook's URL, or the MLLP host:port
   std::string bearer_token;             // sent as Authorization: Bearer; "" = none
   std::string ca_file;                  // PEM bundle for the EHR's certificate ("" = the system's)
   std::string outbox_dir;               // OUT/.outbox unless configured
   long long retry_initial_ms = 1000;    // first retry after this long, then doubling
   long long retry_max_ms = 300000;      // ... up to this
   long timeout_ms = 30000;              // one attempt, connect included
-  FhirOptions fhir;
+  FhirOptions fhir;                     // document types and the draft rule serve HL7 v2 too
+  Hl7Options hl7;
 };
 
 // Structured events for the service log (no patient data: case id, file,
@@ -124,7 +133,16 @@ class Deliverer {
   enum class Search { found, retry, send };
   Search search_before_create(OutboxEntry& e, nlohmann::json& event);
   HttpRequest request_for(const OutboxEntry& e, const std::string& method, const std::string& url) const;
-  void after_failure(OutboxEntry& e, const HttpResponse& res, nlohmann::json& event);
+  // A failed attempt, whatever the channel.
+  struct Failure {
+    bool retryable = true;
+    std::string error;       // for the entry and the log: "HTTP 503", "ACK AE", "connection refused"
+    std::string excerpt;     // the answer, kept in failed/ when given up
+    long retry_after_s = -1; // the server's Retry-After
+  };
+  static Failure http_failure(const HttpResponse& res);
+  void after_failure(OutboxEntry& e, const Failure& f, nlohmann::json& event);
+  void attempt_mllp(OutboxEntry& e, nlohmann::json& event);
   void record_sent(const OutboxEntry& e, const std::string& server_id, nlohmann::json& event);
 
   DeliveryConfig config_;

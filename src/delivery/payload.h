@@ -46,6 +46,8 @@ struct RecordFacts {
   std::string encounter_id;                   // /encounter/id (a FHIR id)
   std::string encounter_start, encounter_end; // /encounter/start, /end (YYYY-MM-DD)
   bool letters_signed = false;                // /letters_signed given
+  // only HL7 v2 files these (PID-5, PID-7, PID-8); never logged
+  std::string patient_name, birth_date, sex;  // /patient/name, /patient/dob (YYYY-MM-DD), /patient/sex
 };
 
 // How one kind of document is coded (templates/knowledge/document_types.json).

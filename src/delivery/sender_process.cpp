@@ -127,18 +127,35 @@ void add_delivery_keys(SettingsReader& r, DeliverySettings& s) {
       .text("fhir_type_system", s.fhir.type_system)
       .text("fhir_mrn_system", s.fhir.mrn_system)
       .text("fhir_member_system", s.fhir.member_system);
+  add_hl7_keys(r, s.deliver_mllp, s.hl7);
+}
+
+void add_hl7_keys(SettingsReader& r, std::string& deliver_mllp, Hl7Options& hl7) {
+  r.text("deliver_mllp", deliver_mllp)
+      .text("hl7_sending_application", hl7.sending_application)
+      .text("hl7_sending_facility", hl7.sending_facility)
+      .text("hl7_receiving_application", hl7.receiving_application)
+      .text("hl7_receiving_facility", hl7.receiving_facility)
+      .text("hl7_mrn_authority", hl7.mrn_authority)
+      .text("hl7_processing_id", hl7.processing_id);
+}
+
+std::string check_one_target(const std::string& fhir, const std::string& webhook, const std::string& mllp) {
+  int n = !fhir.empty() + !webhook.empty() + !mllp.empty();
+  return n > 1 ? "deliver to one target: deliver_fhir, deliver_webhook or deliver_mllp, not several" : "";
 }
 
 Diagnostics check_delivery_settings(const DeliverySettings& s) {
   Diagnostics d;
   auto bad = [&](const std::string& m) { d.push_back(error_at("", m)); };
-  if (!s.deliver_fhir.empty() && !s.deliver_webhook.empty()) bad("deliver to FHIR or to a webhook, not both");
+  if (std::string m = check_one_target(s.deliver_fhir, s.deliver_webhook, s.deliver_mllp); !m.empty()) bad(m);
   for (const std::string* url : {&s.deliver_fhir, &s.deliver_webhook})
     if (!url->empty() && !is_web_address(*url)) bad("\"" + *url + "\" is not an http:// or https:// address");
   if (s.retry_initial_ms < 1 || s.retry_max_ms < s.retry_initial_ms)
     bad("retry_initial_ms must be at least 1 and retry_max_ms at least retry_initial_ms");
   if (!(s.deliver_timeout_s > 0)) bad("deliver_timeout must be more than 0 seconds");
   for (const std::string& m : check_fhir_settings(!s.deliver_fhir.empty(), s.fhir)) bad(m);
+  for (const std::string& m : check_hl7_settings(s.deliver_mllp, s.hl7)) bad(m);
   return d;
 }
 
@@ -146,8 +163,9 @@ Result<DeliveryConfig> delivery_config(const DeliverySettings& s, const std::str
                                        const std::string& templates_dir) {
   using R = Result<DeliveryConfig>;
   DeliveryConfig c;
-  c.target = s.deliver_fhir.empty() ? Target::webhook : Target::fhir;
-  c.url = s.deliver_fhir.empty() ? s.deliver_webhook : s.deliver_fhir;
+  c.target = !s.deliver_fhir.empty() ? Target::fhir : !s.deliver_mllp.empty() ? Target::hl7v2 : Target::webhook;
+  c.url = !s.deliver_fhir.empty() ? s.deliver_fhir : !s.deliver_mllp.empty() ? s.deliver_mllp : s.deliver_webhook;
+  c.hl7 = s.hl7;
   if (!s.deliver_token_file.empty()) {
     auto text = read_file(s.deliver_token_file);
     if (!text) return R::fail({error_at("", "cannot read the delivery token file " + s.deliver_token_file)});

@@ -32,6 +32,7 @@ namespace p2p::delivery {
 struct DeliverySettings {
   std::string deliver_fhir;            // deliver_fhir: FHIR R4 base URL
   std::string deliver_webhook;         // deliver_webhook: URL taking the webhook JSON
+  std::string deliver_mllp;            // deliver_mllp: HOST:PORT of an HL7 v2 interface engine (docs/hl7v2.md)
   std::string deliver_token_file;      // deliver_token_file (also $P2PDOC_DELIVER_TOKEN)
   std::string deliver_ca_file;         // deliver_ca_file
   std::string outbox;                  // outbox: default OUT/.outbox
@@ -39,14 +40,23 @@ struct DeliverySettings {
   long long retry_max_ms = 300000;     // retry_max_ms
   double deliver_timeout_s = 30;       // deliver_timeout
   FhirOptions fhir;                    // fhir_type_system, fhir_type_code, fhir_type_display, fhir_mrn_system, fhir_member_system
-  bool on() const { return !deliver_fhir.empty() || !deliver_webhook.empty(); }
+  Hl7Options hl7;                      // hl7_sending_application ... hl7_mrn_authority, hl7_processing_id
+  bool on() const { return !deliver_fhir.empty() || !deliver_webhook.empty() || !deliver_mllp.empty(); }
 };
 
 // Registers the keys above with a config-file reader.
 void add_delivery_keys(SettingsReader& reader, DeliverySettings& s);
 
-// One delivery target at most, URLs http(s), positive limits, and for FHIR
-// the identifier systems (check_fhir_settings). Empty when usable.
+// Registers deliver_mllp and the hl7_* keys (the service's config reads
+// them through here too).
+void add_hl7_keys(SettingsReader& reader, std::string& deliver_mllp, Hl7Options& hl7);
+
+// At most one of the three targets; "" when so, else the message.
+std::string check_one_target(const std::string& fhir, const std::string& webhook, const std::string& mllp);
+
+// One delivery target at most, URLs http(s), positive limits, for FHIR
+// the identifier systems (check_fhir_settings), for HL7 v2 the address and
+// the hl7_* keys (check_hl7_settings). Empty when usable.
 Diagnostics check_delivery_settings(const DeliverySettings& s);
 
 // The Deliverer's configuration: the token read (first line of the file, else

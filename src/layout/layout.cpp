@@ -25,11 +25,14 @@ const Color kQuoteFill{0.95f, 0.95f, 0.96f};
 const Color kFieldFill{0.97f, 0.97f, 0.99f};
 constexpr size_t kKeepTogetherLines = 8;
 
+// Views into the spans' text: a word is measured and copied only once, when
+// it lands on a line.
 struct Piece {
-  std::string text;
+  std::string_view text;
   uint8_t style = kPlain;
   bool space_before = false;
   bool hard_break = false;
+  double width = 0;   // at the size being laid out (break_lines fills it)
 };
 
 // Splits spans into pieces at spaces; a piece glued to the previous one (no
@@ -53,7 +56,7 @@ std::vector<Piece> to_pieces(const Inlines& spans) {
       }
       size_t j = i;
       while (j < t.size() && t[j] != ' ' && t[j] != '\t' && t[j] != '\n') ++j;
-      out.push_back({t.substr(i, j - i), sp.style, space, false});
+      out.push_back({std::string_view(t).substr(i, j - i), sp.style, space, false});
       space = false;
       i = j;
     }
@@ -65,22 +68,32 @@ double piece_width(const Piece& p, double size, const FontSet& fonts) {
   return fonts.face(font_index(p.style)).width(p.text, size);
 }
 
-// Appends text at x to the line, merging with the previous run when the
-// style is the same and the runs touch (fewer text items, smaller PDF).
-void emit(Line& line, const std::string& text, uint8_t style, double x, double size, const FontSet& fonts,
+// The width of a space in each face at one size, measured once per paragraph.
+struct SpaceWidths {
+  double size;
+  const FontSet& fonts;
+  double width[4] = {-1, -1, -1, -1};
+  double of(uint8_t style) {
+    double& w = width[font_index(style)];
+    if (w < 0) w = fonts.face(font_index(style)).width(" ", size);
+    return w;
+  }
+};
+
+// Appends text of width `w` at x to the line, merging with the previous run
+// when the style is the same and the runs touch (fewer text items, smaller PDF).
+void emit(Line& line, std::string_view text, double w, uint8_t style, double x, SpaceWidths& spaces,
           bool with_space) {
-  const FontFace& f = fonts.face(font_index(style));
-  double w = f.width(text, size);
   if (!line.runs.empty() && line.runs.back().style == style) {
     LineRun& last = line.runs.back();
     if (with_space) {
       last.text += ' ';
-      last.width += f.width(" ", size);
+      last.width += spaces.of(style);
     }
     last.text += text;
     last.width += w;  // advances add up exactly: no kerning
   } else {
-    line.runs.push_back({text, style, x, w});
+    line.runs.push_back({std::string(text), style, x, w});
   }
   line.width = line.runs.back().x + line.runs.back().width;
 }
@@ -90,9 +103,9 @@ void emit(Line& line, const std::string& text, uint8_t style, double x, double s
 // character fits in `first_room` (the word then starts on the next line).
 // One pass adding advances in font units, so that each comparison is the one
 // FontFace::width would make on the part: linear in the word's length.
-std::vector<std::string> split_word(const std::string& word, const FontFace& f, double size, double max,
+std::vector<std::string_view> split_word(std::string_view word, const FontFace& f, double size, double max,
                                     double first_room) {
-  std::vector<std::string> parts;
+  std::vector<std::string_view> parts;
   auto width = [&](long long units) { return static_cast<double>(units) * size / f.units_per_em(); };
   size_t start = 0;
   long long units = 0;
@@ -125,6 +138,7 @@ int font_index(uint8_t style) {
 
 std::vector<Line> break_lines(const Inlines& spans, double max_width, double size, const FontSet& fonts) {
   std::vector<Piece> pieces = to_pieces(spans);
+  SpaceWidths spaces{size, fonts};
   std::vector<Line> lines(1);
   size_t i = 0;
   while (i < pieces.size()) {
@@ -137,10 +151,10 @@ std::vector<Line> break_lines(const Inlines& spans, double max_width, double siz
     size_t j = i + 1;
     while (j < pieces.size() && !pieces[j].hard_break && !pieces[j].space_before) ++j;
     double w = 0;
-    for (size_t k = i; k < j; ++k) w += piece_width(pieces[k], size, fonts);
+    for (size_t k = i; k < j; ++k) w += pieces[k].width = piece_width(pieces[k], size, fonts);
     Line* line = &lines.back();
     bool first = line->runs.empty();
-    double space = first ? 0 : fonts.face(font_index(pieces[i].style)).width(" ", size);
+    double space = first ? 0 : spaces.of(pieces[i].style);
     if (!first && line->width + space + w > max_width) {
       lines.emplace_back();
       line = &lines.back();
@@ -158,7 +172,7 @@ std::vector<Line> break_lines(const Inlines& spans, double max_width, double siz
             lines.emplace_back();
             line = &lines.back();
           }
-          if (!parts[p].empty()) emit(*line, parts[p], pieces[k].style, line->width, size, fonts, false);
+          if (!parts[p].empty()) emit(*line, parts[p], f.width(parts[p], size), pieces[k].style, line->width, spaces, false);
         }
       }
       i = j;
@@ -166,7 +180,7 @@ std::vector<Line> break_lines(const Inlines& spans, double max_width, double siz
     }
     double x = line->width + space;
     for (size_t k = i; k < j; ++k) {
-      emit(*line, pieces[k].text, pieces[k].style, x, size, fonts, k == i && !first);
+      emit(*line, pieces[k].text, pieces[k].width, pieces[k].style, x, spaces, k == i && !first);
       x = line->width;
     }
     i = j;

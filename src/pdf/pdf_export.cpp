@@ -10,15 +10,16 @@
 #include <algorithm>
 #include <charconv>
 #include <ctime>
+#include <memory>
 #include <mutex>
 
 #include <podofo/podofo.h>
-#include <zlib.h>
 
 #include "pdf/archival.h"
 #include "pdf/form_fields.h"
 #include "pdf/syntax.h"
 #include "pdf/type0_font.h"
+#include "text/code_point_set.h"
 #include "text/coverage.h"
 #include "text/font_subset.h"
 
@@ -29,13 +30,13 @@ using namespace PoDoFo;
 namespace {
 
 struct UsedFont {
-  FontSubset subset;
+  std::shared_ptr<const Type0FontParts> parts;   // null: the face draws nothing
   PdfObject* object = nullptr;
+  const FontSubset* subset() const { return parts ? &parts->subset : nullptr; }
 };
 
-// Subsets each face for exactly the code points the pages draw with it.
 // "✓ (U+2713), ..." for the characters of `cps` that `face` has no glyph
-// for; "" when it has them all.
+// for, in order of first appearance; "" when it has them all.
 std::string lacking(const FontFace& face, const std::vector<char32_t>& cps, size_t from = 0) {
   std::vector<char32_t> seen;
   std::string out;
@@ -48,6 +49,30 @@ std::string lacking(const FontFace& face, const std::vector<char32_t>& cps, size
   return out;
 }
 
+// The texts the pages draw with font `f`, as code points in drawing order:
+// only for the message when a character lacks its glyph.
+std::vector<char32_t> drawn_in_order(const std::vector<Page>& pages, int f) {
+  std::vector<char32_t> cps;
+  for (const Page& p : pages)
+    for (const TextItem& t : p.texts)
+      if ((t.font & 3) == f)
+        for (size_t i = 0; i < t.text.size();) cps.push_back(next_code_point(t.text, i));
+  return cps;
+}
+
+// Every code point of UTF-8 `text` into `set`; ASCII without decoding.
+void collect(std::string_view text, CodePointSet& set) {
+  for (size_t i = 0; i < text.size();) {
+    auto byte = static_cast<unsigned char>(text[i]);
+    if (byte < 0x80) {
+      set.insert(byte);
+      ++i;
+    } else {
+      set.insert(next_code_point(text, i));
+    }
+  }
+}
+
 // Subsets each face for exactly the code points the pages draw with it; the
 // form fields' values are drawn with face 0 (form_fields.h). A character a
 // face lacks would print as an empty box: an error, never a silent box. The
@@ -56,33 +81,36 @@ std::string lacking(const FontFace& face, const std::vector<char32_t>& cps, size
 // library, or a caller of this stage.
 Result<bool> prepare_fonts(const std::vector<Page>& pages, const FontSet& fonts, PdfVecObjects& objs,
                            UsedFont (&used)[4]) {
-  std::vector<char32_t> cps[4];
+  thread_local CodePointSet cps[4];   // 8 KB each: reused, cleared by the blocks they used
+  for (CodePointSet& set : cps) set.clear();
   Diagnostics errors;
+  std::vector<char32_t> field_cps;
   for (const Page& p : pages) {
-    for (const TextItem& t : p.texts)
-      for (size_t i = 0; i < t.text.size();) cps[t.font & 3].push_back(next_code_point(t.text, i));
+    for (const TextItem& t : p.texts) collect(t.text, cps[t.font & 3]);
     for (const FieldItem& field : p.fields) {
-      size_t from = cps[0].size();
-      field_code_points(field, cps[0]);
-      std::string missing = lacking(fonts.face(0), cps[0], from);
+      field_cps.clear();
+      field_code_points(field, field_cps);
+      for (char32_t cp : field_cps) cps[0].insert(cp);
+      std::string missing = lacking(fonts.face(0), field_cps);
       if (!missing.empty())
         errors.push_back(error_at("", "form field " + field.name + ": the font " + fonts.face(0).postscript_name() +
                                           " has no glyph for " + missing));
     }
   }
-  for (int f = 0; f < 4; ++f) {
-    std::string missing = lacking(fonts.face(f), cps[f]);
-    if (!missing.empty() && errors.empty())
+  for (int f = 0; f < 4 && errors.empty(); ++f) {
+    bool complete = true;
+    cps[f].for_each([&](char32_t cp) { complete = complete && fonts.face(f).has_glyph(cp); });
+    if (!complete)
       errors.push_back(error_at("", "the text has characters the font " + fonts.face(f).postscript_name() +
-                                        " has no glyph for: " + missing));
+                                        " has no glyph for: " + lacking(fonts.face(f), drawn_in_order(pages, f))));
   }
   if (!errors.empty()) return Result<bool>::fail(errors);
   for (int f = 0; f < 4; ++f) {
     if (cps[f].empty()) continue;
-    auto s = subset_font(fonts.face(f), cps[f]);
-    if (!s.is_ok()) return Result<bool>::fail(s.diagnostics());
-    used[f].subset = s.take();
-    used[f].object = embed_type0_font(objs, used[f].subset);
+    auto subset = subset_font(fonts.face(f), cps[f]);
+    if (!subset.is_ok()) return Result<bool>::fail(subset.diagnostics());
+    used[f].parts = std::make_shared<const Type0FontParts>(type0_font_parts(subset.take()));
+    used[f].object = embed_type0_font(objs, *used[f].parts);
   }
   return Result<bool>::ok(true);
 }
@@ -132,7 +160,8 @@ std::string content_stream(const Page& page, UsedFont (&used)[4]) {
     }
     if (!(t.color == fill)) put_color(out, fill = t.color, "rg");
     put_numbers(out, {1, 0, 0, 1, t.x, h - t.baseline}, "Tm");
-    put_glyph_string(out, used[font].subset, t.text);
+    static const FontSubset kNothing;  // an empty text of a face that draws nothing
+    put_glyph_string(out, used[font].parts ? used[font].parts->subset : kNothing, t.text);
     out += " Tj\n";
   }
   out += "ET\n";
@@ -189,7 +218,7 @@ Result<std::string> export_pdf(const std::vector<Page>& pages, const FontSet& fo
     FormFontCache form;
     for (size_t i = 0; i < pages.size(); ++i)
       add_form_fields(doc, doc.GetPage(static_cast<int>(i)), pages[i].height, pages[i].fields, fonts.face(0),
-                      AppearanceFont{used[0].object, &used[0].subset}, form,
+                      AppearanceFont{used[0].object, used[0].subset()}, form,
                       meta.timestamp);
     write_info(doc, meta);
     if (meta.output_intent) add_archival_parts(doc, meta);

@@ -2,21 +2,17 @@
 #include "pdf/type0_font.h"
 
 #include <algorithm>
+#include <memory>
+#include <new>
 #include <vector>
 
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include "pdf/syntax.h"
 
 namespace p2p {
 
 using namespace PoDoFo;
-
-// zlib level 3: measured 1.6 ms and 25.8 KB per brief against 2.1 ms and
-// 24.6 KB at the default 6 (docs/performance.md).
-#ifndef P2P_DEFLATE_LEVEL
-#define P2P_DEFLATE_LEVEL 3
-#endif
 
 namespace {
 
@@ -27,28 +23,33 @@ void put_hex4(std::string& out, uint32_t v) {
 
 }  // namespace
 
-// PoDoFo's own Set() always uses zlib's default level 6, the largest single
-// cost of a page.
-void set_deflated_stream(PdfObject* obj, const std::string& data) {
-  // one deflate state per thread, reset between streams: a page has a dozen
-  // small streams and initialising zlib for each showed in the profile
-  struct Deflater {
-    z_stream z{};
-    Deflater() { deflateInit(&z, P2P_DEFLATE_LEVEL); }
-    ~Deflater() { deflateEnd(&z); }
+std::string deflated(std::string_view data, int level) {
+  // one compressor per level and thread: allocating its tables per stream
+  // would cost more than compressing a small content stream
+  struct Compressors {
+    libdeflate_compressor* by_level[13] = {};
+    ~Compressors() {
+      for (libdeflate_compressor* c : by_level) libdeflate_free_compressor(c);
+    }
   };
-  thread_local Deflater d;
-  deflateReset(&d.z);
-  std::string packed(deflateBound(&d.z, static_cast<uLong>(data.size())), '\0');
-  d.z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  d.z.avail_in = static_cast<uInt>(data.size());
-  d.z.next_out = reinterpret_cast<Bytef*>(packed.data());
-  d.z.avail_out = static_cast<uInt>(packed.size());
-  deflate(&d.z, Z_FINISH);
-  packed.resize(d.z.total_out);
+  thread_local Compressors z;
+  level = std::clamp(level, 1, 12);
+  libdeflate_compressor*& c = z.by_level[level];
+  if (c == nullptr) c = libdeflate_alloc_compressor(level);
+  if (c == nullptr) throw std::bad_alloc();
+  std::string packed(libdeflate_zlib_compress_bound(c, data.size()), '\0');
+  packed.resize(libdeflate_zlib_compress(c, data.data(), data.size(), packed.data(), packed.size()));
+  return packed;
+}
+
+// Streams are compressed here and handed to PoDoFo already filtered: its own
+// Set() runs zlib at level 6, the largest single cost of a page.
+void set_filtered_stream(PdfObject* obj, std::string_view packed) {
   obj->GetStream()->Set(packed.data(), static_cast<pdf_long>(packed.size()), TVecFilters());
   obj->GetDictionary().AddKey("Filter", PdfName("FlateDecode"));
 }
+
+void set_deflated_stream(PdfObject* obj, std::string_view data) { set_filtered_stream(obj, deflated(data)); }
 
 namespace {
 
@@ -87,14 +88,32 @@ double to_text_space(int units, int upem) { return units * 1000.0 / upem; }
 
 }  // namespace
 
+Type0FontParts type0_font_parts(FontSubset subset) {
+  Type0FontParts p;
+  p.packed_ttf = deflated(subset.ttf);
+  p.ttf_length = subset.ttf.size();
+  p.packed_cmap = deflated(to_unicode_cmap(subset));
+  // written as raw PDF so widths keep two decimals, not PoDoFo's six
+  p.widths = "[0 [";
+  for (uint16_t a : subset.advances) {
+    put_number(p.widths, to_text_space(a, subset.units_per_em));
+    p.widths += ' ';
+  }
+  p.widths += "]]";
+  subset.ttf = std::string();  // kept compressed only
+  p.subset = std::move(subset);
+  return p;
+}
+
 // Type0 font -> CIDFontType2 -> FontDescriptor -> FontFile2, plus ToUnicode.
-PdfObject* embed_type0_font(PdfVecObjects& objs, const FontSubset& s) {
+PdfObject* embed_type0_font(PdfVecObjects& objs, const Type0FontParts& parts) {
+  const FontSubset& s = parts.subset;
   PdfName base((s.subset_tag + "+" + (s.postscript_name.empty() ? "Font" : s.postscript_name)).c_str());
   int upem = s.units_per_em;
 
   PdfObject* file = objs.CreateObject();
-  set_deflated_stream(file, s.ttf);
-  file->GetDictionary().AddKey("Length1", static_cast<pdf_int64>(s.ttf.size()));
+  set_filtered_stream(file, parts.packed_ttf);
+  file->GetDictionary().AddKey("Length1", static_cast<pdf_int64>(parts.ttf_length));
 
   PdfObject* desc = objs.CreateObject("FontDescriptor");
   PdfDictionary& d = desc->GetDictionary();
@@ -121,19 +140,11 @@ PdfObject* embed_type0_font(PdfVecObjects& objs, const FontSubset& s) {
   info.AddKey("Supplement", PdfObject(static_cast<pdf_int64>(0)));
   c.AddKey("CIDSystemInfo", info);
   c.AddKey("FontDescriptor", desc->Reference());
-  // written as raw PDF so widths keep two decimals, not PoDoFo's six
-  std::string w = "[0 [";
-  for (uint16_t a : s.advances) {
-    put_number(w, to_text_space(a, upem));
-    w += ' ';
-  }
-  w += "]]";
-  c.AddKey("W", PdfObject(PdfVariant(PdfData(w.c_str()))));
+  c.AddKey("W", PdfObject(PdfVariant(PdfData(parts.widths.c_str()))));
   c.AddKey("CIDToGIDMap", PdfName("Identity"));
 
   PdfObject* tounicode = objs.CreateObject();
-  std::string cmap = to_unicode_cmap(s);
-  set_deflated_stream(tounicode, cmap);
+  set_filtered_stream(tounicode, parts.packed_cmap);
 
   PdfObject* type0 = objs.CreateObject("Font");
   PdfDictionary& t = type0->GetDictionary();
@@ -147,13 +158,32 @@ PdfObject* embed_type0_font(PdfVecObjects& objs, const FontSubset& s) {
   return type0;
 }
 
+PdfObject* embed_type0_font(PdfVecObjects& objs, const FontSubset& subset) {
+  return embed_type0_font(objs, type0_font_parts(subset));
+}
+
 void put_glyph_string(std::string& out, const FontSubset& subset, std::string_view utf8) {
-  std::string ids;
-  subset.append_glyph_ids(utf8, ids);
-  out += '<';
-  for (size_t i = 0; i + 1 < ids.size(); i += 2)
-    put_hex4(out, (static_cast<uint8_t>(ids[i]) << 8) | static_cast<uint8_t>(ids[i + 1]));
-  out += '>';
+  // written in place: a brief's page shows a few thousand glyphs, and
+  // appending character by character was a tenth of painting it
+  static const char* kHex = "0123456789ABCDEF";
+  size_t at = out.size();
+  out.resize(at + 2 + 4 * utf8.size());   // at most one glyph per byte
+  char* p = out.data() + at;
+  *p++ = '<';
+  for (size_t i = 0; i < utf8.size();) {
+    auto byte = static_cast<unsigned char>(utf8[i]);
+    uint16_t id;
+    if (byte < 0x80) {
+      id = subset.ascii_glyph[byte];
+      ++i;
+    } else {
+      id = subset.glyph_id(next_code_point(utf8, i));
+    }
+    p[0] = kHex[id >> 12], p[1] = kHex[(id >> 8) & 15], p[2] = kHex[(id >> 4) & 15], p[3] = kHex[id & 15];
+    p += 4;
+  }
+  *p++ = '>';
+  out.resize(static_cast<size_t>(p - out.data()));
 }
 
 }  // namespace p2p

@@ -7,6 +7,7 @@
 // Thread contract: as pdf_export (one document per thread at a time).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -16,16 +17,39 @@
 
 namespace p2p {
 
-// Writes the font objects of `subset` into `objs`; returns the Type0 font
-// dictionary to name in a /Resources /Font dictionary.
+// A subset with its streams compressed and its /W array spelled: all the
+// work of embedding it except creating a handful of dictionaries.
+struct Type0FontParts {
+  FontSubset subset;         // its ttf left empty: packed_ttf holds it
+  std::string packed_ttf;    // FontFile2, deflated
+  size_t ttf_length = 0;     // /Length1
+  std::string packed_cmap;   // ToUnicode CMap, deflated
+  std::string widths;        // "[0 [w1 w2 ...]]"
+};
+Type0FontParts type0_font_parts(FontSubset subset);
+
+// Writes the font objects into `objs`; returns the Type0 font dictionary to
+// name in a /Resources /Font dictionary.
+PoDoFo::PdfObject* embed_type0_font(PoDoFo::PdfVecObjects& objs, const Type0FontParts& parts);
 PoDoFo::PdfObject* embed_type0_font(PoDoFo::PdfVecObjects& objs, const FontSubset& subset);
 
 // "<0012003A>": UTF-8 `text` as a hex string of the subset's glyph ids, for
 // the Tj operator (a code point the subset lacks is glyph 0, .notdef).
 void put_glyph_string(std::string& out, const FontSubset& subset, std::string_view utf8);
 
-// Stores `data` Flate-compressed (zlib level P2P_DEFLATE_LEVEL, one deflate
-// state per thread).
-void set_deflated_stream(PoDoFo::PdfObject* obj, const std::string& data);
+// libdeflate level 4: on the streams of the eight sample packets it writes
+// 4 % fewer bytes than zlib level 3 did, in 40 % less time (docs/performance.md,
+// "Issue 14: half the packet cost").
+constexpr int kDeflateLevel = 4;
+
+// `data` in zlib format (RFC 1950, what FlateDecode reads), compressed with
+// libdeflate at `level` (1..12); one compressor per level and thread.
+std::string deflated(std::string_view data, int level = kDeflateLevel);
+
+// Stores already-compressed `packed` as the stream of `obj`, /Filter /FlateDecode.
+void set_filtered_stream(PoDoFo::PdfObject* obj, std::string_view packed);
+
+// Stores `data` compressed: set_filtered_stream(obj, deflated(data)).
+void set_deflated_stream(PoDoFo::PdfObject* obj, std::string_view data);
 
 }  // namespace p2p

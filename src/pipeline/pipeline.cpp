@@ -390,16 +390,28 @@ Result<Triage> triage_for_case(const Case& c, const Resources& res, const Env& e
   return Result<Triage>::ok(triage_with(c, deadlines.value(), res, history));
 }
 
+namespace {
+
+// The merge stage's output for one case with its triage: what every
+// document's template sees. `triage` receives the triage as JSON.
+Result<json> document_view(const Case& c, const Resources& res, const Env& env, const TriageHistory* history,
+                           json& triage) {
+  auto deadlines = compute_deadlines(c, res.knowledge.deadlines, res.knowledge.regulations, env.today);
+  if (!deadlines.is_ok()) return Result<json>::fail(deadlines.diagnostics());
+  json merged = merge_case_view(c, deadlines.value(), gather_evidence(c, res.knowledge), env.today);
+  triage = triage_json(triage_with(c, deadlines.value(), res, history));
+  merged["triage"] = triage;
+  return Result<json>::ok(std::move(merged));
+}
+
+}  // namespace
+
 Result<Packet> generate_packet(const Case& c, const Resources& res, const Env& env, const TriageHistory* history) {
   Packet packet;
   packet.case_id = c.id;
-
-  auto deadlines = compute_deadlines(c, res.knowledge.deadlines, res.knowledge.regulations, env.today);
-  if (!deadlines.is_ok()) return Result<Packet>::fail(deadlines.diagnostics());
-  json merged = merge_case_view(c, deadlines.value(), gather_evidence(c, res.knowledge), env.today);
-  packet.triage = triage_json(triage_with(c, deadlines.value(), res, history));
-  merged["triage"] = packet.triage;
-  TemplateData view(std::move(merged));
+  auto merged = document_view(c, res, env, history, packet.triage);
+  if (!merged.is_ok()) return Result<Packet>::fail(merged.diagnostics());
+  TemplateData view(merged.take());
   for (const DocumentKind& kind : res.documents) {
     auto doc = render_document(kind, c, view, res, env);
     if (!doc.is_ok()) return Result<Packet>::fail(doc.diagnostics());
@@ -407,6 +419,22 @@ Result<Packet> generate_packet(const Case& c, const Resources& res, const Env& e
   }
   packet.case_json = case_file_text(c);
   return Result<Packet>::ok(std::move(packet));
+}
+
+Result<GeneratedDocument> generate_document(const Case& c, const std::string& kind, const Resources& res,
+                                            const Env& env, const TriageHistory* history) {
+  auto known = std::find_if(res.documents.begin(), res.documents.end(),
+                            [&](const DocumentKind& k) { return k.kind == kind; });
+  if (known == res.documents.end()) {
+    std::string kinds;
+    for (const DocumentKind& k : res.documents) kinds += (kinds.empty() ? "" : ", ") + k.kind;
+    return Result<GeneratedDocument>::fail({error_at("", "no document '" + kind + "' in templates/packet.json (the packet has " + kinds + ")")});
+  }
+  json triage;
+  auto merged = document_view(c, res, env, history, triage);
+  if (!merged.is_ok()) return Result<GeneratedDocument>::fail(merged.diagnostics());
+  TemplateData view(merged.take());
+  return render_document(*known, c, view, res, env);
 }
 
 Result<json> case_view(const Case& c, const Resources& res, const TriageHistory* history) {

@@ -173,6 +173,13 @@ struct Packet {
 Result<Packet> generate_packet(const Case& c, const Resources& res, const Env& env,
                                const TriageHistory* history = nullptr);
 
+// One document of the packet (`kind` as named in templates/packet.json:
+// "brief", "lomn" ...), made exactly as generate_packet makes it, for
+// `p2pdoc render`: staff printing the brief need not pay for the rest.
+// An unknown kind fails naming the kinds the packet has.
+Result<GeneratedDocument> generate_document(const Case& c, const std::string& kind, const Resources& res,
+                                            const Env& env, const TriageHistory* history = nullptr);
+
 // The manifest written beside the documents (kind, template, pages, bytes,
 // sha256 per document; the triage).
 nlohmann::json packet_manifest(const Packet& p, const Env& env);

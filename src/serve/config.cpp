@@ -1,5 +1,6 @@
 // Serve configuration: "key = value" lines (docs/service.md lists the keys).
 #include "core/settings_file.h"
+#include "delivery/sender_process.h"
 #include "pipeline/files.h"
 #include "serve/auth.h"
 #include "serve/serve.h"
@@ -79,6 +80,7 @@ Result<ServeConfig> parse_serve_config(std::string_view text, ServeConfig base, 
       .custom("pubmed_rate", pubmed_positive("requests per second", [&c](double d) {
                 c.pubmed_config.requests_per_second = d;
               }));
+  delivery::add_hl7_keys(r, c.deliver_mllp, c.hl7);
   Diagnostics errors = r.read(text, source);
   if (!errors.empty()) return Result<ServeConfig>::fail(errors);
   return Result<ServeConfig>::ok(std::move(base));
@@ -111,13 +113,14 @@ Diagnostics check_serve_config(const ServeConfig& c) {
   if (!(c.timeout_s > 0 && c.timeout_s <= 3600)) bad("timeout must be more than 0 and at most 3600 seconds");
   if (!(c.keep_alive_s >= 1 && c.keep_alive_s <= 300)) bad("keep_alive must be from 1 to 300 seconds");
   if (c.tls_cert.empty() != c.tls_key.empty()) bad("tls_cert and tls_key go together");
-  if (!c.deliver_fhir.empty() && !c.deliver_webhook.empty()) bad("deliver to FHIR or to a webhook, not both");
+  if (std::string m = delivery::check_one_target(c.deliver_fhir, c.deliver_webhook, c.deliver_mllp); !m.empty()) bad(m);
   for (const std::string* url : {&c.deliver_fhir, &c.deliver_webhook})
     if (!url->empty() && !is_web_address(*url)) bad("\"" + *url + "\" is not an http:// or https:// address");
   if (c.retry_initial_ms < 1 || c.retry_max_ms < c.retry_initial_ms)
     bad("retry_initial_ms must be at least 1 and retry_max_ms at least retry_initial_ms");
   if (!(c.deliver_timeout_s > 0)) bad("deliver_timeout must be more than 0 seconds");
   for (const std::string& m : delivery::check_fhir_settings(!c.deliver_fhir.empty(), c.fhir)) bad(m);
+  for (const std::string& m : delivery::check_hl7_settings(c.deliver_mllp, c.hl7)) bad(m);
   if (c.pubmed && !is_web_address(c.pubmed_config.base_url))
     bad("pubmed_base \"" + c.pubmed_config.base_url + "\" is not an http:// or https:// address");
   return d;

@@ -124,10 +124,13 @@ int run_serve(const ServeConfig& cfg, Resources res) {
   }
 
   std::unique_ptr<delivery::Deliverer> deliverer;
-  if (!cfg.deliver_fhir.empty() || !cfg.deliver_webhook.empty()) {
+  if (!cfg.deliver_fhir.empty() || !cfg.deliver_webhook.empty() || !cfg.deliver_mllp.empty()) {
     delivery::DeliveryConfig dc;
-    dc.target = cfg.deliver_fhir.empty() ? delivery::Target::webhook : delivery::Target::fhir;
-    dc.url = cfg.deliver_fhir.empty() ? cfg.deliver_webhook : cfg.deliver_fhir;
+    dc.target = !cfg.deliver_fhir.empty()   ? delivery::Target::fhir
+                : !cfg.deliver_mllp.empty() ? delivery::Target::hl7v2
+                                            : delivery::Target::webhook;
+    dc.url = !cfg.deliver_fhir.empty() ? cfg.deliver_fhir : !cfg.deliver_mllp.empty() ? cfg.deliver_mllp : cfg.deliver_webhook;
+    dc.hl7 = cfg.hl7;
     auto token = delivery_token(cfg.deliver_token_file);
     if (!token.is_ok()) {
       report(token.diagnostics());
@@ -245,7 +248,7 @@ int run_serve(const ServeConfig& cfg, Resources res) {
              {"workers", workers},
              {"worker_timeout_s", cfg.worker_timeout_s},
              {"worker_memory_mb", cfg.worker_memory_mb},
-             {"delivery", deliverer ? (cfg.deliver_fhir.empty() ? "webhook" : "fhir") : "off"},
+             {"delivery", deliverer ? delivery::target_name(deliverer->config().target) : "off"},
              {"pubmed", lookup ? "on" : "off"}});
 
   std::thread signals([&] {

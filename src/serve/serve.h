@@ -51,6 +51,7 @@ struct ServeConfig {
   // delivery back to the EHR
   std::string deliver_fhir;               // deliver_fhir: FHIR R4 base URL (POST {base}/DocumentReference)
   std::string deliver_webhook;            // deliver_webhook: URL taking the webhook JSON
+  std::string deliver_mllp;               // deliver_mllp: HOST:PORT of an HL7 v2 interface engine (docs/hl7v2.md)
   std::string deliver_token_file;         // deliver_token_file: bearer token for the EHR (also $P2PDOC_DELIVER_TOKEN)
   std::string deliver_ca_file;            // deliver_ca_file: PEM bundle for the EHR's TLS certificate (internal CA)
   std::string outbox;                     // outbox: default OUT/.outbox
@@ -58,6 +59,7 @@ struct ServeConfig {
   long long retry_max_ms = 300000;        // retry_max_ms
   double deliver_timeout_s = 30;          // deliver_timeout: seconds per attempt
   delivery::FhirOptions fhir;             // fhir_type_code, fhir_type_display, fhir_mrn_system, fhir_member_system
+  delivery::Hl7Options hl7;               // hl7_sending_application ... hl7_mrn_authority, hl7_processing_id
 
   // PubMed completion of citations
   bool pubmed = false;                    // pubmed: true/false; any pubmed_* setting also turns it on

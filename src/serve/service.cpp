@@ -504,7 +504,7 @@ Reply Service::create_packet(const Request& req) {
 json Service::delivery_json(const std::vector<delivery::Queued>& queued) const {
   json docs = json::array();
   for (const auto& q : queued) docs.push_back({{"file", q.file}, {"idempotency_key", q.key}, {"state", q.state}});
-  return {{"target", p_.deliverer->config().target == delivery::Target::fhir ? "fhir" : "webhook"},
+  return {{"target", delivery::target_name(p_.deliverer->config().target)},
           {"documents", docs}};
 }
 

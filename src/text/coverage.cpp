@@ -114,10 +114,16 @@ std::string utf8_of(char32_t cp) {
 
 TextCoverage::TextCoverage(std::vector<std::shared_ptr<const FontFace>> faces)
     : faces_(std::move(faces)), bmp_(0x10000 / 64, 0) {
-  for (char32_t cp = 0; cp < 0x10000; ++cp) {
-    bool all = !faces_.empty();
-    for (const auto& f : faces_) all = all && f->has_glyph(cp);
-    if (all) bmp_[cp >> 6] |= uint64_t{1} << (cp & 63);
+  for (unsigned page = 0; page < 256; ++page) {
+    // a page some face has no glyph in stays all zero: most of the BMP, for Latin fonts
+    bool all_have_page = !faces_.empty();
+    for (const auto& f : faces_) all_have_page = all_have_page && f->has_glyph_in_page(page);
+    if (!all_have_page) continue;
+    for (char32_t cp = page << 8; cp < ((page + 1) << 8); ++cp) {
+      bool all = true;
+      for (const auto& f : faces_) all = all && f->has_glyph(cp);
+      if (all) bmp_[cp >> 6] |= uint64_t{1} << (cp & 63);
+    }
   }
   ascii_ = true;
   for (char32_t cp = 0x20; cp < 0x7F; ++cp) ascii_ = ascii_ && check(cp) == Printability::printable;

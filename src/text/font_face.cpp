@@ -1,8 +1,11 @@
 #include "text/font_face.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
-#include <fstream>
-#include <iterator>
 #include <utility>
 
 namespace p2p {
@@ -75,7 +78,18 @@ struct Parsed {
   int num_glyphs = 0;
   int ascent = 0, descent = 0, line_gap = 0;
   std::vector<uint16_t> advances;
-  std::vector<uint16_t> bmp_to_glyph;
+  // The BMP's glyphs by page of 256 code points (FontFace::page_of_).
+  uint16_t page_of[256] = {};
+  std::vector<std::array<uint16_t, 256>> pages{1};   // page 0: no glyph
+  void set_bmp(uint32_t c, uint16_t glyph) {
+    if (glyph == 0) return;
+    uint16_t& page = page_of[c >> 8];
+    if (page == 0) {
+      page = static_cast<uint16_t>(pages.size());
+      pages.emplace_back().fill(0);
+    }
+    pages[page][c & 0xFF] = glyph;
+  }
   struct Range { char32_t first, last; uint32_t first_glyph; };
   std::vector<Range> supplementary;
   std::string postscript_name;
@@ -205,7 +219,7 @@ std::string read_cmap_format4(Reader& r, uint64_t at, Parsed& p) {
         glyph = r.has(slot, 2) ? r.u16(slot) : 0;   // a slot past the table: missing, not fatal
         if (glyph != 0) glyph = (glyph + delta) & 0xFFFF;
       }
-      p.bmp_to_glyph[c] = checked_glyph(glyph, p);
+      p.set_bmp(c, checked_glyph(glyph, p));
     }
     covered_until = std::max(covered_until, end + 1);
   }
@@ -226,7 +240,7 @@ std::string read_cmap_format12(Reader& r, uint64_t at, Parsed& p) {
     if (first > kLastCodePoint) break;
     last = std::min(last, kLastCodePoint);
     for (uint32_t c = first; c < kBmpSize && c <= last; ++c)
-      p.bmp_to_glyph[c] = checked_glyph(uint64_t{first_glyph} + (c - first), p);
+      p.set_bmp(c, checked_glyph(uint64_t{first_glyph} + (c - first), p));
     if (last >= kBmpSize) {
       uint32_t from = std::max<uint32_t>(first, kBmpSize);
       uint64_t glyph = uint64_t{first_glyph} + (from - first);
@@ -264,7 +278,7 @@ std::string read_cmap(std::string_view cmap, Parsed& p) {
     if (rank > best_rank) best_rank = rank, best_at = at, best_format = format;
   }
   if (best_rank == 0) return "has no Unicode character map (cmap 3/10 format 12, 3/1 format 4 or 0/*)";
-  p.bmp_to_glyph.assign(kBmpSize, 0);
+  p.pages[0].fill(0);
   return best_format == 12 ? read_cmap_format12(r, best_at, p) : read_cmap_format4(r, best_at, p);
 }
 
@@ -324,35 +338,68 @@ Diagnostics font_error(const std::string& path, const std::string& problem) {
 
 }  // namespace
 
+namespace {
+
+// A read-only private mapping of a whole file, unmapped with its last owner.
+struct MappedFile {
+  void* base = MAP_FAILED;
+  size_t size = 0;
+  ~MappedFile() {
+    if (base != MAP_FAILED) ::munmap(base, size);
+  }
+};
+
+}  // namespace
+
 Result<std::shared_ptr<const FontFace>> FontFace::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Result<std::shared_ptr<const FontFace>>::fail(font_error(path, "cannot be opened (missing or unreadable)"));
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return Result<std::shared_ptr<const FontFace>>::fail(font_error(path, "could not be read"));
-  return parse(std::move(bytes), path);
+  using R = Result<std::shared_ptr<const FontFace>>;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return R::fail(font_error(path, "cannot be opened (missing or unreadable)"));
+  struct stat st {};
+  auto file = std::make_shared<MappedFile>();
+  bool ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  if (ok && st.st_size > 0) {
+    file->size = static_cast<size_t>(st.st_size);
+    file->base = ::mmap(nullptr, file->size, PROT_READ, MAP_PRIVATE, fd, 0);
+    ok = file->base != MAP_FAILED;
+  }
+  ::close(fd);
+  if (!ok) return R::fail(font_error(path, "could not be read"));
+  std::string_view view = file->base == MAP_FAILED ? std::string_view()
+                                                   : std::string_view(static_cast<const char*>(file->base), file->size);
+  return parse_view(view, std::move(file), path);
 }
 
 Result<std::shared_ptr<const FontFace>> FontFace::parse(std::string bytes, std::string path_for_messages) {
+  auto owned = std::make_shared<const std::string>(std::move(bytes));
+  std::string_view view = *owned;
+  return parse_view(view, std::move(owned), std::move(path_for_messages));
+}
+
+Result<std::shared_ptr<const FontFace>> FontFace::parse_view(std::string_view bytes, std::shared_ptr<const void> storage,
+                                                             std::string path_for_messages) {
   Parsed p;
   std::string problem = parse_tables(bytes, p);
   if (!problem.empty()) return Result<std::shared_ptr<const FontFace>>::fail(font_error(path_for_messages, problem));
 
   std::shared_ptr<FontFace> face(new FontFace());
   face->path_ = std::move(path_for_messages);
-  face->bytes_ = std::move(bytes);
+  face->storage_ = std::move(storage);
+  face->bytes_ = bytes;
   face->postscript_name_ = std::move(p.postscript_name);
   face->units_per_em_ = p.units_per_em;
   face->ascent_ = p.ascent;
   face->descent_ = p.descent;
   face->line_gap_ = p.line_gap;
   face->advances_ = std::move(p.advances);
-  face->bmp_to_glyph_ = std::move(p.bmp_to_glyph);
+  std::copy(std::begin(p.page_of), std::end(p.page_of), face->page_of_);
+  face->pages_ = std::move(p.pages);
   for (const auto& g : p.supplementary) face->supplementary_.push_back({g.first, g.last, g.first_glyph});
   return Result<std::shared_ptr<const FontFace>>::ok(std::move(face));
 }
 
 uint16_t FontFace::glyph_index(char32_t cp) const {
-  if (cp < kBmpSize) return bmp_to_glyph_[cp];
+  if (cp < kBmpSize) return pages_[page_of_[cp >> 8]][cp & 0xFF];
   auto after = std::upper_bound(supplementary_.begin(), supplementary_.end(), cp,
                                 [](char32_t c, const CodeRange& r) { return c < r.first; });
   if (after == supplementary_.begin()) return 0;

@@ -6,6 +6,7 @@
 // A loaded FontFace is immutable: share it freely between threads.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -18,7 +19,9 @@ namespace p2p {
 
 class FontFace {
  public:
-  // Reads and parses `path`. Fails (path "" , message naming the file and the
+  // Maps `path` into memory (read-only; pages are read as the tables are
+  // touched, so a one-shot run pays only for what it measures and embeds)
+  // and parses it. Fails (path "" , message naming the file and the
   // problem) when the file is missing or is not a TrueType font with a Unicode
   // cmap.
   static Result<std::shared_ptr<const FontFace>> load(const std::string& path);
@@ -26,7 +29,7 @@ class FontFace {
   static Result<std::shared_ptr<const FontFace>> parse(std::string bytes, std::string path_for_messages);
 
   const std::string& path() const { return path_; }
-  const std::string& bytes() const { return bytes_; }   // the whole font file
+  std::string_view bytes() const { return bytes_; }   // the whole font file
   std::string postscript_name() const { return postscript_name_; }
 
   int units_per_em() const { return units_per_em_; }
@@ -36,6 +39,9 @@ class FontFace {
   int line_gap() const { return line_gap_; }
 
   bool has_glyph(char32_t cp) const { return glyph_index(cp) != 0; }
+  // False when no code point U+pp00..U+ppFF of the BMP page `page` has a
+  // glyph: a set of faces can skip the whole page (text/coverage.h).
+  bool has_glyph_in_page(unsigned page) const { return page < 256 && page_of_[page] != 0; }
   uint16_t glyph_index(char32_t cp) const;
   // Advance width in font units; characters the font lacks measure as .notdef (glyph 0).
   int advance(char32_t cp) const;
@@ -45,13 +51,21 @@ class FontFace {
 
  private:
   FontFace() = default;
+  static Result<std::shared_ptr<const FontFace>> parse_view(std::string_view bytes, std::shared_ptr<const void> storage,
+                                                            std::string path_for_messages);
   std::string path_;
-  std::string bytes_;
+  std::shared_ptr<const void> storage_;       // owns what bytes_ views: a mapping or a string
+  std::string_view bytes_;
   std::string postscript_name_;
   int units_per_em_ = 1000;
   int ascent_ = 0, descent_ = 0, line_gap_ = 0;
   std::vector<uint16_t> advances_;            // by glyph index (hmtx, last value repeated)
-  std::vector<uint16_t> bmp_to_glyph_;        // 65536 entries: direct lookup for the BMP
+  // The BMP in two levels: the page of 256 code points, then the code point
+  // in its page. Pages the font has no glyph in share the empty page 0, so
+  // a Latin font fills a few KB instead of a 128 KB direct table; a lookup
+  // is still two array reads.
+  uint16_t page_of_[256] = {};
+  std::vector<std::array<uint16_t, 256>> pages_;
   // Code points above U+FFFF (cmap format 12 only), sorted, non-overlapping.
   struct CodeRange { char32_t first, last; uint32_t first_glyph; };
   std::vector<CodeRange> supplementary_;

@@ -181,6 +181,24 @@ TEST_CASE("Liberation Sans: glyph indices and advances match FreeType") {
   CHECK(f.advance(U'€') == 1139);
 }
 
+TEST_CASE("Liberation Sans: a page of the BMP has glyphs exactly when one of its code points has") {
+  const FontFace& f = sans();
+  int pages_with_glyphs = 0;
+  for (unsigned page = 0; page < 256; ++page) {
+    bool any = false;
+    for (char32_t cp = page << 8; cp < ((page + 1) << 8) && !any; ++cp) any = f.has_glyph(cp);
+    CAPTURE(page);
+    CHECK(f.has_glyph_in_page(page) == any);
+    pages_with_glyphs += any;
+  }
+  CHECK(f.has_glyph_in_page(0x00));    // Basic Latin, Latin-1
+  CHECK(f.has_glyph_in_page(0x04));    // Cyrillic
+  CHECK(f.has_glyph_in_page(0x20));    // punctuation, the euro sign
+  CHECK_FALSE(f.has_glyph_in_page(0x4E));  // CJK: Liberation has none
+  CHECK_FALSE(f.has_glyph_in_page(256));   // past the BMP
+  CHECK(pages_with_glyphs < 64);       // the reason the table is paged
+}
+
 TEST_CASE("Liberation Sans: a missing character measures as .notdef") {
   const FontFace& f = sans();
   CHECK_FALSE(f.has_glyph(U'中'));   // U+4E2D

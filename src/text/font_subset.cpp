@@ -507,6 +507,12 @@ void FontSubset::append_glyph_ids(std::string_view utf8, std::string& out) const
 }
 
 Result<FontSubset> subset_font(const FontFace& face, const std::vector<char32_t>& code_points) {
+  CodePointSet set;
+  for (char32_t cp : code_points) set.insert(cp);
+  return subset_font(face, set);
+}
+
+Result<FontSubset> subset_font(const FontFace& face, const CodePointSet& code_points) {
   auto fail = [&face](const std::string& problem) {
     return Result<FontSubset>::fail(
         {error_at("", "font " + (face.path().empty() ? std::string("(in memory)") : face.path()) +
@@ -517,21 +523,21 @@ Result<FontSubset> subset_font(const FontFace& face, const std::vector<char32_t>
 
   FontSubset out;
   // The covered code points, ascending, and their glyphs.
-  std::vector<char32_t> wanted = code_points;
-  std::sort(wanted.begin(), wanted.end());
-  wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
   Plan plan;
   plan.source = &s;
   plan.old_to_new.assign(s.num_glyphs, kNone);
   plan.state.assign(s.num_glyphs, 0);
-  plan.new_to_old.reserve(wanted.size() + 16);
+  plan.new_to_old.reserve(code_points.size() + 16);
+  out.code_points.reserve(code_points.size());
   plan.add(0);
-  for (char32_t cp : wanted) {
+  std::string problem;
+  code_points.for_each([&](char32_t cp) {
     uint16_t old = face.glyph_index(cp);
-    if (old == 0 || old >= s.num_glyphs) continue;
-    if (std::string p = plan.add(old); !p.empty()) return fail(p);
-    out.code_points.push_back(cp);
-  }
+    if (old == 0 || old >= s.num_glyphs || !problem.empty()) return;
+    problem = plan.add(old);
+    if (problem.empty()) out.code_points.push_back(cp);
+  });
+  if (!problem.empty()) return fail(problem);
   const size_t drawn = plan.new_to_old.size();   // .notdef + covered code points
   for (size_t i = 0; i < drawn; ++i)
     if (std::string p = plan.expand(plan.new_to_old[i], 0); !p.empty()) return fail(p);

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "core/diagnostic.h"
+#include "text/code_point_set.h"
 #include "text/font_face.h"
 
 namespace p2p {
@@ -67,10 +68,12 @@ struct FontSubset {
   std::array<uint16_t, 128> ascii_glyph{};
 };
 
-// Collect every code point a document draws with `face` (any order,
-// duplicates allowed), then call once. Code points the font lacks are left out
+// Collect every code point a document draws with `face` into a set, then call
+// once. Code points the font lacks are left out
 // (they draw as .notdef, id 0). Fails, never crashes, when a table or glyph it
 // needs is damaged, or when the subset would exceed 65535 glyphs.
+Result<FontSubset> subset_font(const FontFace& face, const CodePointSet& code_points);
+// The same from a list (any order, duplicates allowed).
 Result<FontSubset> subset_font(const FontFace& face, const std::vector<char32_t>& code_points);
 
 }  // namespace p2p

@@ -402,7 +402,7 @@ TEST_CASE("supplementary code points get a (3,10) format 12 cmap as well") {
   // Liberation has no code points above U+FFFF: give it a cmap that maps
   // U+1F600..U+1F601 to the glyphs after 'B'.
   const FontFace& original = sans();
-  std::string bytes = original.bytes();
+  std::string bytes(original.bytes());
   const uint16_t glyph_a = original.glyph_index(U'A'), glyph_b = original.glyph_index(U'B');
   std::string cmap;
   auto put16 = [&cmap](uint32_t v) { cmap += static_cast<char>(v >> 8), cmap += static_cast<char>(v & 0xFF); };
@@ -445,7 +445,7 @@ namespace {
 
 // The original bytes with the glyph of `cp` located, for damaging.
 struct Damage {
-  std::string bytes = sans().bytes();
+  std::string bytes{sans().bytes()};
   size_t glyph_at(char32_t cp) {
     Sfnt f(bytes);
     return f.find("glyf")->offset + f.glyph_range(sans().glyph_index(cp)).first;
