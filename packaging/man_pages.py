@@ -12,6 +12,7 @@ Output depends only on the binary and VERSION (no date), so it is reproducible.
 """
 import re
 import subprocess
+import gzip
 import sys
 from pathlib import Path
 
@@ -211,9 +212,16 @@ def main():
                  f"(add the new one to PROSE here and to P2P_MAN_COMMANDS in packaging/CMakeLists.txt)")
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "p2pdoc.1").write_text("\n".join(main_page(binary, version, commands)) + "\n")
+    write_page(out / "p2pdoc.1.gz", main_page(binary, version, commands))
     for cmd in commands:
-        (out / f"p2pdoc-{cmd}.1").write_text("\n".join(command_page(binary, version, cmd)) + "\n")
+        write_page(out / f"p2pdoc-{cmd}.1.gz", command_page(binary, version, cmd))
+
+
+def write_page(path, lines):
+    """Gzipped at level 9 without a name or time stamp (Debian policy 12.1:
+    what `gzip -9n` writes), so the same source gives the same bytes."""
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    path.write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
 
 
 if __name__ == "__main__":

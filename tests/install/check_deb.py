@@ -71,12 +71,14 @@ def check_contents(deb):
     paths = {line.split()[-1] for line in listing.splitlines() if line.strip()}
     for want in ["./usr/bin/p2pdoc", "./usr/share/p2pdoc/templates/packet.json",
                  "./usr/share/p2pdoc/fonts/LiberationSerif-Regular.ttf", "./usr/share/p2pdoc/schema/p2p-case-1.schema.json",
-                 "./usr/share/man/man1/p2pdoc.1", "./usr/share/man/man1/p2pdoc-serve.1",
+                 "./usr/share/man/man1/p2pdoc.1.gz", "./usr/share/man/man1/p2pdoc-serve.1.gz",
+                 "./usr/libexec/p2pdoc/p2pdoc-full",
                  "./usr/lib/systemd/system/p2pdoc-watch.service", "./usr/lib/systemd/system/p2pdoc-serve.service",
                  "./usr/lib/sysusers.d/p2pdoc.conf", "./usr/lib/tmpfiles.d/p2pdoc.conf",
                  "./usr/share/doc/p2pdoc/examples/watch.conf", "./usr/share/doc/p2pdoc/examples/serve.conf"]:
         check(want in paths, f"dpkg-deb --contents lists {want}")
     check(not any(p.startswith("./etc/") for p in paths), "the package ships nothing under /etc (the site's)")
+    check(not any(p.startswith("./usr/share/man/") and p.endswith(".1") for p in paths), "every man page is gzipped")
     check(re.search(r"^-rwxr-xr-x .* \./usr/bin/p2pdoc$", listing, re.M), "the binary is 0755")
 
 

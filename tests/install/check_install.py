@@ -18,6 +18,7 @@ an integration analyst would (docs/install.md, issue 13):
 
 Usage: check_install.py CMAKE BUILD_DIR SOURCE_ROOT
 """
+import gzip
 import json
 import os
 import re
@@ -69,12 +70,15 @@ def check_man_pages(prefix, binary):
     check(len(commands) >= 13, f"commands from --help: {commands}")
     pages = {"p2pdoc": []} | {c: [c] for c in commands}
     for name, args in pages.items():
-        page = os.path.join(mandir, "p2pdoc.1" if not args else f"p2pdoc-{name}.1")
+        page = os.path.join(mandir, "p2pdoc.1.gz" if not args else f"p2pdoc-{name}.1.gz")
         if not check(os.path.isfile(page), f"man page {page}"):
             continue
-        warn = run(["groff", "-man", "-ww", "-z", page])
+        raw = open(page, "rb").read()
+        check(raw[4:8] == b"\0\0\0\0", f"{page} carries a time stamp (gzip -n leaves it out)")
+        source = gzip.decompress(raw).decode("utf-8")
+        warn = run(["groff", "-man", "-ww", "-z"], input=source)
         check(warn.returncode == 0 and not warn.stderr.strip(), f"groff warns about {page}: {warn.stderr[:500]}")
-        text = open(page, encoding="utf-8").read().replace("\\-", "-")
+        text = source.replace("\\-", "-")
         for opt in options_of(binary, args) if args else []:
             check(opt in text, f"p2pdoc-{name}.1 has no {opt}")
         for sub in (["pas"] if name == "import" else []):

@@ -86,6 +86,11 @@ with tempfile.TemporaryDirectory() as tmp:
     proc = w.start(BIN, inbox, out, "--config", conf, "--workers", "1", "--quiet-period", "0", log=log)
     drop(inbox, "one.json", case)
     c.check(w.wait_for(lambda: len(ehr.keys()) >= 5, 60), f"5 DocumentReferences arrived: {len(ehr.keys())}")
+    # the EHR answering is not the end of a delivery: the outbox records it
+    # as sent next, and a SIGTERM before that leaves it waiting (step 3 counts them)
+    outbox = os.path.join(out, ".outbox")
+    c.check(w.wait_for(lambda: not [f for f in os.listdir(outbox) if f.endswith(".json")], 30),
+            "the outbox recorded the 5 as sent")
     for ref in ehr.bodies():
         problems = records.problems(ref, case)
         c.check(problems == [], f"{ref['identifier'][0]['value']}: {problems[:6]}")
