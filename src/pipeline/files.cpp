@@ -2,14 +2,19 @@
 
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <condition_variable>
+#include <mutex>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 // The low-level SHA-256 functions, deprecated in OpenSSL 3 in favour of EVP
@@ -74,6 +79,94 @@ Result<bool> write_file_atomic(const std::string& path, const std::string& bytes
   return Result<bool>::ok(true);
 }
 
+Result<bool> write_file_staged(const std::string& path, const std::string& bytes) {
+  auto fail = [&](const std::string& what) {
+    return Result<bool>::fail({error_at("", "cannot write " + path + ": " + what)});
+  };
+  std::error_code ec;
+  fs::path target(path);
+  if (target.has_parent_path()) fs::create_directories(target.parent_path(), ec);
+  if (ec) return fail(ec.message());
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+  if (fd < 0) return fail(std::strerror(errno));
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      std::string why = n == 0 ? "short write" : std::strerror(errno);
+      ::close(fd);
+      ::unlink(path.c_str());
+      return fail(why);
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::close(fd) != 0) {
+    std::string why = std::strerror(errno);
+    ::unlink(path.c_str());
+    return fail(why);
+  }
+  return Result<bool>::ok(true);
+}
+
+namespace {
+
+// One syncfs at a time per process; a caller waits for a flush that began
+// after its writes (`requested` counts callers, `covered` what the last
+// finished flush was sure to include).
+struct FlushGroup {
+  std::mutex mutex;
+  std::condition_variable done;
+  unsigned long long requested = 0, covered = 0;
+  bool running = false;
+};
+
+int syncfs_of(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  int rc = ::syncfs(fd) == 0 ? 0 : errno;
+  ::close(fd);
+  return rc;
+}
+
+// One group per file system: a syncfs covers only its own.
+FlushGroup& flush_group_of(dev_t device) {
+  static std::mutex mutex;
+  static std::map<dev_t, FlushGroup> groups;  // nodes never move: references stay valid
+  std::lock_guard lock(mutex);
+  return groups[device];
+}
+
+}  // namespace
+
+Result<bool> flush_file_system(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    return Result<bool>::fail({error_at("", "cannot flush the file system of " + path + ": " + std::strerror(errno))});
+  FlushGroup& group = flush_group_of(st.st_dev);
+  std::unique_lock lock(group.mutex);
+  unsigned long long mine = ++group.requested;
+  // a flush already running may have started before our writes ended: wait
+  // for it, then either someone's later flush covered us or we lead the next
+  while (group.covered < mine) {
+    if (group.running) {
+      group.done.wait(lock);
+      continue;
+    }
+    group.running = true;
+    unsigned long long target = group.requested;  // every caller so far has finished writing
+    lock.unlock();
+    int rc = syncfs_of(path);
+    lock.lock();
+    group.running = false;
+    if (rc == 0) group.covered = std::max(group.covered, target);
+    group.done.notify_all();
+    if (rc != 0)
+      return Result<bool>::fail({error_at("", "cannot flush the file system of " + path + ": " + std::strerror(rc))});
+  }
+  return Result<bool>::ok(true);
+}
+
 namespace {
 
 void fsync_dir(const std::string& path) {
@@ -95,7 +188,6 @@ Result<bool> install_directory(const std::string& staged, const std::string& tar
   auto fail = [&](const std::string& what) {
     return Result<bool>::fail({error_at("", "cannot install " + target + ": " + what)});
   };
-  fsync_dir(staged);
   std::string parent = fs::path(target).parent_path().string();
   if (::rename(staged.c_str(), target.c_str()) == 0) {  // no old packet: a plain rename
     fsync_dir(parent);

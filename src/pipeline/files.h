@@ -1,6 +1,7 @@
 // Files: the pipeline's only door to the file system. Reading whole files,
 // writing whole files atomically (a temporary name in the same folder, fsync,
-// rename), and the SHA-256 of bytes (OpenSSL) for manifests.
+// rename), staged folders made durable by one group-committed flush and
+// installed by rename, and the SHA-256 of bytes (OpenSSL) for manifests.
 // Functions are thread-safe; two writers of one path: the last rename wins.
 #pragma once
 
@@ -17,9 +18,22 @@ bool file_exists(const std::string& path);
 // Creates missing parent folders. Fails with the path and the OS's reason.
 Result<bool> write_file_atomic(const std::string& path, const std::string& bytes);
 
+// Writes a whole new file inside a private staging folder: no temporary name
+// and no flush, since nobody reads the folder before it is installed. The
+// caller makes the folder durable with flush_file_system before installing it.
+Result<bool> write_file_staged(const std::string& path, const std::string& bytes);
+
+// Makes everything written so far on the file system holding `path` durable
+// (syncfs: data, inodes and directory entries, one journal commit and one
+// cache flush). Group commit: callers that arrive while a flush runs share
+// the next one, so concurrent writers pay one flush between them, never one
+// each. A writeback error on that file system is reported.
+Result<bool> flush_file_system(const std::string& path);
+
 std::string sha256_hex(const std::string& bytes);
 
-// Puts the folder `staged` at `target` in one step. When `target` exists the
+// Puts the folder `staged` at `target` in one step (the caller has flushed
+// its contents: flush_file_system), then makes the rename durable. When `target` exists the
 // two are exchanged atomically (renameat2 RENAME_EXCHANGE), so a reader sees
 // the old folder or the new one, never neither, never a mix; the old one is
 // then moved to `previous` (an older `previous` is removed first).

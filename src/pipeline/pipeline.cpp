@@ -648,7 +648,8 @@ json packet_manifest(const Packet& p, const Env& env) {
   return manifest;
 }
 
-Result<std::string> write_packet(const Packet& p, const std::string& out_dir, const Env& env) {
+Result<std::string> write_packet(const Packet& p, const std::string& out_dir, const Env& env,
+                                 const std::vector<std::pair<std::string, std::string>>& beside) {
   static std::atomic<unsigned> counter{0};
   // built beside its final place (same file system, so the swap is a rename);
   // the leading dot keeps it apart from case ids, which never start with one
@@ -659,16 +660,26 @@ Result<std::string> write_packet(const Packet& p, const std::string& out_dir, co
     remove_tree(staged);
     return Result<std::string>::fail(d);
   };
+  // the folder is private until installed: its files need no temporary
+  // names and no flush of their own; one flush covers them all (and the
+  // files of packets written at the same moment), then the rename
   for (const GeneratedDocument& d : p.documents) {
-    auto w = write_file_atomic(staged + "/" + d.file_name, d.pdf);
+    auto w = write_file_staged(staged + "/" + d.file_name, d.pdf);
     if (!w.is_ok()) return fail(w.diagnostics());
   }
   if (!p.case_json.empty()) {
-    auto kept = write_file_atomic(staged + "/case.json", p.case_json);
+    auto kept = write_file_staged(staged + "/case.json", p.case_json);
     if (!kept.is_ok()) return fail(kept.diagnostics());
   }
-  auto w = write_file_atomic(staged + "/manifest.json", packet_manifest(p, env).dump(2) + "\n");
+  for (const auto& [name, bytes] : beside) {
+    auto extra = write_file_staged(staged + "/" + name, bytes);
+    if (!extra.is_ok()) return fail(extra.diagnostics());
+  }
+  auto w = write_file_staged(staged + "/manifest.json", packet_manifest(p, env).dump(2) + "\n");
   if (!w.is_ok()) return fail(w.diagnostics());
+  // durable before visible: a crash after the rename must find whole files
+  auto flushed = flush_file_system(staged);
+  if (!flushed.is_ok()) return fail(flushed.diagnostics());
   auto installed = install_directory(staged, dir, dir + ".prev");
   if (!installed.is_ok()) return fail(installed.diagnostics());
   return Result<std::string>::ok(dir);

@@ -191,7 +191,10 @@ nlohmann::json packet_manifest(const Packet& p, const Env& env);
 // staging folder in DIR, which then becomes DIR/<case_id> in one atomic step.
 // A packet already there is swapped out atomically and kept as
 // DIR/<case_id>.prev (one generation). A crash leaves at most a staging
-// folder, never half a packet.
-Result<std::string> write_packet(const Packet& p, const std::string& out_dir, const Env& env);
+// folder, never half a packet. `beside` adds files (name, bytes) to the same
+// folder in the same step: the service keeps what request made the packet
+// there (serve/replay.h), so the record and the packet never disagree.
+Result<std::string> write_packet(const Packet& p, const std::string& out_dir, const Env& env,
+                                 const std::vector<std::pair<std::string, std::string>>& beside = {});
 
 }  // namespace p2p

@@ -3,7 +3,9 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 
 #include "pipeline/files.h"
 #include "pipeline/merge.h"
@@ -180,6 +182,26 @@ TEST_CASE("write_packet writes the documents and the manifest, no temporary file
   int staging = 0;
   for (const auto& e : std::filesystem::directory_iterator(out)) staging += e.path().filename().string()[0] == '.';
   CHECK(staging == 0);
+  std::filesystem::remove_all(out);
+}
+
+TEST_CASE("staged writes: a new file only; one flush shared by concurrent writers; a flush that cannot be made fails") {
+  std::string out = std::filesystem::temp_directory_path() / ("p2p-staged-test-" + std::to_string(getpid()));
+  std::filesystem::remove_all(out);
+  REQUIRE(write_file_staged(out + "/a/one.pdf", "first").is_ok());
+  CHECK(*read_file(out + "/a/one.pdf") == "first");
+  CHECK_FALSE(write_file_staged(out + "/a/one.pdf", "second").is_ok());  // never over a file
+  CHECK(*read_file(out + "/a/one.pdf") == "first");
+  std::vector<std::thread> writers;
+  std::atomic<int> flushed{0};
+  for (int i = 0; i < 8; ++i)
+    writers.emplace_back([&, i] {
+      bool wrote = write_file_staged(out + "/w" + std::to_string(i) + "/f", std::string(4096, 'x')).is_ok();
+      if (wrote && flush_file_system(out).is_ok()) ++flushed;
+    });
+  for (auto& t : writers) t.join();
+  CHECK(flushed == 8);
+  CHECK_FALSE(flush_file_system(out + "/no-such-folder").is_ok());
   std::filesystem::remove_all(out);
 }
 

@@ -86,6 +86,16 @@ void apply(const Reply& reply, httplib::Response& res) {
   ctx.case_id = reply.case_id;
 }
 
+// What the service needs of an HTTP request; the body moved in by the caller.
+Request request_of(const httplib::Request& req, std::string body) {
+  Request r{req.method, req.path, req.get_header_value("Authorization"), std::move(body), ctx.request_id,
+            req.get_header_value("Content-Type")};
+  for (const auto& [name, value] : req.params) r.query.emplace_back(name, value);
+  auto [from, to] = req.headers.equal_range("Idempotency-Key");  // httplib compares names case-blind
+  for (auto it = from; it != to; ++it) r.idempotency_keys.push_back(it->second);
+  return r;
+}
+
 std::string describe(std::exception_ptr ep) {
   try {
     if (ep) std::rethrow_exception(ep);
@@ -556,9 +566,7 @@ void HttpServer::Impl::install() {
   });
 
   auto dispatch = [&s = service](const httplib::Request& req, httplib::Response& res) {
-    Request r{req.method, req.path, req.get_header_value("Authorization"), req.body, ctx.request_id,
-              req.get_header_value("Content-Type")};
-    apply(s.handle(r), res);
+    apply(s.handle(request_of(req, req.body)), res);
   };
   // POST bodies through a content reader: the raw bytes whatever the content
   // type (httplib would parse a form body and cap it at 8 KiB).
@@ -578,9 +586,7 @@ void HttpServer::Impl::install() {
       apply(r, res);
       return;
     }
-    Request r{req.method, req.path, req.get_header_value("Authorization"), std::move(body), ctx.request_id,
-              req.get_header_value("Content-Type")};
-    apply(s.handle(r), res);
+    apply(s.handle(request_of(req, std::move(body))), res);
   };
   // Every method and path goes to the service's router (404 and 405 are decided there).
   svr.Get(".*", dispatch);

@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -385,4 +386,146 @@ TEST_CASE("body type: what can be a case is read as JSON whatever its label; the
     CHECK(why.find("application/json") != std::string::npos);  // says what to send
   }
   CHECK(refuse_body_type("multipart/form-data; boundary=x").starts_with("multipart bodies are not accepted"));
+}
+
+namespace {
+
+double metric(Service& s, const std::string& name) {
+  std::string text = s.handle({"GET", "/metrics", "", ""}).body;
+  auto at = text.find("\n" + name + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + name.size() + 2));
+}
+
+std::string header(const Reply& r, const std::string& name) {
+  for (const auto& h : r.headers)
+    if (h.first == name) return h.second;
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("service: a retried post gets the packet already written (200), nothing regenerated") {
+  prepare_pdf_export();
+  Fixture f;
+  Service s = f.make();
+  std::string body = sample("uhc-lumbar-mri.json");
+  Reply first = s.handle({"POST", "/v1/packets", "", body});
+  REQUIRE(first.status == 201);
+  std::string manifest = *read_file(f.out + "/RSP-2026-00417/manifest.json");
+  CHECK(header(first, "Idempotent-Replayed").empty());
+
+  // the same case re-serialised (other key order and spacing) is the same case
+  Reply again = s.handle({"POST", "/v1/packets", "", json::parse(body).dump(4)});
+  CHECK(again.status == 200);
+  CHECK(again.body == first.body);
+  CHECK(header(again, "Idempotent-Replayed") == "true");
+  CHECK(*read_file(f.out + "/RSP-2026-00417/manifest.json") == manifest);
+  CHECK_FALSE(fs::exists(f.out + "/RSP-2026-00417.prev"));  // nothing was swapped out
+  CHECK(metric(s, "p2pdoc_packets_generated_total") == 1);
+  CHECK(metric(s, "p2pdoc_packets_replayed_total") == 1);
+
+  // ?regenerate=1 makes it again, as before
+  Request regen{"POST", "/v1/packets", "", body};
+  regen.query = {{"regenerate", "1"}};
+  CHECK(s.handle(regen).status == 201);
+  CHECK(fs::exists(f.out + "/RSP-2026-00417.prev"));
+  CHECK(metric(s, "p2pdoc_packets_generated_total") == 2);
+  regen.query = {{"regenerate", "yes"}};
+  CHECK(s.handle(regen).status == 400);
+
+  // another body for the case replaces the packet
+  json changed = json::parse(body);
+  changed["denial"]["reference_number"] = "A2611-88214";
+  CHECK(s.handle({"POST", "/v1/packets", "", changed.dump()}).status == 201);
+  CHECK(metric(s, "p2pdoc_packets_generated_total") == 3);
+  // the record beside the packet is out of GET's reach
+  CHECK(s.handle({"GET", "/v1/packets/RSP-2026-00417/.request.json", "", ""}).status == 400);
+}
+
+TEST_CASE("service: Idempotency-Key, the same key and body replays, another body is 422, across a restart") {
+  prepare_pdf_export();
+  Fixture f;
+  std::string body = sample("uhc-lumbar-mri.json");
+  json other = json::parse(sample("aetna-acdf.json"));
+  {
+    Service s = f.make();
+    Request keyed{"POST", "/v1/packets", "", body};
+    keyed.idempotency_keys = {"\"8e03978e-40d5-43e8-bc93-6894a57f9324\""};
+    REQUIRE(s.handle(keyed).status == 201);
+    // a retried regeneration is answered, not redone
+    keyed.query = {{"regenerate", "1"}};
+    CHECK(s.handle(keyed).status == 200);
+    CHECK(metric(s, "p2pdoc_packets_generated_total") == 1);
+    Request reused{"POST", "/v1/packets", "", other.dump()};
+    reused.idempotency_keys = {"\"8e03978e-40d5-43e8-bc93-6894a57f9324\""};
+    Reply refused = s.handle(reused);
+    CHECK(refused.status == 422);
+    CHECK(refused.body.find("Idempotency-Key") != std::string::npos);
+    Request twice{"POST", "/v1/packets", "", body};
+    twice.idempotency_keys = {"a", "b"};
+    CHECK(s.handle(twice).status == 400);
+  }
+  Service restarted = f.make();  // the keys are read back from the packets
+  Request reused{"POST", "/v1/packets", "", other.dump()};
+  reused.idempotency_keys = {"8e03978e-40d5-43e8-bc93-6894a57f9324"};
+  CHECK(restarted.handle(reused).status == 422);
+  Request retried{"POST", "/v1/packets", "", body};
+  retried.idempotency_keys = {"8e03978e-40d5-43e8-bc93-6894a57f9324"};
+  CHECK(restarted.handle(retried).status == 200);
+  CHECK(metric(restarted, "p2pdoc_packets_generated_total") == 1);  // the first service's, the same Metrics
+}
+
+TEST_CASE("service: eight posts of one case at once make one packet; the others get it") {
+  prepare_pdf_export();
+  Fixture f;
+  Service s = f.make();
+  std::string body = sample("uhc-lumbar-mri.json");
+  std::vector<int> status(8);
+  std::vector<std::string> answers(8);
+  std::vector<std::thread> posts;
+  for (size_t i = 0; i < 8; ++i)
+    posts.emplace_back([&, i] {
+      Reply r = s.handle({"POST", "/v1/packets", "", body});
+      status[i] = r.status;
+      answers[i] = r.body;
+    });
+  for (auto& t : posts) t.join();
+  CHECK(std::count(status.begin(), status.end(), 201) == 1);
+  CHECK(std::count(status.begin(), status.end(), 200) == 7);
+  for (const std::string& a : answers) CHECK(a == answers[0]);
+  CHECK(metric(s, "p2pdoc_packets_generated_total") == 1);
+  CHECK(metric(s, "p2pdoc_packets_replayed_total") == 7);
+  CHECK_FALSE(fs::exists(f.out + "/RSP-2026-00417.prev"));
+}
+
+TEST_CASE("service: posts of one case id with different bodies are each generated; one of them is the packet") {
+  prepare_pdf_export();
+  Fixture f;
+  Service s = f.make();
+  json base = json::parse(sample("uhc-lumbar-mri.json"));
+  std::vector<int> status(4);
+  std::vector<std::thread> posts;
+  for (size_t i = 0; i < 4; ++i)
+    posts.emplace_back([&, i] {
+      json body = base;
+      body["denial"]["reference_number"] = "A2611-8821" + std::to_string(i);
+      status[i] = s.handle({"POST", "/v1/packets", "", body.dump()}).status;
+    });
+  for (auto& t : posts) t.join();
+  CHECK(std::count(status.begin(), status.end(), 201) == 4);
+  CHECK(metric(s, "p2pdoc_packets_generated_total") == 4);
+  // the packet on disk is whole and one of the four: its record names its body
+  auto record = read_request_record(f.out + "/RSP-2026-00417");
+  REQUIRE(record.has_value());
+  bool one_of_them = false;
+  for (size_t i = 0; i < 4; ++i) {
+    json body = base;
+    body["denial"]["reference_number"] = "A2611-8821" + std::to_string(i);
+    one_of_them = one_of_them || record->fingerprint == case_fingerprint(body);
+  }
+  CHECK(one_of_them);
+  json manifest = json::parse(*read_file(f.out + "/RSP-2026-00417/manifest.json"));
+  for (const json& d : manifest["documents"])
+    CHECK(sha256_hex(*read_file(f.out + "/RSP-2026-00417/" + d["file"].get<std::string>())) == d["sha256"]);
 }

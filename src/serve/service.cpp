@@ -100,7 +100,8 @@ json diagnostics_json(const Diagnostics& ds) {
   return {{"errors", errors}, {"warnings", warnings}};
 }
 
-Service::Service(ServiceParts parts) : p_(std::move(parts)), gate_(p_.workers, p_.max_queue) {
+Service::Service(ServiceParts parts)
+    : p_(std::move(parts)), gate_(p_.workers, p_.max_queue), flights_(p_.out_dir) {
   // the prefix tells this process's ids from an earlier run's in the log
   std::random_device random;
   char prefix[9];
@@ -115,6 +116,8 @@ Service::Service(ServiceParts parts) : p_(std::move(parts)), gate_(p_.workers, p
     p_.metrics->add_sampled("p2pdoc_generation_waiting", "gauge", "Packet requests waiting for a worker.",
                             [g] { return static_cast<double>(g->waiting()); });
     p_.metrics->declare_counter("p2pdoc_packets_generated_total", "Packets generated and written.");
+    p_.metrics->declare_counter("p2pdoc_packets_replayed_total",
+                                "Posts answered 200 with the packet already written for the same case (retries).");
     p_.metrics->declare_counter("p2pdoc_documents_generated_total", "Documents generated and written.");
     p_.metrics->declare_counter("p2pdoc_cases_invalid_total", "Cases refused as invalid (422) or malformed (400).");
     p_.metrics->declare_counter("p2pdoc_failures_total", "Requests that failed on our side (500).");
@@ -236,13 +239,15 @@ Reply Service::healthz() const {
   return json_reply(200, body);
 }
 
-std::optional<Reply> Service::load_body(const Request& req, const Env& env, Result<Case>& loaded) {
+std::optional<Reply> Service::load_body(const Request& req, const Env& env, Result<Case>& loaded,
+                                        std::string* fingerprint) {
   auto parsed = parse_case_json(req.body);
   if (!parsed.is_ok()) {
     if (p_.metrics) p_.metrics->add("p2pdoc_cases_invalid_total");
     return json_reply(400, diagnostics_json(parsed.diagnostics()));
   }
   std::string case_id = safe_case_id(parsed.value());
+  if (fingerprint) *fingerprint = case_fingerprint(parsed.value());
   loaded = load_parsed_case_checked(parsed.take(), *p_.resources, env);
   if (p_.strict) loaded = refuse_warnings(std::move(loaded));
   if (!loaded.is_ok()) {
@@ -360,12 +365,29 @@ Reply Service::create_draft(const Request& req) {
   return r;
 }
 
+Reply Service::replayed(const std::string& case_id, const std::string& manifest_text) {
+  json manifest = json::parse(manifest_text, nullptr, false);
+  if (!manifest.is_object())
+    return internal_error("/v1/packets", case_id, "", "manifest.json of the stored packet is not JSON");
+  if (p_.metrics) p_.metrics->add("p2pdoc_packets_replayed_total");
+  Reply r = json_reply(200, with_urls(std::move(manifest), case_id));
+  r.headers.push_back({"Location", packet_url(case_id)});
+  r.headers.push_back({"Idempotent-Replayed", "true"});
+  r.case_id = case_id;
+  return r;
+}
+
 Reply Service::create_packet(const Request& req) {
   if (is_fhir_json(req.content_type)) return create_draft(req);
+  auto key = idempotency_key_of(req.idempotency_keys);
+  if (!key.is_ok()) return json_reply(400, diagnostics_json(key.diagnostics()));
+  auto regenerate = regenerate_asked(req.query);
+  if (!regenerate.is_ok()) return json_reply(400, diagnostics_json(regenerate.diagnostics()));
   Env env = Env::from_process();
   env.citations = p_.citations;
   Result<Case> loaded;
-  if (auto refused = load_body(req, env, loaded)) return *refused;
+  std::string fingerprint;
+  if (auto refused = load_body(req, env, loaded, &fingerprint)) return *refused;
   Diagnostics warnings = loaded.diagnostics();
   Case c = loaded.take();
   const std::string route = "/v1/packets";
@@ -374,6 +396,39 @@ Reply Service::create_packet(const Request& req) {
     for (const Diagnostic& d : ds) s += (s.empty() ? "" : "; ") + d.to_string();
     return s;
   };
+
+  // one generation per case body: a retry waits for the first and gets its packet
+  RequestRecord record{fingerprint, key.value()};
+  Flights::Ticket ticket = flights_.enter(c.id, fingerprint, record.idempotency_key, regenerate.value(),
+                                          p_.queue_timeout);
+  auto refuse = [&](int status, const std::string& message) {
+    Reply r = error_reply(status, message);
+    r.case_id = c.id;
+    return r;
+  };
+  switch (ticket.turn) {
+    case Flights::Turn::replay: return replayed(c.id, ticket.manifest);
+    case Flights::Turn::key_busy:
+      return refuse(409, "a request with this Idempotency-Key is still being processed; retry when it is answered");
+    case Flights::Turn::key_reused:
+      return refuse(422, "this Idempotency-Key was already used with a different case body; "
+                         "send a new key for a new request");
+    case Flights::Turn::timed_out: {
+      if (p_.metrics) p_.metrics->add("p2pdoc_requests_shed_total");
+      Reply busy = refuse(503, message_for_status(503));
+      busy.headers.push_back({"Retry-After", "1"});
+      return busy;
+    }
+    case Flights::Turn::generate: break;
+  }
+  bool written = false;
+  struct Leave {
+    Flights& f;
+    const std::string& id;
+    const RequestRecord& rec;
+    bool& done;
+    ~Leave() { f.leave(id, rec, done); }
+  } leave{flights_, c.id, record, written};
 
   Result<Packet> packet = Result<Packet>::fail({});
   // the practice's record for the triage; a ledger that cannot be read
@@ -415,8 +470,9 @@ Reply Service::create_packet(const Request& req) {
   {
     // two posts of one case must not swap the folder under each other
     std::lock_guard lock(case_lock(c.id));
-    auto dir = write_packet(p, p_.out_dir, env);
+    auto dir = write_packet(p, p_.out_dir, env, {{kRequestRecordFile, request_record_json(record)}});
     if (!dir.is_ok()) return internal_error(route, c.id, req.id, "writing failed: " + describe(dir.diagnostics()));
+    written = true;
     // the manifest just written, read back: cheaper than hashing the documents again
     auto text = read_file(dir.value() + "/manifest.json");
     manifest = text ? json::parse(*text, nullptr, false) : json();

@@ -4,7 +4,11 @@
 // moves bytes. Routes:
 //   GET  /healthz                             200 {"status":"ok"} (no token needed)
 //   GET  /metrics                             Prometheus text
-//   POST /v1/packets                          case JSON -> 201 manifest (+ delivery queued)
+//   POST /v1/packets                          case JSON -> 201 manifest (+ delivery queued);
+//        the same case again (or the same Idempotency-Key and case) -> 200 the
+//        packet already written, nothing regenerated, delivered or recorded,
+//        unless ?regenerate=1 (replay.h); a key reused with another case -> 422,
+//        a key whose first post still runs -> 409
 //        with Content-Type application/fhir+json: a PAS response (docs/fhir.md) ->
 //        201 the draft's manifest (OUT/<case_id>/: case.draft.json, preparation-sheet.pdf),
 //        200 {"decision": "approved|pended|error"} and no packet for a non-denial,
@@ -28,8 +32,9 @@
 // Containment: with a WorkerPool (workers.h) the packet is rendered in a
 // worker process with a time and memory limit; a worker that crashes or runs
 // out of time fails that request alone (500 with its request id).
-// Thread contract: handle() may run on many threads at once; packets of one
-// case id are written one at a time.
+// Thread contract: handle() may run on many threads at once; one case body is
+// generated once at a time (Flights), packets of one case id are written one
+// at a time.
 #pragma once
 
 #include <array>
@@ -50,6 +55,7 @@
 #include "serve/gate.h"
 #include "serve/log.h"
 #include "serve/metrics.h"
+#include "serve/replay.h"
 #include "serve/router.h"
 #include "serve/workers.h"
 
@@ -62,6 +68,8 @@ struct Request {
   std::string body;
   std::string id = "";        // the request id (X-Request-Id), for 500 bodies and the log
   std::string content_type = "";  // the Content-Type header as sent, "" if none
+  std::vector<std::pair<std::string, std::string>> query = {};  // decoded query parameters, in order
+  std::vector<std::string> idempotency_keys = {};                // each Idempotency-Key header as sent
 };
 
 struct Reply {
@@ -123,7 +131,11 @@ class Service {
   Reply create_draft(const Request& r);
   Reply validate(const Request& r);
   // The body as a valid case in `loaded`, or the 400/422 reply saying why not.
-  std::optional<Reply> load_body(const Request& r, const Env& env, Result<Case>& loaded);
+  // `fingerprint`, when given, receives the body's case_fingerprint (replay.h).
+  std::optional<Reply> load_body(const Request& r, const Env& env, Result<Case>& loaded,
+                                 std::string* fingerprint = nullptr);
+  // 200 with the stored manifest: a retried post (replay.h).
+  Reply replayed(const std::string& case_id, const std::string& manifest_text);
   Reply get_packet(const std::string& case_id);
   Reply get_document(const std::string& case_id, const std::string& file);
   Reply healthz() const;
@@ -135,6 +147,7 @@ class Service {
 
   ServiceParts p_;
   Gate gate_;
+  Flights flights_;
   std::array<std::mutex, 64> case_locks_;
   std::string id_prefix_;
   std::atomic<unsigned long long> next_id_{0};

@@ -152,9 +152,13 @@ del engine.always["HL7-R"]
 svc = Service(BIN, out, "--config", conf)
 check(wait_for(lambda: len(engine.accepted("HL7-R")) >= 5, 60), f"sent after the restart: {len(engine.accepted('HL7-R'))}")
 for cid in ("HL7-R", "RSP-2026-00417"):
+    # a plain repost is a retry (200 from disk, nothing queued); regenerated,
+    # the same content is not sent again either
     st, m = svc.json("POST", "/v1/packets", json.dumps(cases[cid]))
+    check(st == 200 and "delivery" not in (m or {}), f"{cid} again: a retry -> {st}")
+    st, m = svc.json("POST", "/v1/packets?regenerate=1", json.dumps(cases[cid]))
     states = {d["state"] for d in (m or {}).get("delivery", {}).get("documents", [])}
-    check(st == 201 and states == {"already delivered"}, f"{cid} again: {st} {states}")
+    check(st == 201 and states == {"already delivered"}, f"{cid} regenerated: {st} {states}")
 st, health = svc.json("GET", "/healthz")
 check(health.get("deliveries_pending") == 0, f"nothing waits: {health}")
 check(svc.stop() == 0, "clean stop")

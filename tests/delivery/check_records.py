@@ -135,8 +135,10 @@ for ref in ehr.bodies()[len(before):]:
 # 4. the same again: nothing new
 n = ehr.count()
 st, m = svc.json("POST", "/v1/packets", json.dumps(signed))
+check(st == 200 and "delivery" not in (m or {}), f"unchanged: a retry, answered from disk: {st}")
+st, m = svc.json("POST", "/v1/packets?regenerate=1", json.dumps(signed))
 states = {d["state"] for d in (m or {}).get("delivery", {}).get("documents", [])}
-check(st == 201 and states == {"already delivered"}, f"unchanged: {st} {states}")
+check(st == 201 and states == {"already delivered"}, f"unchanged, regenerated: {st} {states}")
 check(svc.stop() == 0, "clean stop")
 check(ehr.count() == n, f"nothing more was sent: {ehr.count() - n}")
 ehr.server.close()

@@ -220,8 +220,12 @@ for key, (path, ctype, if_none, ref) in ehr.bodies.items():
 # 4. the same bytes posted again: nothing new goes out
 time.sleep(0.3)  # searches of entries found after the restart are done
 seen = len(ehr.attempts)
+outbox_before = sorted(os.listdir(os.path.join(out, ".outbox")))
 st, m = c.json("POST", "/v1/packets", open(posted[0], "rb").read())
-check(st == 201 and all(d["state"] == "already delivered" for d in m["delivery"]["documents"]), f"repeat: {m.get('delivery')}")
+check(st == 200 and "delivery" not in m, f"repeat: the packet already written, nothing queued: {st} {m.get('delivery')}")
+check(sorted(os.listdir(os.path.join(out, ".outbox"))) == outbox_before, "repeat: the outbox is unchanged")
+st, m = c.json("POST", "/v1/packets?regenerate=1", open(posted[0], "rb").read())
+check(st == 201 and all(d["state"] == "already delivered" for d in m["delivery"]["documents"]), f"regenerated: {m.get('delivery')}")
 time.sleep(0.5)
 check(len(ehr.attempts) == seen, "no delivery for a repeat")
 st, h, b = c.request("GET", "/metrics")
@@ -279,7 +283,7 @@ first_keys = {d["file"]: d["idempotency_key"] for d in m1["delivery"]["documents
 # wait until we are well into the next second, not just past the boundary.
 next_second = int(time.time()) + 1
 wait_for(lambda: time.time() >= next_second + 0.1, 3)
-st, m2 = s3.json("POST", "/v1/packets", json.dumps(case).encode())
+st, m2 = s3.json("POST", "/v1/packets?regenerate=1", json.dumps(case).encode())
 check(st == 201, f"second post: {st}")
 bytes1 = {d["file"]: d["sha256"] for d in m1["documents"]}
 bytes2 = {d["file"]: d["sha256"] for d in m2["documents"]}

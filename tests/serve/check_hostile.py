@@ -130,7 +130,7 @@ for fault, what in (("fault-abort", "abort"), ("fault-hang", "time limit"), ("fa
         pass
     check(st == 500 and body_ok, f"{what}: -> {st}, request id {rid!r} in header and body: {body_ok} {b[:200]!r}")
     check(svc.alive(), f"service alive after the worker's {what}")
-    st, _, _ = svc.request("POST", "/v1/packets", case_bytes, timeout=120)
+    st, _, _ = svc.request("POST", "/v1/packets?regenerate=1", case_bytes, timeout=120)
     check(st == 201, f"the next packet after the worker's {what} -> {st}")
     lost = [l for l in svc.log_lines() if l.get("event") == "internal_error" and l.get("case_id") == fault]
     check(lost and lost[-1].get("request_id") == rid, f"{what}: logged with case id and request id")
@@ -148,7 +148,10 @@ def one(body):
 
 
 abort_case = json.dumps(dict(case, case_id="fault-abort")).encode()
-threads = [threading.Thread(target=one, args=(abort_case if i % 3 == 0 else case_bytes,)) for i in range(9)]
+# each good post under its own case id, so that each is generated (one id: one generation)
+threads = [threading.Thread(target=one, args=(abort_case if i % 3 == 0 else
+                                              json.dumps(dict(case, case_id=f"HOSTILE-{i}")).encode(),))
+           for i in range(9)]
 for t in threads:
     t.start()
 for t in threads:
@@ -201,7 +204,7 @@ for s in slow:
 check(closed == 150, f"slow connections closed by the service: {closed}")
 check(healthy(), "alive after slowloris")
 
-st, _, _ = svc.request("POST", "/v1/packets", case_bytes, timeout=120)
+st, _, _ = svc.request("POST", "/v1/packets?regenerate=1", case_bytes, timeout=120)
 check(st == 201, f"a packet at the end -> {st}")
 check(svc.stop() == 0, "clean stop")
 logs = open(svc.log, encoding="utf-8").read()

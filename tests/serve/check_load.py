@@ -27,7 +27,8 @@ svc = Service(BIN, out)
 bodies = [json.load(open(p)) for p in samples(ROOT)]
 jobs = []
 for i in range(160):
-    case = json.loads(json.dumps(bodies[i % len(bodies)]))
+    # four posts of each case id, each with another body: they race and replace each other
+    case = json.loads(json.dumps(bodies[(i + i // 40) % len(bodies)]))
     case["case_id"] = f"LOAD-{i % 40:03d}"
     jobs.append(("POST", "/v1/packets", json.dumps(case).encode()))
 for i in range(20):
@@ -93,7 +94,8 @@ gate = threading.Barrier(24)
 
 
 def shed_worker(i):
-    case = json.loads(json.dumps(bodies[i % len(bodies)]))
+    # four posts of each case id, each with another body: they race and replace each other
+    case = json.loads(json.dumps(bodies[(i + i // 40) % len(bodies)]))
     case["case_id"] = f"SHED-{i}"
     gate.wait()
     try:

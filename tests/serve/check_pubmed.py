@@ -129,7 +129,7 @@ if shutil.which("pdftotext") and os.path.exists(lomn):
 # each PMID once: the second post asks nothing (cache; failures remembered)
 counts = {p: asked(p) for p in ("17119140", "32913650", "11111", "22222", "33333", "44444")}
 check(all(n == 1 for n in counts.values()), f"each PMID asked once: {counts}")
-st, m = svc.json("POST", "/v1/packets", body)
+st, m = svc.json("POST", "/v1/packets?regenerate=1", body)
 check(st == 201, "second post")
 check({p: asked(p) for p in counts} == counts, "second post: nothing asked again")
 cache = os.path.join(out, ".pubmed-cache")
@@ -165,7 +165,7 @@ check(svc.stop() == 0, "clean stop")
 
 # after a restart the disk cache still answers
 svc = Service(BIN, out, "--config", conf)
-check(svc.json("POST", "/v1/packets", body)[0] == 201, "after restart")
+check(svc.json("POST", "/v1/packets?regenerate=1", body)[0] == 201, "after restart")
 check(asked("17119140") == 1 and asked("32913650") == 1, "cached PMIDs not asked after a restart")
 svc.stop()
 

@@ -24,6 +24,13 @@ work = workdir("shed")
 case_bytes = open(os.path.join(ROOT, "samples", "uhc-lumbar-mri.json"), "rb").read()
 hang_bytes = json.dumps(dict(json.loads(case_bytes), case_id="fault-hang")).encode()
 
+
+def case_as(case_id):
+    """The sample under another case id: posts of one case id wait for each
+    other before the slot (the second is a retry), so each post here has its own."""
+    return json.dumps(dict(json.loads(case_bytes), case_id=case_id)).encode()
+
+
 # the time limits are far away: only the test ends the hang
 conf = os.path.join(work, "serve.conf")
 open(conf, "w").write("queue_timeout = 600\n")
@@ -83,12 +90,12 @@ def worker_pids():
 # ---- fill the slot and the queue ---------------------------------------------------
 hung = in_background("hung", hang_bytes)
 check(wait_for(lambda: gauge("p2pdoc_generation_running") == 1, 60, step=0.1), "the hung case holds the only slot")
-waiting = [in_background(f"waiting{i}", case_bytes) for i in range(2)]
+waiting = [in_background(f"waiting{i}", case_as(f"SHED-WAIT-{i}")) for i in range(2)]
 check(wait_for(lambda: gauge("p2pdoc_generation_waiting") == 2, 60, step=0.1), "two posts wait for the slot")
 
 # ---- the queue is full: 503 with Retry-After, at once ------------------------------------
 for i in range(3):
-    st, h, b = svc.request("POST", "/v1/packets", case_bytes, timeout=60)
+    st, h, b = svc.request("POST", "/v1/packets", case_as(f"SHED-FULL-{i}"), timeout=60)
     msg = ""
     try:
         msg = json.loads(b)["errors"][0]["message"]
@@ -116,7 +123,7 @@ for t in [hung] + waiting:
 check(answers.get("hung") == 500, f"the hung post -> {answers.get('hung')} (its worker was killed)")
 check([answers.get(f"waiting{i}") for i in range(2)] == [201, 201], f"the waiting posts -> {answers}")
 check(gauge("p2pdoc_generation_waiting") == 0 and gauge("p2pdoc_generation_running") == 0, "queue and slot empty again")
-st, h, _ = svc.request("POST", "/v1/packets", case_bytes, timeout=120)
+st, h, _ = svc.request("POST", "/v1/packets", case_as("SHED-AFTER"), timeout=120)
 check(st == 201 and "retry-after" not in h, f"a post after the load -> {st}")
 check(svc.stop() == 0, "clean stop")
 cleanup(work)

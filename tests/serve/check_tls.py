@@ -157,7 +157,7 @@ holder.close()
 check(wait_for(lambda: healthy(capped.port), 60, step=0.5), "the capped service answers again once the holder is gone")
 check(capped.stop() == 0, "capped service: clean stop")
 
-st, _, _ = https("POST", "/v1/packets", case_bytes)
+st, _, _ = https("POST", "/v1/packets?regenerate=1", case_bytes)
 check(st == 201, f"a packet at the end -> {st}")
 check(svc.stop() == 0, "clean stop")
 errors = [l for l in svc.log_lines() if l.get("event") == "internal_error"]
