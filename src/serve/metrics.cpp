@@ -62,6 +62,11 @@ void Metrics::add(const std::string& name, double by) {
 void Metrics::add_sampled(const std::string& name, const std::string& type, const std::string& help,
                           std::function<double()> read) {
   std::lock_guard lock(mutex_);
+  for (Sampled& s : sampled_)
+    if (s.name == name) {  // a new owner (a restarted Service): never read the old one again
+      s = {name, type, help, std::move(read)};
+      return;
+    }
   sampled_.push_back({name, type, help, std::move(read)});
 }
 

@@ -26,7 +26,10 @@ class Metrics {
   void add(const std::string& name, double by = 1);
 
   // A value read at render time from its owner (delivery queue length...).
-  // `type` is "gauge" or "counter".
+  // `type` is "gauge" or "counter". Adding a name again replaces the first
+  // reader: each metric is exposed once, read from its newest owner (a
+  // Service made again on the same Metrics must not leave its old one
+  // reading freed memory).
   void add_sampled(const std::string& name, const std::string& type, const std::string& help,
                    std::function<double()> read);
 

@@ -138,6 +138,18 @@ TEST_CASE("listen address and the loopback rule") {
   CHECK(format_address("127.0.0.1", 80) == "127.0.0.1:80");
 }
 
+TEST_CASE("metrics: a sampled metric added again is read from its new owner, once") {
+  Metrics m;
+  m.add_sampled("p2pdoc_generation_running", "gauge", "Packets being generated now.", [] { return 7.0; });
+  m.add_sampled("p2pdoc_generation_running", "gauge", "Packets being generated now.", [] { return 2.0; });
+  std::string text = m.render();
+  CHECK(text.find("p2pdoc_generation_running 2") != std::string::npos);
+  CHECK(text.find("p2pdoc_generation_running 7") == std::string::npos);
+  size_t first = text.find("# TYPE p2pdoc_generation_running");
+  CHECK(first != std::string::npos);
+  CHECK(text.find("# TYPE p2pdoc_generation_running", first + 1) == std::string::npos);
+}
+
 TEST_CASE("metrics: Prometheus text with cumulative buckets") {
   Metrics m;
   m.observe_request("POST", "/v1/packets", 201, 0.012);
