@@ -41,54 +41,14 @@ bool file_exists(const std::string& path) {
   return fs::is_regular_file(path, ec);
 }
 
-Result<bool> write_file_atomic(const std::string& path, const std::string& bytes) {
-  auto fail = [&](const std::string& what) {
-    return Result<bool>::fail({error_at("", "cannot write " + path + ": " + what)});
-  };
-  std::error_code ec;
-  fs::path target(path);
-  if (target.has_parent_path()) fs::create_directories(target.parent_path(), ec);
-  if (ec) return fail(ec.message());
-  // unique per process and call, in the same folder so rename() is atomic
-  static std::atomic<unsigned> counter{0};
-  std::string tmp = path + ".tmp-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-  if (fd < 0) return fail(std::strerror(errno));
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      std::string why = std::strerror(errno);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return fail(why);
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    std::string why = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    return fail(why);
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::string why = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    return fail(why);
-  }
-  return Result<bool>::ok(true);
-}
+namespace {
 
-Result<bool> write_file_staged(const std::string& path, const std::string& bytes) {
-  auto fail = [&](const std::string& what) {
-    return Result<bool>::fail({error_at("", "cannot write " + path + ": " + what)});
-  };
-  std::error_code ec;
-  fs::path target(path);
-  if (target.has_parent_path()) fs::create_directories(target.parent_path(), ec);
-  if (ec) return fail(ec.message());
+// Creates `path` (never an existing file) and writes all of `bytes`, closing
+// it; with `flush`, fsyncs before the close. "" on success, else the OS's
+// reason, with the half-written file removed.
+std::string write_new_file(const std::string& path, const std::string& bytes, bool flush) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-  if (fd < 0) return fail(std::strerror(errno));
+  if (fd < 0) return std::strerror(errno);
   size_t done = 0;
   while (done < bytes.size()) {
     ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
@@ -97,15 +57,49 @@ Result<bool> write_file_staged(const std::string& path, const std::string& bytes
       std::string why = n == 0 ? "short write" : std::strerror(errno);
       ::close(fd);
       ::unlink(path.c_str());
-      return fail(why);
+      return why;
     }
     done += static_cast<size_t>(n);
   }
-  if (::close(fd) != 0) {
+  if ((flush && ::fsync(fd) != 0) || ::close(fd) != 0) {
     std::string why = std::strerror(errno);
     ::unlink(path.c_str());
-    return fail(why);
+    return why;
   }
+  return "";
+}
+
+// Makes the folder `path` will be written in; "" or why it cannot.
+std::string make_parent(const std::string& path) {
+  std::error_code ec;
+  fs::path target(path);
+  if (target.has_parent_path()) fs::create_directories(target.parent_path(), ec);
+  return ec ? ec.message() : "";
+}
+
+Result<bool> cannot_write(const std::string& path, const std::string& why) {
+  return Result<bool>::fail({error_at("", "cannot write " + path + ": " + why)});
+}
+
+}  // namespace
+
+Result<bool> write_file_atomic(const std::string& path, const std::string& bytes) {
+  if (std::string why = make_parent(path); !why.empty()) return cannot_write(path, why);
+  // unique per process and call, in the same folder so rename() is atomic
+  static std::atomic<unsigned> counter{0};
+  std::string tmp = path + ".tmp-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+  if (std::string why = write_new_file(tmp, bytes, true); !why.empty()) return cannot_write(path, why);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::string why = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    return cannot_write(path, why);
+  }
+  return Result<bool>::ok(true);
+}
+
+Result<bool> write_file_staged(const std::string& path, const std::string& bytes) {
+  if (std::string why = make_parent(path); !why.empty()) return cannot_write(path, why);
+  if (std::string why = write_new_file(path, bytes, false); !why.empty()) return cannot_write(path, why);
   return Result<bool>::ok(true);
 }
 

@@ -129,6 +129,13 @@ kept = [json.load(open(os.path.join(failed_dir, f))) for f in os.listdir(failed_
 check(all(k["last_error"] == "ACK AR" and "MSA|AR|" in k["response"] for k in kept), "failed/ keeps the ACK")
 
 # 4. signing the letters: two new versions, each naming its parent, authenticated
+# (an ACK is not the end of a delivery: the outbox records it as sent next,
+# and until then a repost finds a document "already queued")
+def outbox_settled():
+    return wait_for(lambda: not [f for f in os.listdir(os.path.join(out, ".outbox")) if f.endswith(".json")], 30)
+
+
+check(outbox_settled(), "the outbox recorded every accepted message")
 before = {m.file: m.key for m in engine.accepted("RSP-2026-00417")}
 signed = dict(cases["RSP-2026-00417"], letters_signed="2026-11-24")
 cases["RSP-2026-00417"] = signed
@@ -151,6 +158,7 @@ check(len(pending) == 5, f"5 entries wait in the outbox: {len(pending)}")
 del engine.always["HL7-R"]
 svc = Service(BIN, out, "--config", conf)
 check(wait_for(lambda: len(engine.accepted("HL7-R")) >= 5, 60), f"sent after the restart: {len(engine.accepted('HL7-R'))}")
+check(outbox_settled(), "the outbox recorded the messages sent after the restart")
 for cid in ("HL7-R", "RSP-2026-00417"):
     # a plain repost is a retry (200 from disk, nothing queued); regenerated,
     # the same content is not sent again either

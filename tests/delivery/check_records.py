@@ -93,6 +93,10 @@ for cid, case in cases.items():
     check(st == 201, f"POST {cid} -> {st} {m if st != 201 else ''}")
 expected = 5 * len(cases)
 check(wait_for(lambda: ehr.count() >= expected, 60), f"{ehr.count()} of {expected} DocumentReferences arrived")
+# the EHR's answer is not the end of a delivery: the outbox records it as sent
+# next, and until then a repost finds the document "already queued", not "already delivered"
+outbox = os.path.join(out, ".outbox")
+check(wait_for(lambda: not [f for f in os.listdir(outbox) if f.endswith(".json")], 30), "the outbox recorded every delivery")
 
 
 def case_of(ref):

@@ -65,6 +65,12 @@ with tempfile.TemporaryDirectory() as tmp:
             sorted(["brief.pdf", "p2p-script.pdf", "lomn.pdf", "appeal-cover.pdf", "post-call.pdf"]),
             f"one per PDF: {[m.file for m in engine.accepted()]}")
 
+    # an ACK is not the end of a delivery: the outbox records it as sent next,
+    # and a SIGTERM before that leaves it waiting (step 3 counts the waiting)
+    outbox = os.path.join(out, ".outbox")
+    c.check(w.wait_for(lambda: not [f for f in os.listdir(outbox) if f.endswith(".json")], 30),
+            "the outbox recorded the 5 as sent")
+
     # 2. stopped cleanly
     proc.send_signal(signal.SIGTERM)
     try:
