@@ -190,6 +190,12 @@ std::unique_ptr<CitationLookup> pubmed_lookup(const PubMedArgs& a, const std::st
 #endif
 }
 
+// "ok       <case_id>  <path>  (1 page, 24276 bytes)": one line per file written.
+std::string written_line(const std::string& case_id, const std::string& path, const GeneratedDocument& d) {
+  std::string size = d.pages == 0 ? "text" : std::to_string(d.pages) + (d.pages == 1 ? " page" : " pages");
+  return "ok       " + case_id + "  " + path + "  (" + size + ", " + std::to_string(d.pdf.size()) + " bytes)\n";
+}
+
 int run_generate(const std::vector<std::string>& files, const std::string& out, const std::string& root,
                  const PubMedArgs& pm, bool strict, bool pdfa, const cli::LedgerChoice& ledger) {
   Env env = Env::from_process();
@@ -212,9 +218,7 @@ int run_generate(const std::vector<std::string>& files, const std::string& out, 
       return false;
     }
     for (const GeneratedDocument& d : packet.value().documents)
-      std::cout << "ok       " << l.c.id << "  " << dir.value() << "/" << d.file_name << "  ("
-                << (d.pages == 0 ? std::string("text, ") : std::to_string(d.pages) + (d.pages == 1 ? " page, " : " pages, "))
-                << d.pdf.size() << " bytes)\n";
+      std::cout << written_line(l.c.id, dir.value() + "/" + d.file_name, d);
     recorder->record(l.c, dir.value(), env);  // packet first, event after
     return true;
   }, strict, pdfa);
@@ -297,9 +301,7 @@ int run_render(const RenderArgs& a) {
       print_diagnostics(target, written.diagnostics());
       return false;
     }
-    std::cerr << "ok       " << l.c.id << "  " << target << "  ("
-              << (d.pages == 0 ? std::string("text, ") : std::to_string(d.pages) + (d.pages == 1 ? " page, " : " pages, "))
-              << d.pdf.size() << " bytes)\n";
+    std::cerr << written_line(l.c.id, target, d);
     return true;
   }, a.strict, a.pdfa);
   if (unknown_kind) return kInvalid;  // a kind the packet lacks is the caller's mistake, not ours
