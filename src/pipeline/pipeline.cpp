@@ -23,10 +23,6 @@
 #include "pipeline/files.h"
 #include "pipeline/merge.h"
 
-#ifndef P2P_VERSION
-#define P2P_VERSION "0.1.0"
-#endif
-
 namespace p2p {
 
 namespace {

@@ -9,10 +9,6 @@
 #include "pdf/pdf_export.h"
 #include "pipeline/files.h"
 
-#ifndef P2P_VERSION
-#define P2P_VERSION "0.1.0"
-#endif
-
 namespace p2p {
 
 namespace {

@@ -26,10 +26,6 @@
 #include "serve/service.h"
 #include "serve/workers.h"
 
-#ifndef P2P_VERSION
-#define P2P_VERSION "0.1.0"
-#endif
-
 namespace p2p::serve {
 
 namespace {
