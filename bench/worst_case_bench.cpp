@@ -4,7 +4,10 @@
 // its criteria table grown to 200, 2,000 and 3,500 rows, and reports the
 // median wall and CPU time of the brief alone and of the whole packet.
 // Nothing is written to disk.
-//   usage: worst_case_bench [RUNS=5] [VARIANT...]   (variants: worst c200 c2000 c3500)
+//   usage: worst_case_bench [RUNS=5] [--brief-only] [--dump DIR] [VARIANT...]
+//   (variants: worst c200 c2000 c3500). --brief-only skips the packet (for a
+//   profiler); --dump writes each variant's documents to DIR as
+//   <variant>-<file> so that two builds' outputs can be compared byte for byte.
 // The limits below are the case format's documented maximums
 // (docs/case-format.md); change them here when the format changes.
 #include <algorithm>
@@ -184,7 +187,8 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-Timing time_generate(const Case& c, const Resources& res, const Env& env, int runs) {
+Timing time_generate(const Case& c, const Resources& res, const Env& env, int runs, const std::string& dump = "",
+                     const std::string& prefix = "") {
   std::vector<double> wall, cpu;
   Timing t;
   for (int i = 0; i < runs; ++i) {
@@ -201,6 +205,9 @@ Timing time_generate(const Case& c, const Resources& res, const Env& env, int ru
     t.pages = 0;
     for (const GeneratedDocument& d : p.value().documents) t.pages += d.pages;
     t.items_cut = p.value().documents.front().items_cut;
+    if (!dump.empty() && i == 0)
+      for (const GeneratedDocument& d : p.value().documents)
+        (void)write_file_atomic(dump + "/" + prefix + d.file_name, d.pdf);
   }
   t.wall_ms = median(wall);
   t.cpu_ms = median(cpu);
@@ -212,7 +219,14 @@ Timing time_generate(const Case& c, const Resources& res, const Env& env, int ru
 int main(int argc, char** argv) {
   int runs = argc > 1 ? std::max(1, std::atoi(argv[1])) : 5;
   std::vector<std::string> variants;
-  for (int i = 2; i < argc; ++i) variants.push_back(argv[i]);
+  bool brief_only = false;
+  std::string dump;
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--brief-only") brief_only = true;
+    else if (a == "--dump" && i + 1 < argc) dump = argv[++i];
+    else variants.push_back(a);
+  }
   if (variants.empty()) variants = {"worst", "c200", "c2000", "c3500"};
   std::string root = P2P_SOURCE_ROOT;
   auto loaded = load_resources(root);
@@ -246,8 +260,8 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "unknown variant %s\n", v.c_str());
       return 1;
     }
-    Timing b = time_generate(c, brief, env, runs);
-    Timing p = time_generate(c, packet, env, runs);
+    Timing b = time_generate(c, brief, env, runs, dump, v + "-brief-");
+    Timing p = brief_only ? b : time_generate(c, packet, env, runs, dump, v + "-packet-");
     if (!b.ok || !p.ok) {
       std::fprintf(stderr, "%s: generation failed\n", v.c_str());
       return 1;
