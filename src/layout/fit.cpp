@@ -8,6 +8,9 @@
 // overlap and nothing off the page come from the one engine, not from an
 // estimate) stopped as soon as it spills onto a second page: O(log n) tries
 // of O(n) each, where cutting one entry per full re-layout was quadratic.
+// The tries share one LineCache (a paragraph or cell is broken into lines
+// once per width and size, not once per try) and lay the original blocks
+// out through a Cuts view instead of copying them with the cuts applied.
 #include <algorithm>
 #include <functional>
 #include <optional>
@@ -23,6 +26,7 @@ bool is_cuttable(const Block& b) { return b.kind == Block::Kind::list || b.kind 
 
 // A list or table in document order, with how much of it is kept.
 struct Cuttable {
+  const Block* block = nullptr;
   int priority = 0;    // from the template: higher is cut first
   int total = 0;       // items, or body rows for a table
   int kept = 0;
@@ -39,6 +43,7 @@ void collect(const Blocks& blocks, std::vector<Cuttable>& out) {
   for (const Block& b : blocks) {
     if (b.kind == Block::Kind::table) {
       Cuttable c;
+      c.block = &b;
       c.priority = b.cut_priority;
       c.total = c.kept = body_rows(b);
       // unmarked rows go first, from the end; highlighted gaps are kept longest
@@ -53,6 +58,7 @@ void collect(const Blocks& blocks, std::vector<Cuttable>& out) {
       out.push_back(std::move(c));
     } else if (b.kind == Block::Kind::list) {
       Cuttable c;
+      c.block = &b;
       c.priority = b.cut_priority;
       c.total = c.kept = static_cast<int>(b.items.size());
       out.push_back(std::move(c));
@@ -63,13 +69,14 @@ void collect(const Blocks& blocks, std::vector<Cuttable>& out) {
   }
 }
 
-Block more_line(int n, bool rows) {
-  Block m;
-  m.kind = Block::Kind::more;
-  m.inlines.push_back({"+" + std::to_string(n) + " more " + (rows ? "rows" : "items") +
-                           " not shown (cut to fit one page)",
-                       kPlain});
-  return m;
+// The rows of table `b` that `c` leaves out, by index into b.rows.
+std::vector<bool> dropped_rows(const Block& b, const Cuttable& c) {
+  std::vector<bool> drop(b.rows.size(), false);
+  std::vector<int> body_index_to_row;
+  for (size_t r = 0; r < b.rows.size(); ++r)
+    if (!b.rows[r].header) body_index_to_row.push_back(static_cast<int>(r));
+  for (int k = 0; k < c.total - c.kept; ++k) drop[body_index_to_row[c.removal_order[k]]] = true;
+  return drop;
 }
 
 // Copies `in` with the cuts applied; `next` walks `cuts` in collect() order.
@@ -95,18 +102,13 @@ Blocks apply_cuts(const Blocks& in, const std::vector<Cuttable>& cuts, size_t& n
         else apply_cuts(b.items[i], cuts, next);  // keep `next` in step with collect()
       }
     } else {
-      std::vector<bool> drop(b.rows.size(), false);
-      int removed = c.total - c.kept;
-      std::vector<int> body_index_to_row;
-      for (size_t r = 0; r < b.rows.size(); ++r)
-        if (!b.rows[r].header) body_index_to_row.push_back(static_cast<int>(r));
-      for (int k = 0; k < removed; ++k) drop[body_index_to_row[c.removal_order[k]]] = true;
+      std::vector<bool> drop = dropped_rows(b, c);
       copy.rows.clear();
       for (size_t r = 0; r < b.rows.size(); ++r)
         if (!drop[r]) copy.rows.push_back(b.rows[r]);
     }
     out.push_back(std::move(copy));
-    if (c.kept < c.total) out.push_back(more_line(c.total - c.kept, b.kind == Block::Kind::table));
+    if (c.kept < c.total) out.push_back(cut_note(c.total - c.kept, b.kind == Block::Kind::table));
   }
   return out;
 }
@@ -114,6 +116,19 @@ Blocks apply_cuts(const Blocks& in, const std::vector<Cuttable>& cuts, size_t& n
 Blocks with_cuts(const Blocks& blocks, const std::vector<Cuttable>& cuts) {
   size_t next = 0;
   return apply_cuts(blocks, cuts, next);
+}
+
+// The same cuts as a view for the layout: what with_cuts would copy.
+Cuts view_of(const std::vector<Cuttable>& cuts) {
+  Cuts view;
+  for (const Cuttable& c : cuts) {
+    if (c.kept == c.total) continue;
+    Cut& v = view[c.block];
+    v.hidden = c.total - c.kept;
+    if (c.block->kind == Block::Kind::list) v.items = static_cast<size_t>(c.kept);
+    else v.dropped_rows = dropped_rows(*c.block, c);
+  }
+  return view;
 }
 
 // The text of a paragraph as one string, and where each span starts in it.
@@ -265,20 +280,23 @@ void keep_after(std::vector<Cuttable>& cuts, const std::vector<int>& order, size
   for (size_t k = 0; k < steps; ++k) --cuts[order[k]].kept;
 }
 
-std::optional<LayoutResult> one_page(const Blocks& blocks, const PageStyle& st, const FontSet& fonts) {
-  return layout_within(blocks, st, fonts, 1);
+std::optional<LayoutResult> one_page(const Blocks& blocks, const PageStyle& st, const FontSet& fonts,
+                                     LineCache& cache, const Cuts* cuts = nullptr) {
+  return layout_within(blocks, st, fonts, 1, cache, cuts);
 }
 
 Block more_sections(int n) {
   Block m;
   m.kind = Block::Kind::more;
-  m.inlines.push_back({"+" + std::to_string(n) + " more sections not shown (cut to fit one page)", kPlain});
+  std::string text = "+";  // appended, not "+" + ...: gcc 12 warns falsely (-Wrestrict) on that once inlined
+  text += std::to_string(n);
+  text += " more sections not shown (cut to fit one page)";
+  m.inlines.push_back({std::move(text), kPlain});
   return m;
 }
 
-}  // namespace
-
-LayoutResult layout_one_page(const Blocks& blocks, const PageStyle& style, const FontSet& fonts, double floor_size) {
+LayoutResult fit_one_page(const Blocks& blocks, const PageStyle& style, const FontSet& fonts, double floor_size,
+                          LineCache& cache) {
   if (Diagnostics bad = check_letterhead(style, fonts); has_errors(bad)) {
     LayoutResult r;
     r.body_size = style.body_size;
@@ -304,7 +322,7 @@ LayoutResult layout_one_page(const Blocks& blocks, const PageStyle& style, const
     Blocks required;
     for (const Block& b : blocks)
       if (!b.optional) required.push_back(b);
-    LayoutResult without = layout_one_page(required, style, fonts, floor_size);
+    LayoutResult without = fit_one_page(required, style, fonts, floor_size, cache);
     size_t at = 0;  // the index in `sizes` that `without` needed
     while (at + 1 < sizes.size() && sizes[at] > without.body_size + 1e-9) ++at;
     if (without.items_cut > 0 || without.words_cut > 0 || at > kOptionalShrink) return without;
@@ -314,27 +332,27 @@ LayoutResult layout_one_page(const Blocks& blocks, const PageStyle& style, const
         if (!blocks[i].optional || i <= optional[kept - 1]) some.push_back(blocks[i]);
       for (size_t k = at; k <= kOptionalShrink && k < sizes.size(); ++k) {
         st.body_size = sizes[k];
-        if (auto r = one_page(some, st, fonts)) return *r;
+        if (auto r = one_page(some, st, fonts, cache)) return std::move(*r);
       }
     }
     return without;
   }
   // 1. the largest size at which the page fits. Fit is monotone in size, so
   //    a binary search finds it in about three layouts instead of up to five.
-  if (auto first = one_page(blocks, st, fonts)) return *first;
+  if (auto first = one_page(blocks, st, fonts, cache)) return std::move(*first);
   size_t lo = 1, hi = sizes.size();  // sizes[lo..hi) still possible
   std::optional<LayoutResult> best;
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
     st.body_size = sizes[mid];
-    if (auto r = one_page(blocks, st, fonts)) {
+    if (auto r = one_page(blocks, st, fonts, cache)) {
       best = std::move(r);
       hi = mid;
     } else {
       lo = mid + 1;
     }
   }
-  if (best) return *best;
+  if (best) return std::move(*best);
   st.body_size = floor_size;
 
   // 2. cut lists and tables: the fewest steps of cut_sequence after which
@@ -350,7 +368,8 @@ LayoutResult layout_one_page(const Blocks& blocks, const PageStyle& style, const
   while (cut_lo <= cut_hi) {
     size_t mid = (cut_lo + cut_hi) / 2;
     keep_after(cuts, order, mid);
-    if (auto r = one_page(with_cuts(blocks, cuts), st, fonts)) {
+    Cuts view = view_of(cuts);
+    if (auto r = one_page(blocks, st, fonts, cache, &view)) {
       cut_fit = std::move(r);
       cut_steps = mid;
       cut_hi = mid - 1;
@@ -360,7 +379,7 @@ LayoutResult layout_one_page(const Blocks& blocks, const PageStyle& style, const
   }
   if (cut_fit) {
     cut_fit->items_cut = static_cast<int>(cut_steps);
-    return *cut_fit;
+    return std::move(*cut_fit);
   }
   int cut = static_cast<int>(order.size());
   keep_after(cuts, order, order.size());
@@ -380,15 +399,15 @@ LayoutResult layout_one_page(const Blocks& blocks, const PageStyle& style, const
     while (a_lo <= a_hi) {
       size_t mid = (a_lo + a_hi) / 2;
       p->inlines = shortened(original, flat, at[mid]);
-      if (one_page(current, st, fonts)) keep = mid, a_lo = mid + 1;
+      if (one_page(current, st, fonts, cache)) keep = mid, a_lo = mid + 1;
       else a_hi = mid - 1;
     }
     p->inlines = shortened(original, flat, at[keep]);
     words_cut += words_in(flat.text, at[keep]);
-    if (auto r = one_page(current, st, fonts)) {
+    if (auto r = one_page(current, st, fonts, cache)) {
       r->items_cut = cut;
       r->words_cut = words_cut;
-      return *r;
+      return std::move(*r);
     }
   }
 
@@ -403,7 +422,7 @@ LayoutResult layout_one_page(const Blocks& blocks, const PageStyle& style, const
   std::optional<LayoutResult> fit;
   while (s_lo <= s_hi) {
     size_t mid = (s_lo + s_hi) / 2;
-    if (auto r = one_page(shown(mid), st, fonts)) {
+    if (auto r = one_page(shown(mid), st, fonts, cache)) {
       fit = std::move(r);
       kept = mid;
       s_lo = mid + 1;
@@ -417,6 +436,13 @@ LayoutResult layout_one_page(const Blocks& blocks, const PageStyle& style, const
   r.words_cut = words_cut;
   r.pages.resize(1);
   return r;
+}
+
+}  // namespace
+
+LayoutResult layout_one_page(const Blocks& blocks, const PageStyle& style, const FontSet& fonts, double floor_size) {
+  LineCache cache;
+  return fit_one_page(blocks, style, fonts, floor_size, cache);
 }
 
 }  // namespace p2p

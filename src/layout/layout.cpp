@@ -8,6 +8,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <functional>
+#include <span>
 
 namespace p2p {
 
@@ -36,8 +39,9 @@ struct Piece {
 };
 
 // Splits spans into pieces at spaces; a piece glued to the previous one (no
-// space between) belongs to the same word, e.g. "**Bob**'s".
-std::vector<Piece> to_pieces(const Inlines& spans) {
+// space between) belongs to the same word, e.g. "**Bob**'s". `extra_style`
+// is or-ed into every span's style (bold headings and header cells).
+std::vector<Piece> to_pieces(const Inlines& spans, uint8_t extra_style = 0) {
   std::vector<Piece> out;
   bool space = false;
   for (const Span& sp : spans) {
@@ -56,7 +60,7 @@ std::vector<Piece> to_pieces(const Inlines& spans) {
       }
       size_t j = i;
       while (j < t.size() && t[j] != ' ' && t[j] != '\t' && t[j] != '\n') ++j;
-      out.push_back({std::string_view(t).substr(i, j - i), sp.style, space, false});
+      out.push_back({std::string_view(t).substr(i, j - i), static_cast<uint8_t>(sp.style | extra_style), space, false});
       space = false;
       i = j;
     }
@@ -136,8 +140,11 @@ int font_index(uint8_t style) {
   return i;
 }
 
-std::vector<Line> break_lines(const Inlines& spans, double max_width, double size, const FontSet& fonts) {
-  std::vector<Piece> pieces = to_pieces(spans);
+namespace {
+
+std::vector<Line> break_styled(const Inlines& spans, uint8_t extra_style, double max_width, double size,
+                               const FontSet& fonts) {
+  std::vector<Piece> pieces = to_pieces(spans, extra_style);
   SpaceWidths spaces{size, fonts};
   std::vector<Line> lines(1);
   size_t i = 0;
@@ -187,6 +194,102 @@ std::vector<Line> break_lines(const Inlines& spans, double max_width, double siz
   }
   if (lines.size() > 1 && lines.back().runs.empty()) lines.pop_back();
   return lines;
+}
+
+}  // namespace
+
+std::vector<Line> break_lines(const Inlines& spans, double max_width, double size, const FontSet& fonts) {
+  return break_styled(spans, 0, max_width, size, fonts);
+}
+
+// --- LineCache ------------------------------------------------------------
+uint64_t LineCache::hash_of(const Inlines& spans, uint8_t extra_style, double width, double size) {
+  auto mix = [](uint64_t h, uint64_t v) { return (h ^ v) * 0x100000001b3ULL + (h >> 29); };
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (const Span& sp : spans) h = mix(mix(h, std::hash<std::string_view>{}(sp.text)), sp.style);
+  uint64_t w, z;
+  std::memcpy(&w, &width, sizeof w);
+  std::memcpy(&z, &size, sizeof z);
+  return mix(mix(mix(h, extra_style), w), z);
+}
+
+LineCache::Key LineCache::key_of(const Inlines& spans, uint8_t extra_style, double width, double size) {
+  Key k{{}, extra_style, width, size};
+  for (const Span& sp : spans) {
+    uint64_t n = sp.text.size();
+    k.spans += static_cast<char>(sp.style);
+    k.spans.append(reinterpret_cast<const char*>(&n), sizeof n);
+    k.spans += sp.text;
+  }
+  return k;
+}
+
+bool LineCache::matches(const Key& key, const Inlines& spans, uint8_t extra_style, double width, double size) {
+  if (key.extra_style != extra_style || key.width != width || key.size != size) return false;
+  std::string_view rest = key.spans;
+  for (const Span& sp : spans) {
+    uint64_t n = sp.text.size();
+    if (rest.size() < 1 + sizeof n + n || rest[0] != static_cast<char>(sp.style) ||
+        std::memcmp(rest.data() + 1, &n, sizeof n) != 0 ||
+        std::memcmp(rest.data() + 1 + sizeof n, sp.text.data(), n) != 0)
+      return false;
+    rest.remove_prefix(1 + sizeof n + n);
+  }
+  return rest.empty();
+}
+
+void LineCache::check_fonts(const FontSet& fonts) {
+  if (fonts_ == fonts.faces[0].get()) return;
+  lines_.clear();
+  cells_.clear();
+  fonts_ = fonts.faces[0].get();
+}
+
+const std::vector<Line>& LineCache::lines(const Inlines& spans, uint8_t extra_style, double max_width, double size,
+                                          const FontSet& fonts) {
+  check_fonts(fonts);
+  uint64_t h = hash_of(spans, extra_style, max_width, size);
+  auto [from, to] = lines_.equal_range(h);
+  for (auto it = from; it != to; ++it)
+    if (matches(it->second.key, spans, extra_style, max_width, size)) {
+      ++hits_;
+      return it->second.value;
+    }
+  ++misses_;
+  auto at = lines_.emplace(h, Entry<std::vector<Line>>{key_of(spans, extra_style, max_width, size),
+                                                       break_styled(spans, extra_style, max_width, size, fonts)});
+  return at->second.value;
+}
+
+LineCache::CellWidths LineCache::cell_widths(const Inlines& spans, uint8_t extra_style, double size,
+                                             const FontSet& fonts) {
+  check_fonts(fonts);
+  uint64_t h = hash_of(spans, extra_style, 0, size);
+  auto [from, to] = cells_.equal_range(h);
+  for (auto it = from; it != to; ++it)
+    if (matches(it->second.key, spans, extra_style, 0, size)) {
+      ++hits_;
+      return it->second.value;
+    }
+  ++misses_;
+  CellWidths cw;
+  double space = fonts.face(0).width(" ", size);
+  for (const Piece& p : to_pieces(spans, extra_style)) {
+    double w = piece_width(p, size, fonts);
+    cw.widest_word = std::max(cw.widest_word, w);
+    cw.one_line += w + (p.space_before ? space : 0);
+  }
+  cells_.emplace(h, Entry<CellWidths>{key_of(spans, extra_style, 0, size), cw});
+  return cw;
+}
+
+Block cut_note(int hidden, bool rows) {
+  Block m;
+  m.kind = Block::Kind::more;
+  m.inlines.push_back({"+" + std::to_string(hidden) + " more " + (rows ? "rows" : "items") +
+                           " not shown (cut to fit one page)",
+                       kPlain});
+  return m;
 }
 
 namespace {
@@ -294,8 +397,13 @@ struct Column {
 
 class Flow {
  public:
-  Flow(const PageStyle& style, const FontSet& fonts, size_t page_limit = SIZE_MAX)
-      : style_(style), fonts_(fonts), letterhead_(fit_letterhead(style, fonts)), page_limit_(page_limit) {
+  Flow(const PageStyle& style, const FontSet& fonts, size_t page_limit, LineCache& cache, const Cuts* cuts)
+      : style_(style),
+        fonts_(fonts),
+        letterhead_(fit_letterhead(style, fonts)),
+        page_limit_(page_limit),
+        cache_(cache),
+        cuts_(cuts) {
     s_ = style.body_size;
     top_ = style.margin_top + letterhead_.height + 10;
     bottom_ = style.height - style.margin_bottom - footer_height();
@@ -366,7 +474,7 @@ class Flow {
     }
   }
 
-  void place_lines(const std::vector<Line>& lines, Column col, double size, Color color, Align align = Align::left) {
+  void place_lines(std::span<const Line> lines, Column col, double size, Color color, Align align = Align::left) {
     for (const Line& line : lines) {
       if (overflowed_) return;
       ensure(line_height(size));
@@ -381,7 +489,7 @@ class Flow {
   void place_block(const Block& b, Column col, const Block* next) {
     switch (b.kind) {
       case Block::Kind::paragraph: {
-        auto lines = break_lines(b.inlines, col.w, s_, fonts_);
+        std::span<const Line> lines = cache_.lines(b.inlines, kPlain, col.w, s_, fonts_);
         double carry = carried_height(next, col);
         // a short paragraph (a signature block, an address) is never split
         // across pages; a long one may be, and then its last two lines go
@@ -390,11 +498,9 @@ class Flow {
           ensure(lines.size() * line_height(s_) + carry);
           place_lines(lines, col, s_, kInk);
         } else if (carry > 0) {
-          std::vector<Line> tail(lines.end() - 2, lines.end());
-          lines.resize(lines.size() - 2);
-          place_lines(lines, col, s_, kInk);
+          place_lines(lines.first(lines.size() - 2), col, s_, kInk);
           ensure(2 * line_height(s_) + carry);
-          place_lines(tail, col, s_, kInk);
+          place_lines(lines.last(2), col, s_, kInk);
         } else {
           place_lines(lines, col, s_, kInk);
         }
@@ -402,21 +508,26 @@ class Flow {
         break;
       }
       case Block::Kind::more: {
-        Inlines it = b.inlines;
-        for (Span& sp : it) sp.style |= kItalic;
-        place_lines(break_lines(it, col.w, s_ * 0.95, fonts_), col, s_ * 0.95, kMuted);
+        place_lines(cache_.lines(b.inlines, kItalic, col.w, s_ * 0.95, fonts_), col, s_ * 0.95, kMuted);
         y_ += 0.45 * s_;
         break;
       }
       case Block::Kind::heading:
         place_heading(b, col, next);
         break;
-      case Block::Kind::list:
-        place_list(b, col, carried_height(next, col));
+      case Block::Kind::list: {
+        // a cut list is followed by its note, never by a block kept with it
+        const Cut* cut = cut_of(b);
+        place_list(b, col, cut ? 0 : carried_height(next, col), cut ? cut->items : b.items.size());
+        if (cut) place_cut_note(*cut, false, col);
         break;
-      case Block::Kind::table:
-        place_table(b, col);
+      }
+      case Block::Kind::table: {
+        const Cut* cut = cut_of(b);
+        place_table(b, col, cut);
+        if (cut) place_cut_note(*cut, true, col);
         break;
+      }
       case Block::Kind::rule:
         ensure(0.8 * s_);
         page().lines.push_back({col.x, y_ + 0.3 * s_, col.x + col.w, y_ + 0.3 * s_, 0.6, kRuleGray});
@@ -426,7 +537,7 @@ class Flow {
         place_quote(b, col);
         break;
       case Block::Kind::code:
-        place_lines(break_lines(b.inlines, col.w, s_ * 0.9, fonts_), col, s_ * 0.9, kInk);
+        place_lines(cache_.lines(b.inlines, kPlain, col.w, s_ * 0.9, fonts_), col, s_ * 0.9, kInk);
         y_ += 0.45 * s_;
         break;
       case Block::Kind::field:
@@ -438,6 +549,18 @@ class Flow {
         }
         break;
     }
+  }
+
+  // The entries of `b` left out, if it is a cut list or table.
+  const Cut* cut_of(const Block& b) const {
+    if (!cuts_) return nullptr;
+    auto it = cuts_->find(&b);
+    return it != cuts_->end() && it->second.hidden > 0 ? &it->second : nullptr;
+  }
+
+  void place_cut_note(const Cut& cut, bool rows, Column col) {
+    if (overflowed_) return;
+    place_block(cut_note(cut.hidden, rows), col, nullptr);
   }
 
   static bool is_checkbox(const Block& b) { return b.kind == Block::Kind::field && b.field.type == "checkbox"; }
@@ -524,7 +647,7 @@ class Flow {
   // with its own last lines, so a signature never opens a page alone.
   double carried_height(const Block* next, Column col) {
     if (!next || !next->keep_with_previous || next->kind != Block::Kind::paragraph) return 0;
-    size_t n = break_lines(next->inlines, col.w, s_, fonts_).size();
+    size_t n = cache_.lines(next->inlines, kPlain, col.w, s_, fonts_).size();
     return n <= kKeepTogetherLines ? n * line_height(s_) + 0.45 * s_ : 0;
   }
 
@@ -532,7 +655,7 @@ class Flow {
   // start there (a short paragraph never splits, so all of it).
   double first_unit_height(const Block& next, Column col) {
     if (next.kind == Block::Kind::paragraph) {
-      size_t n = break_lines(next.inlines, col.w, s_, fonts_).size();
+      size_t n = cache_.lines(next.inlines, kPlain, col.w, s_, fonts_).size();
       if (n <= kKeepTogetherLines) return n * line_height(s_);
     }
     return line_height(s_) * 2;
@@ -541,9 +664,7 @@ class Flow {
   void place_heading(const Block& b, Column col, const Block* next) {
     double size = b.level == 1 ? 1.55 * s_ : b.level == 2 ? 1.08 * s_ : s_;
     double before = b.level == 1 ? 0.1 * s_ : b.level == 2 ? 0.35 * s_ : 0.25 * s_;
-    Inlines it = b.inlines;
-    for (Span& sp : it) sp.style |= kBold;
-    auto lines = break_lines(it, col.w, size, fonts_);
+    const std::vector<Line>& lines = cache_.lines(b.inlines, kBold, col.w, size, fonts_);
     // keep the heading with what follows it: the whole of a paragraph that is
     // itself kept together, else its first two lines
     double need = before + lines.size() * line_height(size);
@@ -562,15 +683,17 @@ class Flow {
 
   // `carry`: the height of a block that keeps with this list's end; the
   // last item then goes to the next page with it when both do not fit.
-  void place_list(const Block& b, Column col, double carry = 0) {
+  // Only the first `shown` items are placed (the others are cut).
+  void place_list(const Block& b, Column col, double carry, size_t shown) {
     double indent = 1.25 * s_;
     int number = b.start;
-    for (const Blocks& item : b.items) {
+    for (size_t k = 0; k < shown; ++k) {
+      const Blocks& item = b.items[k];
       if (overflowed_) return;
       std::string marker = b.ordered ? std::to_string(number++) + "." : "\xE2\x80\xA2";  // U+2022 bullet
       Column inner{col.x + indent, col.w - indent};
       ensure(line_height(s_));
-      if (carry > 0 && &item == &b.items.back()) ensure(item_height(item, inner) + carry);
+      if (carry > 0 && k + 1 == shown) ensure(item_height(item, inner) + carry);
       double marker_w = fonts_.face(0).width(marker, s_);
       double mx = b.ordered ? col.x + indent - 0.35 * s_ - marker_w : col.x + 0.35 * s_;
       page().texts.push_back({mx, y_ + baseline_offset(s_), 0, s_, marker, kInk, marker_w});
@@ -595,7 +718,7 @@ class Flow {
   // An item of one paragraph: its lines; anything else: two lines (its start).
   double item_height(const Blocks& item, Column col) {
     if (item.size() == 1 && item[0].kind == Block::Kind::paragraph)
-      return break_lines(item[0].inlines, col.w, s_, fonts_).size() * line_height(s_) + 0.12 * s_;
+      return cache_.lines(item[0].inlines, kPlain, col.w, s_, fonts_).size() * line_height(s_) + 0.12 * s_;
     return 2 * line_height(s_);
   }
 
@@ -605,7 +728,7 @@ class Flow {
       if (overflowed_) return;
       const Block& b = blocks[i];
       if (b.kind == Block::Kind::paragraph) {
-        place_lines(break_lines(b.inlines, col.w, s_, fonts_), col, s_, kInk);
+        place_lines(cache_.lines(b.inlines, kPlain, col.w, s_, fonts_), col, s_, kInk);
         y_ += 0.12 * s_;
       } else {
         place_block(b, col, i + 1 < blocks.size() ? &blocks[i + 1] : nullptr);
@@ -636,22 +759,20 @@ class Flow {
   }
 
   // --- tables ---------------------------------------------------------------
-  std::vector<double> column_widths(const Block& t, double avail, double pad) {
+  static bool shown(const Cut* cut, size_t row) { return !cut || !cut->dropped_rows[row]; }
+
+  // From the rows shown only: a cut table's columns fit what remains of it.
+  std::vector<double> column_widths(const Block& t, const Cut* cut, double avail, double pad) {
     size_t n = t.aligns.size();
     std::vector<double> natural(n, 0), minimum(n, 0), header(n, 0);
-    for (const TableRow& row : t.rows) {
+    for (size_t r = 0; r < t.rows.size(); ++r) {
+      if (!shown(cut, r)) continue;
+      const TableRow& row = t.rows[r];
       for (size_t c = 0; c < n && c < row.cells.size(); ++c) {
-        Inlines it = row.cells[c].content;
-        if (row.header)
-          for (Span& sp : it) sp.style |= kBold;
-        double line_w = 0;
-        for (const Piece& p : to_pieces(it)) {
-          double w = piece_width(p, s_, fonts_);
-          minimum[c] = std::max(minimum[c], w);
-          if (row.header) header[c] = std::max(header[c], w);
-          line_w += w + (p.space_before ? fonts_.face(0).width(" ", s_) : 0);
-        }
-        natural[c] = std::max(natural[c], line_w);
+        LineCache::CellWidths cw = cache_.cell_widths(row.cells[c].content, row.header ? kBold : kPlain, s_, fonts_);
+        minimum[c] = std::max(minimum[c], cw.widest_word);
+        if (row.header) header[c] = std::max(header[c], cw.widest_word);
+        natural[c] = std::max(natural[c], cw.one_line);
       }
     }
     double sum_nat = 0, sum_min = 0, sum_head = 0;
@@ -681,12 +802,14 @@ class Flow {
     return w;
   }
 
-  void place_table(const Block& t, Column col) {
+  void place_table(const Block& t, Column col, const Cut* cut) {
     if (t.aligns.empty()) return;
     double pad = 0.35 * s_, vpad = 0.18 * s_;
-    std::vector<double> widths = column_widths(t, col.w, pad);
+    std::vector<double> widths = column_widths(t, cut, col.w, pad);
     const TableRow* header = nullptr;
-    for (const TableRow& row : t.rows) {
+    for (size_t r = 0; r < t.rows.size(); ++r) {
+      if (!shown(cut, r)) continue;
+      const TableRow& row = t.rows[r];
       if (overflowed_) return;
       if (row.header) header = &row;
       if (place_row(row, t, col, widths, pad, vpad)) continue;
@@ -703,14 +826,13 @@ class Flow {
   // not fit on this page (the caller continues on a new page).
   bool place_row(const TableRow& row, const Block& t, Column col, const std::vector<double>& widths, double pad,
                  double vpad) {
-    std::vector<std::vector<Line>> cells;
+    static const Inlines kEmpty;
+    std::vector<const std::vector<Line>*> cells;
     size_t tallest = 1;
     for (size_t c = 0; c < widths.size(); ++c) {
-      Inlines it = c < row.cells.size() ? row.cells[c].content : Inlines{};
-      if (row.header)
-        for (Span& sp : it) sp.style |= kBold;
-      cells.push_back(break_lines(it, widths[c] - 2 * pad, s_, fonts_));
-      tallest = std::max(tallest, cells.back().size());
+      const Inlines& it = c < row.cells.size() ? row.cells[c].content : kEmpty;
+      cells.push_back(&cache_.lines(it, row.header ? kBold : kPlain, widths[c] - 2 * pad, s_, fonts_));
+      tallest = std::max(tallest, cells.back()->size());
     }
     double h = tallest * line_height(s_) + 2 * vpad;
     if (y_ + h > bottom_ + 0.01 && y_ > top_ + 0.01) return false;
@@ -724,7 +846,7 @@ class Flow {
     for (size_t c = 0; c < widths.size(); ++c) {
       y_ = row_top + vpad;
       Align a = t.aligns[c];
-      for (const Line& line : cells[c]) {
+      for (const Line& line : *cells[c]) {
         double lx = x + pad;
         if (a == Align::right) lx = x + widths[c] - pad - line.width;
         if (a == Align::center) lx = x + (widths[c] - line.width) / 2;
@@ -774,6 +896,8 @@ class Flow {
   const FontSet& fonts_;
   LetterheadFit letterhead_;
   size_t page_limit_;
+  LineCache& cache_;
+  const Cuts* cuts_;
   bool overflowed_ = false;
   double s_ = 10;
   double top_ = 0, bottom_ = 0, y_ = 0;
@@ -788,7 +912,13 @@ LayoutResult layout_document(const Blocks& blocks, const PageStyle& style, const
 
 std::optional<LayoutResult> layout_within(const Blocks& blocks, const PageStyle& style, const FontSet& fonts,
                                           size_t page_limit) {
-  Flow flow(style, fonts, page_limit);
+  LineCache cache;
+  return layout_within(blocks, style, fonts, page_limit, cache);
+}
+
+std::optional<LayoutResult> layout_within(const Blocks& blocks, const PageStyle& style, const FontSet& fonts,
+                                          size_t page_limit, LineCache& cache, const Cuts* cuts) {
+  Flow flow(style, fonts, page_limit, cache, cuts);
   flow.place_blocks(blocks, Column{style.margin_x, style.width - 2 * style.margin_x});
   if (flow.overflowed()) return std::nullopt;
   LayoutResult r;

@@ -6,9 +6,11 @@
 // Pure functions of their inputs; thread-safe (FontFace is immutable).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/diagnostic.h"
@@ -155,5 +157,75 @@ struct Line {
 std::vector<Line> break_lines(const Inlines& spans, double max_width, double size, const FontSet& fonts);
 
 int font_index(uint8_t style);  // kBold/kItalic/kMark bits -> FontSet index
+
+// --- Reuse across layouts (the one-page rule's tries), exposed for tests ----
+// Line breaking and cell measuring remembered across layouts of the same
+// text: the one-page rule lays the same blocks out a dozen times and most
+// tries change only which rows are kept. Keyed by the text and styles
+// themselves (plus width and type size), never by address, so a copy, a
+// cut or a shortened paragraph can only hit lines of identical text. Meant
+// for one FontSet (a different one empties it). Not thread-safe: one cache
+// per layout_one_page call; what it returns lives as long as the cache.
+class LineCache {
+ public:
+  // What break_lines(spans with `extra_style` or-ed into every span's style,
+  // max_width, size, fonts) returns.
+  const std::vector<Line>& lines(const Inlines& spans, uint8_t extra_style, double max_width, double size,
+                                 const FontSet& fonts);
+  // A table cell's words measured for its column's width: the widest word
+  // and the width of the whole text on one line (spaces at the regular
+  // face's width).
+  struct CellWidths {
+    double widest_word = 0, one_line = 0;
+  };
+  CellWidths cell_widths(const Inlines& spans, uint8_t extra_style, double size, const FontSet& fonts);
+
+  size_t hits() const { return hits_; }
+  size_t misses() const { return misses_; }
+
+ private:
+  struct Key {
+    std::string spans;  // each span's style and length, then its text
+    uint8_t extra_style = 0;
+    double width = 0, size = 0;
+  };
+  template <class Value>
+  struct Entry {
+    Key key;
+    Value value;
+  };
+  static uint64_t hash_of(const Inlines& spans, uint8_t extra_style, double width, double size);
+  static bool matches(const Key& key, const Inlines& spans, uint8_t extra_style, double width, double size);
+  static Key key_of(const Inlines& spans, uint8_t extra_style, double width, double size);
+  void check_fonts(const FontSet& fonts);
+
+  // node-based: references handed out stay valid as entries are added
+  std::unordered_multimap<uint64_t, Entry<std::vector<Line>>> lines_;
+  std::unordered_multimap<uint64_t, Entry<CellWidths>> cells_;
+  const FontFace* fonts_ = nullptr;
+  size_t hits_ = 0, misses_ = 0;
+};
+
+// The entries a layout leaves out of lists and tables, by block address:
+// the one-page rule's cuts applied while laying out the original blocks
+// instead of on a copy of them. A cut list shows its first `items` items, a
+// cut table the rows not marked in `dropped_rows` (by index into
+// Block::rows); each cut container is followed by cut_note(hidden, ...).
+struct Cut {
+  size_t items = 0;
+  std::vector<bool> dropped_rows;
+  int hidden = 0;  // entries left out
+};
+using Cuts = std::unordered_map<const Block*, Cut>;
+
+// The visible line that stands for `hidden` entries cut from a list (rows:
+// a table) to fit one page.
+Block cut_note(int hidden, bool rows);
+
+// layout_within reusing `cache` across calls and leaving out `cuts` (none:
+// nullptr). The result is the one layout_within gives on the blocks with
+// the cuts applied (each followed by its cut_note).
+std::optional<LayoutResult> layout_within(const Blocks& blocks, const PageStyle& style, const FontSet& fonts,
+                                          size_t page_limit, LineCache& cache, const Cuts* cuts = nullptr);
 
 }  // namespace p2p

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <string>
 
 #include "layout/layout.h"
@@ -454,4 +455,130 @@ TEST_CASE("a letterhead that cannot fit even wrapped is an error naming the fiel
   Diagnostics n = check_letterhead(named, fonts());
   REQUIRE(n.size() == 1);
   CHECK(n[0].path == "/practice/name");
+}
+
+// --- reuse across the one-page rule's tries ---------------------------------
+
+namespace {
+
+std::string dump_lines(const std::vector<Line>& lines) {
+  std::string s;
+  for (const Line& l : lines) {
+    for (const LineRun& r : l.runs)
+      s += "[" + r.text + "|" + std::to_string(r.style) + "|" + std::to_string(r.x) + "|" + std::to_string(r.width) + "]";
+    s += "/" + std::to_string(l.width) + "\n";
+  }
+  return s;
+}
+
+// Everything a page shows, with positions, as text: equal dumps, equal pages.
+std::string dump_page(const Page& p) {
+  std::string s;
+  char buf[160];
+  for (const RectItem& r : p.rects) {
+    std::snprintf(buf, sizeof buf, "R %.4f %.4f %.4f %.4f\n", r.x, r.y, r.w, r.h);
+    s += buf;
+  }
+  for (const LineItem& l : p.lines) {
+    std::snprintf(buf, sizeof buf, "L %.4f %.4f %.4f %.4f %.2f\n", l.x1, l.y1, l.x2, l.y2, l.width);
+    s += buf;
+  }
+  for (const TextItem& t : p.texts) {
+    std::snprintf(buf, sizeof buf, "T %.4f %.4f %d %.3f ", t.x, t.baseline, t.font, t.size);
+    s += buf + t.text + "\n";
+  }
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("a line cache hit gives the lines a fresh break gives; another text, width, size or style misses") {
+  LineCache cache;
+  Inlines spans = {{"Conservative therapy for six weeks with ", kPlain}, {"documented", kBold},
+                   {" radicular pain and an objective deficit on examination.", kItalic}};
+  const std::vector<Line>& first = cache.lines(spans, kPlain, 150, 10, fonts());
+  CHECK(dump_lines(first) == dump_lines(break_lines(spans, 150, 10, fonts())));
+  CHECK(cache.misses() == 1);
+
+  Inlines copy = spans;  // same text elsewhere in memory: a hit, by content
+  CHECK(&cache.lines(copy, kPlain, 150, 10, fonts()) == &first);
+  CHECK(cache.hits() == 1);
+
+  Inlines bold = spans;
+  for (Span& sp : bold) sp.style |= kBold;
+  CHECK(dump_lines(cache.lines(spans, kBold, 150, 10, fonts())) == dump_lines(break_lines(bold, 150, 10, fonts())));
+  CHECK(dump_lines(cache.lines(spans, kPlain, 120, 10, fonts())) == dump_lines(break_lines(spans, 120, 10, fonts())));
+  CHECK(dump_lines(cache.lines(spans, kPlain, 150, 9.5, fonts())) == dump_lines(break_lines(spans, 150, 9.5, fonts())));
+  Inlines shorter = spans;
+  shorter.back().text = " radicular pain.";
+  CHECK(dump_lines(cache.lines(shorter, kPlain, 150, 10, fonts())) ==
+        dump_lines(break_lines(shorter, 150, 10, fonts())));
+  // the same characters split into spans differently are another text
+  Inlines a = {{"ab", kPlain}, {"c", kBold}}, b = {{"a", kPlain}, {"bc", kBold}};
+  CHECK(dump_lines(cache.lines(a, kPlain, 150, 10, fonts())) != dump_lines(cache.lines(b, kPlain, 150, 10, fonts())));
+  CHECK(cache.hits() == 1);
+  CHECK(cache.misses() == 7);
+  CHECK(&cache.lines(spans, kPlain, 150, 10, fonts()) == &first);  // still there after the others went in
+}
+
+TEST_CASE("a cached cell measure is the one of a fresh measure; a change of size or style misses") {
+  LineCache cache;
+  Inlines cell = {{"Six weeks of physical therapy", kPlain}};
+  LineCache::CellWidths w10 = cache.cell_widths(cell, kPlain, 10, fonts());
+  CHECK(w10.widest_word == doctest::Approx(fonts().face(0).width("physical", 10)));
+  CHECK(w10.one_line == doctest::Approx(fonts().face(0).width("Six weeks of physical therapy", 10)));
+  CHECK(cache.cell_widths(cell, kPlain, 10, fonts()).one_line == w10.one_line);
+  CHECK(cache.hits() == 1);
+  CHECK(cache.cell_widths(cell, kPlain, 8, fonts()).one_line < w10.one_line);
+  CHECK(cache.cell_widths(cell, kBold, 10, fonts()).one_line ==
+        doctest::Approx(fonts().face(1).width("physical", 10) + fonts().face(1).width("Six weeks of ", 10) +
+                        fonts().face(1).width("therapy", 10) + fonts().face(0).width(" ", 10)));
+  CHECK(cache.misses() == 3);
+}
+
+TEST_CASE("laying out through a Cuts view gives the pages of the blocks with the cuts copied in") {
+  PageStyle st = style();
+  std::string md = "# Brief\n\n- first item\n- second item\n- third item\n- fourth item\n\n";
+  md += "| # | Criterion | Status |\n|:-|:-|:-|\n";
+  for (int i = 0; i < 8; ++i)
+    md += "| " + std::to_string(i) + " | criterion " + std::string(static_cast<size_t>(i) * 6, 'x') + " | Met |\n";
+  md += "\n> quoted:\n>\n> - a\n> - b\n> - c\n\nThe end.\n";
+  Blocks blocks = parse_markdown(md);
+  REQUIRE(blocks[1].kind == Block::Kind::list);
+  REQUIRE(blocks[2].kind == Block::Kind::table);
+  REQUIRE(blocks[3].kind == Block::Kind::quote);
+  const Block& quoted_list = blocks[3].children.back();
+  REQUIRE(quoted_list.kind == Block::Kind::list);
+
+  Cuts view;
+  view[&blocks[1]] = Cut{2, {}, 2};
+  std::vector<bool> dropped(blocks[2].rows.size(), false);
+  dropped[5] = dropped[8] = true;  // the widest row goes: the columns narrow
+  view[&blocks[2]] = Cut{0, dropped, 2};
+  view[&quoted_list] = Cut{1, {}, 2};
+
+  Blocks copied;
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    Block b = blocks[i];
+    if (i == 1) b.items.resize(2);
+    if (i == 2) b.rows.erase(b.rows.begin() + 8), b.rows.erase(b.rows.begin() + 5);
+    if (i == 3) b.children.back().items.resize(1), b.children.push_back(cut_note(2, false));
+    copied.push_back(b);
+    if (i == 1) copied.push_back(cut_note(2, false));
+    if (i == 2) copied.push_back(cut_note(2, true));
+  }
+  LineCache cache;
+  auto viewed = layout_within(blocks, st, fonts(), 1, cache, &view);
+  auto expected = layout_within(copied, st, fonts(), 1);
+  REQUIRE(viewed);
+  REQUIRE(expected);
+  REQUIRE(viewed->pages.size() == 1);
+  CHECK(dump_page(viewed->pages[0]) == dump_page(expected->pages[0]));
+  CHECK(all_text(viewed->pages[0]).find("+2 more rows not shown") != std::string::npos);
+  CHECK(all_text(viewed->pages[0]).find("third item") == std::string::npos);
+  // again from the warm cache: the same page
+  auto again = layout_within(blocks, st, fonts(), 1, cache, &view);
+  REQUIRE(again);
+  CHECK(cache.hits() > 0);
+  CHECK(dump_page(again->pages[0]) == dump_page(expected->pages[0]));
 }
