@@ -326,7 +326,9 @@ std::string field_or_letterhead(const std::vector<std::string>& fields, size_t i
 
 // Shrinks, then wraps, each side of the letterhead; the address block may
 // take up to half the width, the name what the address block leaves.
-LetterheadFit fit_letterhead(const PageStyle& style, const FontSet& fonts) {
+// Wrapped lines come from `cache`: the one-page rule's tries all draw the
+// same letterhead.
+LetterheadFit fit_letterhead(const PageStyle& style, const FontSet& fonts, LineCache& cache) {
   const Letterhead& lh = style.letterhead;
   LetterheadFit fit;
   if (lh.name.empty() && lh.lines.empty()) return fit;
@@ -342,7 +344,7 @@ LetterheadFit fit_letterhead(const PageStyle& style, const FontSet& fonts) {
   for (size_t i = 0; i < lh.lines.size(); ++i) {
     auto wrapped = reg.width(lh.lines[i], fit.line_size) <= right_max + 1e-6
                        ? std::vector<Line>{one_line(lh.lines[i], kPlain, fit.line_size, fonts)}
-                       : break_lines({{lh.lines[i], kPlain}}, right_max, fit.line_size, fonts);
+                       : cache.lines({{lh.lines[i], kPlain}}, kPlain, right_max, fit.line_size, fonts);
     for (Line& l : wrapped) {
       right_w = std::max(right_w, l.width);
       fit.right.push_back(std::move(l));
@@ -357,7 +359,7 @@ LetterheadFit fit_letterhead(const PageStyle& style, const FontSet& fonts) {
   if (bold.width(lh.name, fit.name_size) <= room + 1e-6)
     fit.name.push_back(one_line(lh.name, kBold, fit.name_size, fonts));
   else
-    fit.name = break_lines({{lh.name, kBold}}, room, fit.name_size, fonts);
+    fit.name = cache.lines({{lh.name, kBold}}, kPlain, room, fit.name_size, fonts);
   fit.name_height = std::max(kNameSize * 1.25, fit.name.size() * fit.name_size * 1.25);
   double right_height = fit.right.size() * fit.line_size * 1.25;
   fit.height = std::max(fit.name_height, right_height) + 4;
@@ -400,7 +402,7 @@ class Flow {
   Flow(const PageStyle& style, const FontSet& fonts, size_t page_limit, LineCache& cache, const Cuts* cuts)
       : style_(style),
         fonts_(fonts),
-        letterhead_(fit_letterhead(style, fonts)),
+        letterhead_(fit_letterhead(style, fonts, cache)),
         page_limit_(page_limit),
         cache_(cache),
         cuts_(cuts) {
@@ -929,7 +931,8 @@ std::optional<LayoutResult> layout_within(const Blocks& blocks, const PageStyle&
 }
 
 Diagnostics check_letterhead(const PageStyle& style, const FontSet& fonts) {
-  return fit_letterhead(style, fonts).problems;
+  LineCache cache;
+  return fit_letterhead(style, fonts, cache).problems;
 }
 
 }  // namespace p2p
