@@ -247,6 +247,7 @@ void LineCache::check_fonts(const FontSet& fonts) {
 
 const std::vector<Line>& LineCache::lines(const Inlines& spans, uint8_t extra_style, double max_width, double size,
                                           const FontSet& fonts) {
+  if (!remembering()) return kept_.emplace_back(break_styled(spans, extra_style, max_width, size, fonts));
   check_fonts(fonts);
   uint64_t h = hash_of(spans, extra_style, max_width, size);
   auto [from, to] = lines_.equal_range(h);
@@ -263,6 +264,17 @@ const std::vector<Line>& LineCache::lines(const Inlines& spans, uint8_t extra_st
 
 LineCache::CellWidths LineCache::cell_widths(const Inlines& spans, uint8_t extra_style, double size,
                                              const FontSet& fonts) {
+  auto measure = [&] {
+    CellWidths cw;
+    double space = fonts.face(0).width(" ", size);
+    for (const Piece& p : to_pieces(spans, extra_style)) {
+      double w = piece_width(p, size, fonts);
+      cw.widest_word = std::max(cw.widest_word, w);
+      cw.one_line += w + (p.space_before ? space : 0);
+    }
+    return cw;
+  };
+  if (!remembering()) return measure();
   check_fonts(fonts);
   uint64_t h = hash_of(spans, extra_style, 0, size);
   auto [from, to] = cells_.equal_range(h);
@@ -272,13 +284,7 @@ LineCache::CellWidths LineCache::cell_widths(const Inlines& spans, uint8_t extra
       return it->second.value;
     }
   ++misses_;
-  CellWidths cw;
-  double space = fonts.face(0).width(" ", size);
-  for (const Piece& p : to_pieces(spans, extra_style)) {
-    double w = piece_width(p, size, fonts);
-    cw.widest_word = std::max(cw.widest_word, w);
-    cw.one_line += w + (p.space_before ? space : 0);
-  }
+  CellWidths cw = measure();
   cells_.emplace(h, Entry<CellWidths>{key_of(spans, extra_style, 0, size), cw});
   return cw;
 }
@@ -432,7 +438,9 @@ class Flow {
         continue;
       }
       const Block* next = i + 1 < blocks.size() ? &blocks[i + 1] : nullptr;
+      size_t mark = cache_.mark();
       place_block(blocks[i], col, next);
+      cache_.release(mark);  // nothing refers to this block's lines any more
     }
   }
 
@@ -814,7 +822,10 @@ class Flow {
       const TableRow& row = t.rows[r];
       if (overflowed_) return;
       if (row.header) header = &row;
-      if (place_row(row, t, col, widths, pad, vpad)) continue;
+      size_t mark = cache_.mark();
+      bool placed = place_row(row, t, col, widths, pad, vpad);
+      cache_.release(mark);
+      if (placed) continue;
       // the row does not fit: continue on a new page, header row repeated
       new_page();
       if (header && !row.header) place_row(*header, t, col, widths, pad, vpad);
@@ -914,12 +925,13 @@ LayoutResult layout_document(const Blocks& blocks, const PageStyle& style, const
 
 std::optional<LayoutResult> layout_within(const Blocks& blocks, const PageStyle& style, const FontSet& fonts,
                                           size_t page_limit) {
-  LineCache cache;
-  return layout_within(blocks, style, fonts, page_limit, cache);
+  LineCache once(LineCache::Reuse::no);
+  return layout_within(blocks, style, fonts, page_limit, once);
 }
 
 std::optional<LayoutResult> layout_within(const Blocks& blocks, const PageStyle& style, const FontSet& fonts,
                                           size_t page_limit, LineCache& cache, const Cuts* cuts) {
+  cache.start_layout();
   Flow flow(style, fonts, page_limit, cache, cuts);
   flow.place_blocks(blocks, Column{style.margin_x, style.width - 2 * style.margin_x});
   if (flow.overflowed()) return std::nullopt;
@@ -931,8 +943,8 @@ std::optional<LayoutResult> layout_within(const Blocks& blocks, const PageStyle&
 }
 
 Diagnostics check_letterhead(const PageStyle& style, const FontSet& fonts) {
-  LineCache cache;
-  return fit_letterhead(style, fonts, cache).problems;
+  LineCache once(LineCache::Reuse::no);
+  return fit_letterhead(style, fonts, once).problems;
 }
 
 }  // namespace p2p

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -166,8 +167,16 @@ int font_index(uint8_t style);  // kBold/kItalic/kMark bits -> FontSet index
 // cut or a shortened paragraph can only hit lines of identical text. Meant
 // for one FontSet (a different one empties it). Not thread-safe: one cache
 // per layout_one_page call; what it returns lives as long as the cache.
+// A layout done once (layout_document) uses one that only keeps what it
+// returns alive, until release(): keying every text would cost more than
+// the few repeats. For the same reason the first layout through a
+// remembering cache is not remembered (start_layout counts them): a page
+// that fits at the first try, as most do, pays nothing for the cache.
 class LineCache {
  public:
+  enum class Reuse : uint8_t { yes, no };
+  explicit LineCache(Reuse reuse = Reuse::yes) : reuse_(reuse) {}
+
   // What break_lines(spans with `extra_style` or-ed into every span's style,
   // max_width, size, fonts) returns.
   const std::vector<Line>& lines(const Inlines& spans, uint8_t extra_style, double max_width, double size,
@@ -179,6 +188,15 @@ class LineCache {
     double widest_word = 0, one_line = 0;
   };
   CellWidths cell_widths(const Inlines& spans, uint8_t extra_style, double size, const FontSet& fonts);
+
+  // Reuse::no: the lines handed out since mark() are no longer used (their
+  // memory goes back at once, as it did before there was a cache).
+  size_t mark() const { return kept_.size(); }
+  void release(size_t mark) {
+    while (kept_.size() > mark) kept_.pop_back();
+  }
+
+  void start_layout() { ++layouts_; }
 
   size_t hits() const { return hits_; }
   size_t misses() const { return misses_; }
@@ -202,6 +220,10 @@ class LineCache {
   // node-based: references handed out stay valid as entries are added
   std::unordered_multimap<uint64_t, Entry<std::vector<Line>>> lines_;
   std::unordered_multimap<uint64_t, Entry<CellWidths>> cells_;
+  std::deque<std::vector<Line>> kept_;  // Reuse::no: what was handed out
+  Reuse reuse_;
+  size_t layouts_ = 0;
+  bool remembering() const { return reuse_ == Reuse::yes && layouts_ != 1; }
   const FontFace* fonts_ = nullptr;
   size_t hits_ = 0, misses_ = 0;
 };
