@@ -204,10 +204,12 @@ RecordResult record_draft(const CallDraft& draft, const RecordRequest& req, Ledg
   auto packet = req.render ? req.render(*cw.c) : generate_packet(*cw.c, res, env);
   if (!packet.is_ok()) return ours(packet.diagnostics());
   packet.value().warnings = rec.warnings;
+  std::string copy_name = copy ? copy->file_name : "";
   if (copy) packet.value().records.push_back(std::move(*copy));
   auto dir = write_packet(packet.value(), req.out_dir, env);
   if (!dir.is_ok()) return ours(dir.diagnostics());
   rec.packet_dir = dir.value();
+  if (!copy_name.empty()) rec.filed_copy = rec.packet_dir + "/" + copy_name;
   if (ledger) {
     Diagnostics failed =
         record_packet(*ledger, *cw.c, res, packet_manifest(packet.value(), env), req.recorded_by, env);

@@ -89,6 +89,8 @@ with tempfile.TemporaryDirectory() as tmp:
     r = record(filled, out, "--pdfa")
     check(r.returncode == 0, f"record --pdfa: exit {r.returncode}: {r.stdout} {r.stderr}")
     check(copies(packet) == [COPY], f"the copy, named by the call's start: {copies(packet)}")
+    check(f"filed    {CID}  {os.path.join(packet, COPY)}  the form as filled, flattened" in r.stdout,
+          f"record says where it filed the copy: {r.stdout}")
     copy = os.path.join(packet, COPY)
     if not os.path.exists(copy):
         finish("unreachable")
