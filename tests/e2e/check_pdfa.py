@@ -9,11 +9,12 @@ import os
 import sys
 import tempfile
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "serve"))
 from e2e import check, finish, run  # noqa: E402
-from pdfa_checks import body, check_archival, objects  # noqa: E402
 from serve_common import Service, clean_env  # noqa: E402
+from pdfa_checks import body, check_archival, objects  # noqa: E402
 
 BIN, ROOT = sys.argv[1], sys.argv[2]
 SAMPLE = os.path.join(ROOT, "samples", "uhc-lumbar-mri.json")
