@@ -13,20 +13,31 @@ namespace {
 
 // kainjow's data has no numbers and no null: numbers print as JSON does,
 // null behaves like false (prints nothing, skips sections).
+// kainjow's set() and push_back() copy the value they are given, so adding
+// a converted subtree would copy it once per level above it. Each child is
+// added empty and the converted subtree moved into the stored element (the
+// container owns it as a non-const value; get() and list_value() only hand
+// it out as const): every node is converted once and never copied.
 km::data to_mustache(const nlohmann::json& j) {
   switch (j.type()) {
     case nlohmann::json::value_t::object: {
       km::data d{km::data::type::object};
-      for (auto it = j.begin(); it != j.end(); ++it) d.set(it.key(), to_mustache(it.value()));
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        d.set(it.key(), km::data{false});
+        *const_cast<km::data*>(d.get(it.key())) = to_mustache(it.value());
+      }
       return d;
     }
     case nlohmann::json::value_t::array: {
       km::data d{km::data::type::list};
-      for (const auto& v : j) d.push_back(to_mustache(v));
+      for (const auto& v : j) {
+        d.push_back(km::data{false});
+        const_cast<km::data&>(d.list_value().back()) = to_mustache(v);
+      }
       return d;
     }
     case nlohmann::json::value_t::string:
-      return km::data{j.get<std::string>()};
+      return km::data{j.get_ref<const std::string&>()};
     case nlohmann::json::value_t::boolean:
       return km::data{j.get<bool>()};
     case nlohmann::json::value_t::null:
@@ -35,6 +46,54 @@ km::data to_mustache(const nlohmann::json& j) {
       return km::data{j.dump()};
   }
 }
+
+// The names a template looks up, innermost section first, as kainjow's own
+// context does, but without its cost: kainjow splits every dotted name
+// ("patient.name") through a std::stringstream on every lookup, which was
+// 4 % of a packet. Here the segments are walked in place. Same results:
+// a path resolves in the innermost section where every segment exists, and
+// a trailing dot adds no segment (as std::getline's split does not).
+class SectionStack final : public km::basic_context<std::string> {
+ public:
+  explicit SectionStack(const km::data* root) { items_.push_back(root); }
+  void push(const km::data* data) override { items_.push_back(data); }
+  void pop() override { items_.pop_back(); }
+  const km::data* get(const std::string& name) const override {
+    if (name == ".") return items_.back();
+    for (auto it = items_.rbegin(); it != items_.rend(); ++it)
+      if (const km::data* found = walk(*it, name)) return found;
+    return nullptr;
+  }
+  const km::data* get_partial(const std::string& name) const override {
+    for (auto it = items_.rbegin(); it != items_.rend(); ++it)
+      if (const km::data* found = (*it)->get(name)) return found;
+    return nullptr;
+  }
+
+ private:
+  static const km::data* walk(const km::data* at, const std::string& name) {
+    size_t dot = name.find('.');
+    if (dot == std::string::npos) return at->get(name);
+    std::string segment;
+    for (size_t from = 0; at != nullptr && from < name.size(); from = dot + 1) {
+      dot = name.find('.', from);
+      if (dot == std::string::npos) dot = name.size();
+      segment.assign(name, from, dot - from);
+      at = at->get(segment);
+    }
+    return at;
+  }
+  std::vector<const km::data*> items_;  // innermost last
+};
+
+// kainjow writes through `<<`; this appends to one string (no ostringstream).
+struct Appender {
+  std::string out;
+  Appender& operator<<(const std::string& s) {
+    out += s;
+    return *this;
+  }
+};
 
 }  // namespace
 
@@ -85,7 +144,9 @@ Result<std::string> expand_template(std::string_view template_text, const Templa
     tpl.set_custom_escape([](const std::string& s) { return escape_markdown(s); });
   else
     tpl.set_custom_escape([](const std::string& s) { return s; });
-  std::string out = tpl.render(data.impl().data);
+  SectionStack sections(&data.impl().data);
+  Appender appender;
+  std::string out = std::move(tpl.render(sections, appender).out);
   if (!tpl.is_valid()) {
     std::string message = tpl.error_message();
     compiled.erase(std::string(template_text));  // a render error leaves the object unusable

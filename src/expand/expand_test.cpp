@@ -62,3 +62,21 @@ TEST_CASE("front matter: keys and body, no block means no keys") {
   TemplateText unclosed = split_front_matter("---\ntitle: x\n# body");
   CHECK(unclosed.front.empty());
 }
+
+TEST_CASE("dotted names resolve in the innermost section that has the whole path, as kainjow's own lookup does") {
+  json data = {{"payer", {{"name", "Outer Payer"}, {"plan", {{"type", "HMO"}}}}},
+               {"rows", json::array({json{{"payer", {{"name", "Row payer"}}}}, json{{"label", "no payer here"}}})},
+               {"deep", {{"a", {{"b", {{"c", "abc"}}}}}}}};
+  // inside a row: the row's payer.name; a row without `payer` falls back to the root's
+  auto r = expand_template("{{#rows}}[{{payer.name}}|{{payer.plan.type}}]{{/rows}} {{deep.a.b.c}} [{{deep.a.x}}] "
+                           "[{{missing.name}}] {{deep.a.b.c.}}",
+                           data, "t.md");
+  REQUIRE(r.is_ok());
+  // the row's payer has no plan, so payer.plan.type resolves in the root
+  CHECK(r.value() == "[Row payer|HMO][Outer Payer|HMO] abc [] [] abc");
+  // a name longer than a short string's inline buffer, and a long segment
+  json longer = {{"a_rather_long_section_name", {{"an_even_longer_field_name_here", "v"}}}};
+  auto l = expand_template("{{a_rather_long_section_name.an_even_longer_field_name_here}}", longer, "t.md");
+  REQUIRE(l.is_ok());
+  CHECK(l.value() == "v");
+}

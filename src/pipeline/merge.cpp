@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <string_view>
 #include <vector>
 
 #include "knowledge/law.h"
@@ -428,21 +429,27 @@ json enclosures_of(const json& view) {
 // every non-empty list, and "<key>_is": {value: true} beside every
 // enumerated field, so templates can word each status or kind differently.
 void add_template_flags(json& j) {
-  static const char* kEnums[] = {"status", "kind", "disposition", "type", "plan_type", "system", "setting"};
+  static constexpr std::string_view kEnums[] = {"status", "kind", "disposition", "type", "plan_type", "system", "setting"};
   if (j.is_array()) {
     for (json& v : j) add_template_flags(v);
     return;
   }
   if (!j.is_object()) return;
-  json extra = json::object();
+  // collected first, added after: adding keys while iterating would break
+  // the iteration. Most objects get no flag, so nothing is allocated for them.
+  std::vector<std::pair<std::string, json>> extra;
   for (auto it = j.begin(); it != j.end(); ++it) {
     add_template_flags(it.value());
-    if (it->is_array() && !it->empty()) extra["has_" + it.key()] = true;
-    for (const char* e : kEnums)
-      if (it.key() == e && it->is_string()) extra[std::string(e) + "_is"][it->get<std::string>()] = true;
+    const std::string& key = it.key();
+    if (it->is_array() && !it->empty()) extra.emplace_back("has_" + key, true);
+    if (it->is_string() && std::find(std::begin(kEnums), std::end(kEnums), key) != std::end(kEnums)) {
+      json is = json::object();
+      is[it->get_ref<const std::string&>()] = true;
+      extra.emplace_back(key + "_is", std::move(is));
+    }
   }
-  for (auto it = extra.begin(); it != extra.end(); ++it)
-    if (!j.contains(it.key())) j[it.key()] = it.value();
+  for (auto& [key, value] : extra)
+    if (!j.contains(key)) j[key] = std::move(value);
 }
 
 

@@ -19,7 +19,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -32,31 +31,6 @@ BIN, ROOT = sys.argv[1], sys.argv[2]
 records = fhir_records.Records(ROOT)
 work = workdir("records")
 MRN_SYSTEM = "urn:oid:2.16.840.1.113883.3.999.1"  # an invented hospital OID
-
-
-class Listener:
-    """Takes DocumentReferences (201 with an id), answers searches with none."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.received = []  # parsed bodies, in arrival order
-        self.server = FakeServer(self.handle)
-
-    def handle(self, method, path, headers, body):
-        if method == "GET":
-            return 200, "application/fhir+json", b'{"resourceType": "Bundle", "type": "searchset", "total": 0}'
-        with self.lock:
-            self.received.append(json.loads(body))
-            n = len(self.received)
-        return 201, "application/fhir+json", json.dumps({"resourceType": "DocumentReference", "id": str(n)}).encode()
-
-    def count(self):
-        with self.lock:
-            return len(self.received)
-
-    def bodies(self):
-        with self.lock:
-            return list(self.received)
 
 
 # 0. the validator can fail: a broken resource is rejected
@@ -76,7 +50,7 @@ err = s.proc.stderr.read().decode()
 check(code == 2 and "fhir_mrn_system" in err, f"no fhir_mrn_system: exit {code}, {err!r}")
 
 # 2. every sample, and one with an encounter, filed as records
-ehr = Listener()
+ehr = fhir_records.DocumentReferenceListener()
 out = os.path.join(work, "out")
 svc = Service(BIN, out, "--deliver-fhir", ehr.server.url + "/fhir", "--fhir-mrn-system", MRN_SYSTEM,
               "--retry-initial-ms", "100", "--retry-max-ms", "400", "--no-ledger")

@@ -1,14 +1,16 @@
 """What a delivered DocumentReference must be (docs/delivery-records.md):
 valid against HL7's FHIR R4 JSON schema, and holding every element the
 must-support table in the docs marks "sent" (the context rows only when the
-case gives an encounter). Shared by tests/delivery/check_records.py and
-tests/watch/check_delivery.py. Needs Debian's python3-jsonschema and the
+case gives an encounter). Shared by tests/delivery/check_records.py,
+tests/watch/check_delivery.py and tests/install/check_units_run.py, with
+the small FHIR server they deliver to (DocumentReferenceListener). Needs Debian's python3-jsonschema and the
 schema scripts/install-deps.sh puts in .deps/fhir-r4/.
 """
 import json
 import os
 import re
 import sys
+import threading
 
 try:
     from jsonschema import Draft6Validator
@@ -130,3 +132,38 @@ def present(value, steps):
     if not isinstance(value, dict) or steps[0] not in value:
         return False
     return present(value[steps[0]], steps[1:])
+
+
+class DocumentReferenceListener:
+    """A FHIR server that files DocumentReferences (201 with an id) and
+    answers every search with none; `down` makes it answer 503. Serves on
+    loopback through serve_common.FakeServer (tests/serve on sys.path)."""
+
+    def __init__(self):
+        from serve_common import FakeServer
+        self.lock = threading.Lock()
+        self.down = False
+        self.received = []  # parsed bodies, in arrival order
+        self.server = FakeServer(self.handle)
+
+    def handle(self, method, path, headers, body):
+        with self.lock:
+            if self.down:
+                return 503, "application/fhir+json", b"{}"
+            if method == "GET":
+                return 200, "application/fhir+json", b'{"resourceType": "Bundle", "type": "searchset", "total": 0}'
+            self.received.append(json.loads(body))
+            n = len(self.received)
+        return 201, "application/fhir+json", json.dumps({"resourceType": "DocumentReference", "id": str(n)}).encode()
+
+    def count(self):
+        with self.lock:
+            return len(self.received)
+
+    def keys(self):
+        with self.lock:
+            return [r["identifier"][0]["value"] for r in self.received]
+
+    def bodies(self):
+        with self.lock:
+            return list(self.received)

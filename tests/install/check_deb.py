@@ -103,8 +103,9 @@ def check_unpacked(deb, tmp):
     check("RSP-2026-00417" in text and "UnitedHealthcare" in text, f"pdftotext of the brief: {text[:300]}")
 
 
-def check_dpkg_root(deb, tmp):
-    root = os.path.join(tmp, "root")
+def fresh_dpkg_root(root):
+    """An empty system at `root` with its own dpkg database; returns the dpkg
+    command that installs into it (maintainer scripts run with DPKG_ROOT)."""
     for d in ("var/lib/dpkg/info", "var/lib/dpkg/updates", "var/lib/dpkg/triggers", "etc"):
         os.makedirs(os.path.join(root, d), exist_ok=True)
     for f in ("var/lib/dpkg/status", "var/lib/dpkg/available"):
@@ -113,7 +114,21 @@ def check_dpkg_root(deb, tmp):
         f.write("root:x:0:\n")
     with open(os.path.join(root, "etc", "passwd"), "w") as f:
         f.write("root:x:0:0:root:/root:/bin/sh\n")
-    dpkg = ["dpkg", f"--root={root}", "--force-script-chrootless", "--force-depends", "--force-not-root"]
+    return ["dpkg", f"--root={root}", "--force-script-chrootless", "--force-depends", "--force-not-root"]
+
+
+def build_deb(cpack, build, tmp):
+    """`cpack -G DEB` of the build folder into `tmp`: the .deb's path, or None (checked)."""
+    r = run([cpack, "-G", "DEB", "-B", tmp, "--config", os.path.join(build, "CPackConfig.cmake")], cwd=build)
+    debs = glob.glob(os.path.join(tmp, "*.deb"))
+    if not check(r.returncode == 0 and len(debs) == 1, f"cpack -G DEB: {r.stdout[-2000:]} {r.stderr[-2000:]}"):
+        return None
+    return debs[0]
+
+
+def check_dpkg_root(deb, tmp):
+    root = os.path.join(tmp, "root")
+    dpkg = fresh_dpkg_root(root)
     inst = run(dpkg + ["-i", deb])
     if not check(inst.returncode == 0, f"dpkg --root -i: {inst.stdout[-1000:]} {inst.stderr[-1000:]}"):
         return
@@ -150,14 +165,13 @@ def main():
             sys.exit(77)
     tmp = tempfile.mkdtemp(prefix="p2p-deb-")
     try:
-        r = run([cpack, "-G", "DEB", "-B", tmp, "--config", os.path.join(build, "CPackConfig.cmake")], cwd=build)
-        debs = glob.glob(os.path.join(tmp, "*.deb"))
-        if check(r.returncode == 0 and len(debs) == 1, f"cpack -G DEB: {r.stdout[-2000:]} {r.stderr[-2000:]}"):
-            print(f"deb: {os.path.basename(debs[0])}, {os.path.getsize(debs[0])} bytes")
-            check_control(debs[0], build)
-            check_contents(debs[0])
-            check_unpacked(debs[0], tmp)
-            check_dpkg_root(debs[0], tmp)
+        deb = build_deb(cpack, build, tmp)
+        if deb:
+            print(f"deb: {os.path.basename(deb)}, {os.path.getsize(deb)} bytes")
+            check_control(deb, build)
+            check_contents(deb)
+            check_unpacked(deb, tmp)
+            check_dpkg_root(deb, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     finish("deb: ok")

@@ -21,7 +21,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -30,39 +29,12 @@ sys.path.insert(0, os.path.join(HERE, "..", "delivery"))
 sys.path.insert(0, os.path.join(HERE, "..", "serve"))
 import watchlib as w  # noqa: E402
 import fhir_records  # noqa: E402
-from serve_common import FakeServer  # noqa: E402
 
 BIN, ROOT = sys.argv[1], sys.argv[2]
 c = w.Checker("watch/delivery")
 records = fhir_records.Records(ROOT)
 samples = w.load_samples(ROOT)
 MRN_SYSTEM = "urn:oid:2.16.840.1.113883.3.999.1"  # an invented hospital OID
-
-
-class Listener:
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.down = False
-        self.received = []
-        self.server = FakeServer(self.handle)
-
-    def handle(self, method, path, headers, body):
-        with self.lock:
-            if self.down:
-                return 503, "application/fhir+json", b"{}"
-            if method == "GET":
-                return 200, "application/fhir+json", b'{"resourceType": "Bundle", "type": "searchset", "total": 0}'
-            self.received.append(json.loads(body))
-            n = len(self.received)
-        return 201, "application/fhir+json", json.dumps({"resourceType": "DocumentReference", "id": str(n)}).encode()
-
-    def keys(self):
-        with self.lock:
-            return [r["identifier"][0]["value"] for r in self.received]
-
-    def bodies(self):
-        with self.lock:
-            return list(self.received)
 
 
 def drop(inbox, name, case):
@@ -72,7 +44,7 @@ def drop(inbox, name, case):
 
 
 with tempfile.TemporaryDirectory() as tmp:
-    ehr = Listener()
+    ehr = fhir_records.DocumentReferenceListener()
     inbox, out = os.path.join(tmp, "inbox"), os.path.join(tmp, "out")
     os.makedirs(inbox)
     conf = os.path.join(tmp, "watch.conf")
