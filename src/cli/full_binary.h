@@ -16,8 +16,8 @@
 namespace p2p::cli {
 
 // True when the command line needs p2pdoc-full: `watch`, `serve`,
-// `serve-worker`, `record` (it reads PDFs: PoDoFo), the top-level help (which lists every command), a
-// PostgreSQL ledger (postgresql:// or postgres:// anywhere in the
+// `serve-worker`, `record` (it reads PDFs: PoDoFo), the top-level help
+// (which lists every command), a PostgreSQL ledger (postgresql:// or postgres:// anywhere in the
 // arguments) or a PubMed option (--pubmed, --pubmed-base, --pubmed-cache).
 bool needs_full_binary(int argc, char** argv);
 
