@@ -734,7 +734,9 @@ int main(int argc, char** argv) {
     if ((*evt || *rcd || *rpt) && !root_found(*rcd ? rec.root : *rpt ? rep.root : root)) return kInternal;
     if (*evt) return cli::run_event(ev, ledger, out, root);
     if (*due) return cli::run_due(du, ledger, out);
+#ifndef P2PDOC_LEAN  // the front hands `record` (it reads PDFs) to p2pdoc-full
     if (*rcd) return cli::run_record(rec);
+#endif
     if (*imt) {
       imp.root = root;
       return cli::run_import_pas(imp);

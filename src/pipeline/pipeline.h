@@ -6,8 +6,7 @@
 // inputs come through Resources (templates, fonts, rules: loaded once) and
 // Env (the clock), so a fixed clock gives byte-identical PDFs.
 // Thread contract: Resources is immutable after load_resources and may be
-// shared by threads; call prepare_pdf_export() (pdf/pdf_export.h) once before
-// generating from several threads.
+// shared by threads; packets may be generated on several threads at once.
 #pragma once
 
 #include <string>
