@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 bool needs_full_binary(int argc, char** argv) {
   if (argc < 2) return true;
   std::string_view command = argv[1];
-  for (std::string_view full_only : {"watch", "serve", "serve-worker", "-h", "--help", "help"})
+  for (std::string_view full_only : {"watch", "serve", "serve-worker", "record", "-h", "--help", "help"})
     if (command == full_only) return true;
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];

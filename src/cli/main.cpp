@@ -588,7 +588,7 @@ int main(int argc, char** argv) {
 
   cli::RecordArgs rec;
   rec.root = root;
-  CLI::App* rcd = app.add_subcommand("record", "Record filled post-call forms in the ledger and regenerate the follow-up documents (docs/ledger.md)");
+  CLI::App* rcd = app.add_subcommand("record", "Record filled post-call forms in the ledger, regenerate the follow-up documents and file each form as filled, flattened (docs/ledger.md)");
   rcd->add_option("forms", rec.forms, "Filled post-call.pdf files")->required();
   rcd->add_option("-o,--out", rec.out, "The output folder of generate: packets in OUT/<case_id>/, the ledger OUT/p2pdoc.db (default: out)");
   rcd->add_option("--ledger", rec.ledger, "Record into this ledger: a file, or a postgresql:// URI (default: OUT/p2pdoc.db)");
@@ -597,7 +597,7 @@ int main(int argc, char** argv) {
   rcd->add_option("--case-id", rec.case_id, "The case, when the form's title does not name it");
   rcd->add_flag("--no-regenerate", rec.no_regenerate, "Record the call only; leave the packet as it is");
   rcd->add_option("--root", rec.root, "Folder holding templates/ and fonts/");
-  rcd->add_flag("--pdfa", rec.pdfa, "Regenerate the documents as archival PDF/A-2b (docs/archival.md)");
+  rcd->add_flag("--pdfa", rec.pdfa, "Regenerate the documents and file the flattened form as archival PDF/A-2b (docs/archival.md)");
 
   CLI::App* val = app.add_subcommand("validate", "Check cases against format p2p-case/1; write nothing");
   val->add_option("cases", files, "Case JSON files; - reads one case from stdin")->required();
@@ -734,7 +734,9 @@ int main(int argc, char** argv) {
     if ((*evt || *rcd || *rpt) && !root_found(*rcd ? rec.root : *rpt ? rep.root : root)) return kInternal;
     if (*evt) return cli::run_event(ev, ledger, out, root);
     if (*due) return cli::run_due(du, ledger, out);
+#ifndef P2PDOC_LEAN  // the front hands `record` (it reads PDFs) to p2pdoc-full
     if (*rcd) return cli::run_record(rec);
+#endif
     if (*imt) {
       imp.root = root;
       return cli::run_import_pas(imp);

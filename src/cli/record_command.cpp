@@ -79,6 +79,8 @@ int run_record(const RecordArgs& a) {
       if (std::filesystem::is_directory(rc.packet_dir + ".prev")) std::cout << " (the version before: " << rc.packet_dir << ".prev/)";
       std::cout << "\n";
     }
+    if (!rc.filed_copy.empty())
+      std::cout << "filed    " << rc.case_id << "  " << rc.filed_copy << "  the form as filled, flattened\n";
   }
   std::cout << "recorded " << recorded << ", already recorded " << repeated << ", failed " << (invalid + internal)
             << "\n";

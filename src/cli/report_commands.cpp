@@ -116,7 +116,6 @@ int run_report(const ReportArgs& a) {
       }
       meta.output_intent = profile.take();
     }
-    prepare_pdf_export();
     auto pdf = export_pdf(report_pages(report.value(), fonts.value(), page_options), fonts.value(), meta);
     if (!pdf.is_ok()) {
       print(who, pdf.diagnostics());

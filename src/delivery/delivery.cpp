@@ -113,7 +113,8 @@ void Deliverer::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-Result<std::vector<Queued>> Deliverer::enqueue(const std::vector<OutgoingDocument>& docs, const RecordFacts& facts) {
+Result<std::vector<Queued>> Deliverer::enqueue(const std::vector<OutgoingDocument>& docs, const RecordFacts& facts,
+                                               Durability durability) {
   using R = Result<std::vector<Queued>>;
   if (config_.target == Target::fhir && !docs.empty()) {
     Diagnostics why = check_record_facts(facts, config_.fhir);
@@ -123,19 +124,45 @@ Result<std::vector<Queued>> Deliverer::enqueue(const std::vector<OutgoingDocumen
     Diagnostics why = check_hl7_facts(facts);
     if (!why.empty()) return R::fail(why);
   }
+  // 1. what each document is (under the lock), 2. the newest versions,
+  // durable before any entry: a crash in between leaves a version that the
+  // next enqueue of the same content finds unsent and queues, 3. the
+  // entries, 4. due for the sender. Two flushes for the packet, each shared
+  // with concurrent writers (pipeline/files.h), where one fsync per file made ten.
   std::vector<Queued> result;
+  std::vector<OutboxEntry> entries;
+  std::vector<LatestVersion> versions;
   for (const OutgoingDocument& d : docs) {
-    auto q = enqueue_one(d, facts);
+    auto q = plan_one(d, facts, entries, versions);
     if (!q.is_ok()) return R::fail(q.diagnostics());
     result.push_back(q.take());
+  }
+  if (entries.empty()) return R::ok(std::move(result));
+  for (size_t i = 0; i < entries.size(); ++i) {
+    auto noted = outbox_.set_latest(entries[i].case_id, entries[i].file, versions[i], Durability::by_caller);
+    if (!noted.is_ok()) return R::fail(noted.diagnostics());
+  }
+  if (auto flushed = outbox_.flush(); !flushed.is_ok()) return R::fail(flushed.diagnostics());
+  for (const OutboxEntry& e : entries) {
+    auto written = outbox_.put(e, Durability::by_caller);
+    if (!written.is_ok()) return R::fail(written.diagnostics());
+  }
+  if (durability == Durability::flushed) {
+    if (auto flushed = outbox_.flush(); !flushed.is_ok()) return R::fail(flushed.diagnostics());
+  }
+  {
+    std::lock_guard lock(mutex_);
+    for (const OutboxEntry& e : entries) due_[e.id] = {steady_ms(), seq_++};
   }
   wake_.notify_all();
   return R::ok(std::move(result));
 }
 
 // Which version of the document this is, compared with the newest one the
-// outbox knows, and whether anything needs to go out.
-Result<Queued> Deliverer::enqueue_one(const OutgoingDocument& shown, const RecordFacts& facts) {
+// outbox knows, and whether anything needs to go out: when it does, its
+// entry and newest version are appended to `entries` and `versions`.
+Result<Queued> Deliverer::plan_one(const OutgoingDocument& shown, const RecordFacts& facts,
+                                   std::vector<OutboxEntry>& entries, std::vector<LatestVersion>& versions) {
   using R = Result<Queued>;
   // A draft and its signed version show the same; the status tells them apart.
   std::string status = doc_status(shown.kind, facts, config_.fhir);
@@ -182,13 +209,8 @@ Result<Queued> Deliverer::enqueue_one(const OutgoingDocument& shown, const Recor
     e.content_type = "application/json";
     e.body = webhook_payload(shown, v, status).dump();
   }
-  // The newest version first, then its entry: a crash in between leaves a
-  // version that the next post of the same content finds unsent and queues.
-  auto noted = outbox_.set_latest(d.case_id, d.file, {v.key, d.content_sha256, v.replaces});
-  if (!noted.is_ok()) return R::fail(noted.diagnostics());
-  auto written = outbox_.put(e);
-  if (!written.is_ok()) return R::fail(written.diagnostics());
-  due_[id] = {steady_ms(), seq_++};
+  entries.push_back(std::move(e));
+  versions.push_back({v.key, d.content_sha256, v.replaces});
   return R::ok({d.file, v.key, "queued", v.replaces});
 }
 

@@ -7,9 +7,10 @@
 //     queued"); changed content is a new version that replaces the newest
 //     earlier one (FHIR relatesTo code "replaces", webhook "replaces") and is
 //     sent only after it;
-//   - enqueue() writes one outbox entry per PDF (outbox.h) before it returns,
-//     so a packet the service reported as created is on disk with its
-//     deliveries, even if the process dies the next moment;
+//   - enqueue() writes one outbox entry per PDF (outbox.h) and makes them
+//     durable with one flush before it returns (or before the service
+//     answers), so a packet the service reported as created is on disk
+//     with its deliveries, even if the process dies the next moment;
 //   - one background thread sends due entries, oldest first; a 2xx completes
 //     an entry, a retryable failure (no answer, 408, 425, 429, 5xx) schedules
 //     it again with exponential backoff (payload.h), any other 4xx moves it to
@@ -25,7 +26,10 @@
 //     for by that identifier (GET ?identifier=), so an EHR that ignores
 //     If-None-Exist still gets no second copy after a kill -9 between send
 //     and record.
-// Thread contract: enqueue() and stats() may be called from any thread;
+// Thread contract: enqueue() and stats() may be called from any thread, but
+// two enqueue() calls for one case must not overlap (the service holds its
+// case lock; the watcher's sender process enqueues from one thread), since
+// each reads the case's newest versions before it writes the next;
 // open() and start() once, stop() once (the destructor calls it).
 #pragma once
 
@@ -111,10 +115,15 @@ class Deliverer {
   // Stops the sender (an attempt in progress is cancelled and stays queued).
   void stop();
 
-  // Writes an outbox entry per document (durably) and wakes the sender.
+  // Writes an outbox entry per document and wakes the sender. The entries
+  // are durable when it returns (one group-committed flush for all of
+  // them), or, with Durability::by_caller, once the caller's
+  // flush_file_system on the same file system returns (the service flushes
+  // them together with its retry record).
   // FHIR: fails, queueing nothing, when the case cannot be filed
   // (check_record_facts).
-  Result<std::vector<Queued>> enqueue(const std::vector<OutgoingDocument>& docs, const RecordFacts& facts);
+  Result<std::vector<Queued>> enqueue(const std::vector<OutgoingDocument>& docs, const RecordFacts& facts,
+                                      Durability durability = Durability::flushed);
 
   DeliveryStats stats() const;
   const DeliveryConfig& config() const { return config_; }
@@ -126,7 +135,8 @@ class Deliverer {
   };
   void run();
   void attempt(const std::string& id);
-  Result<Queued> enqueue_one(const OutgoingDocument& d, const RecordFacts& facts);
+  Result<Queued> plan_one(const OutgoingDocument& d, const RecordFacts& facts, std::vector<OutboxEntry>& entries,
+                          std::vector<LatestVersion>& versions);
   bool waits_for_predecessor(const OutboxEntry& e);
   // FHIR: whether the EHR already holds this entry (GET by identifier).
   // found: recorded as sent; retry: rescheduled; send: go ahead and POST.

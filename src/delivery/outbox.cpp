@@ -85,9 +85,11 @@ size_t Outbox::failed_count() const {
   return n;
 }
 
-Result<bool> Outbox::put(const OutboxEntry& entry) {
-  return write_file_atomic(entry_path(entry.id), to_json(entry).dump() + "\n");
+Result<bool> Outbox::put(const OutboxEntry& entry, Durability durability) {
+  return write_file_atomic(entry_path(entry.id), to_json(entry).dump() + "\n", durability);
 }
+
+Result<bool> Outbox::flush() { return flush_file_system(dir_); }
 
 Result<OutboxEntry> Outbox::load(const std::string& id) const {
   using R = Result<OutboxEntry>;
@@ -141,13 +143,14 @@ std::optional<LatestVersion> Outbox::latest(const std::string& case_id, const st
   return LatestVersion{j["key"].get<std::string>(), j.value("content_sha256", ""), j.value("replaces", "")};
 }
 
-Result<bool> Outbox::set_latest(const std::string& case_id, const std::string& file, const LatestVersion& v) {
+Result<bool> Outbox::set_latest(const std::string& case_id, const std::string& file, const LatestVersion& v,
+                                Durability durability) {
   json j = {{"case_id", case_id},
             {"file", file},
             {"key", v.key},
             {"content_sha256", v.content_sha256},
             {"replaces", v.replaces}};
-  return write_file_atomic(latest_path(case_id, file), j.dump() + "\n");
+  return write_file_atomic(latest_path(case_id, file), j.dump() + "\n", durability);
 }
 
 Result<bool> Outbox::give_up(const OutboxEntry& entry, const std::string& response_excerpt) {

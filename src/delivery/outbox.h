@@ -8,8 +8,11 @@
 //   OUTBOX/latest/<doc>.json  the newest version of one document of one case
 //                             (doc = SHA-256 of "<case_id>/<file>"): its key,
 //                             content digest and the key it replaces
-// Every write is atomic (temporary name, fsync, rename), so a crash leaves an
-// entry whole or absent. The "sent" marker is written before the entry is
+// Every write is atomic (temporary name, rename), so a crash leaves an
+// entry whole or absent. A new entry and its newest version are written
+// unflushed and made durable together by flush() (one syncfs, shared with
+// concurrent writers: pipeline/files.h), so a packet's five deliveries cost
+// one flush, not ten; every other write is flushed before it returns. The "sent" marker is written before the entry is
 // removed: a crash in between leaves an entry that open() drops as done.
 // Thread contract: all methods may be called from several threads; two calls
 // for the same id must not overlap (Deliverer serialises them).
@@ -20,6 +23,7 @@
 #include <vector>
 
 #include "core/diagnostic.h"
+#include "pipeline/files.h"
 
 namespace p2p::delivery {
 
@@ -59,7 +63,9 @@ class Outbox {
   bool was_sent(const std::string& id) const;
   size_t failed_count() const;
 
-  Result<bool> put(const OutboxEntry& entry);
+  Result<bool> put(const OutboxEntry& entry, Durability durability = Durability::flushed);
+  // Makes every write made with Durability::by_caller durable.
+  Result<bool> flush();
   Result<OutboxEntry> load(const std::string& id) const;
   // The EHR accepted it (or already held it): mark sent, with the EHR's id
   // for it ("" when unknown), then remove the entry.
@@ -68,7 +74,8 @@ class Outbox {
   std::string server_id(const std::string& id) const;
 
   std::optional<LatestVersion> latest(const std::string& case_id, const std::string& file) const;
-  Result<bool> set_latest(const std::string& case_id, const std::string& file, const LatestVersion& v);
+  Result<bool> set_latest(const std::string& case_id, const std::string& file, const LatestVersion& v,
+                          Durability durability = Durability::flushed);
   // The EHR refused it for good: keep it under failed/ with the reason.
   Result<bool> give_up(const OutboxEntry& entry, const std::string& response_excerpt);
   // An entry load() cannot read goes to failed/<id>.unreadable for a person to look at.

@@ -1,11 +1,14 @@
 // Recording a call's outcome (see record.h).
 #include "outcome/record.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <utility>
 
 #include "ledger/packet_events.h"
 #include "pdf/form_read.h"
+#include "pipeline/coverage.h"
 #include "pipeline/files.h"
 
 namespace p2p {
@@ -101,6 +104,44 @@ Result<CaseWithCall> case_with_call(const CallDraft& draft, const json& call, co
   return Result<CaseWithCall>::ok(std::move(out));
 }
 
+// What the form showed, field by field, for its flattened copy: the values
+// exactly as read, not the call made of them (that is the ledger's).
+FilledValues filled_values(const std::vector<FormFieldValue>& fields) {
+  FilledValues out;
+  for (const FormFieldValue& f : fields) {
+    FilledValue v;
+    if (f.kind == FormFieldValue::Kind::checkbox || f.kind == FormFieldValue::Kind::radio) v.checked = f.on;
+    else v.text = f.value;
+    out[f.name] = v;
+  }
+  return out;
+}
+
+// The flattened copy of the filled post-call form, under a name that tells
+// one call from the next: post-call-record-20261124-1030.pdf (the call's
+// start as written on it, in its own time zone), so the records of several
+// calls on one case sit side by side in the packet.
+Result<GeneratedDocument> filled_copy(const Case& c, const json& call, const FilledValues& filled,
+                                      const Resources& res, const Env& env, bool& bad_input) {
+  std::string file = "post-call-record.pdf";
+  std::string started = call.value("started", "");
+  if (started.size() >= 16) {
+    std::string stamp = started.substr(0, 4) + started.substr(5, 2) + started.substr(8, 2) + "-" +
+                        started.substr(11, 2) + started.substr(14, 2);
+    if (std::all_of(stamp.begin(), stamp.end(), [](char ch) { return ch == '-' || (ch >= '0' && ch <= '9'); }))
+      file = "post-call-record-" + stamp + ".pdf";
+  }
+  json values = json::object();
+  for (const auto& [name, v] : filled) values[name] = v.text;
+  Diagnostics unprintable = check_printable_text(values, *res.printable);
+  if (has_errors(unprintable)) {
+    bad_input = true;
+    for (Diagnostic& d : unprintable) d.path = d.path.substr(1);  // "/reviewer_name" -> the field's name
+    return Result<GeneratedDocument>::fail(unprintable);
+  }
+  return generate_filled_copy(c, "post-call", filled, file, res, env);
+}
+
 }  // namespace
 
 std::string case_id_from_title(const std::string& title) {
@@ -111,8 +152,12 @@ std::string case_id_from_title(const std::string& title) {
   return is_case_id(id) ? id : std::string();
 }
 
-RecordResult record_call(const CallDraft& draft, const RecordRequest& req, Ledger* ledger, const Resources& res,
-                         const Env& env) {
+namespace {
+
+// record_call, and for a filled form (`filled` set) its flattened copy filed
+// in the regenerated packet.
+RecordResult record_draft(const CallDraft& draft, const RecordRequest& req, Ledger* ledger, const Resources& res,
+                          const Env& env, const FilledValues* filled) {
   auto input = [&](Diagnostics d) { return RecordResult{Result<RecordedCall>::fail(std::move(d)), false, req.case_id}; };
   auto ours = [&](Diagnostics d) { return RecordResult{Result<RecordedCall>::fail(std::move(d)), true, req.case_id}; };
   auto done = [&](RecordedCall r) {
@@ -131,6 +176,14 @@ RecordResult record_call(const CallDraft& draft, const RecordRequest& req, Ledge
     auto found = case_with_call(draft, rec.call, req, res, env, rec.warnings);
     if (!found.is_ok()) return input(found.diagnostics());
     cw = found.take();
+  }
+  // made before anything is written: a copy that cannot be made writes nothing
+  std::optional<GeneratedDocument> copy;
+  if (filled && cw.c) {
+    bool bad_input = false;
+    auto made = filled_copy(*cw.c, rec.call, *filled, res, env, bad_input);
+    if (!made.is_ok()) return bad_input ? input(made.diagnostics()) : ours(made.diagnostics());
+    copy = made.take();
   }
 
   if (ledger) {
@@ -151,9 +204,12 @@ RecordResult record_call(const CallDraft& draft, const RecordRequest& req, Ledge
   auto packet = req.render ? req.render(*cw.c) : generate_packet(*cw.c, res, env);
   if (!packet.is_ok()) return ours(packet.diagnostics());
   packet.value().warnings = rec.warnings;
+  std::string copy_name = copy ? copy->file_name : "";
+  if (copy) packet.value().records.push_back(std::move(*copy));
   auto dir = write_packet(packet.value(), req.out_dir, env);
   if (!dir.is_ok()) return ours(dir.diagnostics());
   rec.packet_dir = dir.value();
+  if (!copy_name.empty()) rec.filed_copy = rec.packet_dir + "/" + copy_name;
   if (ledger) {
     Diagnostics failed =
         record_packet(*ledger, *cw.c, res, packet_manifest(packet.value(), env), req.recorded_by, env);
@@ -164,6 +220,13 @@ RecordResult record_call(const CallDraft& draft, const RecordRequest& req, Ledge
     if (has_errors(failed)) return ours(failed);
   }
   return done(std::move(rec));
+}
+
+}  // namespace
+
+RecordResult record_call(const CallDraft& draft, const RecordRequest& req, Ledger* ledger, const Resources& res,
+                         const Env& env) {
+  return record_draft(draft, req, ledger, res, env, nullptr);
 }
 
 RecordResult record_call_form(std::string_view pdf, const RecordRequest& req, Ledger* ledger, const Resources& res,
@@ -178,7 +241,8 @@ RecordResult record_call_form(std::string_view pdf, const RecordRequest& req, Le
                                                     "lacks \"case <case_id>\"): pass the case id with --case-id")});
   if (!is_case_id(r.case_id)) return input({error_at("", json(r.case_id).dump() + " is not a case id")});
   CallDraft draft = call_from_form(form.value().fields);
-  return record_call(draft, r, ledger, res, env);
+  FilledValues filled = filled_values(form.value().fields);
+  return record_draft(draft, r, ledger, res, env, &filled);
 }
 
 }  // namespace p2p

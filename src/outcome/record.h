@@ -53,6 +53,9 @@ struct RecordedCall {
   nlohmann::json call;             // as the case format spells it
   bool already_recorded = false;   // the ledger held this source key already
   std::string packet_dir;          // the regenerated packet ("" when none was written)
+  // A filled form's flattened copy filed in that packet (its path), "" when
+  // none was written (docs/archival.md, "The post-call record")
+  std::string filed_copy;
   Diagnostics warnings;
 };
 
@@ -65,8 +68,10 @@ struct RecordResult {
   std::string case_id;  // the case the input named, failed or not ("" when it named none)
 };
 
-// A filled post-call PDF: read_form, call_from_form, then record_call.
-// Problems are named by form field.
+// A filled post-call PDF: read_form, call_from_form, then record_call; the
+// regenerated packet also files the form as filled, flattened
+// (generate_filled_copy), as post-call-record-<call start>.pdf, made before
+// anything is written. Problems are named by form field.
 // `ledger` may be null (--no-ledger): then nothing is deduplicated.
 RecordResult record_call_form(std::string_view pdf, const RecordRequest& req, Ledger* ledger,
                               const Resources& res, const Env& env);

@@ -2,10 +2,9 @@
 #include "pdf/archival.h"
 
 #include "calendar/date.h"
+#include "pdf/type0_font.h"  // deflated
 
 namespace p2p {
-
-using namespace PoDoFo;
 
 namespace {
 
@@ -40,7 +39,7 @@ std::string simple(const char* name, const std::string& value) {
 
 std::string xmp_date(long long timestamp) { return format_utc(timestamp, "%Y-%m-%dT%H:%M:%SZ"); }
 
-std::string producer_of(const PdfMetadata& meta) { return meta.creator + " (PoDoFo 0.9.8)"; }
+std::string producer_of(const PdfMetadata& meta) { return meta.creator; }
 
 std::string xmp_packet(const PdfMetadata& meta) {
   const DocumentInfo& info = meta.info;
@@ -75,30 +74,21 @@ std::string xmp_packet(const PdfMetadata& meta) {
   return x;
 }
 
-void add_archival_parts(PdfMemDocument& doc, const PdfMetadata& meta) {
-  PdfVecObjects& objects = doc.GetObjects();
-  PdfDictionary& catalog = doc.GetCatalog()->GetDictionary();
-
+ArchivalParts write_archival_parts(ObjectWriter& pdf, const PdfMetadata& meta) {
+  ArchivalParts parts{pdf.reserve(), pdf.reserve()};
   // level B forbids a filter on the metadata stream: written as is
-  std::string xmp = xmp_packet(meta);
-  PdfObject* metadata = objects.CreateObject("Metadata");
-  metadata->GetDictionary().AddKey(PdfName("Subtype"), PdfName("XML"));
-  metadata->GetStream()->Set(xmp.data(), static_cast<pdf_long>(xmp.size()), TVecFilters());
-  catalog.AddKey(PdfName("Metadata"), metadata->Reference());
+  pdf.stream(parts.metadata, xmp_packet(meta), false,
+             [](ObjectWriter& w) { w.key("Type").name("Metadata").key("Subtype").name("XML"); });
+  pdf.stream(parts.profile, deflated(*meta.output_intent), true, [](ObjectWriter& w) { w.key("N").integer(3); });
+  return parts;
+}
 
-  const std::string& icc = *meta.output_intent;
-  PdfObject* profile = objects.CreateObject();
-  profile->GetDictionary().AddKey(PdfName("N"), static_cast<pdf_int64>(3));
-  profile->GetStream()->Set(icc.data(), static_cast<pdf_long>(icc.size()));  // PoDoFo's default: Flate
-  PdfDictionary intent;
-  intent.AddKey(PdfName("Type"), PdfName("OutputIntent"));
-  intent.AddKey(PdfName("S"), PdfName("GTS_PDFA1"));
-  intent.AddKey(PdfName("OutputConditionIdentifier"), PdfString(kSrgbCondition));
-  intent.AddKey(PdfName("Info"), PdfString(kSrgbCondition));
-  intent.AddKey(PdfName("DestOutputProfile"), profile->Reference());
-  PdfArray intents;
-  intents.push_back(PdfObject(intent));
-  catalog.AddKey(PdfName("OutputIntents"), intents);
+void put_archival_catalog_keys(ObjectWriter& pdf, const ArchivalParts& parts) {
+  pdf.key("Metadata").ref(parts.metadata);
+  pdf.key("OutputIntents").open_array().open_dict();
+  pdf.key("Type").name("OutputIntent").key("S").name("GTS_PDFA1");
+  pdf.key("OutputConditionIdentifier").literal(kSrgbCondition).key("Info").literal(kSrgbCondition);
+  pdf.key("DestOutputProfile").ref(parts.profile).close_dict().close_array();
 }
 
 }  // namespace p2p

@@ -10,15 +10,14 @@
 //     pages paint in DeviceRGB;
 //   - every font embedded (always true here: Identity-H subsets), no
 //     encryption, no transparency, no JavaScript, a file identifier and the
-//     binary header comment (PoDoFo writes both for every file);
+//     binary header comment (pdf/object_writer.h writes both for every file);
 //   - form widgets with their own appearance streams and the Print flag,
 //     and no NeedAppearances (form_fields.cpp does so for every file).
 #pragma once
 
 #include <string>
 
-#include <podofo/podofo.h>
-
+#include "pdf/object_writer.h"
 #include "pdf/pdf_export.h"
 
 namespace p2p {
@@ -32,9 +31,19 @@ std::string xmp_date(long long timestamp);
 // The producer both the info dictionary and the XMP name.
 std::string producer_of(const PdfMetadata& meta);
 
-// Adds the XMP metadata stream and the output intent to the catalog of
-// `doc`. meta.output_intent must be set.
-void add_archival_parts(PoDoFo::PdfMemDocument& doc, const PdfMetadata& meta);
+// The objects the catalog names for PDF/A: the XMP metadata stream and the
+// output intent's ICC profile.
+struct ArchivalParts {
+  int metadata = 0;
+  int profile = 0;
+};
+
+// Writes the XMP metadata stream and the ICC profile stream.
+// meta.output_intent must be set.
+ArchivalParts write_archival_parts(ObjectWriter& pdf, const PdfMetadata& meta);
+
+// The catalog's /Metadata and /OutputIntents entries naming `parts`.
+void put_archival_catalog_keys(ObjectWriter& pdf, const ArchivalParts& parts);
 
 // The OutputConditionIdentifier and Info of the output intent.
 inline constexpr const char* kSrgbCondition = "sRGB IEC61966-2.1";

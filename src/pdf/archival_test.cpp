@@ -31,7 +31,7 @@ TEST_CASE("xmp_packet: part 2 level B, the info repeated and escaped, one instan
   CHECK_FALSE(has(x, "Dana <Whitfield>"));
   CHECK(has(x, "<xmp:CreateDate>2026-12-01T00:00:00Z</xmp:CreateDate>"));
   CHECK(has(x, "<xmp:ModifyDate>2026-12-01T00:00:00Z</xmp:ModifyDate>"));
-  CHECK(has(x, "<pdf:Producer>p2pdoc 0.1.0 (PoDoFo 0.9.8)</pdf:Producer>"));
+  CHECK(has(x, "<pdf:Producer>p2pdoc 0.1.0</pdf:Producer>"));
   CHECK(has(x, "<xmp:CreatorTool>p2pdoc 0.1.0</xmp:CreatorTool>"));
   // an empty subject or keywords: the element is left out, as the info leaves the key empty
   CHECK_FALSE(has(x, "dc:description"));

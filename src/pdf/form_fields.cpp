@@ -1,9 +1,6 @@
 // AcroForm fields with hand-written appearance streams (see form_fields.h).
-// PoDoFo 0.9.8 creates the field/widget objects and links them into the page
-// /Annots and the AcroForm /Fields; everything a viewer looks at (appearance
-// streams, /DA, /DR, the form font, /MK, /BS, /M) is written here, because
-// PoDoFo writes none of it usefully: no appearances, no /T, no /F, a /Border
-// 5 points wide, a non-embedded Helvetica in /DR, and the current time in /M.
+// Each field is one merged field/widget dictionary (PDF 32000-1, 12.5.6.19
+// and 12.7.3.1): the page lists it in /Annots, the AcroForm in /Fields.
 #include "pdf/form_fields.h"
 
 #include "pdf/syntax.h"
@@ -24,26 +21,7 @@
 
 namespace p2p {
 
-using namespace PoDoFo;
-
 namespace {
-
-// --- small writers ----------------------------------------------------------
-
-// A raw PDF token sequence as a dictionary value (numbers keep two decimals).
-// PoDoFo writes PdfData right after the key, so it must bring its own space.
-PdfObject raw(const std::string& pdf) { return PdfObject(PdfVariant(PdfData((" " + pdf).c_str()))); }
-
-PdfObject integer(long long v) { return PdfObject(PdfVariant(static_cast<pdf_int64>(v))); }
-
-// Deflated when that pays (appearance streams are often a few dozen bytes).
-void set_stream(PdfObject* obj, const std::string& data) {
-  if (data.size() < 160) {
-    obj->GetStream()->Set(data.data(), static_cast<pdf_long>(data.size()), TVecFilters());
-    return;
-  }
-  set_filtered_stream(obj, deflated(data, 6));  // libdeflate 6: zlib 6's size, in less time
-}
 
 // --- WinAnsiEncoding -----------------------------------------------------------
 
@@ -156,60 +134,25 @@ std::shared_ptr<const FormFontProgram> form_font_program(const FontFace& face) {
   return slot;
 }
 
-// Simple TrueType font -> FontDescriptor -> FontFile2 (the full font).
-PdfObject* embed_form_font(PdfVecObjects& objs, const FormFontProgram& p) {
-  PdfObject* file = objs.CreateObject();
-  set_filtered_stream(file, p.packed);
-  file->GetDictionary().AddKey("Length1", integer(static_cast<long long>(p.length1)));
+// Simple TrueType font -> FontDescriptor -> FontFile2 (the WinAnsi subset).
+int embed_form_font(ObjectWriter& pdf, const FormFontProgram& p) {
+  const int file = pdf.reserve(), desc = pdf.reserve(), font = pdf.reserve();
+  pdf.stream(file, p.packed, true,
+             [&](ObjectWriter& w) { w.key("Length1").integer(static_cast<long long>(p.length1)); });
 
-  PdfName base(p.base_font.c_str());
-  PdfObject* desc = objs.CreateObject("FontDescriptor");
-  PdfDictionary& d = desc->GetDictionary();
-  d.AddKey("FontName", base);
-  d.AddKey("Flags", integer(p.flags));
-  d.AddKey("FontBBox", raw(p.bbox));
-  d.AddKey("ItalicAngle", PdfObject(PdfVariant(p.italic_angle)));
-  std::string n;
-  put_number(n, p.ascent);
-  d.AddKey("Ascent", raw(n));
-  n.clear();
-  put_number(n, p.descent);
-  d.AddKey("Descent", raw(n));
-  n.clear();
-  put_number(n, p.cap_height);
-  d.AddKey("CapHeight", raw(n));
-  d.AddKey("StemV", integer(p.stem_v));
-  d.AddKey("FontFile2", file->Reference());
+  pdf.begin(desc);
+  pdf.open_dict().key("Type").name("FontDescriptor").key("FontName").name(p.base_font);
+  pdf.key("Flags").integer(p.flags).key("FontBBox").raw(p.bbox).key("ItalicAngle").number(p.italic_angle);
+  pdf.key("Ascent").number(p.ascent).key("Descent").number(p.descent).key("CapHeight").number(p.cap_height);
+  pdf.key("StemV").integer(p.stem_v).key("FontFile2").ref(file).close_dict();
+  pdf.end();
 
-  PdfObject* font = objs.CreateObject("Font");
-  PdfDictionary& f = font->GetDictionary();
-  f.AddKey("Subtype", PdfName("TrueType"));
-  f.AddKey("BaseFont", base);
-  f.AddKey("FirstChar", integer(32));
-  f.AddKey("LastChar", integer(255));
-  f.AddKey("Widths", raw(p.widths));
-  f.AddKey("Encoding", PdfName("WinAnsiEncoding"));
-  f.AddKey("FontDescriptor", desc->Reference());
+  pdf.begin(font);
+  pdf.open_dict().key("Type").name("Font").key("Subtype").name("TrueType").key("BaseFont").name(p.base_font);
+  pdf.key("FirstChar").integer(32).key("LastChar").integer(255).key("Widths").raw(p.widths);
+  pdf.key("Encoding").name("WinAnsiEncoding").key("FontDescriptor").ref(desc).close_dict();
+  pdf.end();
   return font;
-}
-
-// The AcroForm with our /DR and /DA, and the form font, once per document.
-PdfAcroForm* prepare_form(PdfMemDocument& doc, const FontFace& face, FormFontCache& cache) {
-  PdfAcroForm* form = doc.GetAcroForm(true, ePdfAcroFormDefaultAppearance_None);
-  if (!cache.font) {
-    auto program = form_font_program(face);
-    cache.font = embed_form_font(doc.GetObjects(), *program);
-    cache.resource_name = program->resource_name;
-    form->SetNeedAppearances(false);
-    PdfDictionary fonts;
-    fonts.AddKey(PdfName(cache.resource_name.c_str()), cache.font->Reference());
-    PdfDictionary dr;
-    dr.AddKey("Font", fonts);
-    PdfDictionary& fd = form->GetObject()->GetDictionary();
-    fd.AddKey("DR", dr);
-    fd.AddKey("DA", PdfString(("/" + cache.resource_name + " 9 Tf 0 g").c_str()));
-  }
-  return form;
 }
 
 // --- appearance streams ----------------------------------------------------------------
@@ -340,45 +283,40 @@ std::string checkbox_appearance(const FieldItem& f, bool on) {
   return out;
 }
 
-// A Form XObject of the field's size holding `content`.
-PdfObject* appearance(PdfVecObjects& objs, const FieldItem& f, const std::string& content,
-                      const PdfObject* font) {
-  PdfObject* xo = objs.CreateObject("XObject");
-  PdfDictionary& d = xo->GetDictionary();
-  d.AddKey("Subtype", PdfName("Form"));
-  std::string bbox = "[0 0 ";
-  put_number(bbox, f.w);
-  bbox += ' ';
-  put_number(bbox, f.h);
-  bbox += ']';
-  d.AddKey("BBox", raw(bbox));
-  PdfDictionary resources;
-  if (font) {
-    PdfDictionary fonts;
-    fonts.AddKey(PdfName(kValueFont), font->Reference());
-    resources.AddKey("Font", fonts);
-  }
-  d.AddKey("Resources", resources);
-  set_stream(xo, content);
-  return xo;
+// A Form XObject of the field's size holding `content`, deflated when that
+// pays (appearance streams are often a few dozen bytes); `font` (0: none) is
+// its /F0.
+int appearance(ObjectWriter& pdf, const FieldItem& f, const std::string& content, int font) {
+  const int id = pdf.reserve();
+  const bool pack = content.size() >= 160;
+  std::string packed = pack ? deflated(content, 6) : std::string();  // libdeflate 6: zlib 6's size, in less time
+  pdf.stream(id, pack ? packed : content, pack, [&](ObjectWriter& w) {
+    w.key("Type").name("XObject").key("Subtype").name("Form");
+    w.key("BBox").open_array().integer(0).integer(0).number(f.w).number(f.h).close_array();
+    w.key("Resources").open_dict();
+    if (font) w.key("Font").open_dict().key(kValueFont).ref(font).close_dict();
+    w.close_dict();
+  });
+  return id;
 }
 
-// The widget keys every field gets: print flag, border, date, tooltip, name.
-void common_keys(PdfField& field, const FieldItem& f, const std::string& date) {
-  field.SetFieldName(pdf_string(f.name));
-  field.SetAlternateName(pdf_string(f.label));
-  PdfDictionary& d = field.GetWidgetAnnotation()->GetObject()->GetDictionary();
-  d.AddKey("F", integer(ePdfAnnotationFlags_Print));
-  d.RemoveKey("Border");
-  PdfDictionary bs;
-  bs.AddKey("W", raw("0.5"));
-  bs.AddKey("S", PdfName("S"));
-  d.AddKey("BS", bs);
-  PdfDictionary mk;
-  mk.AddKey("BC", raw("[0.6]"));
-  d.AddKey("MK", mk);
-  d.AddKey("M", PdfString(date.c_str()));
-  d.RemoveKey("DS");  // PoDoFo's "font: 12pt Helvetica" rich-text default style
+// The keys every widget starts with: where it is, its name and tooltip.
+void begin_widget(ObjectWriter& pdf, int id, int page, double page_height, const FieldItem& f, const char* type) {
+  pdf.begin(id);
+  pdf.open_dict().key("Type").name("Annot").key("Subtype").name("Widget");
+  pdf.key("Rect").open_array().number(f.x).number(page_height - f.y - f.h).number(f.x + f.w).number(page_height - f.y);
+  pdf.close_array().key("P").ref(page).key("FT").name(type);
+  pdf.key("T").text(f.name).key("TU").text(f.label);
+}
+
+// The keys every widget ends with: print flag (12.5.3, bit 3), a thin
+// border, its gray colour, the date.
+void end_widget(ObjectWriter& pdf, const std::string& date) {
+  pdf.key("F").integer(4);
+  pdf.key("BS").open_dict().key("W").number(0.5).key("S").name("S").close_dict();
+  pdf.key("MK").open_dict().key("BC").open_array().number(kBorderGray).close_array().close_dict();
+  pdf.key("M").literal(date).close_dict();
+  pdf.end();
 }
 
 }  // namespace
@@ -389,49 +327,62 @@ void field_code_points(const FieldItem& field, std::vector<char32_t>& out) {
   for (size_t i = 0; i < shown.size();) out.push_back(next_code_point(shown, i));
 }
 
-void add_form_fields(PdfMemDocument& doc, PdfPage* page, double page_height, const std::vector<FieldItem>& fields,
-                     const FontFace& face, const AppearanceFont& values, FormFontCache& cache, long long timestamp) {
-  if (fields.empty()) return;
-  PdfAcroForm* form = prepare_form(doc, face, cache);
-  PdfVecObjects& objs = doc.GetObjects();
+std::vector<int> write_form_fields(ObjectWriter& pdf, int page, double page_height,
+                                   const std::vector<FieldItem>& fields, const FontFace& face,
+                                   const AppearanceFont& values, AcroFormParts& form, long long timestamp) {
+  std::vector<int> widgets;
+  if (fields.empty()) return widgets;
+  if (!form.font) {
+    auto program = form_font_program(face);
+    form.font = embed_form_font(pdf, *program);
+    form.resource_name = program->resource_name;
+  }
   const std::string date = pdf_date(timestamp);
   for (const FieldItem& f : fields) {
-    PdfRect rect(f.x, page_height - f.y - f.h, f.w, f.h);
+    const int id = pdf.reserve();
+    widgets.push_back(id);
+    form.fields.push_back(id);
     if (f.kind == FieldItem::Kind::checkbox) {
-      PdfCheckBox box(page, rect, form);
-      common_keys(box, f, date);
       bool ticked = !f.value.empty() && f.value != "Off";
-      PdfObject* yes = appearance(objs, f, checkbox_appearance(f, true), nullptr);
-      PdfObject* off = appearance(objs, f, checkbox_appearance(f, false), nullptr);
-      PdfDictionary states;
-      states.AddKey("Yes", yes->Reference());
-      states.AddKey("Off", off->Reference());
-      PdfDictionary ap;
-      ap.AddKey("N", states);
-      PdfDictionary& d = box.GetWidgetAnnotation()->GetObject()->GetDictionary();
-      d.AddKey("AP", ap);
-      d.AddKey("V", PdfName(ticked ? "Yes" : "Off"));
-      d.AddKey("AS", PdfName(ticked ? "Yes" : "Off"));
+      int yes = appearance(pdf, f, checkbox_appearance(f, true), 0);
+      int off = appearance(pdf, f, checkbox_appearance(f, false), 0);
+      begin_widget(pdf, id, page, page_height, f, "Btn");
+      pdf.key("V").name(ticked ? "Yes" : "Off").key("AS").name(ticked ? "Yes" : "Off");
+      pdf.key("AP").open_dict().key("N").open_dict().key("Yes").ref(yes).key("Off").ref(off).close_dict().close_dict();
+      end_widget(pdf, date);
     } else {
-      PdfTextField text(page, rect, form);
-      common_keys(text, f, date);
-      if (f.kind == FieldItem::Kind::multiline) text.SetMultiLine(true);
       double size = f.font_size > 0 ? f.font_size : 9;
-      if (!f.value.empty()) text.SetText(pdf_string(f.value));
-      std::string da = "/" + cache.resource_name + ' ';
-      put_number(da, size);
-      da += " Tf 0 g";
-      PdfDictionary& d = text.GetWidgetAnnotation()->GetObject()->GetDictionary();
-      d.AddKey("DA", PdfString(da.c_str()));
       // a field left empty needs no font (and the document may have none to give)
       bool drawn = values.font && values.subset && !f.value.empty();
-      PdfObject* n = appearance(objs, f, drawn ? text_appearance(f, face, *values.subset, size) : empty_appearance(f),
-                                drawn ? values.font : nullptr);
-      PdfDictionary ap;
-      ap.AddKey("N", n->Reference());
-      d.AddKey("AP", ap);
+      int n = appearance(pdf, f, drawn ? text_appearance(f, face, *values.subset, size) : empty_appearance(f),
+                         drawn ? values.font : 0);
+      begin_widget(pdf, id, page, page_height, f, "Tx");
+      if (f.kind == FieldItem::Kind::multiline) pdf.key("Ff").integer(4096);  // 12.7.4.3: Multiline
+      if (!f.value.empty()) pdf.key("V").text(f.value);
+      std::string da = "/" + form.resource_name + ' ';
+      put_number(da, size);
+      da += " Tf 0 g";
+      pdf.key("DA").literal(da);
+      pdf.key("AP").open_dict().key("N").ref(n).close_dict();
+      end_widget(pdf, date);
     }
   }
+  return widgets;
+}
+
+int write_acroform(ObjectWriter& pdf, const AcroFormParts& form) {
+  if (form.fields.empty()) return 0;
+  const int id = pdf.reserve();
+  pdf.begin(id);
+  pdf.open_dict().key("Fields").open_array();
+  for (int field : form.fields) pdf.ref(field);
+  pdf.close_array();
+  // our widgets bring their own appearances: viewers need not make any
+  pdf.key("NeedAppearances").boolean(false);
+  pdf.key("DR").open_dict().key("Font").open_dict().key(form.resource_name).ref(form.font).close_dict().close_dict();
+  pdf.key("DA").literal("/" + form.resource_name + " 9 Tf 0 g").close_dict();
+  pdf.end();
+  return id;
 }
 
 }  // namespace p2p

@@ -18,6 +18,7 @@
 #include <podofo/podofo.h>
 
 #include "pdf/form_fields.h"
+#include "pdf/object_writer.h"
 #include "pdf/pdf_export.h"
 #include "pdf/type0_font.h"
 #include "text/font_subset.h"
@@ -85,27 +86,59 @@ std::string shown(const std::vector<FieldItem>& fields, const std::string& text)
   return out + " Tj";
 }
 
+// A page object with `annots`, as pdf_export writes one (without text).
+void write_page(p2p::ObjectWriter& pdf, int id, int tree, const std::vector<int>& annots) {
+  pdf.begin(id);
+  pdf.open_dict().key("Type").name("Page").key("Parent").ref(tree).key("MediaBox").raw("[0 0 612 792]");
+  pdf.key("Resources").open_dict().close_dict();
+  if (!annots.empty()) {
+    pdf.key("Annots").open_array();
+    for (int a : annots) pdf.ref(a);
+    pdf.close_array();
+  }
+  pdf.close_dict();
+  pdf.end();
+}
+
+// The catalog, the page tree and a fixed info: what a document needs around its pages.
+std::string finish(p2p::ObjectWriter& pdf, int catalog, int info, int tree, const std::vector<int>& pages,
+                   const p2p::AcroFormParts& form) {
+  const int acro = p2p::write_acroform(pdf, form);
+  pdf.begin(tree);
+  pdf.open_dict().key("Type").name("Pages").key("Kids").open_array();
+  for (int id : pages) pdf.ref(id);
+  pdf.close_array().key("Count").integer(static_cast<long long>(pages.size())).close_dict();
+  pdf.end();
+  pdf.begin(catalog);
+  pdf.open_dict().key("Type").name("Catalog").key("Pages").ref(tree);
+  if (acro) pdf.key("AcroForm").ref(acro);
+  pdf.close_dict();
+  pdf.end();
+  // the Info dates are the caller's business (pdf_export sets them); fixed here
+  pdf.begin(info);
+  pdf.open_dict().key("CreationDate").literal("D:20260101000000Z").key("ModDate").literal("D:20260101000000Z");
+  pdf.close_dict();
+  pdf.end();
+  return pdf.finish(catalog, info);
+}
+
 std::string build_pdf(const std::vector<FieldItem>& fields, long long timestamp, int pages = 1) {
-  PdfMemDocument doc;
-  doc.SetPdfVersion(ePdfVersion_1_7);
-  p2p::FormFontCache cache;
+  p2p::ObjectWriter pdf;
+  const int catalog = pdf.reserve(), info = pdf.reserve(), tree = pdf.reserve();
+  p2p::AcroFormParts form;
   p2p::FontSubset subset = value_subset(fields);
   p2p::AppearanceFont values;
-  if (!subset.code_points.empty()) values = {p2p::embed_type0_font(doc.GetObjects(), subset), &subset};
+  if (!subset.code_points.empty()) values = {p2p::embed_type0_font(pdf, subset), &subset};
+  std::vector<int> ids;
   for (int i = 0; i < pages; ++i) {
-    PdfPage* page = doc.CreatePage(PdfPage::CreateStandardPageSize(ePdfPageSize_Letter));
+    const int page = pdf.reserve();
+    ids.push_back(page);
     std::vector<FieldItem> fs = fields;
     if (i > 0)
       for (FieldItem& f : fs) f.name += "_p" + std::to_string(i + 1);
-    p2p::add_form_fields(doc, page, 792, fs, sans(), values, cache, timestamp);
+    write_page(pdf, page, tree, p2p::write_form_fields(pdf, page, 792, fs, sans(), values, form, timestamp));
   }
-  // the Info dates are the caller's business (pdf_export sets them); fix them here
-  doc.GetInfo()->GetObject()->GetDictionary().AddKey("CreationDate", PdfString("D:20260101000000Z"));
-  doc.GetInfo()->GetObject()->GetDictionary().AddKey("ModDate", PdfString("D:20260101000000Z"));
-  PdfRefCountedBuffer buf;
-  PdfOutputDevice dev(&buf);
-  doc.Write(&dev);
-  return std::string(buf.GetBuffer(), dev.GetLength());
+  return finish(pdf, catalog, info, tree, ids, form);
 }
 
 std::string temp_path(const std::string& suffix) {
@@ -363,12 +396,11 @@ TEST_CASE("one form font per document, however many pages carry fields") {
 }
 
 TEST_CASE("a page without fields adds no form") {
-  PdfMemDocument doc;
-  PdfPage* page = doc.CreatePage(PdfPage::CreateStandardPageSize(ePdfPageSize_Letter));
-  p2p::FormFontCache cache;
-  p2p::add_form_fields(doc, page, 792, {}, sans(), {}, cache, kTimestamp);
-  CHECK(cache.font == nullptr);
-  CHECK(doc.GetAcroForm(false) == nullptr);
+  p2p::ObjectWriter pdf;
+  p2p::AcroFormParts form;
+  CHECK(p2p::write_form_fields(pdf, pdf.reserve(), 792, {}, sans(), {}, form, kTimestamp).empty());
+  CHECK(form.font == 0);
+  CHECK(p2p::write_acroform(pdf, form) == 0);
 }
 
 TEST_CASE("cost of the form font and 20 fields per document") {
@@ -391,26 +423,24 @@ TEST_CASE("cost of the form font and 20 fields per document") {
     auto t0 = clock::now();
     std::string empty = build_pdf({}, kTimestamp);
     auto t1 = clock::now();
-    PdfMemDocument doc;
-    PdfPage* page = doc.CreatePage(PdfPage::CreateStandardPageSize(ePdfPageSize_Letter));
-    p2p::FormFontCache cache;
+    p2p::ObjectWriter pdf;
+    const int catalog = pdf.reserve(), info = pdf.reserve(), tree = pdf.reserve(), page = pdf.reserve();
+    p2p::AcroFormParts form;
     auto t2 = clock::now();
     p2p::FontSubset subset = value_subset(fields);
-    p2p::AppearanceFont values{p2p::embed_type0_font(doc.GetObjects(), subset), &subset};
-    p2p::add_form_fields(doc, page, 792, fields, sans(), values, cache, kTimestamp);
+    p2p::AppearanceFont values{p2p::embed_type0_font(pdf, subset), &subset};
+    write_page(pdf, page, tree, p2p::write_form_fields(pdf, page, 792, fields, sans(), values, form, kTimestamp));
     auto t3 = clock::now();
-    PdfRefCountedBuffer buf;
-    PdfOutputDevice dev(&buf);
-    doc.Write(&dev);
+    std::string bytes = finish(pdf, catalog, info, tree, {page}, form);
     auto t4 = clock::now();
     base_ms += std::chrono::duration<double, std::milli>(t1 - t0).count();
     add_ms += std::chrono::duration<double, std::milli>(t3 - t2).count();
     total_ms += std::chrono::duration<double, std::milli>(t4 - t2).count();
-    size = dev.GetLength();
+    size = bytes.size();
     base_size = empty.size();
   }
   MESSAGE("first document of the process: " << first_ms << " ms");
-  MESSAGE("add_form_fields (font + 20 fields): " << add_ms / runs << " ms; with Write: " << total_ms / runs
+  MESSAGE("write_form_fields (font + 20 fields): " << add_ms / runs << " ms; with finish: " << total_ms / runs
           << " ms; empty page doc incl. Write: " << base_ms / runs << " ms; size " << size << " bytes (empty doc "
           << base_size << ")");
   CHECK(add_ms / runs < 50);  // generous: the font is compressed once per process, not per document

@@ -198,6 +198,13 @@ Result<FilledForm> read_form(std::string_view pdf_bytes) {
   std::call_once(quiet, [] {
     PdfError::EnableDebug(false);  // the loader would print the trailer and every repair to stderr
     PdfError::EnableLogging(false);
+    // PoDoFo 0.9.8 creates its encoding singletons lazily without a lock:
+    // create them here, once, before any two readers can race for them
+    PdfEncodingFactory::GlobalPdfDocEncodingInstance();
+    PdfEncodingFactory::GlobalWinAnsiEncodingInstance();
+    PdfEncodingFactory::GlobalIdentityEncodingInstance();
+    PdfEncodingFactory::GlobalStandardEncodingInstance();
+    PdfEncodingFactory::GlobalMacRomanEncodingInstance();
   });
   try {
     PdfMemDocument doc;

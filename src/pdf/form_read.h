@@ -11,7 +11,10 @@
 // all its widgets' /AS decides. Text strings are decoded as PDF text
 // strings: UTF-16BE after a BOM, UTF-8 after a BOM (PDF 2.0), else
 // PDFDocEncoding.
-// Pure: no files, no shared state; thread-safe after prepare_pdf_export().
+// Pure: no files, no shared state; thread-safe (PoDoFo's lazy singletons
+// are made once, on the first call). The one part of the pdf stage that
+// includes PoDoFo: its own library, p2p_pdf_read, so what only writes PDFs
+// does not load it.
 // Never throws: a PDF PoDoFo cannot parse is an error value.
 #pragma once
 

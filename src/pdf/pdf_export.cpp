@@ -1,22 +1,19 @@
-// Painting frames into PDF. PoDoFo 0.9.8 supplies the object model and the
-// file writer; the page content streams and the font objects are written
-// here. Two reasons: PoDoFo's own TrueType subsetter keeps every glyph id up
-// to the highest one used plus all hinting (about 12 KB per face), and it is
-// the slowest step of writing a page. Our subsetter (text/font_subset) keeps
-// only the glyphs drawn, renumbered, so a face costs a few KB, and the text
-// is shown as 2-byte glyph ids of that subset (Identity-H, CID = glyph id).
+// Painting frames into PDF, written straight into the file's bytes by
+// pdf/object_writer.h: the page content streams, our own font subsets
+// (text/font_subset keeps only the glyphs drawn, renumbered, so a face costs
+// a few KB, and text is shown as 2-byte glyph ids of that subset: Identity-H,
+// CID = glyph id), the form and the document info. PoDoFo wrote these files
+// until its object model and writer cost a seventh of a packet and its ~20
+// shared libraries half of a one-shot's start (docs/performance.md).
 #include "pdf/pdf_export.h"
 
 #include <algorithm>
 #include <charconv>
-#include <ctime>
 #include <memory>
-#include <mutex>
-
-#include <podofo/podofo.h>
 
 #include "pdf/archival.h"
 #include "pdf/form_fields.h"
+#include "pdf/object_writer.h"
 #include "pdf/syntax.h"
 #include "pdf/type0_font.h"
 #include "text/code_point_set.h"
@@ -25,13 +22,11 @@
 
 namespace p2p {
 
-using namespace PoDoFo;
-
 namespace {
 
 struct UsedFont {
   std::shared_ptr<const Type0FontParts> parts;   // null: the face draws nothing
-  PdfObject* object = nullptr;
+  int object = 0;  // the Type0 font dictionary
   const FontSubset* subset() const { return parts ? &parts->subset : nullptr; }
 };
 
@@ -79,7 +74,7 @@ void collect(std::string_view text, CodePointSet& set) {
 // pipeline refuses such case texts with their JSON path before this point
 // (pipeline/coverage.h), so what is caught here comes from a template, the
 // library, or a caller of this stage.
-Result<bool> prepare_fonts(const std::vector<Page>& pages, const FontSet& fonts, PdfVecObjects& objs,
+Result<bool> prepare_fonts(const std::vector<Page>& pages, const FontSet& fonts, ObjectWriter& pdf,
                            UsedFont (&used)[4]) {
   thread_local CodePointSet cps[4];   // 8 KB each: reused, cleared by the blocks they used
   for (CodePointSet& set : cps) set.clear();
@@ -110,7 +105,7 @@ Result<bool> prepare_fonts(const std::vector<Page>& pages, const FontSet& fonts,
     auto subset = subset_font(fonts.face(f), cps[f]);
     if (!subset.is_ok()) return Result<bool>::fail(subset.diagnostics());
     used[f].parts = std::make_shared<const Type0FontParts>(type0_font_parts(subset.take()));
-    used[f].object = embed_type0_font(objs, *used[f].parts);
+    used[f].object = embed_type0_font(pdf, *used[f].parts);
   }
   return Result<bool>::ok(true);
 }
@@ -168,67 +163,83 @@ std::string content_stream(const Page& page, UsedFont (&used)[4]) {
   return out;
 }
 
-void add_page(PdfMemDocument& doc, const Page& page, UsedFont (&used)[4]) {
-  PdfPage* p = doc.CreatePage(PdfRect(0, 0, page.width, page.height));
-  std::string content = content_stream(page, used);
-  set_deflated_stream(p->GetContents(), content);
+// The page's content stream, its widgets, then the page object (which
+// lists the widgets as /Annots, so it comes last).
+void write_page(ObjectWriter& pdf, int id, int parent, const Page& page, UsedFont (&used)[4], const FontSet& fonts,
+                AcroFormParts& form, long long timestamp) {
+  const int contents = pdf.reserve();
+  pdf.stream(contents, deflated(content_stream(page, used)), true);
+  std::vector<int> annots =
+      write_form_fields(pdf, id, page.height, page.fields, fonts.face(0),
+                        AppearanceFont{used[0].object, used[0].subset()}, form, timestamp);
+  pdf.begin(id);
+  pdf.open_dict().key("Type").name("Page").key("Parent").ref(parent);
+  pdf.key("MediaBox").open_array().integer(0).integer(0).number(page.width).number(page.height).close_array();
+  pdf.key("Resources").open_dict().key("Font").open_dict();
+  static const char* const kFontNames[4] = {"F0", "F1", "F2", "F3"};
   for (int f = 0; f < 4; ++f)
-    if (used[f].object)
-      p->AddResource(PdfName(("F" + std::to_string(f)).c_str()), used[f].object->Reference(), PdfName("Font"));
+    if (used[f].object) pdf.key(kFontNames[f]).ref(used[f].object);
+  pdf.close_dict().close_dict();
+  pdf.key("Contents").ref(contents);
+  if (!annots.empty()) {
+    pdf.key("Annots").open_array();
+    for (int a : annots) pdf.ref(a);
+    pdf.close_array();
+  }
+  pdf.close_dict();
+  pdf.end();
 }
 
-void write_info(PdfMemDocument& doc, const PdfMetadata& meta) {
-  PdfInfo* info = doc.GetInfo();
-  info->SetTitle(pdf_string(meta.info.title));
+void write_info(ObjectWriter& pdf, int id, const PdfMetadata& meta) {
+  pdf.begin(id);
+  pdf.open_dict().key("Title").text(meta.info.title);
   // an archival file's metadata repeats each entry the info has (archival.h),
   // and the XMP leaves an empty one out: so does the info then
   bool archival = meta.output_intent != nullptr;
-  if (!archival || !meta.info.author.empty()) info->SetAuthor(pdf_string(meta.info.author));
-  if (!archival || !meta.info.subject.empty()) info->SetSubject(pdf_string(meta.info.subject));
-  if (!meta.info.keywords.empty()) info->SetKeywords(pdf_string(meta.info.keywords));
-  info->SetCreator(pdf_string(meta.creator));
-  info->SetProducer(pdf_string(producer_of(meta)));
-  // PoDoFo stamps the current local time; replace it so output is reproducible
+  if (!archival || !meta.info.author.empty()) pdf.key("Author").text(meta.info.author);
+  if (!archival || !meta.info.subject.empty()) pdf.key("Subject").text(meta.info.subject);
+  if (!meta.info.keywords.empty()) pdf.key("Keywords").text(meta.info.keywords);
+  pdf.key("Creator").text(meta.creator).key("Producer").text(producer_of(meta));
   std::string date = pdf_date(meta.timestamp);
-  info->GetObject()->GetDictionary().AddKey("CreationDate", PdfString(date));
-  info->GetObject()->GetDictionary().AddKey("ModDate", PdfString(date));
+  pdf.key("CreationDate").literal(date).key("ModDate").literal(date).close_dict();
+  pdf.end();
 }
 
 }  // namespace
 
-void prepare_pdf_export() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    PdfEncodingFactory::GlobalPdfDocEncodingInstance();
-    PdfEncodingFactory::GlobalWinAnsiEncodingInstance();
-    PdfEncodingFactory::GlobalIdentityEncodingInstance();
-    PdfEncodingFactory::GlobalStandardEncodingInstance();
-    PdfEncodingFactory::GlobalMacRomanEncodingInstance();
-  });
-}
+void prepare_pdf_export() {}
 
 Result<std::string> export_pdf(const std::vector<Page>& pages, const FontSet& fonts, const PdfMetadata& meta) {
-  try {
-    PdfMemDocument doc;
-    doc.SetPdfVersion(ePdfVersion_1_7);
-    UsedFont used[4];
-    auto ok = prepare_fonts(pages, fonts, doc.GetObjects(), used);
-    if (!ok.is_ok()) return Result<std::string>::fail(ok.diagnostics());
-    for (const Page& page : pages) add_page(doc, page, used);
-    FormFontCache form;
-    for (size_t i = 0; i < pages.size(); ++i)
-      add_form_fields(doc, doc.GetPage(static_cast<int>(i)), pages[i].height, pages[i].fields, fonts.face(0),
-                      AppearanceFont{used[0].object, used[0].subset()}, form,
-                      meta.timestamp);
-    write_info(doc, meta);
-    if (meta.output_intent) add_archival_parts(doc, meta);
-    PdfRefCountedBuffer buf;
-    PdfOutputDevice dev(&buf);
-    doc.Write(&dev);
-    return Result<std::string>::ok(std::string(buf.GetBuffer(), dev.GetLength()));
-  } catch (const PdfError& e) {
-    return Result<std::string>::fail({error_at("", std::string("PDF export failed: ") + e.what())});
-  }
+  ObjectWriter pdf(meta.output_intent ? 64 * 1024 : 32 * 1024);
+  const int catalog = pdf.reserve(), info = pdf.reserve(), tree = pdf.reserve();
+  UsedFont used[4];
+  auto ok = prepare_fonts(pages, fonts, pdf, used);
+  if (!ok.is_ok()) return Result<std::string>::fail(ok.diagnostics());
+  std::vector<int> page_ids;
+  page_ids.reserve(pages.size());
+  for (size_t i = 0; i < pages.size(); ++i) page_ids.push_back(pdf.reserve());
+  AcroFormParts form;
+  for (size_t i = 0; i < pages.size(); ++i)
+    write_page(pdf, page_ids[i], tree, pages[i], used, fonts, form, meta.timestamp);
+  const int acroform = write_acroform(pdf, form);
+  ArchivalParts archival;
+  if (meta.output_intent) archival = write_archival_parts(pdf, meta);
+
+  pdf.begin(tree);
+  pdf.open_dict().key("Type").name("Pages").key("Kids").open_array();
+  for (int id : page_ids) pdf.ref(id);
+  pdf.close_array().key("Count").integer(static_cast<long long>(pages.size())).close_dict();
+  pdf.end();
+
+  pdf.begin(catalog);
+  pdf.open_dict().key("Type").name("Catalog").key("Pages").ref(tree);
+  if (acroform) pdf.key("AcroForm").ref(acroform);
+  if (meta.output_intent) put_archival_catalog_keys(pdf, archival);
+  pdf.close_dict();
+  pdf.end();
+
+  write_info(pdf, info, meta);
+  return Result<std::string>::ok(pdf.finish(catalog, info));
 }
 
 }  // namespace p2p

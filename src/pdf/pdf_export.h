@@ -1,12 +1,13 @@
-// PDF stage: positioned pages -> PDF bytes. The only module that includes
-// PoDoFo. It paints frames exactly as the layout placed them (rectangles,
-// then lines, then text) and knows nothing about paragraphs or documents.
-// Fonts are embedded as Identity-H subsets of the files the layout measured,
-// so text extracts as Unicode and the file stays small.
-// Thread contract: call prepare_pdf_export() once on the main thread before
-// exporting from several threads (PoDoFo 0.9.8 creates its encoding
-// singletons lazily, without a lock); after that one export per thread at a
-// time is safe.
+// PDF stage: positioned pages -> PDF bytes, written by our own object writer
+// (pdf/object_writer.h; no PoDoFo on this side: reading PDFs is
+// pdf/form_read.h's, a separate library). It paints frames exactly as the
+// layout placed them (rectangles, then lines, then text) and knows nothing
+// about paragraphs or documents. Fonts are embedded as Identity-H subsets of
+// the files the layout measured, so text extracts as Unicode and the file
+// stays small.
+// Thread contract: exports on several threads at once are safe, one
+// document per call; there is no shared state but the form font cache,
+// which has its own lock.
 #pragma once
 
 #include <memory>
@@ -28,9 +29,12 @@ struct PdfMetadata {
   std::shared_ptr<const std::string> output_intent;
 };
 
+// Nothing to prepare any more (PoDoFo's lazy singletons needed a warm-up on
+// the main thread); kept so the entry points that call it need no change.
 void prepare_pdf_export();
 
-// The whole PDF in memory. Fails only on a PoDoFo error (message says what).
+// The whole PDF in memory. Fails when a text or field value has a character
+// its font has no glyph for (the message names it).
 Result<std::string> export_pdf(const std::vector<Page>& pages, const FontSet& fonts, const PdfMetadata& meta);
 
 }  // namespace p2p

@@ -8,12 +8,6 @@
 
 namespace p2p {
 
-PoDoFo::PdfString pdf_string(const std::string& s) {
-  bool ascii = std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-  if (ascii) return PoDoFo::PdfString(s.c_str());
-  return PoDoFo::PdfString(reinterpret_cast<const PoDoFo::pdf_utf8*>(s.c_str()));
-}
-
 std::string pdf_date(long long t) { return format_utc(t, "D:%Y%m%d%H%M%SZ"); }
 
 namespace {

@@ -1,18 +1,13 @@
-// PDF syntax shared by the page painter (pdf_export.cpp) and the form writer
-// (form_fields.cpp): how we spell strings, dates and numbers in a PDF.
+// PDF syntax shared by the page painter (pdf_export.cpp), the form writer
+// (form_fields.cpp) and the object writer: how we spell dates and numbers in
+// a PDF (strings: ObjectWriter::text).
 // Internal to the pdf stage. Pure functions; thread-safe.
 #pragma once
 
 #include <initializer_list>
 #include <string>
 
-#include <podofo/podofo.h>
-
 namespace p2p {
-
-// ASCII stays a plain string; anything else becomes UTF-16BE with a BOM, so
-// titles and field values keep every accent.
-PoDoFo::PdfString pdf_string(const std::string& utf8);
 
 // "D:YYYYMMDDHHmmSSZ" for a UTC timestamp (gmtime_r: no shared state, no
 // local time zone in the output).

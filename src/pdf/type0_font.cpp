@@ -12,8 +12,6 @@
 
 namespace p2p {
 
-using namespace PoDoFo;
-
 namespace {
 
 void put_hex4(std::string& out, uint32_t v) {
@@ -41,15 +39,6 @@ std::string deflated(std::string_view data, int level) {
   packed.resize(libdeflate_zlib_compress(c, data.data(), data.size(), packed.data(), packed.size()));
   return packed;
 }
-
-// Streams are compressed here and handed to PoDoFo already filtered: its own
-// Set() runs zlib at level 6, the largest single cost of a page.
-void set_filtered_stream(PdfObject* obj, std::string_view packed) {
-  obj->GetStream()->Set(packed.data(), static_cast<pdf_long>(packed.size()), TVecFilters());
-  obj->GetDictionary().AddKey("Filter", PdfName("FlateDecode"));
-}
-
-void set_deflated_stream(PdfObject* obj, std::string_view data) { set_filtered_stream(obj, deflated(data)); }
 
 namespace {
 
@@ -93,7 +82,6 @@ Type0FontParts type0_font_parts(FontSubset subset) {
   p.packed_ttf = deflated(subset.ttf);
   p.ttf_length = subset.ttf.size();
   p.packed_cmap = deflated(to_unicode_cmap(subset));
-  // written as raw PDF so widths keep two decimals, not PoDoFo's six
   p.widths = "[0 [";
   for (uint16_t a : subset.advances) {
     put_number(p.widths, to_text_space(a, subset.units_per_em));
@@ -106,60 +94,48 @@ Type0FontParts type0_font_parts(FontSubset subset) {
 }
 
 // Type0 font -> CIDFontType2 -> FontDescriptor -> FontFile2, plus ToUnicode.
-PdfObject* embed_type0_font(PdfVecObjects& objs, const Type0FontParts& parts) {
+int embed_type0_font(ObjectWriter& pdf, const Type0FontParts& parts) {
   const FontSubset& s = parts.subset;
-  PdfName base((s.subset_tag + "+" + (s.postscript_name.empty() ? "Font" : s.postscript_name)).c_str());
-  int upem = s.units_per_em;
+  const std::string base = s.subset_tag + "+" + (s.postscript_name.empty() ? "Font" : s.postscript_name);
+  const int upem = s.units_per_em;
+  const int file = pdf.reserve(), desc = pdf.reserve(), cid = pdf.reserve(), tounicode = pdf.reserve(),
+            type0 = pdf.reserve();
 
-  PdfObject* file = objs.CreateObject();
-  set_filtered_stream(file, parts.packed_ttf);
-  file->GetDictionary().AddKey("Length1", static_cast<pdf_int64>(parts.ttf_length));
+  pdf.stream(file, parts.packed_ttf, true,
+             [&](ObjectWriter& w) { w.key("Length1").integer(static_cast<long long>(parts.ttf_length)); });
 
-  PdfObject* desc = objs.CreateObject("FontDescriptor");
-  PdfDictionary& d = desc->GetDictionary();
-  d.AddKey("FontName", base);
+  pdf.begin(desc);
+  pdf.open_dict().key("Type").name("FontDescriptor").key("FontName").name(base);
   int flags = 32 | (s.fixed_pitch ? 1 : 0) | (s.serif ? 2 : 0) | (s.italic ? 64 : 0);
-  d.AddKey("Flags", static_cast<pdf_int64>(flags));
-  PdfArray bbox;
-  for (int v : s.bbox) bbox.push_back(PdfVariant(to_text_space(v, upem)));
-  d.AddKey("FontBBox", bbox);
-  d.AddKey("ItalicAngle", PdfVariant(s.italic_angle));
-  d.AddKey("Ascent", PdfVariant(to_text_space(s.ascent, upem)));
-  d.AddKey("Descent", PdfVariant(to_text_space(s.descent, upem)));
-  d.AddKey("CapHeight", PdfVariant(to_text_space(s.cap_height, upem)));
-  d.AddKey("StemV", static_cast<pdf_int64>(s.stem_v));
-  d.AddKey("FontFile2", file->Reference());
+  pdf.key("Flags").integer(flags).key("FontBBox").open_array();
+  for (int v : s.bbox) pdf.number(to_text_space(v, upem));
+  pdf.close_array();
+  pdf.key("ItalicAngle").number(s.italic_angle);
+  pdf.key("Ascent").number(to_text_space(s.ascent, upem));
+  pdf.key("Descent").number(to_text_space(s.descent, upem));
+  pdf.key("CapHeight").number(to_text_space(s.cap_height, upem));
+  pdf.key("StemV").integer(s.stem_v).key("FontFile2").ref(file).close_dict();
+  pdf.end();
 
-  PdfObject* cid = objs.CreateObject("Font");
-  PdfDictionary& c = cid->GetDictionary();
-  c.AddKey("Subtype", PdfName("CIDFontType2"));
-  c.AddKey("BaseFont", base);
-  PdfDictionary info;
-  info.AddKey("Registry", PdfString("Adobe"));
-  info.AddKey("Ordering", PdfString("Identity"));
-  info.AddKey("Supplement", PdfObject(static_cast<pdf_int64>(0)));
-  c.AddKey("CIDSystemInfo", info);
-  c.AddKey("FontDescriptor", desc->Reference());
-  c.AddKey("W", PdfObject(PdfVariant(PdfData(parts.widths.c_str()))));
-  c.AddKey("CIDToGIDMap", PdfName("Identity"));
+  pdf.begin(cid);
+  pdf.open_dict().key("Type").name("Font").key("Subtype").name("CIDFontType2").key("BaseFont").name(base);
+  pdf.key("CIDSystemInfo").open_dict().key("Registry").literal("Adobe").key("Ordering").literal("Identity");
+  pdf.key("Supplement").integer(0).close_dict();
+  pdf.key("FontDescriptor").ref(desc).key("W").raw(parts.widths).key("CIDToGIDMap").name("Identity").close_dict();
+  pdf.end();
 
-  PdfObject* tounicode = objs.CreateObject();
-  set_filtered_stream(tounicode, parts.packed_cmap);
+  pdf.stream(tounicode, parts.packed_cmap, true);
 
-  PdfObject* type0 = objs.CreateObject("Font");
-  PdfDictionary& t = type0->GetDictionary();
-  t.AddKey("Subtype", PdfName("Type0"));
-  t.AddKey("BaseFont", base);
-  t.AddKey("Encoding", PdfName("Identity-H"));
-  PdfArray descendants;
-  descendants.push_back(cid->Reference());
-  t.AddKey("DescendantFonts", descendants);
-  t.AddKey("ToUnicode", tounicode->Reference());
+  pdf.begin(type0);
+  pdf.open_dict().key("Type").name("Font").key("Subtype").name("Type0").key("BaseFont").name(base);
+  pdf.key("Encoding").name("Identity-H").key("DescendantFonts").open_array().ref(cid).close_array();
+  pdf.key("ToUnicode").ref(tounicode).close_dict();
+  pdf.end();
   return type0;
 }
 
-PdfObject* embed_type0_font(PdfVecObjects& objs, const FontSubset& subset) {
-  return embed_type0_font(objs, type0_font_parts(subset));
+int embed_type0_font(ObjectWriter& pdf, const FontSubset& subset) {
+  return embed_type0_font(pdf, type0_font_parts(subset));
 }
 
 void put_glyph_string(std::string& out, const FontSubset& subset, std::string_view utf8) {

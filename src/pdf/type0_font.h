@@ -11,8 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include <podofo/podofo.h>
-
+#include "pdf/object_writer.h"
 #include "text/font_subset.h"
 
 namespace p2p {
@@ -28,10 +27,10 @@ struct Type0FontParts {
 };
 Type0FontParts type0_font_parts(FontSubset subset);
 
-// Writes the font objects into `objs`; returns the Type0 font dictionary to
-// name in a /Resources /Font dictionary.
-PoDoFo::PdfObject* embed_type0_font(PoDoFo::PdfVecObjects& objs, const Type0FontParts& parts);
-PoDoFo::PdfObject* embed_type0_font(PoDoFo::PdfVecObjects& objs, const FontSubset& subset);
+// Writes the font objects; returns the number of the Type0 font dictionary
+// to name in a /Resources /Font dictionary.
+int embed_type0_font(ObjectWriter& pdf, const Type0FontParts& parts);
+int embed_type0_font(ObjectWriter& pdf, const FontSubset& subset);
 
 // "<0012003A>": UTF-8 `text` as a hex string of the subset's glyph ids, for
 // the Tj operator (a code point the subset lacks is glyph 0, .notdef).
@@ -45,11 +44,5 @@ constexpr int kDeflateLevel = 4;
 // `data` in zlib format (RFC 1950, what FlateDecode reads), compressed with
 // libdeflate at `level` (1..12); one compressor per level and thread.
 std::string deflated(std::string_view data, int level = kDeflateLevel);
-
-// Stores already-compressed `packed` as the stream of `obj`, /Filter /FlateDecode.
-void set_filtered_stream(PoDoFo::PdfObject* obj, std::string_view packed);
-
-// Stores `data` compressed: set_filtered_stream(obj, deflated(data)).
-void set_deflated_stream(PoDoFo::PdfObject* obj, std::string_view data);
 
 }  // namespace p2p

@@ -11,6 +11,7 @@
 
 #include <podofo/podofo.h>
 
+#include "pdf/object_writer.h"
 #include "pdf/syntax.h"
 #include "pdf/type0_font.h"
 #include "text/code_point_set.h"
@@ -33,11 +34,26 @@ p2p::CodePointSet set_of(const std::u32string& text) {
   return s;
 }
 
-// What PoDoFo's own FlateDecode (zlib) reads back from a stream we compressed.
+// What PoDoFo's own FlateDecode (zlib) reads back from a stream we
+// compressed and wrote into a file of ours.
 std::string read_back(const std::string& data, int level) {
+  p2p::ObjectWriter pdf;
+  const int catalog = pdf.reserve(), info = pdf.reserve(), tree = pdf.reserve(), stream = pdf.reserve();
+  pdf.stream(stream, p2p::deflated(data, level), true);
+  pdf.begin(tree);
+  pdf.open_dict().key("Type").name("Pages").key("Kids").open_array().close_array().key("Count").integer(0).close_dict();
+  pdf.end();
+  pdf.begin(catalog);
+  pdf.open_dict().key("Type").name("Catalog").key("Pages").ref(tree).close_dict();
+  pdf.end();
+  pdf.begin(info);
+  pdf.open_dict().close_dict();
+  pdf.end();
+  std::string file = pdf.finish(catalog, info);
   PdfMemDocument doc;
-  PdfObject* obj = doc.GetObjects().CreateObject();
-  p2p::set_filtered_stream(obj, p2p::deflated(data, level));
+  doc.LoadFromBuffer(file.data(), static_cast<long>(file.size()));
+  const PdfObject* obj = doc.GetObjects().GetObject(PdfReference(stream, 0));
+  REQUIRE(obj != nullptr);
   char* bytes = nullptr;
   pdf_long length = 0;
   obj->GetStream()->GetFilteredCopy(&bytes, &length);

@@ -83,12 +83,13 @@ Result<bool> cannot_write(const std::string& path, const std::string& why) {
 
 }  // namespace
 
-Result<bool> write_file_atomic(const std::string& path, const std::string& bytes) {
+Result<bool> write_file_atomic(const std::string& path, const std::string& bytes, Durability durability) {
   if (std::string why = make_parent(path); !why.empty()) return cannot_write(path, why);
   // unique per process and call, in the same folder so rename() is atomic
   static std::atomic<unsigned> counter{0};
   std::string tmp = path + ".tmp-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
-  if (std::string why = write_new_file(tmp, bytes, true); !why.empty()) return cannot_write(path, why);
+  if (std::string why = write_new_file(tmp, bytes, durability == Durability::flushed); !why.empty())
+    return cannot_write(path, why);
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     std::string why = std::strerror(errno);
     ::unlink(tmp.c_str());

@@ -15,8 +15,15 @@ namespace p2p {
 std::optional<std::string> read_file(const std::string& path);
 bool file_exists(const std::string& path);
 
+// When a file written by write_file_atomic is durable: before the call
+// returns (fsync, then rename), or once the caller's flush_file_system
+// returns, so that several files written together share one flush. A reader
+// sees the old file or the new one whole either way.
+enum class Durability { flushed, by_caller };
+
 // Creates missing parent folders. Fails with the path and the OS's reason.
-Result<bool> write_file_atomic(const std::string& path, const std::string& bytes);
+Result<bool> write_file_atomic(const std::string& path, const std::string& bytes,
+                               Durability durability = Durability::flushed);
 
 // Writes a whole new file inside a private staging folder: no temporary name
 // and no flush, since nobody reads the folder before it is installed. The

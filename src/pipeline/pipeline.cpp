@@ -17,6 +17,7 @@
 
 #include "expand/expand.h"
 #include "knowledge/deadlines.h"
+#include "layout/flatten.h"
 #include "markdown/markdown.h"
 #include "pdf/pdf_export.h"
 #include "pipeline/coverage.h"
@@ -131,11 +132,39 @@ std::string drawn_content_digest(const std::vector<Page>& pages) {
   return sha256_hex(s);
 }
 
+// A last section giving the whole value of each field that did not fit in
+// its box on the flattened form (layout/flatten.h): a record keeps all that
+// was filled in. Markdown, appended to the expanded template.
+std::string continued_fields(const std::vector<Page>& pages, const std::vector<std::string>& overflowed,
+                             const FilledValues& filled) {
+  std::string md = "\n\n## Fields continued\n\nThe whole text of each field too long for its box above:\n";
+  for (const std::string& name : overflowed) {
+    std::string label = name;
+    for (const Page& p : pages)
+      for (const FieldItem& f : p.fields)
+        if (f.name == name && !f.label.empty()) label = f.label;
+    md += "\n**" + escape_markdown(label) + "**\n\n";
+    const std::string& text = filled.at(name).text;
+    size_t start = 0;
+    while (true) {  // each line of the value as a line of its own (a hard break between)
+      size_t end = text.find_first_of("\r\n", start);
+      md += escape_markdown(text.substr(start, end == std::string::npos ? std::string::npos : end - start));
+      if (end == std::string::npos) break;
+      start = end + (text.compare(end, 2, "\r\n") == 0 ? 2 : 1);
+      md += "\\\n";
+    }
+    md += "\n";
+  }
+  return md;
+}
+
 // One document: select its template, expand it, lay it out, paint it.
 // The template's front matter says how: title, font (sans or serif),
 // one_page (the brief's fit rule), footer (e.g. a draft notice).
+// `filled`, when set: the form as filled in, flattened (generate_filled_copy).
 Result<GeneratedDocument> render_document(const DocumentKind& doc_kind, const Case& c, const TemplateData& view,
-                                          const Resources& res, const Env& env) {
+                                          const Resources& res, const Env& env,
+                                          const FilledValues* filled = nullptr) {
   using R = Result<GeneratedDocument>;
   const std::string& kind = doc_kind.kind;
   std::string ext = doc_kind.text ? ".txt" : ".md";
@@ -173,6 +202,17 @@ Result<GeneratedDocument> render_document(const DocumentKind& doc_kind, const Ca
   LayoutResult laid = front_flag(tpl.front, "one_page", false) ? layout_one_page(blocks, style, fonts)
                                                                : layout_document(blocks, style, fonts);
   if (has_errors(laid.diagnostics)) return R::fail(laid.diagnostics);
+  if (filled) {
+    FlattenedPages flat = flatten_fields(laid.pages, *filled, fonts);
+    if (!flat.overflowed.empty()) {
+      // appended at the end, so nothing above moves: the same boxes, the same values
+      Blocks more = parse_markdown(expanded.value() + continued_fields(laid.pages, flat.overflowed, *filled));
+      laid = layout_document(more, style, fonts);
+      if (has_errors(laid.diagnostics)) return R::fail(laid.diagnostics);
+      flat = flatten_fields(laid.pages, *filled, fonts);
+    }
+    laid.pages = std::move(flat.pages);
+  }
 
   PdfMetadata meta{info_of(c, doc.title), std::string("p2pdoc ") + P2P_VERSION,
                    env.timestamp, res.output_intent};
@@ -440,6 +480,26 @@ Result<GeneratedDocument> generate_document(const Case& c, const std::string& ki
   return render_document(*known, c, view, res, env);
 }
 
+Result<GeneratedDocument> generate_filled_copy(const Case& c, const std::string& kind, const FilledValues& filled,
+                                               const std::string& file_name, const Resources& res, const Env& env) {
+  auto known = std::find_if(res.documents.begin(), res.documents.end(),
+                            [&](const DocumentKind& k) { return k.kind == kind && !k.text; });
+  if (known == res.documents.end())
+    return Result<GeneratedDocument>::fail({error_at("", "no form document '" + kind + "' in templates/packet.json")});
+  // the values are printed as filled: each must be printable with the shipped fonts
+  json values = json::object();
+  for (const auto& [name, v] : filled) values[name] = v.text;
+  if (Diagnostics bad = check_printable_text(values, *res.printable); has_errors(bad))
+    return Result<GeneratedDocument>::fail(bad);
+  json triage;
+  auto merged = document_view(c, res, env, nullptr, triage);
+  if (!merged.is_ok()) return Result<GeneratedDocument>::fail(merged.diagnostics());
+  TemplateData view(merged.take());
+  DocumentKind copy = *known;
+  copy.file = file_name;
+  return render_document(copy, c, view, res, env, &filled);
+}
+
 Result<json> case_view(const Case& c, const Resources& res, const TriageHistory* history) {
   Env env = Env::from_process();
   auto deadlines = compute_deadlines(c, res.knowledge.deadlines, res.knowledge.regulations, env.today);
@@ -617,10 +677,10 @@ std::string explain_case(const Case& c, const Resources& res, const TriageHistor
   return out.str();
 }
 
-json packet_manifest(const Packet& p, const Env& env) {
-  json docs = json::array();
-  for (const GeneratedDocument& d : p.documents) {
-    docs.push_back({{"kind", d.kind},
+namespace {
+
+json manifest_entry(const GeneratedDocument& d) {
+  return {{"kind", d.kind},
                     {"title", d.title},
                     {"format", d.pages ? "pdf" : "text"},
                     {"file", d.file_name},
@@ -631,8 +691,35 @@ json packet_manifest(const Packet& p, const Env& env) {
                     {"sha256", sha256_hex(d.pdf)},
                     {"content_sha256", d.content_sha256},
                     {"body_size_pt", d.body_size},
-                    {"items_cut", d.items_cut}});
+                    {"items_cut", d.items_cut}};
+}
+
+// The records the packet at `dir` lists (manifest entry, bytes) that `p`
+// does not replace. A record that cannot be read (a packet swapped away
+// at this moment) is left where it is.
+std::vector<std::pair<json, std::string>> kept_records(const std::string& dir, const Packet& p) {
+  std::vector<std::pair<json, std::string>> kept;
+  auto text = read_file(dir + "/manifest.json");
+  if (!text) return kept;
+  json old = json::parse(*text, nullptr, false);
+  if (!old.is_object() || !old.contains("records") || !old["records"].is_array()) return kept;
+  for (const json& r : old["records"]) {
+    if (!r.is_object() || !r.contains("file") || !r["file"].is_string()) continue;
+    std::string file = r["file"].get<std::string>();
+    if (file.empty() || file.find('/') != std::string::npos || file[0] == '.') continue;
+    bool replaced = std::any_of(p.records.begin(), p.records.end(),
+                                [&](const GeneratedDocument& d) { return d.file_name == file; });
+    if (replaced) continue;
+    if (auto bytes = read_file(dir + "/" + file)) kept.emplace_back(r, std::move(*bytes));
   }
+  return kept;
+}
+
+}  // namespace
+
+json packet_manifest(const Packet& p, const Env& env) {
+  json docs = json::array();
+  for (const GeneratedDocument& d : p.documents) docs.push_back(manifest_entry(d));
   json warnings = json::array();
   for (const Diagnostic& w : p.warnings) warnings.push_back({{"path", w.path}, {"message", w.message}});
   json manifest = {{"case_id", p.case_id},
@@ -641,6 +728,11 @@ json packet_manifest(const Packet& p, const Env& env) {
                    {"documents", docs},
                    {"warnings", warnings}};
   if (!p.triage.is_null()) manifest["triage"] = p.triage;
+  if (!p.records.empty()) {
+    json records = json::array();
+    for (const GeneratedDocument& d : p.records) records.push_back(manifest_entry(d));
+    manifest["records"] = records;
+  }
   return manifest;
 }
 
@@ -671,7 +763,25 @@ Result<std::string> write_packet(const Packet& p, const std::string& out_dir, co
     auto extra = write_file_staged(staged + "/" + name, bytes);
     if (!extra.is_ok()) return fail(extra.diagnostics());
   }
-  auto w = write_file_staged(staged + "/manifest.json", packet_manifest(p, env).dump(2) + "\n");
+  // the records: those of the packet replaced first, then the new ones (in
+  // the order they were filed)
+  json manifest = packet_manifest(p, env);
+  json records = json::array();
+  for (auto& [entry, bytes] : kept_records(dir, p)) {
+    auto r = write_file_staged(staged + "/" + entry["file"].get<std::string>(), bytes);
+    if (!r.is_ok()) return fail(r.diagnostics());
+    records.push_back(entry);
+  }
+  for (const GeneratedDocument& d : p.records) {
+    auto r = write_file_staged(staged + "/" + d.file_name, d.pdf);
+    if (!r.is_ok()) return fail(r.diagnostics());
+  }
+  if (!records.empty()) {
+    if (manifest.contains("records"))
+      for (json& r : manifest["records"]) records.push_back(std::move(r));
+    manifest["records"] = records;
+  }
+  auto w = write_file_staged(staged + "/manifest.json", manifest.dump(2) + "\n");
   if (!w.is_ok()) return fail(w.diagnostics());
   // durable before visible: a crash after the rename must find whole files
   auto flushed = flush_file_system(staged);

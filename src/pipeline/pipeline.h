@@ -6,8 +6,7 @@
 // inputs come through Resources (templates, fonts, rules: loaded once) and
 // Env (the clock), so a fixed clock gives byte-identical PDFs.
 // Thread contract: Resources is immutable after load_resources and may be
-// shared by threads; call prepare_pdf_export() (pdf/pdf_export.h) once before
-// generating from several threads.
+// shared by threads; packets may be generated on several threads at once.
 #pragma once
 
 #include <string>
@@ -19,6 +18,7 @@
 #include "case/case.h"
 #include "core/diagnostic.h"
 #include "knowledge/evidence.h"
+#include "layout/flatten.h"
 #include "layout/layout.h"
 #include "select/select.h"
 #include "text/coverage.h"
@@ -165,6 +165,13 @@ struct Packet {
   // The triage the documents show (triage_json), kept in the manifest and
   // from there in the ledger's packet_generated event.
   nlohmann::json triage;
+  // Filled forms kept as records (generate_filled_copy: the post-call form
+  // as the physician filled it, flattened). Written beside the documents and
+  // listed in the manifest's "records", never among its "documents": they
+  // are not generated from the case, so they neither count in the packet's
+  // identity nor go out with delivery. write_packet keeps the records of
+  // the packet it replaces.
+  std::vector<GeneratedDocument> records;
 };
 
 // Renders every document of a validated case (load_case in case/case.h).
@@ -183,14 +190,28 @@ Result<Packet> generate_packet(const Case& c, const Resources& res, const Env& e
 Result<GeneratedDocument> generate_document(const Case& c, const std::string& kind, const Resources& res,
                                             const Env& env, const TriageHistory* history = nullptr);
 
+// A form document of the packet (`kind`, e.g. "post-call") as a person
+// filled it in, for the record a practice files: laid out for this case
+// exactly as generate_document lays it out, then every form field replaced
+// by the value as filled (flatten_fields, layout/flatten.h), so the PDF has
+// no form left and shows the values as page content; PDF/A-2b when `res`
+// asks for it. A value too long for its box is also printed whole in a
+// last section, "Fields continued". Named `file_name`.
+// Fails naming the field when a value has characters the fonts cannot
+// print (bad input); any other failure is ours.
+Result<GeneratedDocument> generate_filled_copy(const Case& c, const std::string& kind, const FilledValues& filled,
+                                               const std::string& file_name, const Resources& res, const Env& env);
+
 // The manifest written beside the documents (kind, template, pages, bytes,
-// sha256 per document; the triage).
+// sha256 per document; the triage; the records, listed the same way).
 nlohmann::json packet_manifest(const Packet& p, const Env& env);
 
 // Writes the packet whole: the documents, case.json and manifest.json go into a hidden
 // staging folder in DIR, which then becomes DIR/<case_id> in one atomic step.
 // A packet already there is swapped out atomically and kept as
-// DIR/<case_id>.prev (one generation). A crash leaves at most a staging
+// DIR/<case_id>.prev (one generation); the records that packet's manifest
+// lists are copied into the new one, unless `p` has a record of the same
+// file name (a record outlives regeneration). A crash leaves at most a staging
 // folder, never half a packet. `beside` adds files (name, bytes) to the same
 // folder in the same step: the service keeps what request made the packet
 // there (serve/replay.h), so the record and the packet never disagree.

@@ -185,6 +185,71 @@ TEST_CASE("write_packet writes the documents and the manifest, no temporary file
   std::filesystem::remove_all(out);
 }
 
+TEST_CASE("generate_filled_copy: the form laid out again with the values as page content, no field left") {
+  Case c = sample_case();
+  Env env = Env::at(1795000000);
+  FilledValues filled{{"reviewer_name", {"Dr. Zoë Ñúñez", false}}, {"disposition_upheld", {"", true}}};
+  auto copy = generate_filled_copy(c, "post-call", filled, "post-call-record.pdf", resources(), env);
+  REQUIRE(copy.is_ok());
+  const std::string& pdf = copy.value().pdf;
+  CHECK(copy.value().file_name == "post-call-record.pdf");
+  CHECK(pdf.find("/AcroForm") == std::string::npos);
+  CHECK(pdf.find("/Widget") == std::string::npos);
+  auto form = generate_document(c, "post-call", resources(), env);
+  REQUIRE(form.is_ok());
+  CHECK(form.value().pdf.find("/AcroForm") != std::string::npos);  // the check above can fail
+  CHECK(copy.value().pages == form.value().pages);
+  CHECK(copy.value().content_sha256 != form.value().content_sha256);
+  // a text document has no form; an unknown kind fails
+  CHECK(!generate_filled_copy(c, "notice", filled, "x.pdf", resources(), env).is_ok());
+  CHECK(!generate_filled_copy(c, "nothing", filled, "x.pdf", resources(), env).is_ok());
+  // a value the fonts cannot print is an error naming the field
+  auto bad = generate_filled_copy(c, "post-call", {{"completed_by", {"\xE7\x8E\x8B", false}}}, "x.pdf", resources(), env);
+  REQUIRE(!bad.is_ok());
+  CHECK(bad.diagnostics()[0].path == "/completed_by");
+}
+
+TEST_CASE("write_packet lists records apart from the documents and keeps those of the packet it replaces") {
+  Case c = sample_case();
+  Env env = Env::at(1795000000);
+  auto p = generate_packet(c, resources(), env);
+  REQUIRE(p.is_ok());
+  std::string out = std::filesystem::temp_directory_path() / ("p2p-records-test-" + std::to_string(getpid()));
+  Packet first = p.value();
+  GeneratedDocument rec;
+  rec.kind = "post-call";
+  rec.file_name = "post-call-record-1.pdf";
+  rec.pdf = "first call";
+  first.records.push_back(rec);
+  auto dir = write_packet(first, out, env);
+  REQUIRE(dir.is_ok());
+  json m = json::parse(*read_file(dir.value() + "/manifest.json"));
+  REQUIRE(m["records"].size() == 1);
+  CHECK(m["records"][0]["file"] == "post-call-record-1.pdf");
+  CHECK(m["records"][0]["sha256"] == sha256_hex("first call"));
+  CHECK(m["documents"].size() == resources().documents.size());
+
+  // a packet without records (generate again): the record stays
+  REQUIRE(write_packet(p.value(), out, env).is_ok());
+  CHECK(read_file(dir.value() + "/post-call-record-1.pdf") == std::optional<std::string>("first call"));
+  // a second call's record beside it; a record of the same name replaces the old one
+  Packet third = p.value();
+  rec.file_name = "post-call-record-2.pdf";
+  rec.pdf = "second call";
+  third.records.push_back(rec);
+  rec.file_name = "post-call-record-1.pdf";
+  rec.pdf = "first call, corrected";
+  third.records.push_back(rec);
+  REQUIRE(write_packet(third, out, env).is_ok());
+  m = json::parse(*read_file(dir.value() + "/manifest.json"));
+  REQUIRE(m["records"].size() == 2);
+  CHECK(m["records"][0]["file"] == "post-call-record-2.pdf");
+  CHECK(m["records"][1]["file"] == "post-call-record-1.pdf");
+  CHECK(read_file(dir.value() + "/post-call-record-1.pdf") == std::optional<std::string>("first call, corrected"));
+  CHECK(read_file(dir.value() + "/post-call-record-2.pdf") == std::optional<std::string>("second call"));
+  std::filesystem::remove_all(out);
+}
+
 TEST_CASE("staged writes: a new file only; one flush shared by concurrent writers; a flush that cannot be made fails") {
   std::string out = std::filesystem::temp_directory_path() / ("p2p-staged-test-" + std::to_string(getpid()));
   std::filesystem::remove_all(out);

@@ -71,7 +71,6 @@ int main(int argc, char** argv) {
   meta.info.author = options.practice;
   meta.creator = "p2pdoc report_sample";
   meta.timestamp = now;
-  prepare_pdf_export();
   auto pdf = export_pdf(report_pages(report, fonts, options), fonts, meta);
   if (!pdf.is_ok()) {
     for (const Diagnostic& d : pdf.diagnostics()) std::fprintf(stderr, "%s\n", d.to_string().c_str());

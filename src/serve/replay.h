@@ -4,9 +4,11 @@
 // parsed JSON written back canonically: keys sorted, no spaces, so a retry
 // that a proxy or client library re-serialised still matches) and by the
 // client's optional Idempotency-Key header (draft-ietf-httpapi-idempotency-
-// key-header-07). Both are kept in OUT/<case_id>/.request.json, written in
-// the same staging folder as the packet, so they survive a restart and never
-// name a packet that is not whole.
+// key-header-07). Both are kept in OUT/<case_id>/.request.json, written
+// after the packet is installed and its ledger event and deliveries are
+// recorded, and flushed before the answer, so they survive a restart and
+// never name a packet whose record is not whole (a packet without one is
+// generated again by its retry).
 // Flights also makes one generation of each body: a post whose case (same
 // id, same fingerprint) is being generated waits for it, then answers with
 // its packet. Posts of one case id with different bodies generate side by

@@ -17,7 +17,6 @@
 
 #include "delivery/http_client.h"
 #include "ledger/packet_events.h"
-#include "pdf/pdf_export.h"
 #include "pipeline/files.h"
 #include "serve/auth.h"
 #include "serve/http_server.h"
@@ -96,7 +95,6 @@ int run_serve(const ServeConfig& cfg, Resources res) {
   std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill the service
 
   http_global_init();
-  prepare_pdf_export();  // PoDoFo's lazy singletons, before the worker threads
 
   Metrics metrics;
 

@@ -470,7 +470,7 @@ Reply Service::create_packet(const Request& req) {
   {
     // two posts of one case must not swap the folder under each other
     std::lock_guard lock(case_lock(c.id));
-    auto dir = write_packet(p, p_.out_dir, env, {{kRequestRecordFile, request_record_json(record)}});
+    auto dir = write_packet(p, p_.out_dir, env);
     if (!dir.is_ok()) return internal_error(route, c.id, req.id, "writing failed: " + describe(dir.diagnostics()));
     written = true;
     // the manifest just written, read back: cheaper than hashing the documents again
@@ -483,10 +483,21 @@ Reply Service::create_packet(const Request& req) {
         return internal_error(route, c.id, req.id, "the packet is written but the ledger failed: " + describe(d));
     }
     if (p_.deliverer) {
-      auto q = p_.deliverer->enqueue(delivery::pdf_documents(p, env.timestamp), delivery::record_facts(c.doc));
+      auto q = p_.deliverer->enqueue(delivery::pdf_documents(p, env.timestamp), delivery::record_facts(c.doc),
+                                     Durability::by_caller);
       if (!q.is_ok()) return internal_error(route, c.id, req.id, "queueing the delivery failed: " + describe(q.diagnostics()));
       queued = q.take();
     }
+    // The retry record last, and one flush for it and the outbox entries: a
+    // retry is answered from disk only when the packet, its ledger event and
+    // its deliveries are all recorded. A crash before this leaves a packet
+    // without a record, and the retry generates again (the ledger and the
+    // outbox take the same content once).
+    auto recorded = write_file_atomic(dir.value() + "/" + kRequestRecordFile, request_record_json(record),
+                                      Durability::by_caller);
+    if (recorded.is_ok()) recorded = flush_file_system(dir.value());
+    if (!recorded.is_ok())
+      return internal_error(route, c.id, req.id, "writing the retry record failed: " + describe(recorded.diagnostics()));
   }
   if (p_.metrics) {
     p_.metrics->add("p2pdoc_packets_generated_total");

@@ -19,7 +19,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "pdf/pdf_export.h"
 
 extern char** environ;
 
@@ -410,7 +409,6 @@ WorkerOutcome WorkerPool::generate(const Case& c, long long timestamp, const Tri
 
 int run_generation_worker(const Resources& res, size_t memory_bytes) {
   ::signal(SIGINT, SIG_IGN);  // Ctrl-C reaches the whole process group; the service decides
-  prepare_pdf_export();
   bool faults = std::getenv("P2PDOC_TEST_WORKER_FAULTS") && std::string(std::getenv("P2PDOC_TEST_WORKER_FAULTS")) == "1";
   // AddressSanitizer reserves terabytes of shadow memory: no cap under it
   if (memory_bytes > 0 && !address_sanitized()) {

@@ -1,8 +1,8 @@
 // FontFace: the metrics of one TrueType font file, read by us (tables head,
 // hhea, OS/2, cmap, hmtx) so that the layout engine breaks lines by the
-// font's own advance widths without touching the PDF library. The PDF
-// exporter embeds the same file, and PoDoFo 0.9.8 draws with plain advances
-// (no kerning), so what we measure is exactly what is drawn.
+// font's own advance widths. The PDF exporter embeds a subset of the same
+// file and draws with plain advances (no kerning), so what we measure is
+// exactly what is drawn.
 // A loaded FontFace is immutable: share it freely between threads.
 #pragma once
 

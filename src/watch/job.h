@@ -5,7 +5,7 @@
 // moves nor deletes the input: the parent alone decides where the file goes.
 // Thread contract: process_case_file may run in several processes at once
 // (write_packet installs each packet atomically); within one process, one call
-// at a time after prepare_pdf_export().
+// at a time.
 #pragma once
 
 #include <optional>

@@ -28,7 +28,6 @@
 #include <unordered_map>
 
 #include "ledger/packet_events.h"
-#include "pdf/pdf_export.h"
 #include "pipeline/files.h"
 #include "watch/inbox.h"
 #include "watch/job.h"
@@ -219,7 +218,6 @@ bool Watcher::setup() {
   int temporaries = inbox_.remove_stale_temporaries();
 
   if (!start_delivery()) return false;
-  prepare_pdf_export();  // before the fork: every worker inherits the initialised PoDoFo
 
   sigset_t mask;
   sigemptyset(&mask);

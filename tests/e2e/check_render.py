@@ -2,7 +2,7 @@
 """End-to-end: `p2pdoc render KIND CASE` writes one document exactly as
 `generate` writes it in the packet, and nothing else; bad input writes
 nothing. And the front/full split (cli/full_binary.h): the front that people
-call does not load the service's, PostgreSQL's or libcurl's libraries, and
+call does not load the service's, PostgreSQL's, libcurl's or PoDoFo's libraries, and
 hands the commands that need them to p2pdoc-full, unchanged.
 
 usage: check_render.py P2PDOC_BINARY REPO_ROOT
@@ -87,9 +87,10 @@ with tempfile.TemporaryDirectory() as tmp:
     # the front leaves out what one-shot commands never use; p2pdoc-full has it
     full = os.path.join(os.path.dirname(BIN), "p2pdoc-full")
     front_libs, full_libs = run(["ldd", BIN]).stdout, run(["ldd", full]).stdout
-    for lib in ["libpq.so", "libcurl", "libcpp-httplib", "libgnutls", "libkrb5"]:
+    # PoDoFo only reads filled forms (`record`, p2pdoc-full); our own writer makes every PDF
+    for lib in ["libpq.so", "libcurl", "libcpp-httplib", "libgnutls", "libkrb5", "libpodofo"]:
         check(lib not in front_libs, f"the front p2pdoc loads {lib}")
-    for lib in ["libpq.so", "libcurl", "libcpp-httplib"]:
+    for lib in ["libpq.so", "libcurl", "libcpp-httplib", "libpodofo"]:
         check(lib in full_libs, f"p2pdoc-full does not load {lib}: is the test looking at the right binary?")
 
     # ... and hands over what needs it, arguments and exit code unchanged
@@ -98,6 +99,8 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run([BIN, "--help"])
     check(r.returncode == 0 and all(c in r.stdout for c in ["serve", "watch", "render", "generate"]),
           "`p2pdoc --help` does not list every command")
+    r = run([BIN, "record", "--help"])
+    check(r.returncode == 0 and "post-call" in r.stdout, f"`p2pdoc record --help` through the front: {r.returncode} {r.stderr}")
     r = run([BIN, "due", "--ledger", "postgresql://nobody@127.0.0.1:1/none"])
     check(r.returncode != 0 and "no PostgreSQL backend" not in r.stderr and "127.0.0.1" in r.stderr,
           f"a PostgreSQL ledger was not handed to p2pdoc-full: {r.stderr}")

@@ -143,6 +143,10 @@ with tempfile.TemporaryDirectory() as tmp:
     c.check(os.path.isdir(os.path.join(out, CID + ".prev")), "the packet before the call is kept as .prev")
     if first and second:
         c.check(first["documents"] != second["documents"], "the regenerated packet differs from the first")
+    if second:
+        # the watcher files the form as filled, flattened (docs/archival.md)
+        filed = [r["file"] for r in second.get("records", [])]
+        c.check(len(filed) == 1 and filed[0].startswith("post-call-record-"), f"the filed copy: {filed}")
     kept = json.load(open(os.path.join(out, CID, "case.json"), encoding="utf-8"))
     c.check(kept.get("call", {}).get("disposition") == "upheld", "case.json carries the recorded call")
     lomn = subprocess.run(["pdftotext", "-layout", os.path.join(out, CID, "lomn.pdf"), "-"], capture_output=True,

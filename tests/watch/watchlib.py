@@ -148,7 +148,7 @@ def sha256_file(path):
 
 
 def check_packet(c, folder, label=""):
-    """A complete packet: manifest, and every document it lists with its size and sha256."""
+    """A complete packet: manifest, and every document and record it lists with its size and sha256."""
     mpath = os.path.join(folder, "manifest.json")
     if not c.check(os.path.isfile(mpath), f"{label}{folder}: no manifest.json"):
         return None
@@ -159,7 +159,9 @@ def check_packet(c, folder, label=""):
         return None
     names = sorted(os.listdir(folder))
     # case.json: the case the packet was made from, kept for `p2pdoc record`
-    want = sorted([d["file"] for d in m["documents"]] + ["manifest.json", "case.json"])
+    # records: a filled post-call form filed flattened (docs/archival.md)
+    listed = m["documents"] + m.get("records", [])
+    want = sorted([d["file"] for d in listed] + ["manifest.json", "case.json"])
     c.check(names == want, f"{label}{folder}: files {names}, manifest lists {want} (+ case.json)")
     if "case.json" in names:
         try:
@@ -167,7 +169,7 @@ def check_packet(c, folder, label=""):
             c.check(kept.get("case_id") == m["case_id"], f"{label}{folder}: case.json is {kept.get('case_id')}")
         except ValueError as e:
             c.check(False, f"{label}{folder}: case.json unreadable: {e}")
-    for d in m["documents"]:
+    for d in listed:
         p = os.path.join(folder, d["file"])
         if c.check(os.path.isfile(p), f"{label}{p}: missing"):
             c.check(sha256_file(p) == d["sha256"], f"{label}{p}: sha256 differs from the manifest")
