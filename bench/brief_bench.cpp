@@ -69,7 +69,6 @@ int main(int argc, char** argv) {
   }
   std::sort(cases.begin(), cases.end(), [](const Case& a, const Case& b) { return a.id < b.id; });
   if (cases.empty()) return 1;
-  prepare_pdf_export();
 
   // the printable-text check load_case_checked runs on every case (not in the
   // per-unit figures below, which start from validated cases)

@@ -72,7 +72,6 @@ int main(int argc, char** argv) {
 
   auto res = load_resources(root);
   if (!res.is_ok()) die("resources", res.diagnostics());
-  prepare_pdf_export();
   Env env = Env::at(1795017600);  // 2026-11-18T16:00:00Z
   auto text = read_file(root + "/samples/uhc-lumbar-mri.json");
   auto loaded = load_case(*text, env.today);

@@ -239,7 +239,6 @@ int main(int argc, char** argv) {
   std::erase_if(brief.documents, [](const DocumentKind& d) { return d.kind != "brief"; });
   Env env = Env::at(1795435200);
   json sample = json::parse(*read_file(root + kSample));
-  prepare_pdf_export();
 
   std::printf("median of %d runs; wall ms / CPU ms\n", runs);
   std::printf("%-8s %22s %22s %7s %9s\n", "case", "brief", "packet", "pages", "brief cut");

@@ -16,7 +16,6 @@ const Resources& resources() {
       std::fprintf(stderr, "fuzz: cannot load resources: %s\n", r.diagnostics().front().to_string().c_str());
       std::abort();
     }
-    prepare_pdf_export();
     return r.take();
   }();
   return loaded;

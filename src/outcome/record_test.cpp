@@ -22,7 +22,6 @@ namespace {
 
 const Resources& resources() {
   static Resources res = [] {
-    prepare_pdf_export();
     return load_resources(P2P_SOURCE_ROOT).take();
   }();
   return res;

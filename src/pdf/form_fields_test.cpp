@@ -243,7 +243,6 @@ size_t count(const std::string& hay, const std::string& needle) {
 
 // First in this file, so the process-wide font cache starts cold here.
 TEST_CASE("documents built on several threads at once are identical") {
-  p2p::prepare_pdf_export();
   sans();  // load the face here: REQUIRE belongs on the main thread
   std::vector<std::string> out(4);
   std::vector<std::thread> threads;
@@ -493,7 +492,6 @@ TEST_CASE("Cyrillic, Vietnamese and accented values print and extract as typed")
 // naming the field, never a box or a '?' (the pipeline normally refuses the
 // case earlier, with the JSON path).
 TEST_CASE("export_pdf refuses a field value or text the font has no glyph for") {
-  p2p::prepare_pdf_export();
   p2p::FontSet fonts;
   auto face = FontFace::load(std::string(P2P_SOURCE_ROOT) + "/fonts/LiberationSans-Regular.ttf");
   REQUIRE(face.is_ok());

@@ -207,8 +207,6 @@ void write_info(ObjectWriter& pdf, int id, const PdfMetadata& meta) {
 
 }  // namespace
 
-void prepare_pdf_export() {}
-
 Result<std::string> export_pdf(const std::vector<Page>& pages, const FontSet& fonts, const PdfMetadata& meta) {
   ObjectWriter pdf(meta.output_intent ? 64 * 1024 : 32 * 1024);
   const int catalog = pdf.reserve(), info = pdf.reserve(), tree = pdf.reserve();

@@ -29,10 +29,6 @@ struct PdfMetadata {
   std::shared_ptr<const std::string> output_intent;
 };
 
-// Nothing to prepare any more (PoDoFo's lazy singletons needed a warm-up on
-// the main thread); kept so the entry points that call it need no change.
-void prepare_pdf_export();
-
 // The whole PDF in memory. Fails when a text or field value has a character
 // its font has no glyph for (the message names it).
 Result<std::string> export_pdf(const std::vector<Page>& pages, const FontSet& fonts, const PdfMetadata& meta);

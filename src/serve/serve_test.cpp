@@ -275,7 +275,6 @@ std::string sample(const char* name) { return *read_file(std::string(P2P_SOURCE_
 }  // namespace
 
 TEST_CASE("service: create, fetch, validate, and every client error") {
-  prepare_pdf_export();
   Fixture f;
   Service s = f.make();
   std::string body = sample("uhc-lumbar-mri.json");
@@ -418,7 +417,6 @@ std::string header(const Reply& r, const std::string& name) {
 }  // namespace
 
 TEST_CASE("service: a retried post gets the packet already written (200), nothing regenerated") {
-  prepare_pdf_export();
   Fixture f;
   Service s = f.make();
   std::string body = sample("uhc-lumbar-mri.json");
@@ -456,7 +454,6 @@ TEST_CASE("service: a retried post gets the packet already written (200), nothin
 }
 
 TEST_CASE("service: Idempotency-Key, the same key and body replays, another body is 422, across a restart") {
-  prepare_pdf_export();
   Fixture f;
   std::string body = sample("uhc-lumbar-mri.json");
   json other = json::parse(sample("aetna-acdf.json"));
@@ -489,7 +486,6 @@ TEST_CASE("service: Idempotency-Key, the same key and body replays, another body
 }
 
 TEST_CASE("service: eight posts of one case at once make one packet; the others get it") {
-  prepare_pdf_export();
   Fixture f;
   Service s = f.make();
   std::string body = sample("uhc-lumbar-mri.json");
@@ -512,7 +508,6 @@ TEST_CASE("service: eight posts of one case at once make one packet; the others 
 }
 
 TEST_CASE("service: posts of one case id with different bodies are each generated; one of them is the packet") {
-  prepare_pdf_export();
   Fixture f;
   Service s = f.make();
   json base = json::parse(sample("uhc-lumbar-mri.json"));
