@@ -82,7 +82,7 @@ TEST_CASE("Type0 parts: the streams of a subset, compressed once") {
   const std::string ttf = subset.value().ttf;
   p2p::Type0FontParts parts = p2p::type0_font_parts(subset.take());
   CHECK(parts.ttf_length == ttf.size());
-  CHECK(parts.packed_ttf == p2p::deflated(ttf));
+  CHECK(parts.packed_ttf == p2p::deflated(ttf, p2p::kFontDeflateLevel));
   CHECK(parts.subset.ttf.empty());
   CHECK(parts.widths.starts_with("[0 ["));
   CHECK_FALSE(parts.packed_cmap.empty());
