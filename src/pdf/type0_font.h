@@ -32,8 +32,11 @@ Type0FontParts type0_font_parts(FontSubset subset);
 int embed_type0_font(ObjectWriter& pdf, const Type0FontParts& parts);
 int embed_type0_font(ObjectWriter& pdf, const FontSubset& subset);
 
-// "<0012003A>": UTF-8 `text` as a hex string of the subset's glyph ids, for
-// the Tj operator (a code point the subset lacks is glyph 0, .notdef).
+// UTF-8 `text` as a literal string of the subset's glyph ids, two bytes
+// each, for the Tj operator (a code point the subset lacks is glyph 0,
+// .notdef). Binary, not hex: half the bytes to write and to compress. The
+// bytes a literal string cannot hold as they are get a backslash: ( ) \,
+// and carriage return (a reader would take a raw one for a line feed).
 void put_glyph_string(std::string& out, const FontSubset& subset, std::string_view utf8);
 
 // libdeflate level 4: on the streams of the eight sample packets it writes
