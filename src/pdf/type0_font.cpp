@@ -79,7 +79,7 @@ double to_text_space(int units, int upem) { return units * 1000.0 / upem; }
 
 Type0FontParts type0_font_parts(FontSubset subset) {
   Type0FontParts p;
-  p.packed_ttf = deflated(subset.ttf, kFontDeflateLevel);
+  p.packed_ttf = deflated(subset.ttf);
   p.ttf_length = subset.ttf.size();
   p.packed_cmap = deflated(to_unicode_cmap(subset));
   p.widths = "[0 [";
