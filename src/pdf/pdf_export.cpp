@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <memory>
 
 #include "pdf/archival.h"
@@ -146,6 +147,10 @@ std::string content_stream(const Page& page, UsedFont (&used)[4]) {
   out += "BT\n";
   int font = -1;
   double size = -1;
+  // Each text starts where the previous one did, moved by Td: shorter than a
+  // full Tm per text. The moves are differences of hundredths of a point, the
+  // precision every number here is written to, so they add up exactly.
+  long long at_x = 0, at_y = 0;  // the line start so far, hundredths (BT starts it at 0 0)
   for (const TextItem& t : page.texts) {
     if (t.font != font || t.size != size) {
       font = t.font & 3;
@@ -154,7 +159,9 @@ std::string content_stream(const Page& page, UsedFont (&used)[4]) {
       put_numbers(out, {size}, "Tf");
     }
     if (!(t.color == fill)) put_color(out, fill = t.color, "rg");
-    put_numbers(out, {1, 0, 0, 1, t.x, h - t.baseline}, "Tm");
+    const long long x = std::llround(t.x * 100), y = std::llround((h - t.baseline) * 100);
+    put_numbers(out, {static_cast<double>(x - at_x) / 100, static_cast<double>(y - at_y) / 100}, "Td");
+    at_x = x, at_y = y;
     static const FontSubset kNothing;  // an empty text of a face that draws nothing
     put_glyph_string(out, used[font].parts ? used[font].parts->subset : kNothing, t.text);
     out += " Tj\n";

@@ -141,11 +141,21 @@ int embed_type0_font(ObjectWriter& pdf, const FontSubset& subset) {
 void put_glyph_string(std::string& out, const FontSubset& subset, std::string_view utf8) {
   // written in place: a brief's page shows a few thousand glyphs, and
   // appending character by character was a tenth of painting it
-  static const char* kHex = "0123456789ABCDEF";
   size_t at = out.size();
-  out.resize(at + 2 + 4 * utf8.size());   // at most one glyph per byte
+  out.resize(at + 2 + 4 * utf8.size());   // at most one glyph per byte, each byte escaped
   char* p = out.data() + at;
-  *p++ = '<';
+  auto put = [&p](unsigned char b) {
+    if (b == '(' || b == ')' || b == '\\') {
+      *p++ = '\\';
+      *p++ = static_cast<char>(b);
+    } else if (b == '\r') {
+      *p++ = '\\';
+      *p++ = 'r';
+    } else {
+      *p++ = static_cast<char>(b);
+    }
+  };
+  *p++ = '(';
   for (size_t i = 0; i < utf8.size();) {
     auto byte = static_cast<unsigned char>(utf8[i]);
     uint16_t id;
@@ -155,10 +165,10 @@ void put_glyph_string(std::string& out, const FontSubset& subset, std::string_vi
     } else {
       id = subset.glyph_id(next_code_point(utf8, i));
     }
-    p[0] = kHex[id >> 12], p[1] = kHex[(id >> 8) & 15], p[2] = kHex[(id >> 4) & 15], p[3] = kHex[id & 15];
-    p += 4;
+    put(static_cast<unsigned char>(id >> 8));
+    put(static_cast<unsigned char>(id & 0xFF));
   }
-  *p++ = '>';
+  *p++ = ')';
   out.resize(static_cast<size_t>(p - out.data()));
 }
 

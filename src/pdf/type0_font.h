@@ -32,14 +32,18 @@ Type0FontParts type0_font_parts(FontSubset subset);
 int embed_type0_font(ObjectWriter& pdf, const Type0FontParts& parts);
 int embed_type0_font(ObjectWriter& pdf, const FontSubset& subset);
 
-// "<0012003A>": UTF-8 `text` as a hex string of the subset's glyph ids, for
-// the Tj operator (a code point the subset lacks is glyph 0, .notdef).
+// UTF-8 `text` as a literal string of the subset's glyph ids, two bytes
+// each, for the Tj operator (a code point the subset lacks is glyph 0,
+// .notdef). Binary, not hex: half the bytes to write and to compress. The
+// bytes a literal string cannot hold as they are get a backslash: ( ) \,
+// and carriage return (a reader would take a raw one for a line feed).
 void put_glyph_string(std::string& out, const FontSubset& subset, std::string_view utf8);
 
-// libdeflate level 4: on the streams of the eight sample packets it writes
-// 4 % fewer bytes than zlib level 3 did, in 40 % less time (docs/performance.md,
-// "Issue 14: half the packet cost").
-constexpr int kDeflateLevel = 4;
+// libdeflate level 1 for page content, font programs and CMaps. Levels 2 to 4
+// share one match finder and cost the same; level 1 takes about 10 % off a
+// packet's instructions for 1.3 % more bytes, and a packet is still 4 %
+// smaller than the zlib level 3 build wrote (docs/performance.md, "Level 1").
+constexpr int kDeflateLevel = 1;
 
 // `data` in zlib format (RFC 1950, what FlateDecode reads), compressed with
 // libdeflate at `level` (1..12); one compressor per level and thread.

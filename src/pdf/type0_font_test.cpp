@@ -67,7 +67,7 @@ std::string read_back(const std::string& data, int level) {
 TEST_CASE("deflated streams read back through PoDoFo's FlateDecode at every level used") {
   std::string text;
   for (int i = 0; i < 2000; ++i) text += "BT /F0 9 Tf 1 0 0 1 72 " + std::to_string(i % 700) + " Tm <0012003A> Tj ET\n";
-  for (int level : {4, 6, 9}) {
+  for (int level : {p2p::kDeflateLevel, 6, 9}) {
     CAPTURE(level);
     CHECK(read_back(text, level) == text);
     CHECK(p2p::deflated(text, level).size() < text.size() / 4);
