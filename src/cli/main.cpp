@@ -296,7 +296,9 @@ int run_render(const RenderArgs& a) {
     }
     std::string own_name = l.c.id + "-" + d.file_name;
     std::string target = many ? (a.out.empty() ? own_name : a.out + "/" + own_name) : (a.out.empty() ? own_name : a.out);
-    auto written = write_file_atomic(target, d.pdf);
+    // a print copy: whole or absent, never flushed (nothing records it, and
+    // the same command makes it again); `generate` is what files a packet
+    auto written = write_file_atomic(target, d.pdf, Durability::remade_at_will);
     if (!written.is_ok()) {
       print_diagnostics(target, written.diagnostics());
       return false;
@@ -611,7 +613,9 @@ int main(int argc, char** argv) {
   exp->add_option("--ledger", explain_ledger, "Read the practice's P2P record for the triage from this ledger (a file or a postgresql:// URI)");
 
   RenderArgs rn;
-  CLI::App* rnd = app.add_subcommand("render", "Write one document of the packet (e.g. the brief) to a file; nothing else is written or recorded");
+  CLI::App* rnd = app.add_subcommand("render", "Write one document of the packet (e.g. the brief) to a file; nothing else is written or recorded. "
+                                        "The file is a copy to print: written whole under a temporary name and renamed, "
+                                        "but not flushed to disk (generate files the packet durably)");
   rnd->add_option("kind", rn.kind, "The document, as templates/packet.json names it: brief, p2p-script, lomn, appeal-cover, post-call, notice")->required();
   rnd->add_option("cases", rn.files, "Case JSON files; - reads one case from stdin")->required();
   rnd->add_option("-o,--out", rn.out, "One case: the file to write, - for standard output; several: the folder (default: <case_id>-<file>, e.g. RSP-1-brief.pdf, here)");

@@ -16,10 +16,12 @@ std::optional<std::string> read_file(const std::string& path);
 bool file_exists(const std::string& path);
 
 // When a file written by write_file_atomic is durable: before the call
-// returns (fsync, then rename), or once the caller's flush_file_system
-// returns, so that several files written together share one flush. A reader
-// sees the old file or the new one whole either way.
-enum class Durability { flushed, by_caller };
+// returns (fsync, then rename), once the caller's flush_file_system
+// returns (several files written together share one flush), or whenever the
+// kernel writes it back, for a copy that can be made again at will and that
+// nothing records (`render`'s print copies). A reader sees the old file or
+// the new one whole in every case.
+enum class Durability { flushed, by_caller, remade_at_will };
 
 // Creates missing parent folders. Fails with the path and the OS's reason.
 Result<bool> write_file_atomic(const std::string& path, const std::string& bytes,
