@@ -9,29 +9,7 @@ namespace p2p {
 
 namespace {
 
-constexpr double kPadding = 2;  // text inset from the field's edges, as form_fields.cpp
 constexpr double kClipInset = 1;  // the appearance clips 1 pt inside the box
-
-// The text a field's appearance draws: controls (tab included) become
-// spaces; line breaks are kept when `keep_breaks` (\r\n and \r become \n),
-// else spaces. The same rule as form_fields.cpp's, so the record shows what
-// the form showed.
-std::string displayable(const std::string& text, bool keep_breaks) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size();) {
-    size_t from = i;
-    char32_t cp = next_code_point(text, i);
-    if (cp == '\r') {
-      if (i < text.size() && text[i] == '\n') ++i;
-      cp = '\n';
-    }
-    if (cp == '\n') out += keep_breaks ? '\n' : ' ';
-    else if (cp < 32 || cp == 127) out += ' ';
-    else out.append(text, from, i - from);
-  }
-  return out;
-}
 
 // The longest prefix of `s` (whole characters) at most `max_width` wide.
 size_t fitting_prefix(std::string_view s, const FontFace& face, double size, double max_width) {
@@ -68,7 +46,7 @@ Metrics metrics(const FontFace& face, double size) {
 
 // One line, vertically centred; false when it had to be cut.
 bool draw_single_line(const FieldItem& f, const std::string& shown, const FontFace& face, Page& page) {
-  const double room = f.w - 2 * kPadding;
+  const double room = f.w - 2 * kFieldPadding;
   double size = f.font_size > 0 ? f.font_size : 9;
   while (size > kSmallestFilledSize && face.width(shown, size) > room) size = std::max(kSmallestFilledSize, size - 0.5);
   std::string drawn = shown;
@@ -77,16 +55,16 @@ bool draw_single_line(const FieldItem& f, const std::string& shown, const FontFa
   Metrics m = metrics(face, size);
   // form_fields.cpp: baseline (h - ascent - descent) / 2 above the box's bottom
   double baseline = f.y + f.h - (f.h - m.ascent - m.descent) / 2;
-  if (!drawn.empty()) page.texts.push_back(text_at(f.x + kPadding, baseline, size, std::move(drawn), face));
+  if (!drawn.empty()) page.texts.push_back(text_at(f.x + kFieldPadding, baseline, size, std::move(drawn), face));
   return whole;
 }
 
 // Wrapped lines from the top; false when not every line fitted.
 bool draw_multiline(const FieldItem& f, const std::string& shown, const FontFace& face, Page& page) {
-  const double room = f.w - 2 * kPadding;
+  const double room = f.w - 2 * kFieldPadding;
   auto height_of = [&](size_t n, double size) {
     Metrics m = metrics(face, size);
-    return kPadding + m.ascent + static_cast<double>(n - 1) * m.leading - m.descent;
+    return kFieldPadding + m.ascent + static_cast<double>(n - 1) * m.leading - m.descent;
   };
   double size = f.font_size > 0 ? f.font_size : 9;
   std::vector<std::string> lines = wrap_value(shown, face, size, room);
@@ -96,13 +74,13 @@ bool draw_multiline(const FieldItem& f, const std::string& shown, const FontFace
   }
   Metrics m = metrics(face, size);
   bool whole = true;
-  double baseline = f.y + kPadding + m.ascent;
+  double baseline = f.y + kFieldPadding + m.ascent;
   for (std::string& line : lines) {
     if (baseline - m.descent > f.y + f.h - kClipInset) {
       whole = false;
       break;
     }
-    if (!line.empty()) page.texts.push_back(text_at(f.x + kPadding, baseline, size, std::move(line), face));
+    if (!line.empty()) page.texts.push_back(text_at(f.x + kFieldPadding, baseline, size, std::move(line), face));
     baseline += m.leading;
   }
   return whole;
@@ -113,15 +91,32 @@ bool draw_multiline(const FieldItem& f, const std::string& shown, const FontFace
 void draw_tick(const FieldItem& f, Page& page) {
   double s = std::min(f.w, f.h), ox = (f.w - s) / 2, oy = (f.h - s) / 2;
   auto at = [&](double u, double v) { return std::pair{f.x + ox + u * s, f.y + f.h - (oy + v * s)}; };
-  auto [x1, y1] = at(0.22, 0.52);
-  auto [x2, y2] = at(0.42, 0.27);
-  auto [x3, y3] = at(0.80, 0.77);
-  double width = std::max(0.8, s * 0.12);
-  page.lines.push_back({x1, y1, x2, y2, width, Color{}});
-  page.lines.push_back({x2, y2, x3, y3, width, Color{}});
+  const double width = tick_width(s);
+  for (int i = 0; i < 2; ++i) {
+    auto [x1, y1] = at(kTickPoints[i][0], kTickPoints[i][1]);
+    auto [x2, y2] = at(kTickPoints[i + 1][0], kTickPoints[i + 1][1]);
+    page.lines.push_back({x1, y1, x2, y2, width, Color{}});
+  }
 }
 
 }  // namespace
+
+std::string field_display_text(const std::string& text, bool keep_breaks) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    size_t from = i;
+    char32_t cp = next_code_point(text, i);
+    if (cp == '\r') {
+      if (i < text.size() && text[i] == '\n') ++i;
+      cp = '\n';
+    }
+    if (cp == '\n') out += keep_breaks ? '\n' : ' ';
+    else if (cp < 32 || cp == 127) out += ' ';
+    else out.append(text, from, i - from);
+  }
+  return out;
+}
 
 std::vector<std::string> wrap_value(const std::string& text, const FontFace& face, double size, double max_width) {
   std::vector<std::string> lines;
@@ -178,7 +173,7 @@ FlattenedPages flatten_fields(std::vector<Page> pages, const FilledValues& value
         if (filled->second.checked) draw_tick(f, page);
       } else {
         bool multiline = f.kind == FieldItem::Kind::multiline;
-        std::string shown = displayable(filled->second.text, multiline);
+        std::string shown = field_display_text(filled->second.text, multiline);
         if (!shown.empty())
           whole = multiline ? draw_multiline(f, shown, face, page) : draw_single_line(f, shown, face, page);
       }

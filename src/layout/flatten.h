@@ -19,6 +19,7 @@
 // Pure function of its inputs; thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -45,8 +46,25 @@ struct FlattenedPages {
 
 FlattenedPages flatten_fields(std::vector<Page> pages, const FilledValues& values, const FontSet& fonts);
 
+// The rules a field's value is shown by, one copy for both readers of a
+// form: pdf/form_fields.cpp's appearance streams and the flattened copy.
+
+// Text inset from a field's edges, points.
+inline constexpr double kFieldPadding = 2;
+
+// The text a field shows: controls (tab included) become spaces; line
+// breaks are kept when `keep_breaks` (\r\n and \r become \n), else spaces.
+std::string field_display_text(const std::string& text, bool keep_breaks);
+
+// A ticked checkbox's tick: a stroke through three points of the square of
+// side min(w, h) centred in the box, as fractions of that side measured
+// from its bottom-left corner, up; and the stroke's width for a side.
+inline constexpr double kTickPoints[3][2] = {{0.22, 0.52}, {0.42, 0.27}, {0.80, 0.77}};
+inline double tick_width(double side) { return std::max(0.8, side * 0.12); }
+
 // The lines a multi-line value wraps into in a box `max_width` points wide
-// (the appearance streams' rule above). Exposed for tests.
+// (greedy by the face's advances, '\n' kept, a word wider than the box
+// broken between characters, at least one per line).
 std::vector<std::string> wrap_value(const std::string& text, const FontFace& face, double size, double max_width);
 
 }  // namespace p2p

@@ -3,6 +3,7 @@
 // and 12.7.3.1): the page lists it in /Annots, the AcroForm in /Fields.
 #include "pdf/form_fields.h"
 
+#include "layout/flatten.h"
 #include "pdf/syntax.h"
 
 #include <algorithm>
@@ -37,25 +38,6 @@ char32_t winansi_unicode(int c) {
   if (c == 127) return 0x2022;
   if (c >= 128 && c < 160) return kWinAnsi80[c - 128] ? kWinAnsi80[c - 128] : 0x2022;
   return static_cast<char32_t>(c);
-}
-
-// The text the appearance draws: controls (tab included) become spaces; line
-// breaks are kept when `keep_breaks` (\r\n and \r become \n), else spaces.
-std::string displayable(const std::string& utf8_text, bool keep_breaks) {
-  std::string out;
-  out.reserve(utf8_text.size());
-  for (size_t i = 0; i < utf8_text.size();) {
-    size_t from = i;
-    char32_t cp = next_code_point(utf8_text, i);
-    if (cp == '\r') {
-      if (i < utf8_text.size() && utf8_text[i] == '\n') ++i;
-      cp = '\n';
-    }
-    if (cp == '\n') out += keep_breaks ? '\n' : ' ';
-    else if (cp < 32 || cp == 127) out += ' ';
-    else out.append(utf8_text, from, i - from);
-  }
-  return out;
 }
 
 // --- the form font, compressed once per process -----------------------------------
@@ -159,59 +141,12 @@ int embed_form_font(ObjectWriter& pdf, const FormFontProgram& p) {
 
 constexpr double kBorderWidth = 0.5;
 constexpr double kBorderGray = 0.6;
-constexpr double kPadding = 2;  // text inset from the field's edges
 
 void put_border(std::string& out, double w, double h) {
   put_numbers(out, {kBorderGray}, "G");
   put_numbers(out, {kBorderWidth}, "w");
   double in = kBorderWidth / 2;
   put_numbers(out, {in, in, std::max(0.0, w - kBorderWidth), std::max(0.0, h - kBorderWidth)}, "re S");
-}
-
-// Greedy line filling by the font's advances; a word wider than the line is
-// broken between characters; '\n' forces a break.
-std::vector<std::string> wrap(const std::string& text, const FontFace& face, double size, double max_width) {
-  std::vector<std::string> lines;
-  auto fits = [&](std::string_view s) { return face.width(s, size) <= max_width; };
-  size_t start = 0;
-  while (true) {
-    size_t end = text.find('\n', start);
-    std::string_view para(text.data() + start, (end == std::string::npos ? text.size() : end) - start);
-    std::string line;
-    bool any = false;
-    size_t pos = 0;
-    while (pos <= para.size()) {
-      size_t sp = para.find(' ', pos);
-      if (sp == std::string_view::npos) sp = para.size();
-      std::string word(para.substr(pos, sp - pos));
-      std::string candidate = any ? line + " " + word : word;
-      if (!any || fits(candidate)) {
-        line = std::move(candidate);
-      } else {
-        lines.push_back(std::move(line));
-        line = std::move(word);
-      }
-      any = true;
-      // break a line still too wide between characters (at least one per line)
-      while (!fits(line)) {
-        size_t cut = 0, i = 0;
-        while (i < line.size()) {
-          size_t next = i;
-          next_code_point(line, next);
-          if (cut > 0 && !fits(std::string_view(line).substr(0, next))) break;
-          cut = i = next;
-        }
-        if (cut >= line.size()) break;
-        lines.push_back(line.substr(0, cut));
-        line.erase(0, cut);
-      }
-      pos = sp + 1;
-    }
-    lines.push_back(std::move(line));
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  return lines;
 }
 
 // The resource name of the AppearanceFont inside each appearance stream.
@@ -222,7 +157,7 @@ std::string text_appearance(const FieldItem& f, const FontFace& face, const Font
   put_border(out, f.w, f.h);
   out += "/Tx BMC\n";
   bool multiline = f.kind == FieldItem::Kind::multiline;
-  std::string shown = displayable(f.value, multiline);
+  std::string shown = field_display_text(f.value, multiline);
   if (!shown.empty()) {
     const double upem = face.units_per_em();
     const double asc = face.ascent() * size / upem, desc = face.descent() * size / upem;
@@ -232,17 +167,17 @@ std::string text_appearance(const FieldItem& f, const FontFace& face, const Font
     put_numbers(out, {size}, "Tf");
     out += "0 g\n";
     if (!multiline) {
-      put_numbers(out, {kPadding, (f.h - asc - desc) / 2}, "Td");
+      put_numbers(out, {kFieldPadding, (f.h - asc - desc) / 2}, "Td");
       put_glyph_string(out, subset, shown);
       out += " Tj\n";
     } else {
       const double leading = (face.ascent() - face.descent() + face.line_gap()) * size / upem;
-      double y = f.h - kPadding - asc;
+      double y = f.h - kFieldPadding - asc;
       bool first = true;
-      for (const std::string& line : wrap(shown, face, size, f.w - 2 * kPadding)) {
+      for (const std::string& line : wrap_value(shown, face, size, f.w - 2 * kFieldPadding)) {
         if (y + asc < 0) break;  // entirely below the box
         if (first) {
-          put_numbers(out, {kPadding, y}, "Td");
+          put_numbers(out, {kFieldPadding, y}, "Td");
           first = false;
         } else {
           put_numbers(out, {0, -leading}, "Td");
@@ -273,11 +208,11 @@ std::string checkbox_appearance(const FieldItem& f, bool on) {
   if (on) {
     double s = std::min(f.w, f.h), ox = (f.w - s) / 2, oy = (f.h - s) / 2;
     out += "q\n0 G\n";
-    put_numbers(out, {std::max(0.8, s * 0.12)}, "w");
+    put_numbers(out, {tick_width(s)}, "w");
     out += "1 J\n1 j\n";
-    put_numbers(out, {ox + 0.22 * s, oy + 0.52 * s}, "m");
-    put_numbers(out, {ox + 0.42 * s, oy + 0.27 * s}, "l");
-    put_numbers(out, {ox + 0.80 * s, oy + 0.77 * s}, "l S");
+    put_numbers(out, {ox + kTickPoints[0][0] * s, oy + kTickPoints[0][1] * s}, "m");
+    put_numbers(out, {ox + kTickPoints[1][0] * s, oy + kTickPoints[1][1] * s}, "l");
+    put_numbers(out, {ox + kTickPoints[2][0] * s, oy + kTickPoints[2][1] * s}, "l S");
     out += "Q\n";
   }
   return out;
@@ -323,7 +258,7 @@ void end_widget(ObjectWriter& pdf, const std::string& date) {
 
 void field_code_points(const FieldItem& field, std::vector<char32_t>& out) {
   if (field.kind == FieldItem::Kind::checkbox) return;
-  std::string shown = displayable(field.value, false);
+  std::string shown = field_display_text(field.value, false);
   for (size_t i = 0; i < shown.size();) out.push_back(next_code_point(shown, i));
 }
 
