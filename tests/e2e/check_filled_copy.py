@@ -113,6 +113,7 @@ with tempfile.TemporaryDirectory() as tmp:
         if value != "Yes":
             check(" ".join(value.split()) in text, f"the copy shows {name} as filled: {value!r}")
     check("2026-11-24T10:40" not in text and "14 minutes" not in text, "the copy shows no normalised value")
+    check("Fields continued" not in text, "every value fitted its box, so no 'Fields continued' section")
     fonts = run(["pdffonts", copy]).stdout.splitlines()[2:]
     check(fonts and all(line.split()[-5] == "yes" for line in fonts), f"pdffonts: every font embedded: {fonts}")
     check(run(["qpdf", "--check", copy]).returncode == 0, "qpdf --check")
