@@ -110,7 +110,9 @@ for ref in ehr.bodies()[len(before):]:
     check(rel.get("target", {}).get("reference", "").startswith("DocumentReference/"),
           f"{file}: the draft named by its id in the EHR too: {rel}")
 
-# 4. the same again: nothing new
+# 4. the same again: nothing new (once the outbox has recorded the letters as
+# sent: until then a regeneration finds them "already queued")
+check(wait_for(lambda: not [f for f in os.listdir(outbox) if f.endswith(".json")], 30), "the outbox recorded the letters")
 n = ehr.count()
 st, m = svc.json("POST", "/v1/packets", json.dumps(signed))
 check(st == 200 and "delivery" not in (m or {}), f"unchanged: a retry, answered from disk: {st}")
