@@ -736,8 +736,7 @@ json packet_manifest(const Packet& p, const Env& env) {
   return manifest;
 }
 
-Result<std::string> write_packet(const Packet& p, const std::string& out_dir, const Env& env,
-                                 const std::vector<std::pair<std::string, std::string>>& beside) {
+Result<std::string> write_packet(const Packet& p, const std::string& out_dir, const Env& env) {
   static std::atomic<unsigned> counter{0};
   // built beside its final place (same file system, so the swap is a rename);
   // the leading dot keeps it apart from case ids, which never start with one
@@ -758,10 +757,6 @@ Result<std::string> write_packet(const Packet& p, const std::string& out_dir, co
   if (!p.case_json.empty()) {
     auto kept = write_file_staged(staged + "/case.json", p.case_json);
     if (!kept.is_ok()) return fail(kept.diagnostics());
-  }
-  for (const auto& [name, bytes] : beside) {
-    auto extra = write_file_staged(staged + "/" + name, bytes);
-    if (!extra.is_ok()) return fail(extra.diagnostics());
   }
   // the records: those of the packet replaced first, then the new ones (in
   // the order they were filed)

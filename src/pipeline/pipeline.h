@@ -212,10 +212,7 @@ nlohmann::json packet_manifest(const Packet& p, const Env& env);
 // DIR/<case_id>.prev (one generation); the records that packet's manifest
 // lists are copied into the new one, unless `p` has a record of the same
 // file name (a record outlives regeneration). A crash leaves at most a staging
-// folder, never half a packet. `beside` adds files (name, bytes) to the same
-// folder in the same step: the service keeps what request made the packet
-// there (serve/replay.h), so the record and the packet never disagree.
-Result<std::string> write_packet(const Packet& p, const std::string& out_dir, const Env& env,
-                                 const std::vector<std::pair<std::string, std::string>>& beside = {});
+// folder, never half a packet.
+Result<std::string> write_packet(const Packet& p, const std::string& out_dir, const Env& env);
 
 }  // namespace p2p
