@@ -3,7 +3,7 @@
 # Does nothing when they are all present; otherwise needs root (apt-get).
 set -eu
 PACKAGES="cmake g++ make pkg-config
-  libpodofo-dev libboost-dev libssl-dev libdeflate-dev
+  libpodofo-dev libboost-dev libssl-dev libdeflate-dev libmimalloc-dev
   libcmark-gfm-dev libcmark-gfm-extensions-dev
   nlohmann-json3-dev libcurl4-openssl-dev doctest-dev
   libkainjow-mustache-dev libcli11-dev libcpp-httplib-dev

@@ -34,7 +34,13 @@ constexpr uint32_t kMaxFrame = 512u << 20;     // a packet is about 150 KB; anyt
 constexpr std::chrono::seconds kStartLimit{60};  // loading fonts and templates
 constexpr int kOutOfMemory = 3;                  // a worker's exit status when an allocation failed
 
-// ---- frames: 4-byte big-endian length, then CBOR ----
+// ---- frames ----
+// A frame is a 4-byte big-endian length, then the CBOR message's own 4-byte
+// length and the message, then the attachments: the packet's PDFs, raw and
+// back to back, each document's "size" in the message saying how long it
+// is. PDFs used to travel inside the CBOR as byte strings, which nlohmann
+// reads back one byte at a time into a growing vector: a tenth of the
+// service's CPU under load (docs/performance.md, "The service's frames").
 
 bool write_all(int fd, const void* data, size_t n) {
   const char* p = static_cast<const char*>(data);
@@ -48,12 +54,27 @@ bool write_all(int fd, const void* data, size_t n) {
   return true;
 }
 
-bool write_frame(int fd, const json& message) {
+void put_u32(unsigned char* at, uint32_t n) {
+  at[0] = static_cast<unsigned char>(n >> 24), at[1] = static_cast<unsigned char>(n >> 16);
+  at[2] = static_cast<unsigned char>(n >> 8), at[3] = static_cast<unsigned char>(n);
+}
+
+uint32_t get_u32(const unsigned char* at) {
+  return (uint32_t{at[0]} << 24) | (uint32_t{at[1]} << 16) | (uint32_t{at[2]} << 8) | at[3];
+}
+
+bool write_frame(int fd, const json& message, const std::vector<std::string_view>& attachments = {}) {
   std::vector<uint8_t> body = json::to_cbor(message);
-  uint32_t n = static_cast<uint32_t>(body.size());
-  unsigned char head[4] = {static_cast<unsigned char>(n >> 24), static_cast<unsigned char>(n >> 16),
-                           static_cast<unsigned char>(n >> 8), static_cast<unsigned char>(n)};
-  return write_all(fd, head, 4) && write_all(fd, body.data(), body.size());
+  size_t total = 4 + body.size();
+  for (std::string_view a : attachments) total += a.size();
+  if (total > kMaxFrame) return false;
+  unsigned char head[8];
+  put_u32(head, static_cast<uint32_t>(total));
+  put_u32(head + 4, static_cast<uint32_t>(body.size()));
+  if (!write_all(fd, head, 8) || !write_all(fd, body.data(), body.size())) return false;
+  for (std::string_view a : attachments)
+    if (!write_all(fd, a.data(), a.size())) return false;
+  return true;
 }
 
 enum class ReadEnd { ok, closed, timed_out };
@@ -78,15 +99,25 @@ ReadEnd read_exact(int fd, char* p, size_t n, std::optional<Clock::time_point> d
   return ReadEnd::ok;
 }
 
-ReadEnd read_frame(int fd, json& message, std::optional<Clock::time_point> deadline = std::nullopt) {
+// One frame read: the message, and the attachments after it as they came.
+struct Frame {
+  json message;
+  std::string body;              // the whole frame after its length
+  std::string_view attachments;  // the part of `body` after the message
+};
+
+ReadEnd read_frame(int fd, Frame& f, std::optional<Clock::time_point> deadline = std::nullopt) {
   unsigned char head[4];
   if (ReadEnd e = read_exact(fd, reinterpret_cast<char*>(head), 4, deadline); e != ReadEnd::ok) return e;
-  uint32_t n = (uint32_t{head[0]} << 24) | (uint32_t{head[1]} << 16) | (uint32_t{head[2]} << 8) | head[3];
-  if (n > kMaxFrame) return ReadEnd::closed;
-  std::string body(n, '\0');
-  if (ReadEnd e = read_exact(fd, body.data(), n, deadline); e != ReadEnd::ok) return e;
-  message = json::from_cbor(body, true, false);
-  return message.is_discarded() ? ReadEnd::closed : ReadEnd::ok;
+  uint32_t n = get_u32(head);
+  if (n > kMaxFrame || n < 4) return ReadEnd::closed;
+  f.body.assign(n, '\0');
+  if (ReadEnd e = read_exact(fd, f.body.data(), n, deadline); e != ReadEnd::ok) return e;
+  uint32_t message_size = get_u32(reinterpret_cast<const unsigned char*>(f.body.data()));
+  if (message_size > n - 4) return ReadEnd::closed;
+  f.message = json::from_cbor(f.body.begin() + 4, f.body.begin() + 4 + message_size, true, false);
+  f.attachments = std::string_view(f.body).substr(4 + message_size);
+  return f.message.is_discarded() ? ReadEnd::closed : ReadEnd::ok;
 }
 
 // ---- what travels ----
@@ -145,11 +176,13 @@ Case case_from_json(json& j) {
   return c;
 }
 
-json packet_to_json(const Result<Packet>& r) {
+// The packet as a message, and its PDFs, in document order, as attachments.
+json packet_to_json(const Result<Packet>& r, std::vector<std::string_view>& attachments) {
   if (!r.is_ok()) return {{"ok", false}, {"errors", diagnostics_to_json(r.diagnostics())}};
   const Packet& p = r.value();
   json docs = json::array();
-  for (const GeneratedDocument& d : p.documents)
+  for (const GeneratedDocument& d : p.documents) {
+    attachments.push_back(d.pdf);
     docs.push_back({{"kind", d.kind},
                     {"file", d.file_name},
                     {"title", d.title},
@@ -157,16 +190,17 @@ json packet_to_json(const Result<Packet>& r) {
                                   {"chosen", d.template_choice.chosen},
                                   {"folder", d.template_choice.folder},
                                   {"candidates", d.template_choice.candidates}}},
-                    {"bytes", json::binary(std::vector<uint8_t>(d.pdf.begin(), d.pdf.end()))},
+                    {"size", d.pdf.size()},
                     {"pages", d.pages},
                     {"body_size", d.body_size},
                     {"items_cut", d.items_cut},
                     {"content_sha256", d.content_sha256}});
+  }
   return {{"ok", true}, {"case_id", p.case_id}, {"documents", docs}, {"warnings", diagnostics_to_json(p.warnings)},
           {"case_json", p.case_json}, {"triage", p.triage}};
 }
 
-Result<Packet> packet_from_json(const json& j) {
+Result<Packet> packet_from_json(const json& j, std::string_view attachments) {
   if (!j.value("ok", false)) return Result<Packet>::fail(diagnostics_from_json(j.value("errors", json::array())));
   Packet p;
   p.case_id = j.at("case_id").get<std::string>();
@@ -180,8 +214,10 @@ Result<Packet> packet_from_json(const json& j) {
     g.template_choice.chosen = t.at("chosen").get<std::string>();
     g.template_choice.folder = t.at("folder").get<std::string>();
     g.template_choice.candidates = t.at("candidates").get<std::vector<std::string>>();
-    const auto& bytes = d.at("bytes").get_binary();
-    g.pdf.assign(bytes.begin(), bytes.end());
+    size_t size = d.at("size").get<size_t>();
+    if (size > attachments.size()) throw std::out_of_range("a document is longer than the frame");
+    g.pdf.assign(attachments.substr(0, size));
+    attachments.remove_prefix(size);
     g.pages = d.at("pages").get<int>();
     g.body_size = d.at("body_size").get<double>();
     g.items_cut = d.at("items_cut").get<int>();
@@ -308,10 +344,11 @@ Result<WorkerPool::Child> WorkerPool::spawn() {
     return R::fail({error_at("", "cannot start a generation worker (" + program_ + "): " + std::strerror(err))});
   }
   Child c{pid, sv[0]};
-  json ready;
+  Frame frame;
+  const json& ready = frame.message;
   ReadEnd end = ReadEnd::closed;
   try {
-    end = read_frame(c.fd, ready, Clock::now() + kStartLimit);
+    end = read_frame(c.fd, frame, Clock::now() + kStartLimit);
   } catch (const std::exception&) {
   }
   if (end != ReadEnd::ok || !ready.value("ready", false)) {
@@ -361,7 +398,7 @@ WorkerOutcome WorkerPool::generate(const Case& c, long long timestamp, const Tri
     return out;
   }
 
-  json answer;
+  Frame answer;
   ReadEnd end = ReadEnd::closed;
   try {
     end = read_frame(w.fd, answer, Clock::now() + limits_.time);
@@ -369,7 +406,7 @@ WorkerOutcome WorkerPool::generate(const Case& c, long long timestamp, const Tri
   }
   if (end == ReadEnd::ok) {
     try {
-      out.packet = packet_from_json(answer);
+      out.packet = packet_from_json(answer.message, answer.attachments);
       out.kind = out.packet.is_ok() ? WorkerOutcome::Kind::generated : WorkerOutcome::Kind::failed;
       std::lock_guard lock(mutex_);
       idle_.push_back(w);
@@ -420,15 +457,18 @@ int run_generation_worker(const Resources& res, size_t memory_bytes) {
   }
   if (!write_frame(kWorkerFd, {{"ready", true}})) return 1;
   for (;;) {
-    json request;
-    if (read_frame(kWorkerFd, request) != ReadEnd::ok) return 0;  // the service closed the socket
+    Frame frame;
+    if (read_frame(kWorkerFd, frame) != ReadEnd::ok) return 0;  // the service closed the socket
+    json& request = frame.message;
     try {
       std::optional<TriageHistory> history = history_from_json(request);
       Case c = case_from_json(request);
       if (faults) inject_fault(c.id);
       Result<Packet> packet =
           generate_packet(c, res, Env::at(request.at("timestamp").get<long long>()), history ? &*history : nullptr);
-      if (!write_frame(kWorkerFd, packet_to_json(packet))) return 1;
+      std::vector<std::string_view> pdfs;
+      json answer = packet_to_json(packet, pdfs);
+      if (!write_frame(kWorkerFd, answer, pdfs)) return 1;
     } catch (const std::bad_alloc&) {
       return kOutOfMemory;  // over the memory limit: the service sees the exit and replaces us
     } catch (const std::exception& e) {
