@@ -9,7 +9,7 @@ PACKAGES="cmake g++ make pkg-config
   libkainjow-mustache-dev libcli11-dev libcpp-httplib-dev
   libsqlite3-dev libpq-dev postgresql icc-profiles-free
   qpdf poppler-utils pdftk-java mupdf-tools python3 python3-jsonschema
-  curl openssl
+  curl openssl strace
   dpkg-dev binutils file groff-base systemd iproute2
   clang libclang-rt-14-dev"  # the last line: scripts/sanitize.sh (ASan, UBSan, libFuzzer)
 missing=""

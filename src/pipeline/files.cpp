@@ -179,13 +179,14 @@ void remove_tree(const std::string& path) {
   fs::remove_all(path, ec);
 }
 
-Result<bool> install_directory(const std::string& staged, const std::string& target, const std::string& previous) {
+Result<bool> install_directory(const std::string& staged, const std::string& target, const std::string& previous,
+                               Durability durability) {
   auto fail = [&](const std::string& what) {
     return Result<bool>::fail({error_at("", "cannot install " + target + ": " + what)});
   };
   std::string parent = fs::path(target).parent_path().string();
   if (::rename(staged.c_str(), target.c_str()) == 0) {  // no old packet: a plain rename
-    fsync_dir(parent);
+    if (durability == Durability::flushed) fsync_dir(parent);
     return Result<bool>::ok(true);
   }
   if (errno != EEXIST && errno != ENOTEMPTY) return fail(std::strerror(errno));
@@ -195,7 +196,7 @@ Result<bool> install_directory(const std::string& staged, const std::string& tar
   // `staged` now holds the old packet: keep it as the previous one
   remove_tree(previous);
   if (::rename(staged.c_str(), previous.c_str()) != 0) return fail(std::strerror(errno));
-  fsync_dir(parent);
+  if (durability == Durability::flushed) fsync_dir(parent);
   return Result<bool>::ok(true);
 }
 

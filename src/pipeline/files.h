@@ -46,7 +46,10 @@ std::string sha256_hex(const std::string& bytes);
 // two are exchanged atomically (renameat2 RENAME_EXCHANGE), so a reader sees
 // the old folder or the new one, never neither, never a mix; the old one is
 // then moved to `previous` (an older `previous` is removed first).
-Result<bool> install_directory(const std::string& staged, const std::string& target, const std::string& previous);
+// With Durability::by_caller the parent folder is not flushed here: the
+// caller's next flush_file_system makes the rename durable with its own files.
+Result<bool> install_directory(const std::string& staged, const std::string& target, const std::string& previous,
+                               Durability durability = Durability::flushed);
 
 // Recursively removes a folder we own (a staging folder, an old .prev).
 void remove_tree(const std::string& path);

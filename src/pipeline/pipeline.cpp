@@ -736,7 +736,7 @@ json packet_manifest(const Packet& p, const Env& env) {
   return manifest;
 }
 
-Result<std::string> write_packet(const Packet& p, const std::string& out_dir, const Env& env) {
+Result<std::string> write_packet(const Packet& p, const std::string& out_dir, const Env& env, Durability durability) {
   static std::atomic<unsigned> counter{0};
   // built beside its final place (same file system, so the swap is a rename);
   // the leading dot keeps it apart from case ids, which never start with one
@@ -781,7 +781,7 @@ Result<std::string> write_packet(const Packet& p, const std::string& out_dir, co
   // durable before visible: a crash after the rename must find whole files
   auto flushed = flush_file_system(staged);
   if (!flushed.is_ok()) return fail(flushed.diagnostics());
-  auto installed = install_directory(staged, dir, dir + ".prev");
+  auto installed = install_directory(staged, dir, dir + ".prev", durability);
   if (!installed.is_ok()) return fail(installed.diagnostics());
   return Result<std::string>::ok(dir);
 }

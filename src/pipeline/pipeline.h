@@ -18,6 +18,7 @@
 #include "case/case.h"
 #include "core/diagnostic.h"
 #include "knowledge/evidence.h"
+#include "pipeline/files.h"
 #include "layout/flatten.h"
 #include "layout/layout.h"
 #include "select/select.h"
@@ -212,7 +213,11 @@ nlohmann::json packet_manifest(const Packet& p, const Env& env);
 // DIR/<case_id>.prev (one generation); the records that packet's manifest
 // lists are copied into the new one, unless `p` has a record of the same
 // file name (a record outlives regeneration). A crash leaves at most a staging
-// folder, never half a packet.
-Result<std::string> write_packet(const Packet& p, const std::string& out_dir, const Env& env);
+// folder, never half a packet. The files are flushed before the swap; with
+// Durability::by_caller the swap itself is made durable by the caller's next
+// flush_file_system (the service's, which also covers its retry record)
+// instead of a flush of DIR here.
+Result<std::string> write_packet(const Packet& p, const std::string& out_dir, const Env& env,
+                                 Durability durability = Durability::flushed);
 
 }  // namespace p2p

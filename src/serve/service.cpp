@@ -470,7 +470,8 @@ Reply Service::create_packet(const Request& req) {
   {
     // two posts of one case must not swap the folder under each other
     std::lock_guard lock(case_lock(c.id));
-    auto dir = write_packet(p, p_.out_dir, env);
+    // the swap is flushed with the retry record below
+    auto dir = write_packet(p, p_.out_dir, env, Durability::by_caller);
     if (!dir.is_ok()) return internal_error(route, c.id, req.id, "writing failed: " + describe(dir.diagnostics()));
     written = true;
     // the manifest just written, read back: cheaper than hashing the documents again
@@ -488,7 +489,7 @@ Reply Service::create_packet(const Request& req) {
       if (!q.is_ok()) return internal_error(route, c.id, req.id, "queueing the delivery failed: " + describe(q.diagnostics()));
       queued = q.take();
     }
-    // The retry record last, and one flush for it and the outbox entries: a
+    // The retry record last, and one flush for it, the packet's swap and the outbox entries: a
     // retry is answered from disk only when the packet, its ledger event and
     // its deliveries are all recorded. A crash before this leaves a packet
     // without a record, and the retry generates again (the ledger and the
