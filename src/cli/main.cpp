@@ -30,6 +30,9 @@
 #include "pipeline/template_check.h"
 #ifdef P2PDOC_LEAN
 #include "cli/full_binary.h"
+#ifdef P2PDOC_LEAN
+#include "cli/huge_heap.h"
+#endif
 #else
 #include "pubmed/pubmed.h"
 #include "serve/serve.h"
@@ -519,6 +522,7 @@ int run_serve_worker(const std::string& root, const std::string& site_templates,
 int main(int argc, char** argv) {
 #ifdef P2PDOC_LEAN
   if (cli::needs_full_binary(argc, argv)) return cli::run_full_binary(argv);
+  cli::use_huge_pages_for_heap();  // a one-shot from here on (cli/huge_heap.h)
 #endif
   CLI::App app{"p2pdoc: peer-to-peer call packets for prior-authorization denials"};
   app.require_subcommand(1);
