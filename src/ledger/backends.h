@@ -14,6 +14,29 @@ namespace p2p::ledger_backend {
 Result<std::unique_ptr<Ledger>> open_sqlite(const std::string& path);
 Result<std::unique_ptr<Ledger>> open_postgres(const std::string& uri);
 
+// The SQL both backends read cases with (the same text in SQLite and
+// PostgreSQL; placeholders differ, so the queries that take any stay in
+// each backend).
+inline constexpr const char* kCaseColumns =
+    "case_id, payer_id, plan_type, state, denial_type, denial_date, service_codes, service_category, physician, "
+    "urgent, deadlines";
+// The columns of a case's progress, in the order read_progress_row() reads
+// them: the case row with its deadlines as columns (migration 4, no JSON
+// function per row), then its case_progress digest.
+inline constexpr const char* kProgressColumns =
+    "SELECT c.case_id, c.payer_id, c.physician, c.service_category, c.service_codes, c.urgent, "
+    "c.p2p_request_due, c.internal_appeal_due, c.external_review_due, c.external_review_automatic, "
+    "coalesce(p.last_id, 0), coalesce(p.closed_id, 0), coalesce(p.stage, 0), coalesce(p.requested_at, 0), "
+    "coalesce(p.scheduled_at, 0), coalesce(p.call_at, 0), coalesce(p.appeal_filed_at, 0), "
+    "coalesce(p.packet_recorded_at, 0), coalesce(p.scheduled, ''), coalesce(p.disposition, ''), "
+    "coalesce(p.appeal_decision, ''), coalesce(p.external_review_due, ''), coalesce(p.external_decision, '')";
+inline constexpr int kProgressColumnCount = 23;
+inline constexpr const char* kProgressFrom = " FROM cases c LEFT JOIN case_progress p ON p.case_id = c.case_id";
+// The open cases start from case_progress, which has a row for every case
+// (migration 5), and its index of open ones (open_cases_filter).
+inline constexpr const char* kOpenFrom = " FROM case_progress p JOIN cases c ON c.case_id = p.case_id";
+inline std::string progress_query() { return std::string(kProgressColumns) + kProgressFrom; }
+
 // Column text of the JSON-valued fields, and back. Malformed stored text
 // (never written by us) reads as an empty value rather than failing a report.
 std::string json_text(const nlohmann::json& value);

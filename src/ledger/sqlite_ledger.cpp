@@ -47,32 +47,12 @@ class Statement {
   int rc_ = SQLITE_ERROR;
 };
 
-constexpr const char* kCaseColumns =
-    "case_id, payer_id, plan_type, state, denial_type, denial_date, service_codes, service_category, physician, "
-    "urgent, deadlines";
 constexpr const char* kEventColumns = "id, recorded_at, case_id, kind, at, recorded_by, data, source_key";
-// The columns of a case's progress, in the order read_progress_row() reads
-// them: the case row with its deadlines as columns (migration 4, no JSON
-// function per row), then its case_progress digest.
-constexpr const char* kProgressColumns =
-    "SELECT c.case_id, c.payer_id, c.physician, c.service_category, c.service_codes, c.urgent, "
-    "c.p2p_request_due, c.internal_appeal_due, c.external_review_due, c.external_review_automatic, "
-    "coalesce(p.last_id, 0), coalesce(p.closed_id, 0), coalesce(p.stage, 0), coalesce(p.requested_at, 0), "
-    "coalesce(p.scheduled_at, 0), coalesce(p.call_at, 0), coalesce(p.appeal_filed_at, 0), "
-    "coalesce(p.packet_recorded_at, 0), coalesce(p.scheduled, ''), coalesce(p.disposition, ''), "
-    "coalesce(p.appeal_decision, ''), coalesce(p.external_review_due, ''), coalesce(p.external_decision, '')";
-constexpr int kProgressColumnCount = 23;
-constexpr const char* kProgressFrom = " FROM cases c LEFT JOIN case_progress p ON p.case_id = c.case_id";
 constexpr const char* kCallRecordQuery =
     "SELECT coalesce(sum(CASE WHEN p.disposition IN ('overturned', 'modified', 'upheld') THEN 1 ELSE 0 END), 0), "
     "coalesce(sum(CASE WHEN p.disposition = 'overturned' THEN 1 ELSE 0 END), 0) "
     "FROM cases c JOIN case_progress p ON p.case_id = c.case_id "
     "WHERE c.payer_id = ? AND c.service_category = ? AND c.case_id <> ?";
-
-// The open cases start from case_progress, which has a row for every case
-// (migration 5), and its index of open ones (open_cases_filter).
-constexpr const char* kOpenFrom = " FROM case_progress p JOIN cases c ON c.case_id = p.case_id";
-std::string progress_query() { return std::string(kProgressColumns) + kProgressFrom; }
 
 // denied_between(): the progress columns for the cases of a period, then the
 // two the report adds (ledger.h, DeniedCase)
