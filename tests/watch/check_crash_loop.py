@@ -27,6 +27,10 @@ samples = w.load_samples(ROOT)
 rnd = random.Random(int(os.environ.get("P2P_CRASH_SEED", "4")))
 
 
+def starts_logged(log):
+    return sum(1 for l in w.log_lines(log) if l.get("event") == "start")
+
+
 def check_all_packets(out, seen_mtimes):
     """Every visible packet folder is complete right now (folders that changed since the last look)."""
     for n in w.packet_folders(out):
@@ -61,7 +65,15 @@ with tempfile.TemporaryDirectory() as tmp:
                 data = w.make_case(samples, 3, f"K-reused-{rnd_no:02d}")
                 open(os.path.join(inbox, reused), "wb").write(data)
                 made[f"reused-{rnd_no:02d}"] = (f"K-reused-{rnd_no:02d}", True, w.sha256_file(os.path.join(inbox, reused)))
+        started_before = starts_logged(log)
         proc = w.start(BIN, inbox, out, "--workers", "2", "--quiet-period", "0", log=log)
+        if rnd_no % 2 == 0:
+            # every other kill lands after the daemon has logged its start,
+            # however long starting takes (a sanitizer build takes seconds on
+            # a slow day); the others may land while it is still starting
+            deadline = time.time() + 60
+            while starts_logged(log) == started_before and time.time() < deadline and proc.poll() is None:
+                time.sleep(0.02)
         time.sleep(rnd.uniform(0.05, 0.9))
         working = os.listdir(os.path.join(inbox, "working")) if os.path.isdir(os.path.join(inbox, "working")) else []
         kills_mid_work += any(not n.startswith(".") for n in working)
