@@ -4,7 +4,7 @@
 // costs 11 to 14 us (the hypervisor backs it), and a one-shot `render brief`
 // touched about 300 heap pages: a fifth of its wall time. A 2 MB transparent
 // huge page is one fault for all of them (docs/performance.md, "The
-// one-shot's page faults").
+// one-shot: page faults, not instructions").
 #pragma once
 
 namespace p2p::cli {

@@ -30,9 +30,7 @@
 #include "pipeline/template_check.h"
 #ifdef P2PDOC_LEAN
 #include "cli/full_binary.h"
-#ifdef P2PDOC_LEAN
 #include "cli/huge_heap.h"
-#endif
 #else
 #include "pubmed/pubmed.h"
 #include "serve/serve.h"

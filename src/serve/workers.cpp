@@ -40,7 +40,8 @@ constexpr int kOutOfMemory = 3;                  // a worker's exit status when 
 // back to back, each document's "size" in the message saying how long it
 // is. PDFs used to travel inside the CBOR as byte strings, which nlohmann
 // reads back one byte at a time into a growing vector: a tenth of the
-// service's CPU under load (docs/performance.md, "The service's frames").
+// service's CPU under load (docs/performance.md, "The service: the worker's
+// answer, and mimalloc").
 
 bool write_all(int fd, const void* data, size_t n) {
   const char* p = static_cast<const char*>(data);
