@@ -149,6 +149,27 @@ TEST_CASE("a case row reads back as written, and a second put replaces it") {
   CHECK_FALSE(ledger->find_case("C-404").value().has_value());
 }
 
+// The SQLite ledger keeps its statements prepared between calls: each must
+// be reset after use, or a finished read would keep its snapshot of the
+// file and miss what another connection wrote since.
+TEST_CASE("repeated reads and writes on one connection see another connection's writes in between") {
+  FreshLocation where;
+  auto reader = open_ok(where.location);
+  auto writer = open_ok(where.location);
+  CHECK(reader->put_case(sample_row("C-9")).empty());
+  for (int round = 0; round < 3; ++round) {
+    CaseRow changed = sample_row("C-9");
+    changed.physician = "Dr. Round " + std::to_string(round);
+    REQUIRE(writer->put_case(changed).empty());
+    auto seen = reader->find_case("C-9");
+    REQUIRE(seen.is_ok());
+    REQUIRE(seen.value().has_value());
+    CHECK(seen.value()->physician == changed.physician);
+    REQUIRE(writer->append(event("C-9", EventKind::p2p_requested, 1000 + round)).value());
+    CHECK(reader->history("C-9").value().size() == size_t(round + 1));
+  }
+}
+
 TEST_CASE("events come back in the order recorded, with their data") {
   FreshLocation where;
   auto ledger = open_ok(where.location);

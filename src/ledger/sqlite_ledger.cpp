@@ -14,6 +14,8 @@
 #include <cstring>
 #include <ctime>
 #include <mutex>
+#include <string>
+#include <unordered_map>
 
 #include "ledger/backends.h"
 #include "ledger/schema.h"
@@ -24,14 +26,58 @@ namespace {
 
 constexpr int kBusyTimeoutMs = 15000;
 
-// One prepared statement, finalized when it goes out of scope.
+// Prepared statements kept for the connection's life, keyed by their SQL:
+// preparing one (parsing the SQL, coding the events table's triggers) was
+// 13 % of the service's main process per packet (docs/performance.md,
+// "Issue 14, session 22"). Used only under the ledger's mutex. A statement
+// prepared before a migration is prepared again by SQLite itself.
+class StatementCache {
+ public:
+  explicit StatementCache(sqlite3* db) : db_(db) {}
+  ~StatementCache() { clear(); }
+  StatementCache(const StatementCache&) = delete;
+  StatementCache& operator=(const StatementCache&) = delete;
+
+  // The statement for `sql`, prepared on first use; null when it does not prepare.
+  sqlite3_stmt* get(const std::string& sql) {
+    auto it = kept_.find(sql);
+    if (it != kept_.end()) return it->second;
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK) {
+      sqlite3_finalize(s);
+      return nullptr;
+    }
+    kept_.emplace(sql, s);
+    return s;
+  }
+  void clear() {
+    for (auto& [sql, s] : kept_) sqlite3_finalize(s);
+    kept_.clear();
+  }
+
+ private:
+  sqlite3* db_;
+  std::unordered_map<std::string, sqlite3_stmt*> kept_;
+};
+
+// One statement in use: a one-off one is finalized when it goes out of
+// scope, a cached one reset and unbound, so it holds no read snapshot of the
+// WAL between uses.
 class Statement {
  public:
-  Statement(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
-  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
+  Statement(StatementCache& cache, const std::string& sql) : stmt_(cache.get(sql)), cached_(true) {}
+  ~Statement() {
+    if (!cached_) {
+      sqlite3_finalize(stmt_);
+    } else if (stmt_) {
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+    }
+  }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
-  bool prepared() const { return rc_ == SQLITE_OK; }
+  bool prepared() const { return stmt_ != nullptr; }
   void bind(int i, const std::string& text) { sqlite3_bind_text(stmt_, i, text.data(), int(text.size()), SQLITE_TRANSIENT); }
   void bind(int i, long long value) { sqlite3_bind_int64(stmt_, i, value); }
   void bind_null(int i) { sqlite3_bind_null(stmt_, i); }
@@ -44,7 +90,7 @@ class Statement {
 
  private:
   sqlite3_stmt* stmt_ = nullptr;
-  int rc_ = SQLITE_ERROR;
+  bool cached_ = false;
 };
 
 constexpr const char* kEventColumns = "id, recorded_at, case_id, kind, at, recorded_by, data, source_key";
@@ -125,8 +171,11 @@ void read_progress_row(const Statement& s, CaseProgress& p) {
 
 class SqliteLedger final : public Ledger {
  public:
-  SqliteLedger(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
-  ~SqliteLedger() override { sqlite3_close_v2(db_); }
+  SqliteLedger(sqlite3* db, std::string path) : db_(db), path_(std::move(path)), statements_(db) {}
+  ~SqliteLedger() override {
+    statements_.clear();  // before the connection they belong to
+    sqlite3_close_v2(db_);
+  }
 
   Diagnostics open_checks() {
     sqlite3_busy_timeout(db_, kBusyTimeoutMs);
@@ -138,9 +187,9 @@ class SqliteLedger final : public Ledger {
 
   Diagnostics put_case(const CaseRow& row) override {
     std::lock_guard lock(mutex_);
-    Statement s(db_, (std::string("INSERT OR REPLACE INTO cases (") + kCaseColumns +
-                      ", p2p_request_due, internal_appeal_due, external_review_due, external_review_automatic"
-                      ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)").c_str());
+    Statement s(statements_, std::string("INSERT OR REPLACE INTO cases (") + kCaseColumns +
+                                 ", p2p_request_due, internal_appeal_due, external_review_due, "
+                                 "external_review_automatic) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!s.prepared()) return {failure("preparing the case row")};
     s.bind(1, row.case_id);
     s.bind(2, row.payer_id);
@@ -165,7 +214,7 @@ class SqliteLedger final : public Ledger {
     std::lock_guard lock(mutex_);
     // One statement is one transaction; OR IGNORE turns a repeated
     // (case_id, source_key) into "nothing stored".
-    Statement s(db_,
+    Statement s(statements_,
                 "INSERT OR IGNORE INTO events (case_id, kind, at, recorded_at, recorded_by, data, source_key) "
                 "VALUES (?,?,?,?,?,?,?)");
     if (!s.prepared()) return Result<bool>::fail({failure("preparing an event")});
@@ -185,7 +234,7 @@ class SqliteLedger final : public Ledger {
   Result<std::optional<CaseRow>> find_case(std::string_view case_id) override {
     std::lock_guard lock(mutex_);
     using R = Result<std::optional<CaseRow>>;
-    Statement s(db_, (std::string("SELECT ") + kCaseColumns + " FROM cases WHERE case_id = ?").c_str());
+    Statement s(statements_, std::string("SELECT ") + kCaseColumns + " FROM cases WHERE case_id = ?");
     if (!s.prepared()) return R::fail({failure("reading a case")});
     s.bind(1, std::string(case_id));
     int rc = s.step();
@@ -196,7 +245,7 @@ class SqliteLedger final : public Ledger {
 
   Result<std::vector<RecordedEvent>> history(std::string_view case_id) override {
     std::lock_guard lock(mutex_);
-    Statement s(db_, (std::string("SELECT ") + kEventColumns + " FROM events WHERE case_id = ? ORDER BY id").c_str());
+    Statement s(statements_, std::string("SELECT ") + kEventColumns + " FROM events WHERE case_id = ? ORDER BY id");
     if (!s.prepared()) return Result<std::vector<RecordedEvent>>::fail({failure("reading a history")});
     s.bind(1, std::string(case_id));
     return read_events(s, "reading the history of case " + std::string(case_id));
@@ -204,7 +253,7 @@ class SqliteLedger final : public Ledger {
 
   Result<std::vector<RecordedEvent>> events(long long after_id) override {
     std::lock_guard lock(mutex_);
-    Statement s(db_, (std::string("SELECT ") + kEventColumns + " FROM events WHERE id > ? ORDER BY id").c_str());
+    Statement s(statements_, std::string("SELECT ") + kEventColumns + " FROM events WHERE id > ? ORDER BY id");
     if (!s.prepared()) return Result<std::vector<RecordedEvent>>::fail({failure("reading events")});
     s.bind(1, after_id);
     return read_events(s, "reading events");
@@ -213,7 +262,7 @@ class SqliteLedger final : public Ledger {
   Result<std::vector<CaseRow>> cases() override {
     std::lock_guard lock(mutex_);
     using R = Result<std::vector<CaseRow>>;
-    Statement s(db_, (std::string("SELECT ") + kCaseColumns + " FROM cases ORDER BY case_id").c_str());
+    Statement s(statements_, std::string("SELECT ") + kCaseColumns + " FROM cases ORDER BY case_id");
     if (!s.prepared()) return R::fail({failure("reading cases")});
     std::vector<CaseRow> rows;
     int rc;
@@ -224,14 +273,14 @@ class SqliteLedger final : public Ledger {
 
   Result<std::vector<CaseProgress>> progress() override {
     std::lock_guard lock(mutex_);
-    Statement s(db_, progress_query().c_str());
+    Statement s(statements_, progress_query());
     return read_progress(s, true);
   }
 
   Result<std::vector<CaseProgress>> open_progress(long long now, long long within_seconds) override {
     std::lock_guard lock(mutex_);
     bool within = within_seconds >= 0;
-    Statement s(db_, (std::string(kProgressColumns) + kOpenFrom + open_cases_filter(within, "?1", "?2")).c_str());
+    Statement s(statements_, std::string(kProgressColumns) + kOpenFrom + open_cases_filter(within, "?1", "?2"));
     if (within) {
       long long horizon = now + within_seconds;
       s.bind(1, horizon_day(horizon));
@@ -243,7 +292,7 @@ class SqliteLedger final : public Ledger {
   Result<CallRecord> call_record(std::string_view payer_id, std::string_view service_category,
                                  std::string_view except_case) override {
     std::lock_guard lock(mutex_);
-    Statement s(db_, kCallRecordQuery);
+    Statement s(statements_, kCallRecordQuery);
     if (!s.prepared()) return Result<CallRecord>::fail({failure("reading the call record")});
     s.bind(1, std::string(payer_id));
     s.bind(2, std::string(service_category));
@@ -255,7 +304,7 @@ class SqliteLedger final : public Ledger {
   Result<std::vector<DeniedCase>> denied_between(std::string_view from, std::string_view to) override {
     std::lock_guard lock(mutex_);
     using R = Result<std::vector<DeniedCase>>;
-    Statement s(db_, denied_query().c_str());
+    Statement s(statements_, denied_query());
     if (!s.prepared()) return R::fail({failure("reading the cases of a period")});
     s.bind(1, std::string(from));
     s.bind(2, std::string(to));
@@ -280,7 +329,7 @@ class SqliteLedger final : public Ledger {
     if (!s.prepared()) return R::fail({failure("reading the work queue")});
     std::vector<CaseProgress> out;
     if (every_case) {
-      Statement count(db_, "SELECT count(*) FROM cases");
+      Statement count(statements_, "SELECT count(*) FROM cases");
       if (count.prepared() && count.step() == SQLITE_ROW) out.reserve(size_t(count.integer(0)));
     }
     int rc;
@@ -351,6 +400,7 @@ class SqliteLedger final : public Ledger {
 
   sqlite3* db_;
   std::string path_;
+  StatementCache statements_;
   std::mutex mutex_;  // one connection, shared by a process's threads (opened NOMUTEX: this lock is the only one)
 };
 
