@@ -13,26 +13,28 @@ Gate::Entry Gate::enter(std::chrono::milliseconds max_wait) {
     return Entry::entered;
   }
   if (static_cast<int>(queue_.size()) >= max_waiting_) return Entry::queue_full;
-  int me = 0;  // only its address matters: it identifies this waiter
+  Waiter me;
   queue_.push_back(&me);
-  bool ok = changed_.wait_for(lock, max_wait, [&] { return queue_.front() == &me && running_ < slots_; });
-  if (!ok) {
-    queue_.erase(std::find(queue_.begin(), queue_.end(), &me));
-    changed_.notify_all();  // the one behind may now be first
-    return Entry::timed_out;
+  // a slot handed over at the last moment still counts: the wait ends with it
+  if (me.admitted_cv.wait_for(lock, max_wait, [&] { return me.admitted; })) return Entry::entered;
+  queue_.erase(std::find(queue_.begin(), queue_.end(), &me));
+  return Entry::timed_out;
+}
+
+void Gate::admit_waiters() {
+  while (running_ < slots_ && !queue_.empty()) {
+    Waiter* next = queue_.front();
+    queue_.pop_front();
+    ++running_;
+    next->admitted = true;
+    next->admitted_cv.notify_one();
   }
-  queue_.pop_front();
-  ++running_;
-  changed_.notify_all();  // the next in line may take another free slot
-  return Entry::entered;
 }
 
 void Gate::leave() {
-  {
-    std::lock_guard lock(mutex_);
-    --running_;
-  }
-  changed_.notify_all();
+  std::lock_guard lock(mutex_);
+  --running_;
+  admit_waiters();
 }
 
 int Gate::waiting() const {

@@ -1,9 +1,12 @@
-// Gate: how many packets are generated at once. Generation is CPU work (about
-// 9 ms a packet), so the service runs at most `slots` of them (one per core by
+// Gate: how many packets are generated at once. Generation is CPU work (5 to
+// 6 ms a packet), so the service runs at most `slots` of them (one per core by
 // default) and lets the others wait in arrival order; more than `max_waiting`
 // waiting, or a wait longer than the caller allows, and the request is turned
 // away (the service answers 503 with Retry-After) instead of queueing without
 // bound. Network waits (PubMed) and disk writes happen outside the gate.
+// A leaving packet hands its slot to the first waiter and wakes that one
+// alone: waking every waiter to let one in cost the service a tenth of its
+// main process's CPU (docs/performance.md, "Issue 14, session 22").
 // Thread-safe.
 #pragma once
 
@@ -30,9 +33,15 @@ class Gate {
   int running() const;
 
  private:
+  struct Waiter {
+    std::condition_variable admitted_cv;
+    bool admitted = false;  // a slot was handed over: running_ already counts it
+  };
+  // Hands free slots to the first waiters; called with mutex_ held.
+  void admit_waiters();
+
   mutable std::mutex mutex_;
-  std::condition_variable changed_;
-  std::deque<const void*> queue_;  // waiters in arrival order
+  std::deque<Waiter*> queue_;  // in arrival order
   int slots_, max_waiting_, running_ = 0;
 };
 

@@ -245,6 +245,30 @@ TEST_CASE("gate: bounded slots, first come first served, bounded queue, bounded 
   CHECK(gate.waiting() == 0);
 }
 
+TEST_CASE("gate: a waiter that gives up in the middle of the queue leaves the others their turn") {
+  using namespace std::chrono_literals;
+  Gate gate(1, 3);
+  REQUIRE(gate.enter(0ms) == Gate::Entry::entered);
+  std::vector<int> order;
+  std::mutex order_mutex;
+  std::vector<std::thread> waiters;
+  for (int i = 0; i < 3; ++i) {
+    waiters.emplace_back([&, i] {
+      GateSlot slot(gate, i == 1 ? 30ms : 5000ms);  // the middle one gives up
+      if (slot.entry() != Gate::Entry::entered) return;
+      std::lock_guard lock(order_mutex);
+      order.push_back(i);
+    });
+    while (gate.waiting() < i + 1) std::this_thread::sleep_for(1ms);
+  }
+  while (gate.waiting() > 2) std::this_thread::sleep_for(1ms);  // the middle one has left
+  gate.leave();
+  for (auto& t : waiters) t.join();
+  CHECK(order == std::vector<int>{0, 2});
+  CHECK(gate.running() == 0);
+  CHECK(gate.waiting() == 0);
+}
+
 namespace {
 
 struct Fixture {
