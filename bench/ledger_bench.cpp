@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
 
   // 1. the packet's own cost (generate + write), 20 packets
   std::vector<double> packet_ms;
-  std::string dir;
+  nlohmann::json manifest;
   for (int i = 0; i < 20; ++i) {
     auto t0 = Clock::now();
     auto p = generate_packet(c, res.value(), env);
@@ -88,9 +88,8 @@ int main(int argc, char** argv) {
     auto w = write_packet(p.value(), tmp + "/out", env);
     if (!w.is_ok()) die("write", w.diagnostics());
     packet_ms.push_back(ms_since(t0));
-    dir = w.value();
+    manifest = w.value().manifest;
   }
-  nlohmann::json manifest = nlohmann::json::parse(*read_file(dir + "/manifest.json"));
 
   auto opened = open_ledger(location);
   if (!opened.is_ok()) die("open", opened.diagnostics());

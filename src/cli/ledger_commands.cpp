@@ -110,15 +110,8 @@ PacketRecorder::PacketRecorder(const LedgerChoice& choice, const std::string& ou
     std::cerr << "p2pdoc generate: " << id << ": recovered without its case row; generate the case again to fill it\n";
 }
 
-void PacketRecorder::record(const Case& c, const std::string& packet_dir, const Env& env) {
+void PacketRecorder::record(const Case& c, const json& manifest, const Env& env) {
   if (!ledger_) return;  // --no-ledger, or already reported
-  auto text = read_file(packet_dir + "/manifest.json");
-  json manifest = text ? json::parse(*text, nullptr, false) : json();
-  if (!manifest.is_object()) {
-    std::cerr << c.id << ": ledger: cannot read the manifest just written\n";
-    failed_ = true;
-    return;
-  }
   Diagnostics d = record_packet(*ledger_, c, res_, manifest, "cli", env);
   if (!d.empty()) {
     report(c.id, d);

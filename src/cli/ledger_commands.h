@@ -26,8 +26,9 @@ struct LedgerChoice {
 class PacketRecorder {
  public:
   PacketRecorder(const LedgerChoice& choice, const std::string& out_dir, const Resources& res);
-  // After write_packet: records the case row and its events.
-  void record(const Case& c, const std::string& packet_dir, const Env& env);
+  // After write_packet: records the case row and its events from the
+  // manifest it wrote (WrittenPacket::manifest).
+  void record(const Case& c, const nlohmann::json& manifest, const Env& env);
   // Before generate_packet: the practice's record for the case's payer x
   // service category (the triage's history); nullopt without a ledger, or
   // when reading it failed (reported; the triage then uses the benchmark).

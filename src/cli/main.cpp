@@ -213,14 +213,14 @@ int run_generate(const std::vector<std::string>& files, const std::string& out, 
       return false;
     }
     packet.value().warnings = l.warnings;
-    auto dir = write_packet(packet.value(), out, env);
-    if (!dir.is_ok()) {
-      print_diagnostics(f, dir.diagnostics());
+    auto written = write_packet(packet.value(), out, env);
+    if (!written.is_ok()) {
+      print_diagnostics(f, written.diagnostics());
       return false;
     }
     for (const GeneratedDocument& d : packet.value().documents)
-      std::cout << written_line(l.c.id, dir.value() + "/" + d.file_name, d);
-    recorder->record(l.c, dir.value(), env);  // packet first, event after
+      std::cout << written_line(l.c.id, written.value().dir + "/" + d.file_name, d);
+    recorder->record(l.c, written.value().manifest, env);  // packet first, event after
     return true;
   }, strict, pdfa);
   if (recorder && recorder->failed()) code = kInternal;

@@ -20,6 +20,7 @@
 //   an error naming both versions.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -161,6 +162,11 @@ class Ledger {
   // The cases whose denial_date is in [from, to] ("YYYY-MM-DD", inclusive),
   // by case id, each with the digest of its events (DeniedCase), for the report.
   virtual Result<std::vector<DeniedCase>> denied_between(std::string_view from, std::string_view to) = 0;
+  // Runs `writes` (calls on this ledger, from this thread) as one
+  // transaction: every write in it is stored, or, when `writes` returns
+  // diagnostics or the commit fails, none. Other threads wait meanwhile.
+  // One commit instead of one per call: a packet's case row and events.
+  virtual Diagnostics in_one_transaction(const std::function<Diagnostics()>& writes) = 0;
 };
 
 // Opens (creating and migrating as needed) the ledger at `location`: a file

@@ -170,6 +170,35 @@ TEST_CASE("repeated reads and writes on one connection see another connection's 
   }
 }
 
+TEST_CASE("in_one_transaction: every write stored, or none when the writes fail") {
+  FreshLocation where;
+  auto ledger = open_ok(where.location);
+  Diagnostics done = ledger->in_one_transaction([&]() -> Diagnostics {
+    if (auto d = ledger->put_case(sample_row("T-1")); !d.empty()) return d;
+    if (!ledger->append(event("T-1", EventKind::denial_received, 1000)).is_ok()) return {error_at("", "append")};
+    return {};
+  });
+  CHECK(done.empty());
+  CHECK(ledger->find_case("T-1").value().has_value());
+  CHECK(ledger->history("T-1").value().size() == 1);
+
+  Diagnostics failed = ledger->in_one_transaction([&]() -> Diagnostics {
+    (void)ledger->put_case(sample_row("T-2"));
+    (void)ledger->append(event("T-2", EventKind::denial_received, 1000));
+    (void)ledger->append(event("T-1", EventKind::closed, 2000));
+    return {error_at("/x", "the caller gave up")};
+  });
+  REQUIRE(failed.size() == 1);
+  CHECK(failed[0].message == "the caller gave up");
+  CHECK_FALSE(ledger->find_case("T-2").value().has_value());  // rolled back
+  CHECK(ledger->history("T-2").value().empty());
+  CHECK(ledger->history("T-1").value().size() == 1);
+  // the ledger takes writes again afterwards, inside a transaction or not
+  CHECK(ledger->put_case(sample_row("T-3")).empty());
+  CHECK(ledger->in_one_transaction([&] { return ledger->put_case(sample_row("T-4")); }).empty());
+  CHECK(ledger->cases().value().size() == 3);
+}
+
 TEST_CASE("events come back in the order recorded, with their data") {
   FreshLocation where;
   auto ledger = open_ok(where.location);

@@ -204,14 +204,20 @@ Result<bool> append_event(Ledger& ledger, const Event& event) {
   return ledger.append(event);
 }
 
+// The row and its events in one transaction: a crash never leaves the row
+// without the events, and one commit costs less than four.
 Diagnostics record_packet(Ledger& ledger, const Case& c, const Resources& res, const json& manifest,
                           const std::string& recorded_by, const Env& env) {
-  if (auto d = ledger.put_case(case_row(c, res, env)); !d.empty()) return d;
-  for (const Event& e : packet_events(c, manifest, recorded_by)) {
-    auto stored = append_event(ledger, e);
-    if (!stored.is_ok()) return stored.diagnostics();
-  }
-  return {};
+  CaseRow row = case_row(c, res, env);
+  std::vector<Event> events = packet_events(c, manifest, recorded_by);
+  return ledger.in_one_transaction([&]() -> Diagnostics {
+    if (auto d = ledger.put_case(row); !d.empty()) return d;
+    for (const Event& e : events) {
+      auto stored = append_event(ledger, e);
+      if (!stored.is_ok()) return stored.diagnostics();
+    }
+    return {};
+  });
 }
 
 Result<Recovery> recover_packets(Ledger& ledger, const std::string& out_dir, const std::string& recorded_by) {

@@ -285,8 +285,26 @@ class PostgresLedger final : public Ledger {
     return R::ok(std::move(out));
   }
 
+  Diagnostics in_one_transaction(const std::function<Diagnostics()>& writes) override {
+    std::lock_guard lock(mutex_);
+    if (PQstatus(conn_) != CONNECTION_OK) PQreset(conn_);
+    if (auto d = exec("BEGIN"); !d.empty()) return d;
+    in_transaction_ = true;
+    Diagnostics problems = writes();
+    in_transaction_ = false;
+    // a connection lost inside leaves no transaction to commit: COMMIT
+    // would only warn, so that is checked first
+    if (problems.empty() && PQtransactionStatus(conn_) != PQTRANS_INTRANS)
+      problems.push_back(failure("a transaction", "the connection was lost or the transaction failed"));
+    if (problems.empty()) problems = exec("COMMIT");
+    if (!problems.empty()) exec("ROLLBACK");
+    return problems;
+  }
+
   Rows query(const std::string& sql, const std::vector<std::string>& params) {
-    if (PQstatus(conn_) != CONNECTION_OK) PQreset(conn_);  // a restarted server: one reconnect per call
+    // a restarted server: one reconnect per call, never inside a transaction
+    // (the calls after it would commit on their own)
+    if (PQstatus(conn_) != CONNECTION_OK && !in_transaction_) PQreset(conn_);
     std::vector<const char*> values;
     for (const auto& p : params) values.push_back(p.c_str());
     return Rows(PQexecParams(conn_, sql.c_str(), int(values.size()), nullptr, values.data(), nullptr, nullptr, 0));
@@ -316,7 +334,10 @@ class PostgresLedger final : public Ledger {
 
   PGconn* conn_;
   std::string where_;
-  std::mutex mutex_;  // one connection, shared by a process's threads
+  // one connection, shared by a process's threads; recursive for the calls
+  // inside in_one_transaction
+  std::recursive_mutex mutex_;
+  bool in_transaction_ = false;
 };
 
 }  // namespace

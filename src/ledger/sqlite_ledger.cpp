@@ -301,6 +301,17 @@ class SqliteLedger final : public Ledger {
     return Result<CallRecord>::ok(CallRecord{int(s.integer(0)), int(s.integer(1))});
   }
 
+  Diagnostics in_one_transaction(const std::function<Diagnostics()>& writes) override {
+    std::lock_guard lock(mutex_);
+    // IMMEDIATE: the write lock first, so a read inside never has to be
+    // upgraded against another process's write (SQLITE_BUSY_SNAPSHOT)
+    if (auto d = exec("BEGIN IMMEDIATE"); !d.empty()) return d;
+    Diagnostics problems = writes();
+    if (problems.empty()) problems = exec("COMMIT");
+    if (!problems.empty()) exec("ROLLBACK");
+    return problems;
+  }
+
   Result<std::vector<DeniedCase>> denied_between(std::string_view from, std::string_view to) override {
     std::lock_guard lock(mutex_);
     using R = Result<std::vector<DeniedCase>>;
@@ -401,7 +412,9 @@ class SqliteLedger final : public Ledger {
   sqlite3* db_;
   std::string path_;
   StatementCache statements_;
-  std::mutex mutex_;  // one connection, shared by a process's threads (opened NOMUTEX: this lock is the only one)
+  // one connection, shared by a process's threads (opened NOMUTEX: this lock
+  // is the only one); recursive for the calls inside in_one_transaction
+  std::recursive_mutex mutex_;
 };
 
 // Creates the file with mode 0640 (owner writes, group reads) before SQLite

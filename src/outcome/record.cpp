@@ -206,13 +206,12 @@ RecordResult record_draft(const CallDraft& draft, const RecordRequest& req, Ledg
   packet.value().warnings = rec.warnings;
   std::string copy_name = copy ? copy->file_name : "";
   if (copy) packet.value().records.push_back(std::move(*copy));
-  auto dir = write_packet(packet.value(), req.out_dir, env);
-  if (!dir.is_ok()) return ours(dir.diagnostics());
-  rec.packet_dir = dir.value();
+  auto written = write_packet(packet.value(), req.out_dir, env);
+  if (!written.is_ok()) return ours(written.diagnostics());
+  rec.packet_dir = written.value().dir;
   if (!copy_name.empty()) rec.filed_copy = rec.packet_dir + "/" + copy_name;
   if (ledger) {
-    Diagnostics failed =
-        record_packet(*ledger, *cw.c, res, packet_manifest(packet.value(), env), req.recorded_by, env);
+    Diagnostics failed = record_packet(*ledger, *cw.c, res, written.value().manifest, req.recorded_by, env);
     if (has_errors(failed)) return ours(failed);
   }
   if (req.written) {

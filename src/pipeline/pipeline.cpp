@@ -736,7 +736,7 @@ json packet_manifest(const Packet& p, const Env& env) {
   return manifest;
 }
 
-Result<std::string> write_packet(const Packet& p, const std::string& out_dir, const Env& env, Durability durability) {
+Result<WrittenPacket> write_packet(const Packet& p, const std::string& out_dir, const Env& env, Durability durability) {
   static std::atomic<unsigned> counter{0};
   // built beside its final place (same file system, so the swap is a rename);
   // the leading dot keeps it apart from case ids, which never start with one
@@ -745,7 +745,7 @@ Result<std::string> write_packet(const Packet& p, const std::string& out_dir, co
   std::string dir = out_dir + "/" + p.case_id;
   auto fail = [&](const Diagnostics& d) {
     remove_tree(staged);
-    return Result<std::string>::fail(d);
+    return Result<WrittenPacket>::fail(d);
   };
   // the folder is private until installed: its files need no temporary
   // names and no flush of their own; one flush covers them all (and the
@@ -783,7 +783,7 @@ Result<std::string> write_packet(const Packet& p, const std::string& out_dir, co
   if (!flushed.is_ok()) return fail(flushed.diagnostics());
   auto installed = install_directory(staged, dir, dir + ".prev", durability);
   if (!installed.is_ok()) return fail(installed.diagnostics());
-  return Result<std::string>::ok(dir);
+  return Result<WrittenPacket>::ok(WrittenPacket{dir, std::move(manifest)});
 }
 
 }  // namespace p2p

@@ -216,8 +216,13 @@ nlohmann::json packet_manifest(const Packet& p, const Env& env);
 // folder, never half a packet. The files are flushed before the swap; with
 // Durability::by_caller the swap itself is made durable by the caller's next
 // flush_file_system (the service's, which also covers its retry record)
-// instead of a flush of DIR here.
-Result<std::string> write_packet(const Packet& p, const std::string& out_dir, const Env& env,
-                                 Durability durability = Durability::flushed);
+// instead of a flush of DIR here. Returns the folder and the manifest as
+// written (the ledger records the packet from it, without reading it back).
+struct WrittenPacket {
+  std::string dir;
+  nlohmann::json manifest;
+};
+Result<WrittenPacket> write_packet(const Packet& p, const std::string& out_dir, const Env& env,
+                                   Durability durability = Durability::flushed);
 
 }  // namespace p2p

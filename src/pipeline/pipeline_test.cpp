@@ -155,19 +155,20 @@ TEST_CASE("write_packet writes the documents and the manifest, no temporary file
   auto dir = write_packet(p.value(), out, env);
   REQUIRE(dir.is_ok());
   std::vector<std::string> names;
-  for (const auto& e : std::filesystem::directory_iterator(dir.value())) names.push_back(e.path().filename());
+  for (const auto& e : std::filesystem::directory_iterator(dir.value().dir)) names.push_back(e.path().filename());
   std::sort(names.begin(), names.end());
   std::vector<std::string> want = {"manifest.json", "case.json"};
   for (const DocumentKind& d : resources().documents) want.push_back(d.file);
   std::sort(want.begin(), want.end());
   CHECK(names == want);
   // the case kept with the packet loads again as the same case
-  auto kept = load_case(*read_file(dir.value() + "/case.json"), c.denial_date);
+  auto kept = load_case(*read_file(dir.value().dir + "/case.json"), c.denial_date);
   REQUIRE(kept.is_ok());
   CHECK(kept.value().doc == c.doc);
-  json m = json::parse(*read_file(dir.value() + "/manifest.json"));
+  json m = json::parse(*read_file(dir.value().dir + "/manifest.json"));
+  CHECK(dir.value().manifest == m);
   CHECK(m["case_id"] == c.id);
-  CHECK(m["documents"][0]["sha256"] == sha256_hex(*read_file(dir.value() + "/brief.pdf")));
+  CHECK(m["documents"][0]["sha256"] == sha256_hex(*read_file(dir.value().dir + "/brief.pdf")));
   CHECK(m["documents"][0]["template"] == "templates/brief/default.md");
   CHECK(m["documents"][0]["template_candidates"].size() == 4);
   CHECK(m["generated"] == "2026-11-18T11:06:40Z");
@@ -175,8 +176,8 @@ TEST_CASE("write_packet writes the documents and the manifest, no temporary file
   // again: the new packet replaces the old one, which is kept as .prev
   auto later = generate_packet(c, resources(), Env::at(1795003600));
   REQUIRE(write_packet(later.value(), out, Env::at(1795003600)).is_ok());
-  json m2 = json::parse(*read_file(dir.value() + "/manifest.json"));
-  json prev = json::parse(*read_file(dir.value() + ".prev/manifest.json"));
+  json m2 = json::parse(*read_file(dir.value().dir + "/manifest.json"));
+  json prev = json::parse(*read_file(dir.value().dir + ".prev/manifest.json"));
   CHECK(m2["generated"] == "2026-11-18T12:06:40Z");
   CHECK(prev["generated"] == "2026-11-18T11:06:40Z");
   int staging = 0;
@@ -223,7 +224,7 @@ TEST_CASE("write_packet lists records apart from the documents and keeps those o
   first.records.push_back(rec);
   auto dir = write_packet(first, out, env);
   REQUIRE(dir.is_ok());
-  json m = json::parse(*read_file(dir.value() + "/manifest.json"));
+  json m = json::parse(*read_file(dir.value().dir + "/manifest.json"));
   REQUIRE(m["records"].size() == 1);
   CHECK(m["records"][0]["file"] == "post-call-record-1.pdf");
   CHECK(m["records"][0]["sha256"] == sha256_hex("first call"));
@@ -231,7 +232,7 @@ TEST_CASE("write_packet lists records apart from the documents and keeps those o
 
   // a packet without records (generate again): the record stays
   REQUIRE(write_packet(p.value(), out, env).is_ok());
-  CHECK(read_file(dir.value() + "/post-call-record-1.pdf") == std::optional<std::string>("first call"));
+  CHECK(read_file(dir.value().dir + "/post-call-record-1.pdf") == std::optional<std::string>("first call"));
   // a second call's record beside it; a record of the same name replaces the old one
   Packet third = p.value();
   rec.file_name = "post-call-record-2.pdf";
@@ -240,13 +241,15 @@ TEST_CASE("write_packet lists records apart from the documents and keeps those o
   rec.file_name = "post-call-record-1.pdf";
   rec.pdf = "first call, corrected";
   third.records.push_back(rec);
-  REQUIRE(write_packet(third, out, env).is_ok());
-  m = json::parse(*read_file(dir.value() + "/manifest.json"));
+  auto third_written = write_packet(third, out, env);
+  REQUIRE(third_written.is_ok());
+  m = json::parse(*read_file(dir.value().dir + "/manifest.json"));
+  CHECK(third_written.value().manifest == m);  // what it returns is what it wrote, the kept records too
   REQUIRE(m["records"].size() == 2);
   CHECK(m["records"][0]["file"] == "post-call-record-2.pdf");
   CHECK(m["records"][1]["file"] == "post-call-record-1.pdf");
-  CHECK(read_file(dir.value() + "/post-call-record-1.pdf") == std::optional<std::string>("first call, corrected"));
-  CHECK(read_file(dir.value() + "/post-call-record-2.pdf") == std::optional<std::string>("second call"));
+  CHECK(read_file(dir.value().dir + "/post-call-record-1.pdf") == std::optional<std::string>("first call, corrected"));
+  CHECK(read_file(dir.value().dir + "/post-call-record-2.pdf") == std::optional<std::string>("second call"));
   std::filesystem::remove_all(out);
 }
 

@@ -474,10 +474,7 @@ Reply Service::create_packet(const Request& req) {
     auto dir = write_packet(p, p_.out_dir, env, Durability::by_caller);
     if (!dir.is_ok()) return internal_error(route, c.id, req.id, "writing failed: " + describe(dir.diagnostics()));
     written = true;
-    // the manifest just written, read back: cheaper than hashing the documents again
-    auto text = read_file(dir.value() + "/manifest.json");
-    manifest = text ? json::parse(*text, nullptr, false) : json();
-    if (!manifest.is_object()) manifest = packet_manifest(p, env);
+    manifest = std::move(dir.value().manifest);
     if (p_.ledger) {  // packet first, event after
       Diagnostics d = record_packet(*p_.ledger, c, *p_.resources, manifest, "serve", env);
       if (!d.empty())
@@ -494,9 +491,9 @@ Reply Service::create_packet(const Request& req) {
     // its deliveries are all recorded. A crash before this leaves a packet
     // without a record, and the retry generates again (the ledger and the
     // outbox take the same content once).
-    auto recorded = write_file_atomic(dir.value() + "/" + kRequestRecordFile, request_record_json(record),
+    auto recorded = write_file_atomic(dir.value().dir + "/" + kRequestRecordFile, request_record_json(record),
                                       Durability::by_caller);
-    if (recorded.is_ok()) recorded = flush_file_system(dir.value());
+    if (recorded.is_ok()) recorded = flush_file_system(dir.value().dir);
     if (!recorded.is_ok())
       return internal_error(route, c.id, req.id, "writing the retry record failed: " + describe(recorded.diagnostics()));
   }

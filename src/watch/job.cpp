@@ -109,13 +109,10 @@ JobResult process_case_file(const std::string& path, const Resources& res, const
   auto packet = generate_packet(c, res, env, history ? &*history : nullptr);
   if (!packet.is_ok()) return failed(Outcome::error, packet.diagnostics(), c.id);
   packet.value().warnings = loaded.diagnostics();
-  auto dir = write_packet(packet.value(), out_dir, env);
-  if (!dir.is_ok()) return failed(Outcome::error, dir.diagnostics(), c.id);
+  auto written = write_packet(packet.value(), out_dir, env);
+  if (!written.is_ok()) return failed(Outcome::error, written.diagnostics(), c.id);
   if (ledger) {  // packet first, event after
-    auto text = read_file(dir.value() + "/manifest.json");
-    json manifest = text ? json::parse(*text, nullptr, false) : json();
-    Diagnostics d = manifest.is_object() ? record_packet(*ledger, c, res, manifest, "watch", env)
-                                         : Diagnostics{error_at("", "ledger: cannot read the manifest just written")};
+    Diagnostics d = record_packet(*ledger, c, res, written.value().manifest, "watch", env);
     if (!d.empty()) {
       d.push_back(error_at("", "the packet is written; the watcher records it in the ledger when it starts next"));
       return failed(Outcome::error, d, c.id);
