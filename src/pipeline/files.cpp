@@ -44,17 +44,17 @@ bool file_exists(const std::string& path) {
 namespace {
 
 // Creates `path` (never an existing file) and writes all of `bytes`, closing
-// it; with `flush`, fsyncs before the close. "" on success, else the OS's
-// reason, with the half-written file removed.
-std::string write_new_file(const std::string& path, const std::string& bytes, bool flush) {
+// it; with `flush`, fsyncs before the close. 0 on success, else the OS's
+// error number, with the half-written file removed.
+int write_new_file(const std::string& path, const std::string& bytes, bool flush) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-  if (fd < 0) return std::strerror(errno);
+  if (fd < 0) return errno;
   size_t done = 0;
   while (done < bytes.size()) {
     ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      std::string why = n == 0 ? "short write" : std::strerror(errno);
+      int why = n == 0 ? EIO : errno;  // a write of nothing: the device took no more
       ::close(fd);
       ::unlink(path.c_str());
       return why;
@@ -62,11 +62,11 @@ std::string write_new_file(const std::string& path, const std::string& bytes, bo
     done += static_cast<size_t>(n);
   }
   if ((flush && ::fsync(fd) != 0) || ::close(fd) != 0) {
-    std::string why = std::strerror(errno);
+    int why = errno;
     ::unlink(path.c_str());
     return why;
   }
-  return "";
+  return 0;
 }
 
 // Makes the folder `path` will be written in; "" or why it cannot.
@@ -88,8 +88,8 @@ Result<bool> write_file_atomic(const std::string& path, const std::string& bytes
   // unique per process and call, in the same folder so rename() is atomic
   static std::atomic<unsigned> counter{0};
   std::string tmp = path + ".tmp-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
-  if (std::string why = write_new_file(tmp, bytes, durability == Durability::flushed); !why.empty())
-    return cannot_write(path, why);
+  if (int why = write_new_file(tmp, bytes, durability == Durability::flushed); why != 0)
+    return cannot_write(path, std::strerror(why));
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     std::string why = std::strerror(errno);
     ::unlink(tmp.c_str());
@@ -99,8 +99,14 @@ Result<bool> write_file_atomic(const std::string& path, const std::string& bytes
 }
 
 Result<bool> write_file_staged(const std::string& path, const std::string& bytes) {
-  if (std::string why = make_parent(path); !why.empty()) return cannot_write(path, why);
-  if (std::string why = write_new_file(path, bytes, false); !why.empty()) return cannot_write(path, why);
+  // the folder is made by the first file written into it: the others skip
+  // asking whether it exists
+  int why = write_new_file(path, bytes, false);
+  if (why == ENOENT) {
+    if (std::string no_folder = make_parent(path); !no_folder.empty()) return cannot_write(path, no_folder);
+    why = write_new_file(path, bytes, false);
+  }
+  if (why != 0) return cannot_write(path, std::strerror(why));
   return Result<bool>::ok(true);
 }
 
