@@ -15,6 +15,8 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <map>
+#include <random>
 #include <set>
 #include <string>
 
@@ -397,6 +399,114 @@ TEST_CASE("call_record: decided P2P calls by payer and category, the newest call
   CHECK(without_a.overturned == 1);
   CHECK(record("uhc", "spine_surgery", "").decided == 1);
   CHECK(record("uhc", "spine_surgery", "").overturned == 0);
+}
+
+namespace {
+
+// call_record as the definition says, from the ledger's rows and digests:
+// the cases of the payer and category with a progress row, the newest
+// call's disposition, one case left out.
+CallRecord counted(Ledger& ledger, const std::string& payer, const std::string& category, const std::string& except) {
+  std::map<std::string, std::string> disposition;
+  auto progress = ledger.progress();
+  REQUIRE(progress.is_ok());
+  for (const CaseProgress& p : progress.value()) disposition[p.case_id] = p.disposition;
+  CallRecord r;
+  auto rows = ledger.cases();
+  REQUIRE(rows.is_ok());
+  for (const CaseRow& row : rows.value()) {
+    if (row.payer_id != payer || row.service_category != category || row.case_id == except) continue;
+    auto d = disposition.find(row.case_id);
+    if (d == disposition.end()) continue;
+    if (d->second == "overturned" || d->second == "modified" || d->second == "upheld") ++r.decided;
+    if (d->second == "overturned") ++r.overturned;
+  }
+  return r;
+}
+
+void check_call_records(Ledger& ledger, const std::vector<std::string>& ids) {
+  for (const char* payer : {"uhc", "aetna"})
+    for (const char* category : {"advanced_imaging", "biologics"})
+      for (const std::string& except : ids) {
+        auto got = ledger.call_record(payer, category, except);
+        REQUIRE(got.is_ok());
+        CallRecord want = counted(ledger, payer, category, except);
+        INFO(payer << " " << category << " except '" << except << "'");
+        CHECK(got.value().decided == want.decided);
+        CHECK(got.value().overturned == want.overturned);
+      }
+}
+
+// Cases written, rewritten under another payer or category, and calls
+// recorded before and after their rows, in a random order.
+void record_random_history(Ledger& ledger, std::vector<std::string>& ids, unsigned seed, int steps) {
+  std::mt19937 random(seed);
+  const char* payers[] = {"uhc", "aetna"};
+  const char* categories[] = {"advanced_imaging", "biologics"};
+  const char* dispositions[] = {"overturned", "upheld", "modified", "deferred", ""};
+  for (int i = 0; i < steps; ++i) {
+    std::string id = "R-" + std::to_string(random() % 12);
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+    if (random() % 3 == 0) {
+      CaseRow row = sample_row(id);
+      row.payer_id = payers[random() % 2];
+      row.service_category = categories[random() % 2];
+      REQUIRE(ledger.put_case(row).empty());
+    } else {
+      Event e = event(id, random() % 4 ? EventKind::call_held : EventKind::p2p_requested, 1780000000 + i);
+      e.data = {{"disposition", dispositions[random() % 5]}};
+      REQUIRE(ledger.append(e).is_ok());
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("call_record: the running tally matches counting the cases, whatever order rows and calls came in") {
+  FreshLocation where;
+  auto ledger = open_ok(where.location);
+  std::vector<std::string> ids = {""};
+  for (unsigned seed = 1; seed <= 3; ++seed) {
+    record_random_history(*ledger, ids, seed, 60);
+    check_call_records(*ledger, ids);
+  }
+  // a transaction that fails leaves the tally as it was
+  CallRecord before = ledger->call_record("uhc", "advanced_imaging", "").value();
+  Diagnostics failed = ledger->in_one_transaction([&]() -> Diagnostics {
+    CaseRow row = sample_row("R-new");
+    row.payer_id = "uhc";
+    row.service_category = "advanced_imaging";
+    (void)ledger->put_case(row);
+    Event e = event("R-new", EventKind::call_held, 1790000000);
+    e.data = {{"disposition", "overturned"}};
+    (void)ledger->append(e);
+    return {error_at("", "given up")};
+  });
+  CHECK_FALSE(failed.empty());
+  CHECK(ledger->call_record("uhc", "advanced_imaging", "").value().decided == before.decided);
+  check_call_records(*ledger, ids);
+}
+
+TEST_CASE("migration 6 counts the tally of a version-5 ledger, and keeps it from then on") {
+  FreshLocation where;
+  std::vector<std::string> ids = {""};
+  {
+    auto ledger = open_ok(where.location);
+    record_random_history(*ledger, ids, 7, 80);
+  }
+  // back to version 5, as a ledger written before the tally was
+  if (is_postgres_location(where.location)) {
+    REQUIRE(raw_exec(where.location, "DROP TRIGGER call_tally_case ON cases; DROP TRIGGER call_tally_disposition ON case_progress; "
+                                     "DROP TABLE call_tally; UPDATE p2pdoc_schema SET version = 5"));
+  } else {
+    REQUIRE(raw_exec(where.location, "DROP TRIGGER call_tally_case; DROP TRIGGER call_tally_case_replaced; "
+                                     "DROP TRIGGER call_tally_case_moved; DROP TRIGGER call_tally_disposition; "
+                                     "DROP TABLE call_tally; PRAGMA user_version = 5"));
+  }
+  auto ledger = open_ok(where.location);
+  check_call_records(*ledger, ids);
+  record_random_history(*ledger, ids, 8, 40);
+  check_call_records(*ledger, ids);
 }
 
 TEST_CASE("migration 2 fills the digest from the events a version-1 ledger already holds") {

@@ -258,6 +258,116 @@ CREATE OR REPLACE TRIGGER cases_progress AFTER INSERT ON cases
   FOR EACH ROW EXECUTE FUNCTION p2pdoc_cases_progress();
 CREATE INDEX IF NOT EXISTS case_progress_open ON case_progress (case_id) WHERE closed_id = 0 OR closed_id <> last_id;
 )sql"},
+    // Version 6: the triage's call record kept as a running tally per payer
+    // and service category (call_tally), so reading it before a packet is
+    // two index lookups. Counting the matching cases took 5 to 8 ms on a
+    // ledger of 20,000 cases and 38 to 84 ms on 100,000 (docs/performance.md,
+    // "Issue 14, session 22"), under the ledger's lock. A case counts once
+    // it has both its row (payer, category) and its progress (the newest
+    // call's disposition): the triggers move its count when either changes.
+    // SQLite's INSERT OR REPLACE does not fire DELETE triggers, so the old
+    // row's count is taken back BEFORE the insert; PostgreSQL's upsert
+    // fires UPDATE triggers with the old row.
+    {6,
+     R"sql(
+CREATE TABLE IF NOT EXISTS call_tally (
+  payer_id         TEXT NOT NULL,
+  service_category TEXT NOT NULL,
+  decided          INTEGER NOT NULL DEFAULT 0,
+  overturned       INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (payer_id, service_category)
+);
+DELETE FROM call_tally;
+INSERT INTO call_tally (payer_id, service_category, decided, overturned)
+  SELECT c.payer_id, c.service_category,
+    sum(p.disposition IN ('overturned', 'modified', 'upheld')), sum(p.disposition = 'overturned')
+  FROM cases c JOIN case_progress p ON p.case_id = c.case_id GROUP BY c.payer_id, c.service_category;
+CREATE TRIGGER IF NOT EXISTS call_tally_disposition AFTER UPDATE OF disposition ON case_progress
+  WHEN OLD.disposition IS NOT NEW.disposition BEGIN
+  INSERT INTO call_tally (payer_id, service_category, decided, overturned)
+    SELECT c.payer_id, c.service_category,
+      (NEW.disposition IN ('overturned', 'modified', 'upheld')) - (OLD.disposition IN ('overturned', 'modified', 'upheld')),
+      (NEW.disposition = 'overturned') - (OLD.disposition = 'overturned')
+    FROM cases c WHERE c.case_id = NEW.case_id
+  ON CONFLICT (payer_id, service_category) DO UPDATE SET
+    decided = decided + excluded.decided, overturned = overturned + excluded.overturned;
+END;
+CREATE TRIGGER IF NOT EXISTS call_tally_case_replaced BEFORE INSERT ON cases BEGIN
+  UPDATE call_tally SET
+    decided = decided - (SELECT count(*) FROM case_progress p WHERE p.case_id = NEW.case_id
+                           AND p.disposition IN ('overturned', 'modified', 'upheld')),
+    overturned = overturned - (SELECT count(*) FROM case_progress p WHERE p.case_id = NEW.case_id
+                                 AND p.disposition = 'overturned')
+  WHERE (payer_id, service_category) IN (SELECT payer_id, service_category FROM cases WHERE case_id = NEW.case_id);
+END;
+CREATE TRIGGER IF NOT EXISTS call_tally_case AFTER INSERT ON cases BEGIN
+  INSERT INTO call_tally (payer_id, service_category, decided, overturned)
+    SELECT NEW.payer_id, NEW.service_category,
+      p.disposition IN ('overturned', 'modified', 'upheld'), p.disposition = 'overturned'
+    FROM case_progress p WHERE p.case_id = NEW.case_id
+  ON CONFLICT (payer_id, service_category) DO UPDATE SET
+    decided = decided + excluded.decided, overturned = overturned + excluded.overturned;
+END;
+CREATE TRIGGER IF NOT EXISTS call_tally_case_moved AFTER UPDATE OF payer_id, service_category ON cases BEGIN
+  UPDATE call_tally SET
+    decided = decided - (SELECT count(*) FROM case_progress p WHERE p.case_id = OLD.case_id
+                           AND p.disposition IN ('overturned', 'modified', 'upheld')),
+    overturned = overturned - (SELECT count(*) FROM case_progress p WHERE p.case_id = OLD.case_id
+                                 AND p.disposition = 'overturned')
+  WHERE payer_id = OLD.payer_id AND service_category = OLD.service_category;
+  INSERT INTO call_tally (payer_id, service_category, decided, overturned)
+    SELECT NEW.payer_id, NEW.service_category,
+      p.disposition IN ('overturned', 'modified', 'upheld'), p.disposition = 'overturned'
+    FROM case_progress p WHERE p.case_id = NEW.case_id
+  ON CONFLICT (payer_id, service_category) DO UPDATE SET
+    decided = decided + excluded.decided, overturned = overturned + excluded.overturned;
+END;
+)sql",
+     R"sql(
+CREATE TABLE IF NOT EXISTS call_tally (
+  payer_id         TEXT NOT NULL,
+  service_category TEXT NOT NULL,
+  decided          BIGINT NOT NULL DEFAULT 0,
+  overturned       BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (payer_id, service_category)
+);
+DELETE FROM call_tally;
+INSERT INTO call_tally (payer_id, service_category, decided, overturned)
+  SELECT c.payer_id, c.service_category,
+    sum(CASE WHEN p.disposition IN ('overturned', 'modified', 'upheld') THEN 1 ELSE 0 END),
+    sum(CASE WHEN p.disposition = 'overturned' THEN 1 ELSE 0 END)
+  FROM cases c JOIN case_progress p ON p.case_id = c.case_id GROUP BY c.payer_id, c.service_category;
+CREATE OR REPLACE FUNCTION p2pdoc_call_tally_add(payer TEXT, category TEXT, disposition TEXT, sign INTEGER)
+  RETURNS void LANGUAGE sql AS $$
+  INSERT INTO call_tally AS t (payer_id, service_category, decided, overturned)
+    VALUES (payer, category,
+            sign * (CASE WHEN disposition IN ('overturned', 'modified', 'upheld') THEN 1 ELSE 0 END),
+            sign * (CASE WHEN disposition = 'overturned' THEN 1 ELSE 0 END))
+  ON CONFLICT (payer_id, service_category) DO UPDATE SET
+    decided = t.decided + EXCLUDED.decided, overturned = t.overturned + EXCLUDED.overturned $$;
+CREATE OR REPLACE FUNCTION p2pdoc_call_tally_disposition() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM p2pdoc_call_tally_add(c.payer_id, c.service_category, OLD.disposition, -1),
+          p2pdoc_call_tally_add(c.payer_id, c.service_category, NEW.disposition, 1)
+    FROM cases c WHERE c.case_id = NEW.case_id;
+  RETURN NULL;
+END $$;
+CREATE OR REPLACE TRIGGER call_tally_disposition AFTER UPDATE OF disposition ON case_progress
+  FOR EACH ROW WHEN (OLD.disposition IS DISTINCT FROM NEW.disposition)
+  EXECUTE FUNCTION p2pdoc_call_tally_disposition();
+CREATE OR REPLACE FUNCTION p2pdoc_call_tally_case() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    PERFORM p2pdoc_call_tally_add(OLD.payer_id, OLD.service_category, p.disposition, -1)
+      FROM case_progress p WHERE p.case_id = OLD.case_id;
+  END IF;
+  PERFORM p2pdoc_call_tally_add(NEW.payer_id, NEW.service_category, p.disposition, 1)
+    FROM case_progress p WHERE p.case_id = NEW.case_id;
+  RETURN NULL;
+END $$;
+CREATE OR REPLACE TRIGGER call_tally_case AFTER INSERT OR UPDATE OF case_id, payer_id, service_category ON cases
+  FOR EACH ROW EXECUTE FUNCTION p2pdoc_call_tally_case();
+)sql"},
 };
 
 }  // namespace

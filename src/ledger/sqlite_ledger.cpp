@@ -94,11 +94,16 @@ class Statement {
 };
 
 constexpr const char* kEventColumns = "id, recorded_at, case_id, kind, at, recorded_by, data, source_key";
+// The payer x category's running tally (schema migration 6), less the
+// case's own count when it is one of them.
 constexpr const char* kCallRecordQuery =
-    "SELECT coalesce(sum(CASE WHEN p.disposition IN ('overturned', 'modified', 'upheld') THEN 1 ELSE 0 END), 0), "
-    "coalesce(sum(CASE WHEN p.disposition = 'overturned' THEN 1 ELSE 0 END), 0) "
-    "FROM cases c JOIN case_progress p ON p.case_id = c.case_id "
-    "WHERE c.payer_id = ? AND c.service_category = ? AND c.case_id <> ?";
+    "SELECT coalesce((SELECT decided FROM call_tally WHERE payer_id = ?1 AND service_category = ?2), 0) - "
+    "coalesce((SELECT p.disposition IN ('overturned', 'modified', 'upheld') FROM cases c "
+    "JOIN case_progress p ON p.case_id = c.case_id "
+    "WHERE c.case_id = ?3 AND c.payer_id = ?1 AND c.service_category = ?2), 0), "
+    "coalesce((SELECT overturned FROM call_tally WHERE payer_id = ?1 AND service_category = ?2), 0) - "
+    "coalesce((SELECT p.disposition = 'overturned' FROM cases c JOIN case_progress p ON p.case_id = c.case_id "
+    "WHERE c.case_id = ?3 AND c.payer_id = ?1 AND c.service_category = ?2), 0)";
 
 // denied_between(): the progress columns for the cases of a period, then the
 // two the report adds (ledger.h, DeniedCase)
