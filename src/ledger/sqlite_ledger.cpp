@@ -310,10 +310,10 @@ class SqliteLedger final : public Ledger {
     std::lock_guard lock(mutex_);
     // IMMEDIATE: the write lock first, so a read inside never has to be
     // upgraded against another process's write (SQLITE_BUSY_SNAPSHOT)
-    if (auto d = exec("BEGIN IMMEDIATE"); !d.empty()) return d;
+    if (auto d = run_kept("BEGIN IMMEDIATE"); !d.empty()) return d;
     Diagnostics problems = writes();
-    if (problems.empty()) problems = exec("COMMIT");
-    if (!problems.empty()) exec("ROLLBACK");
+    if (problems.empty()) problems = run_kept("COMMIT");
+    if (!problems.empty()) run_kept("ROLLBACK");
     return problems;
   }
 
@@ -368,6 +368,14 @@ class SqliteLedger final : public Ledger {
   }
 
   Diagnostic failure(const std::string& what) const { return ledger_error(path_, what + ": " + sqlite3_errmsg(db_)); }
+
+  // One statement without rows, prepared once (BEGIN and COMMIT of every
+  // packet: sqlite3_exec parsed them each time).
+  Diagnostics run_kept(const char* sql) {
+    Statement s(statements_, sql);
+    if (s.prepared() && s.step() == SQLITE_DONE) return {};
+    return {ledger_error(path_, std::string(sql) + ": " + sqlite3_errmsg(db_))};
+  }
 
   Diagnostics exec(const std::string& sql) {
     char* message = nullptr;
