@@ -18,6 +18,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <stdexcept>
 #include <string>
 
 #include "ledger/ledger.h"
@@ -195,6 +196,12 @@ TEST_CASE("in_one_transaction: every write stored, or none when the writes fail"
   CHECK_FALSE(ledger->find_case("T-2").value().has_value());  // rolled back
   CHECK(ledger->history("T-2").value().empty());
   CHECK(ledger->history("T-1").value().size() == 1);
+  // writes that throw: nothing kept, the exception goes on, no transaction left open
+  CHECK_THROWS_AS(ledger->in_one_transaction([&]() -> Diagnostics {
+    (void)ledger->put_case(sample_row("T-5"));
+    throw std::runtime_error("a caller's bug");
+  }), std::runtime_error);
+  CHECK_FALSE(ledger->find_case("T-5").value().has_value());
   // the ledger takes writes again afterwards, inside a transaction or not
   CHECK(ledger->put_case(sample_row("T-3")).empty());
   CHECK(ledger->in_one_transaction([&] { return ledger->put_case(sample_row("T-4")); }).empty());

@@ -296,7 +296,14 @@ class PostgresLedger final : public Ledger {
     if (PQstatus(conn_) != CONNECTION_OK) PQreset(conn_);
     if (auto d = exec("BEGIN"); !d.empty()) return d;
     in_transaction_ = true;
-    Diagnostics problems = writes();
+    Diagnostics problems;
+    try {
+      problems = writes();
+    } catch (...) {  // never leave the connection inside a transaction nobody ends
+      in_transaction_ = false;
+      exec("ROLLBACK");
+      throw;
+    }
     in_transaction_ = false;
     // a connection lost inside leaves no transaction to commit: COMMIT
     // would only warn, so that is checked first

@@ -217,8 +217,8 @@ class SqliteLedger final : public Ledger {
 
   Result<bool> append(const Event& e) override {
     std::lock_guard lock(mutex_);
-    // One statement is one transaction; OR IGNORE turns a repeated
-    // (case_id, source_key) into "nothing stored".
+    // Outside in_one_transaction one statement is one transaction; OR IGNORE
+    // turns a repeated (case_id, source_key) into "nothing stored".
     Statement s(statements_,
                 "INSERT OR IGNORE INTO events (case_id, kind, at, recorded_at, recorded_by, data, source_key) "
                 "VALUES (?,?,?,?,?,?,?)");
@@ -311,7 +311,13 @@ class SqliteLedger final : public Ledger {
     // IMMEDIATE: the write lock first, so a read inside never has to be
     // upgraded against another process's write (SQLITE_BUSY_SNAPSHOT)
     if (auto d = run_kept("BEGIN IMMEDIATE"); !d.empty()) return d;
-    Diagnostics problems = writes();
+    Diagnostics problems;
+    try {
+      problems = writes();
+    } catch (...) {  // never leave the connection inside a transaction nobody ends
+      run_kept("ROLLBACK");
+      throw;
+    }
     if (problems.empty()) problems = run_kept("COMMIT");
     if (!problems.empty()) run_kept("ROLLBACK");
     return problems;
