@@ -60,17 +60,13 @@ class StatementCache {
   std::unordered_map<std::string, sqlite3_stmt*> kept_;
 };
 
-// One statement in use: a one-off one is finalized when it goes out of
-// scope, a cached one reset and unbound, so it holds no read snapshot of the
-// WAL between uses.
+// A kept statement in use: reset and unbound when it goes out of scope, so
+// it holds no read snapshot of the WAL between uses.
 class Statement {
  public:
-  Statement(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
-  Statement(StatementCache& cache, const std::string& sql) : stmt_(cache.get(sql)), cached_(true) {}
+  Statement(StatementCache& cache, const std::string& sql) : stmt_(cache.get(sql)) {}
   ~Statement() {
-    if (!cached_) {
-      sqlite3_finalize(stmt_);
-    } else if (stmt_) {
+    if (stmt_) {
       sqlite3_reset(stmt_);
       sqlite3_clear_bindings(stmt_);
     }
@@ -90,7 +86,6 @@ class Statement {
 
  private:
   sqlite3_stmt* stmt_ = nullptr;
-  bool cached_ = false;
 };
 
 constexpr const char* kEventColumns = "id, recorded_at, case_id, kind, at, recorded_by, data, source_key";
@@ -392,7 +387,7 @@ class SqliteLedger final : public Ledger {
   }
 
   long long user_version() {
-    Statement s(db_, "PRAGMA user_version");
+    Statement s(statements_, "PRAGMA user_version");
     return s.prepared() && s.step() == SQLITE_ROW ? s.integer(0) : -1;
   }
 
