@@ -492,6 +492,15 @@ TEST_CASE("call_record: the running tally matches counting the cases, whatever o
   CHECK_FALSE(failed.empty());
   CHECK(ledger->call_record("uhc", "advanced_imaging", "").value().decided == before.decided);
   check_call_records(*ledger, ids);
+  // rows moved to another payer and category by hand move their counts too
+  int decided = 0;
+  for (const char* payer : {"uhc", "aetna"})
+    for (const char* category : {"advanced_imaging", "biologics"})
+      decided += ledger->call_record(payer, category, "").value().decided;
+  REQUIRE(decided > 0);
+  REQUIRE(raw_exec(where.location, "UPDATE cases SET payer_id = 'aetna', service_category = 'biologics'"));
+  CHECK(ledger->call_record("aetna", "biologics", "").value().decided == decided);
+  check_call_records(*ledger, ids);
 }
 
 TEST_CASE("migration 6 counts the tally of a version-5 ledger, and keeps it from then on") {
