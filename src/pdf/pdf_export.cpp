@@ -69,17 +69,10 @@ void collect(std::string_view text, CodePointSet& set) {
   }
 }
 
-// Subsets each face for exactly the code points the pages draw with it; the
-// form fields' values are drawn with face 0 (form_fields.h). A character a
-// face lacks would print as an empty box: an error, never a silent box. The
-// pipeline refuses such case texts with their JSON path before this point
-// (pipeline/coverage.h), so what is caught here comes from a template, the
-// library, or a caller of this stage.
-Result<bool> prepare_fonts(const std::vector<Page>& pages, const FontSet& fonts, ObjectWriter& pdf,
-                           UsedFont (&used)[4]) {
-  thread_local CodePointSet cps[4];   // 8 KB each: reused, cleared by the blocks they used
-  for (CodePointSet& set : cps) set.clear();
-  Diagnostics errors;
+// The code points `pages` draw with each face into `cps` (form fields'
+// values with face 0, form_fields.h); a field value face 0 lacks is an
+// error naming the field.
+void collect_drawn(const std::vector<Page>& pages, const FontSet& fonts, CodePointSet (&cps)[4], Diagnostics& errors) {
   std::vector<char32_t> field_cps;
   for (const Page& p : pages) {
     for (const TextItem& t : p.texts) collect(t.text, cps[t.font & 3]);
@@ -93,19 +86,51 @@ Result<bool> prepare_fonts(const std::vector<Page>& pages, const FontSet& fonts,
                                           " has no glyph for " + missing));
     }
   }
+}
+
+bool covers(const FontFace& face, const CodePointSet& cps) {
+  bool complete = true;
+  cps.for_each([&](char32_t cp) { complete = complete && face.has_glyph(cp); });
+  return complete;
+}
+
+// Whether the shared subset holds every code point of `cps` (it was made
+// from a union that included them, unless the caller passed other pages).
+bool holds(const FontSubset& subset, const CodePointSet& cps) {
+  bool all = true;
+  cps.for_each([&](char32_t cp) { all = all && subset.glyph_id(cp) != 0; });
+  return all;
+}
+
+// Subsets each face for exactly the code points the pages draw with it, or
+// takes the shared subset of that face; a face the pages do not draw with
+// is left out of the file either way. A character a face lacks would print
+// as an empty box: an error, never a silent box. The pipeline refuses such
+// case texts with their JSON path before this point (pipeline/coverage.h),
+// so what is caught here comes from a template, the library, or a caller of
+// this stage.
+Result<bool> prepare_fonts(const std::vector<Page>& pages, const FontSet& fonts, const SharedSubsets* shared,
+                           ObjectWriter& pdf, UsedFont (&used)[4]) {
+  thread_local CodePointSet cps[4];   // 8 KB each: reused, cleared by the blocks they used
+  for (CodePointSet& set : cps) set.clear();
+  Diagnostics errors;
+  collect_drawn(pages, fonts, cps, errors);
   for (int f = 0; f < 4 && errors.empty(); ++f) {
-    bool complete = true;
-    cps[f].for_each([&](char32_t cp) { complete = complete && fonts.face(f).has_glyph(cp); });
-    if (!complete)
+    if (!covers(fonts.face(f), cps[f]))
       errors.push_back(error_at("", "the text has characters the font " + fonts.face(f).postscript_name() +
                                         " has no glyph for: " + lacking(fonts.face(f), drawn_in_order(pages, f))));
   }
   if (!errors.empty()) return Result<bool>::fail(errors);
+  if (shared != nullptr && shared->fonts != &fonts) shared = nullptr;
   for (int f = 0; f < 4; ++f) {
     if (cps[f].empty()) continue;
-    auto subset = subset_font(fonts.face(f), cps[f]);
-    if (!subset.is_ok()) return Result<bool>::fail(subset.diagnostics());
-    used[f].parts = std::make_shared<const Type0FontParts>(type0_font_parts(subset.take()));
+    if (shared != nullptr && shared->face[f] && holds(shared->face[f]->subset, cps[f])) {
+      used[f].parts = shared->face[f];
+    } else {
+      auto subset = subset_font(fonts.face(f), cps[f]);
+      if (!subset.is_ok()) return Result<bool>::fail(subset.diagnostics());
+      used[f].parts = std::make_shared<const Type0FontParts>(type0_font_parts(subset.take()));
+    }
     used[f].object = embed_type0_font(pdf, *used[f].parts);
   }
   return Result<bool>::ok(true);
@@ -214,11 +239,27 @@ void write_info(ObjectWriter& pdf, int id, const PdfMetadata& meta) {
 
 }  // namespace
 
-Result<std::string> export_pdf(const std::vector<Page>& pages, const FontSet& fonts, const PdfMetadata& meta) {
+Result<SharedSubsets> share_subsets(const std::vector<const std::vector<Page>*>& documents, const FontSet& fonts) {
+  SharedSubsets shared;
+  shared.fonts = &fonts;
+  CodePointSet cps[4];
+  Diagnostics ignored;  // each document's export reports its own
+  for (const std::vector<Page>* pages : documents) collect_drawn(*pages, fonts, cps, ignored);
+  for (int f = 0; f < 4; ++f) {
+    if (cps[f].empty() || !covers(fonts.face(f), cps[f])) continue;
+    auto subset = subset_font(fonts.face(f), cps[f]);
+    if (!subset.is_ok()) return Result<SharedSubsets>::fail(subset.diagnostics());
+    shared.face[f] = std::make_shared<const Type0FontParts>(type0_font_parts(subset.take()));
+  }
+  return Result<SharedSubsets>::ok(std::move(shared));
+}
+
+Result<std::string> export_pdf(const std::vector<Page>& pages, const FontSet& fonts, const PdfMetadata& meta,
+                               const SharedSubsets* shared) {
   ObjectWriter pdf(meta.output_intent ? 64 * 1024 : 32 * 1024);
   const int catalog = pdf.reserve(), info = pdf.reserve(), tree = pdf.reserve();
   UsedFont used[4];
-  auto ok = prepare_fonts(pages, fonts, pdf, used);
+  auto ok = prepare_fonts(pages, fonts, shared, pdf, used);
   if (!ok.is_ok()) return Result<std::string>::fail(ok.diagnostics());
   std::vector<int> page_ids;
   page_ids.reserve(pages.size());

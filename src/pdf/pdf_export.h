@@ -29,8 +29,26 @@ struct PdfMetadata {
   std::shared_ptr<const std::string> output_intent;
 };
 
+struct Type0FontParts;
+
+// One subset per face made for several documents drawn with the same
+// FontSet: each face keeps every code point any of them draws with it.
+// A packet's documents embed these instead of subsetting and compressing
+// each face once per document (a fifth of a packet's CPU); each file's font
+// is larger by the glyphs the other documents add (docs/performance.md,
+// "shared subsets"). A face that draws nothing, or a character some face
+// lacks, leaves that face unshared: export_pdf then subsets it for its own
+// document and reports what is missing.
+struct SharedSubsets {
+  const FontSet* fonts = nullptr;
+  std::shared_ptr<const Type0FontParts> face[4];
+};
+Result<SharedSubsets> share_subsets(const std::vector<const std::vector<Page>*>& documents, const FontSet& fonts);
+
 // The whole PDF in memory. Fails when a text or field value has a character
-// its font has no glyph for (the message names it).
-Result<std::string> export_pdf(const std::vector<Page>& pages, const FontSet& fonts, const PdfMetadata& meta);
+// its font has no glyph for (the message names it). `shared`, when given
+// for the same `fonts`, supplies the subset of every face it covers.
+Result<std::string> export_pdf(const std::vector<Page>& pages, const FontSet& fonts, const PdfMetadata& meta,
+                               const SharedSubsets* shared = nullptr);
 
 }  // namespace p2p

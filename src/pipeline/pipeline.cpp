@@ -158,14 +158,22 @@ std::string continued_fields(const std::vector<Page>& pages, const std::vector<s
   return md;
 }
 
-// One document: select its template, expand it, lay it out, paint it.
+// A document laid out and not yet painted: the packet paints its documents
+// once all are laid out, so that they can share their font subsets.
+struct LaidDocument {
+  GeneratedDocument doc;      // complete already for a text document
+  const FontSet* fonts = nullptr;   // null: a text document, nothing to paint
+  std::vector<Page> pages;
+  PdfMetadata meta;
+};
+
+// One document: select its template, expand it, lay it out.
 // The template's front matter says how: title, font (sans or serif),
 // one_page (the brief's fit rule), footer (e.g. a draft notice).
 // `filled`, when set: the form as filled in, flattened (generate_filled_copy).
-Result<GeneratedDocument> render_document(const DocumentKind& doc_kind, const Case& c, const TemplateData& view,
-                                          const Resources& res, const Env& env,
-                                          const FilledValues* filled = nullptr) {
-  using R = Result<GeneratedDocument>;
+Result<LaidDocument> lay_out_document(const DocumentKind& doc_kind, const Case& c, const TemplateData& view,
+                                      const Resources& res, const Env& env, const FilledValues* filled = nullptr) {
+  using R = Result<LaidDocument>;
   const std::string& kind = doc_kind.kind;
   std::string ext = doc_kind.text ? ".txt" : ".md";
   auto choice = select_template(kind, c.payer_id, c.denial_type, [&](const std::string& rel) {
@@ -182,7 +190,8 @@ Result<GeneratedDocument> render_document(const DocumentKind& doc_kind, const Ca
   auto expanded = expand_template(tpl.body, view, tpl_path, doc_kind.text ? Escaping::none : Escaping::markdown);
   if (!expanded.is_ok()) return R::fail(expanded.diagnostics());
 
-  GeneratedDocument doc;
+  LaidDocument out;
+  GeneratedDocument& doc = out.doc;
   doc.kind = kind;
   doc.file_name = doc_kind.file;
   doc.title = front_text(tpl.front, "title", kind);
@@ -190,7 +199,7 @@ Result<GeneratedDocument> render_document(const DocumentKind& doc_kind, const Ca
   if (doc_kind.text) {
     doc.pdf = expanded.take();
     doc.content_sha256 = sha256_hex(doc.pdf);  // a text document has no clock-dependent parts
-    return R::ok(std::move(doc));
+    return R::ok(std::move(out));
   }
 
   const FontSet& fonts = front_text(tpl.front, "font", "sans") == "serif" ? res.serif : res.sans;
@@ -213,17 +222,44 @@ Result<GeneratedDocument> render_document(const DocumentKind& doc_kind, const Ca
     }
     laid.pages = std::move(flat.pages);
   }
-
-  PdfMetadata meta{info_of(c, doc.title), std::string("p2pdoc ") + P2P_VERSION,
-                   env.timestamp, res.output_intent};
-  auto pdf = export_pdf(laid.pages, fonts, meta);
-  if (!pdf.is_ok()) return R::fail(pdf.diagnostics());
-  doc.pdf = pdf.take();
+  out.fonts = &fonts;
+  out.meta = PdfMetadata{info_of(c, doc.title), std::string("p2pdoc ") + P2P_VERSION, env.timestamp, res.output_intent};
   doc.content_sha256 = drawn_content_digest(laid.pages);
   doc.pages = static_cast<int>(laid.pages.size());
   doc.body_size = laid.body_size;
   doc.items_cut = laid.items_cut;
-  return R::ok(std::move(doc));
+  out.pages = std::move(laid.pages);
+  return R::ok(std::move(out));
+}
+
+// The laid-out document painted into its PDF, with `shared` subsets where
+// they are for its fonts.
+Result<GeneratedDocument> paint_document(LaidDocument laid, const SharedSubsets* shared = nullptr) {
+  using R = Result<GeneratedDocument>;
+  if (laid.fonts == nullptr) return R::ok(std::move(laid.doc));
+  auto pdf = export_pdf(laid.pages, *laid.fonts, laid.meta, shared);
+  if (!pdf.is_ok()) return R::fail(pdf.diagnostics());
+  laid.doc.pdf = pdf.take();
+  return R::ok(std::move(laid.doc));
+}
+
+// One document on its own: its fonts subset for it alone.
+Result<GeneratedDocument> render_document(const DocumentKind& doc_kind, const Case& c, const TemplateData& view,
+                                          const Resources& res, const Env& env,
+                                          const FilledValues* filled = nullptr) {
+  auto laid = lay_out_document(doc_kind, c, view, res, env, filled);
+  if (!laid.is_ok()) return Result<GeneratedDocument>::fail(laid.diagnostics());
+  return paint_document(laid.take());
+}
+
+// The packet's documents drawn with `fonts`, each face subset once for all
+// of them (pdf_export.h, SharedSubsets); none when fewer than two share it.
+Result<SharedSubsets> packet_subsets(const std::vector<LaidDocument>& laid, const FontSet& fonts) {
+  std::vector<const std::vector<Page>*> documents;
+  for (const LaidDocument& d : laid)
+    if (d.fonts == &fonts) documents.push_back(&d.pages);
+  if (documents.size() < 2) return Result<SharedSubsets>::ok(SharedSubsets{});
+  return share_subsets(documents, fonts);
 }
 
 json load_json(const std::string& path, Diagnostics& errors) {
@@ -455,8 +491,23 @@ Result<Packet> generate_packet(const Case& c, const Resources& res, const Env& e
   auto merged = document_view(c, res, env, history, packet.triage);
   if (!merged.is_ok()) return Result<Packet>::fail(merged.diagnostics());
   TemplateData view(merged.take());
+  std::vector<LaidDocument> laid;
+  laid.reserve(res.documents.size());
   for (const DocumentKind& kind : res.documents) {
-    auto doc = render_document(kind, c, view, res, env);
+    auto doc = lay_out_document(kind, c, view, res, env);
+    if (!doc.is_ok()) return Result<Packet>::fail(doc.diagnostics());
+    laid.push_back(doc.take());
+  }
+  SharedSubsets shared[2];
+  const FontSet* sets[2] = {&res.sans, &res.serif};
+  for (int i = 0; i < 2; ++i) {
+    auto made = packet_subsets(laid, *sets[i]);
+    if (!made.is_ok()) return Result<Packet>::fail(made.diagnostics());
+    shared[i] = made.take();
+  }
+  for (LaidDocument& d : laid) {
+    const SharedSubsets* mine = d.fonts == &res.serif ? &shared[1] : &shared[0];
+    auto doc = paint_document(std::move(d), mine);
     if (!doc.is_ok()) return Result<Packet>::fail(doc.diagnostics());
     packet.documents.push_back(doc.take());
   }

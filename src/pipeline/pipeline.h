@@ -185,8 +185,11 @@ Result<Packet> generate_packet(const Case& c, const Resources& res, const Env& e
                                const TriageHistory* history = nullptr);
 
 // One document of the packet (`kind` as named in templates/packet.json:
-// "brief", "lomn" ...), made exactly as generate_packet makes it, for
-// `p2pdoc render`: staff printing the brief need not pay for the rest.
+// "brief", "lomn" ...), laid out exactly as generate_packet lays it out
+// (the same pages, the same content_sha256), for `p2pdoc render`: staff
+// printing the brief need not pay for the rest. Its fonts are subset for
+// it alone, where a packet's documents share theirs (pdf_export.h), so its
+// PDF is a little smaller than the packet's copy and not the same bytes.
 // An unknown kind fails naming the kinds the packet has.
 Result<GeneratedDocument> generate_document(const Case& c, const std::string& kind, const Resources& res,
                                             const Env& env, const TriageHistory* history = nullptr);

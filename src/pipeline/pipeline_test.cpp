@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <map>
+#include <set>
 #include <filesystem>
 #include <thread>
 
@@ -380,4 +382,39 @@ TEST_CASE("regression: merge survives deadlines past year 9999") {
     CHECK(deadlines.value().internal_appeal->due.year == 10000);
     CHECK(v["deadlines"]["internal_appeal"]["date_long"].get<std::string>().ends_with(", 10000"));
   }
+}
+
+namespace {
+
+// The /BaseFont names a PDF's font dictionaries give ("ABCDEF+LiberationSans").
+std::set<std::string> base_fonts(const std::string& pdf) {
+  std::set<std::string> names;
+  for (size_t at = pdf.find("/BaseFont/"); at != std::string::npos; at = pdf.find("/BaseFont/", at + 1)) {
+    size_t start = at + 10, end = pdf.find_first_of("/ \n>", start);
+    names.insert(pdf.substr(start, end - start));
+  }
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE("a packet's documents drawn with one font family embed the same subsets; one document alone its own") {
+  Case c = sample_case();
+  auto packet = generate_packet(c, resources(), Env::at(1795000000));
+  REQUIRE(packet.is_ok());
+  std::map<std::string, std::set<std::string>> fonts;
+  for (const GeneratedDocument& d : packet.value().documents) fonts[d.kind] = base_fonts(d.pdf);
+  REQUIRE(fonts["brief"].size() >= 2);
+  // the brief and the call script are set in sans, the LOMN and cover letter in serif
+  CHECK(fonts["brief"] == fonts["p2p-script"]);
+  CHECK(fonts["lomn"] == fonts["appeal-cover"]);
+  for (const std::string& name : fonts["brief"]) CHECK(name.find("Serif") == std::string::npos);
+
+  auto alone = generate_document(c, "brief", resources(), Env::at(1795000000));
+  REQUIRE(alone.is_ok());
+  std::set<std::string> own = base_fonts(alone.value().pdf);
+  CHECK(own.size() == fonts["brief"].size());
+  CHECK(own != fonts["brief"]);   // subset for the brief's characters only
+  CHECK(alone.value().content_sha256 == packet.value().documents[0].content_sha256);  // the same drawing
+  CHECK(alone.value().pdf.size() < packet.value().documents[0].pdf.size());
 }
