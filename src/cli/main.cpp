@@ -510,6 +510,7 @@ int run_serve(const ServeArgs& a, const CLI::App& cmd) {
 int run_serve_worker(const std::string& root, const std::string& site_templates, long long memory_mb, bool pdfa) {
   auto res = resources_or_report(root, site_templates, pdfa);
   if (!res) return kInternal;
+  keep_templates_in_memory(*res);  // a worker makes packet after packet, and never forks
   return serve::run_generation_worker(*res, static_cast<size_t>(memory_mb) << 20);
 }
 

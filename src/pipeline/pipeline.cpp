@@ -158,6 +158,21 @@ std::string continued_fields(const std::vector<Page>& pages, const std::vector<s
   return md;
 }
 
+// The template files as this process reads them: from memory when its
+// entry point asked (keep_templates_in_memory), else from disk.
+std::optional<std::string> read_template(const Resources& res, const std::string& path) {
+  return res.template_files ? res.template_files->read(path) : read_file(path);
+}
+bool template_exists(const Resources& res, const std::string& path) {
+  return res.template_files ? res.template_files->exists(path) : file_exists(path);
+}
+// template_file, through the same reads.
+std::string template_path(const Resources& res, const std::string& rel) {
+  if (!res.site_templates_dir.empty() && template_exists(res, res.site_templates_dir + "/" + rel))
+    return res.site_templates_dir + "/" + rel;
+  return res.templates_dir + "/" + rel;
+}
+
 // A document laid out and not yet painted: the packet paints its documents
 // once all are laid out, so that they can share their font subsets.
 struct LaidDocument {
@@ -177,14 +192,14 @@ Result<LaidDocument> lay_out_document(const DocumentKind& doc_kind, const Case& 
   const std::string& kind = doc_kind.kind;
   std::string ext = doc_kind.text ? ".txt" : ".md";
   auto choice = select_template(kind, c.payer_id, c.denial_type, [&](const std::string& rel) {
-    return file_exists(template_file(res, rel));
+    return template_exists(res, template_path(res, rel));
   }, ext);
   if (!choice.is_ok()) return R::fail(choice.diagnostics());
-  std::string file = template_file(res, choice.value().chosen);
+  std::string file = template_path(res, choice.value().chosen);
   // the manifest names a site's own file by its folder, a shipped one as templates/...
   if (!file.starts_with(res.templates_dir + "/")) choice.value().folder = res.site_templates_dir;
   std::string tpl_path = choice.value().folder + "/" + choice.value().chosen;
-  auto text = read_file(file);
+  auto text = read_template(res, file);
   if (!text) return R::fail({error_at("", "cannot read " + tpl_path)});
   TemplateText tpl = split_front_matter(*text);
   auto expanded = expand_template(tpl.body, view, tpl_path, doc_kind.text ? Escaping::none : Escaping::markdown);
@@ -377,6 +392,10 @@ Env Env::from_process() {
     if (end && *end == '\0' && end != s) return at(t);
   }
   return at(static_cast<long long>(std::time(nullptr)));
+}
+
+void keep_templates_in_memory(Resources& res) {
+  res.template_files = std::make_shared<TemplateFiles>(std::vector<std::string>{res.templates_dir, res.site_templates_dir});
 }
 
 std::string template_file(const Resources& res, const std::string& rel) {

@@ -18,6 +18,7 @@
 #include "case/case.h"
 #include "core/diagnostic.h"
 #include "knowledge/evidence.h"
+#include "pipeline/template_files.h"
 #include "layout/flatten.h"
 #include "layout/layout.h"
 #include "pipeline/files.h"
@@ -75,7 +76,16 @@ struct Resources {
   // Set (use_archival_pdf): every PDF is PDF/A-2b with this sRGB ICC profile
   // as its output intent (docs/archival.md)
   std::shared_ptr<const std::string> output_intent;
+  // Set (keep_templates_in_memory): the document templates are read through
+  // it, kept until a file under the template folders changes; null: read
+  // from disk for every document.
+  std::shared_ptr<TemplateFiles> template_files;
 };
+
+// For a long-running process that generates many packets (the service's
+// workers): templates kept in memory, an edit still taking effect with the
+// next packet (pipeline/template_files.h). Not before a fork.
+void keep_templates_in_memory(Resources& res);
 
 // Debian's icc-profiles-free puts its sRGB profile here.
 inline constexpr const char* kSrgbProfilePath = "/usr/share/color/icc/sRGB.icc";

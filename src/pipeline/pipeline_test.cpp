@@ -418,3 +418,40 @@ TEST_CASE("a packet's documents drawn with one font family embed the same subset
   CHECK(alone.value().content_sha256 == packet.value().documents[0].content_sha256);  // the same drawing
   CHECK(alone.value().pdf.size() < packet.value().documents[0].pdf.size());
 }
+
+TEST_CASE("templates kept in memory: packets read no template twice, and an edit shows in the next packet") {
+  namespace fs = std::filesystem;
+  fs::path site = fs::temp_directory_path() / ("p2p-kept-" + std::to_string(::getpid()));
+  fs::remove_all(site);
+  fs::create_directories(site / "brief");
+  std::string brief = *read_file(kRoot + "/templates/brief/default.md");
+  REQUIRE(write_file_atomic((site / "brief" / "default.md").string(), brief).is_ok());
+  auto loaded = load_resources(kRoot, site.string());
+  REQUIRE(loaded.is_ok());
+  Resources res = loaded.take();
+  keep_templates_in_memory(res);
+  REQUIRE(res.template_files->watching());
+
+  Case c = sample_case();
+  auto first = generate_packet(c, res, Env::at(1795000000));
+  REQUIRE(first.is_ok());
+  size_t reads = res.template_files->disk_reads();
+  auto second = generate_packet(c, res, Env::at(1795000000));
+  REQUIRE(second.is_ok());
+  CHECK(res.template_files->disk_reads() == reads);
+  CHECK(second.value().documents[0].pdf == first.value().documents[0].pdf);
+  // the same packet as reading from disk
+  auto from_disk = generate_packet(c, load_resources(kRoot, site.string()).value(), Env::at(1795000000));
+  REQUIRE(from_disk.is_ok());
+  CHECK(from_disk.value().documents[0].pdf == first.value().documents[0].pdf);
+
+  size_t heading = brief.find("\n# ");
+  REQUIRE(heading != std::string::npos);
+  brief.insert(heading + 3, "Edited ");
+  REQUIRE(write_file_atomic((site / "brief" / "default.md").string(), brief).is_ok());
+  auto third = generate_packet(c, res, Env::at(1795000000));
+  REQUIRE(third.is_ok());
+  CHECK(res.template_files->disk_reads() > reads);
+  CHECK(third.value().documents[0].content_sha256 != first.value().documents[0].content_sha256);
+  fs::remove_all(site);
+}
