@@ -144,6 +144,7 @@ int for_each_case(const std::vector<std::string>& files, const std::string& root
                   Each each, bool strict = false, bool pdfa = false) {
   auto res = resources_or_report(root, cli::site_templates_for(root), pdfa);
   if (!res) return kInternal;
+  if (files.size() > 1) keep_templates_in_memory(*res);  // a batch: each template read once (one case: no gain)
   for (const std::string& f : files) {
     auto loaded = load_input(f, *res, env, n, strict);
     if (!loaded) continue;
