@@ -4,21 +4,13 @@
 #include <string>
 
 #include "layout/flatten.h"
+#include "text/test_fonts.h"
 
 using namespace p2p;
 
 namespace {
 
-const FontSet& fonts() {
-  static FontSet set = [] {
-    FontSet s;
-    const char* files[4] = {"LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf", "LiberationSans-Italic.ttf",
-                            "LiberationSans-BoldItalic.ttf"};
-    for (int i = 0; i < 4; ++i) s.faces[i] = FontFace::load(std::string(P2P_SOURCE_ROOT) + "/fonts/" + files[i]).value();
-    return s;
-  }();
-  return set;
-}
+const FontSet& fonts() { return test_fonts::sans_family(); }
 
 FieldItem field(FieldItem::Kind kind, const char* name, double x, double y, double w, double h) {
   FieldItem f;

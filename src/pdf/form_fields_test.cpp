@@ -22,6 +22,7 @@
 #include "pdf/pdf_export.h"
 #include "pdf/type0_font.h"
 #include "text/font_subset.h"
+#include "text/test_fonts.h"
 
 using namespace PoDoFo;
 using p2p::FieldItem;
@@ -33,14 +34,7 @@ using p2p::FontFace;
 
 namespace {
 
-const FontFace& sans() {
-  static auto face = [] {
-    auto r = FontFace::load(std::string(P2P_SOURCE_ROOT) + "/fonts/LiberationSans-Regular.ttf");
-    REQUIRE(r.is_ok());
-    return r.value();
-  }();
-  return *face;
-}
+using p2p::test_fonts::sans;
 
 constexpr long long kTimestamp = 1767225600;  // 2026-01-01 00:00:00 UTC
 
@@ -493,9 +487,7 @@ TEST_CASE("Cyrillic, Vietnamese and accented values print and extract as typed")
 // case earlier, with the JSON path).
 TEST_CASE("export_pdf refuses a field value or text the font has no glyph for") {
   p2p::FontSet fonts;
-  auto face = FontFace::load(std::string(P2P_SOURCE_ROOT) + "/fonts/LiberationSans-Regular.ttf");
-  REQUIRE(face.is_ok());
-  for (auto& f : fonts.faces) f = face.value();
+  for (auto& f : fonts.faces) f = p2p::test_fonts::face("LiberationSans-Regular.ttf");
   p2p::Page page;
   page.texts.push_back({72, 72, 0, 10, "Reviewer", {}, 0});
   page.fields.push_back(field(FieldItem::Kind::text, "reviewer_name", "Reviewer", 72, 100, 300, 20, "Наталья"));

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "pdf/object_writer.h"
+#include "pdf/test_documents.h"
 
 using namespace PoDoFo;
 using p2p::ObjectWriter;
@@ -30,16 +31,7 @@ std::string spelled(Tokens&& tokens) {
 std::string small_file(const std::string& title) {
   ObjectWriter pdf;
   const int catalog = pdf.reserve(), info = pdf.reserve(), tree = pdf.reserve();
-  pdf.begin(tree);
-  pdf.open_dict().key("Type").name("Pages").key("Kids").open_array().close_array().key("Count").integer(0).close_dict();
-  pdf.end();
-  pdf.begin(catalog);
-  pdf.open_dict().key("Type").name("Catalog").key("Pages").ref(tree).close_dict();
-  pdf.end();
-  pdf.begin(info);
-  pdf.open_dict().key("Title").text(title).close_dict();
-  pdf.end();
-  return pdf.finish(catalog, info);
+  return p2p::test_documents::finish_empty(pdf, catalog, info, tree, title);
 }
 
 }  // namespace

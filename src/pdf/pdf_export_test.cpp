@@ -9,20 +9,11 @@
 #include "pdf/pdf_export.h"
 #include "pdf/type0_font.h"
 #include "text/font_subset.h"
+#include "text/test_fonts.h"
 
 namespace {
 
-p2p::FontSet liberation_sans() {
-  p2p::FontSet fonts;
-  const std::string dir = std::string(P2P_SOURCE_ROOT) + "/fonts/LiberationSans-";
-  const char* files[4] = {"Regular.ttf", "Bold.ttf", "Italic.ttf", "BoldItalic.ttf"};
-  for (int f = 0; f < 4; ++f) {
-    auto face = p2p::FontFace::load(dir + files[f]);
-    REQUIRE(face.is_ok());
-    fonts.faces[f] = face.value();
-  }
-  return fonts;
-}
+p2p::FontSet liberation_sans() { return p2p::test_fonts::family("LiberationSans"); }
 
 std::vector<p2p::Page> page_of(std::vector<p2p::TextItem> texts) {
   p2p::Page page;

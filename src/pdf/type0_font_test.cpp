@@ -17,16 +17,14 @@
 #include "text/code_point_set.h"
 #include "text/font_face.h"
 #include "text/font_subset.h"
+#include "text/test_fonts.h"
+#include "pdf/test_documents.h"
 
 using namespace PoDoFo;
 
 namespace {
 
-std::shared_ptr<const p2p::FontFace> face(const char* file) {
-  auto r = p2p::FontFace::load(std::string(P2P_SOURCE_ROOT) + "/fonts/" + file);
-  REQUIRE(r.is_ok());
-  return r.value();
-}
+using p2p::test_fonts::face;
 
 p2p::CodePointSet set_of(const std::u32string& text) {
   p2p::CodePointSet s;
@@ -40,16 +38,7 @@ std::string read_back(const std::string& data, int level) {
   p2p::ObjectWriter pdf;
   const int catalog = pdf.reserve(), info = pdf.reserve(), tree = pdf.reserve(), stream = pdf.reserve();
   pdf.stream(stream, p2p::deflated(data, level), true);
-  pdf.begin(tree);
-  pdf.open_dict().key("Type").name("Pages").key("Kids").open_array().close_array().key("Count").integer(0).close_dict();
-  pdf.end();
-  pdf.begin(catalog);
-  pdf.open_dict().key("Type").name("Catalog").key("Pages").ref(tree).close_dict();
-  pdf.end();
-  pdf.begin(info);
-  pdf.open_dict().close_dict();
-  pdf.end();
-  std::string file = pdf.finish(catalog, info);
+  std::string file = p2p::test_documents::finish_empty(pdf, catalog, info, tree);
   PdfMemDocument doc;
   doc.LoadFromBuffer(file.data(), static_cast<long>(file.size()));
   const PdfObject* obj = doc.GetObjects().GetObject(PdfReference(stream, 0));

@@ -4,17 +4,14 @@
 #include <string>
 
 #include "text/coverage.h"
+#include "text/test_fonts.h"
 
 using p2p::Printability;
 using p2p::TextCoverage;
 
 namespace {
 
-std::shared_ptr<const p2p::FontFace> face(const char* file) {
-  auto r = p2p::FontFace::load(std::string(P2P_SOURCE_ROOT) + "/fonts/" + file);
-  REQUIRE(r.is_ok());
-  return r.value();
-}
+using p2p::test_fonts::face;
 
 const TextCoverage& shipped() {
   static TextCoverage c({face("LiberationSans-Regular.ttf"), face("LiberationSans-Bold.ttf"),

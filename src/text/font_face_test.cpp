@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "text/font_face.h"
+#include "text/test_fonts.h"
 
 using p2p::FontFace;
 using p2p::next_code_point;
@@ -22,16 +23,8 @@ namespace {
 
 std::string font_path(const char* file) { return std::string(P2P_SOURCE_ROOT) + "/fonts/" + file; }
 
-std::shared_ptr<const FontFace> load_ok(const char* file) {
-  auto r = FontFace::load(font_path(file));
-  REQUIRE_MESSAGE(r.is_ok(), (r.diagnostics().empty() ? std::string() : r.diagnostics()[0].message));
-  return r.value();
-}
-
-const FontFace& sans() {
-  static auto face = load_ok("LiberationSans-Regular.ttf");
-  return *face;
-}
+using p2p::test_fonts::sans;
+constexpr auto load_ok = &p2p::test_fonts::face;
 
 std::string read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

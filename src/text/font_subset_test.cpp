@@ -11,6 +11,7 @@
 
 #include "text/font_face.h"
 #include "text/font_subset.h"
+#include "text/test_fonts.h"
 
 using p2p::FontFace;
 using p2p::FontSubset;
@@ -27,16 +28,8 @@ const char* const kSample = "Núñez Ødegaard Zoë – ≥ 90 %";
 
 std::string font_path(const char* file) { return std::string(P2P_SOURCE_ROOT) + "/fonts/" + file; }
 
-std::shared_ptr<const FontFace> load_ok(const char* file) {
-  auto r = FontFace::load(font_path(file));
-  REQUIRE(r.is_ok());
-  return r.value();
-}
-
-const FontFace& sans() {
-  static auto face = load_ok("LiberationSans-Regular.ttf");
-  return *face;
-}
+using p2p::test_fonts::sans;
+constexpr auto load_ok = &p2p::test_fonts::face;
 
 std::vector<char32_t> code_points(std::string_view utf8) {
   std::vector<char32_t> out;
