@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <deque>
 #include <filesystem>
 #include <iostream>
 #include <iterator>
@@ -136,19 +137,30 @@ std::optional<Resources> resources_or_report(const std::string& root, const std:
   return res.take();
 }
 
+// A command's resources, kept until the process ends. Freeing them (eight
+// font files unmapped, a few thousand JSON nodes of the library) took
+// 1.4 ms of a 13.7 ms one-shot brief (docs/performance.md, session 23); the
+// kernel takes the whole address space back at exit anyway. Reachable from
+// a static, so a leak checker does not count them.
+const Resources& kept_until_exit(Resources res) {
+  static std::deque<Resources>& kept = *new std::deque<Resources>;
+  return kept.emplace_back(std::move(res));
+}
+
 // Loads the resources, then hands each valid case to `each`, which returns
 // false on an internal error (already reported). Invalid inputs are reported
 // and counted by load_input. Returns the exit code for the counts.
 template <typename Each>
 int for_each_case(const std::vector<std::string>& files, const std::string& root, const Env& env, Counts& n,
                   Each each, bool strict = false, bool pdfa = false) {
-  auto res = resources_or_report(root, cli::site_templates_for(root), pdfa);
-  if (!res) return kInternal;
-  if (files.size() > 1) keep_templates_in_memory(*res);  // a batch: each template read once (one case: no gain)
+  auto loaded_res = resources_or_report(root, cli::site_templates_for(root), pdfa);
+  if (!loaded_res) return kInternal;
+  if (files.size() > 1) keep_templates_in_memory(*loaded_res);  // a batch: each template read once (one case: no gain)
+  const Resources& res = kept_until_exit(std::move(*loaded_res));
   for (const std::string& f : files) {
-    auto loaded = load_input(f, *res, env, n, strict);
+    auto loaded = load_input(f, res, env, n, strict);
     if (!loaded) continue;
-    if (each(f, *loaded, *res)) ++n.ok;
+    if (each(f, *loaded, res)) ++n.ok;
     else ++n.internal;
   }
   return n.exit_code();
