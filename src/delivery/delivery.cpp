@@ -130,21 +130,20 @@ Result<std::vector<Queued>> Deliverer::enqueue(const std::vector<OutgoingDocumen
   // entries, 4. due for the sender. Two flushes for the packet, each shared
   // with concurrent writers (pipeline/files.h), where one fsync per file made ten.
   std::vector<Queued> result;
-  std::vector<OutboxEntry> entries;
-  std::vector<LatestVersion> versions;
+  std::vector<Planned> planned;
   for (const OutgoingDocument& d : docs) {
-    auto q = plan_one(d, facts, entries, versions);
+    auto q = plan_one(d, facts, planned);
     if (!q.is_ok()) return R::fail(q.diagnostics());
     result.push_back(q.take());
   }
-  if (entries.empty()) return R::ok(std::move(result));
-  for (size_t i = 0; i < entries.size(); ++i) {
-    auto noted = outbox_.set_latest(entries[i].case_id, entries[i].file, versions[i], Durability::by_caller);
+  if (planned.empty()) return R::ok(std::move(result));
+  for (const Planned& p : planned) {
+    auto noted = outbox_.set_latest(p.entry.case_id, p.entry.file, p.version, Durability::by_caller);
     if (!noted.is_ok()) return R::fail(noted.diagnostics());
   }
   if (auto flushed = outbox_.flush(); !flushed.is_ok()) return R::fail(flushed.diagnostics());
-  for (const OutboxEntry& e : entries) {
-    auto written = outbox_.put(e, Durability::by_caller);
+  for (const Planned& p : planned) {
+    auto written = outbox_.put(p.entry, Durability::by_caller);
     if (!written.is_ok()) return R::fail(written.diagnostics());
   }
   if (durability == Durability::flushed) {
@@ -152,7 +151,7 @@ Result<std::vector<Queued>> Deliverer::enqueue(const std::vector<OutgoingDocumen
   }
   {
     std::lock_guard lock(mutex_);
-    for (const OutboxEntry& e : entries) due_[e.id] = {steady_ms(), seq_++};
+    for (const Planned& p : planned) due_[p.entry.id] = {steady_ms(), seq_++};
   }
   wake_.notify_all();
   return R::ok(std::move(result));
@@ -160,9 +159,9 @@ Result<std::vector<Queued>> Deliverer::enqueue(const std::vector<OutgoingDocumen
 
 // Which version of the document this is, compared with the newest one the
 // outbox knows, and whether anything needs to go out: when it does, its
-// entry and newest version are appended to `entries` and `versions`.
+// entry and newest version are appended to `planned`.
 Result<Queued> Deliverer::plan_one(const OutgoingDocument& shown, const RecordFacts& facts,
-                                   std::vector<OutboxEntry>& entries, std::vector<LatestVersion>& versions) {
+                                   std::vector<Planned>& planned) {
   using R = Result<Queued>;
   // A draft and its signed version show the same; the status tells them apart.
   std::string status = doc_status(shown.kind, facts, config_.fhir);
@@ -209,8 +208,7 @@ Result<Queued> Deliverer::plan_one(const OutgoingDocument& shown, const RecordFa
     e.content_type = "application/json";
     e.body = webhook_payload(shown, v, status).dump();
   }
-  entries.push_back(std::move(e));
-  versions.push_back({v.key, d.content_sha256, v.replaces});
+  planned.push_back({std::move(e), {v.key, d.content_sha256, v.replaces}});
   return R::ok({d.file, v.key, "queued", v.replaces});
 }
 

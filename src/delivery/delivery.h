@@ -135,8 +135,13 @@ class Deliverer {
   };
   void run();
   void attempt(const std::string& id);
-  Result<Queued> plan_one(const OutgoingDocument& d, const RecordFacts& facts, std::vector<OutboxEntry>& entries,
-                          std::vector<LatestVersion>& versions);
+  // A document that needs to go out: its outbox entry and the newest
+  // version the outbox records for its case and file.
+  struct Planned {
+    OutboxEntry entry;
+    LatestVersion version;
+  };
+  Result<Queued> plan_one(const OutgoingDocument& d, const RecordFacts& facts, std::vector<Planned>& planned);
   bool waits_for_predecessor(const OutboxEntry& e);
   // FHIR: whether the EHR already holds this entry (GET by identifier).
   // found: recorded as sent; retry: rescheduled; send: go ahead and POST.
