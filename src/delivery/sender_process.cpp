@@ -15,6 +15,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/child_process.h"
 #include "pipeline/files.h"
 
 namespace p2p::delivery {
@@ -228,20 +229,8 @@ bool SenderProcess::start(const DeliveryConfig& config, const std::string& out_d
 }
 
 bool SenderProcess::spawn(std::string& why) {
-  int p[2];
-  if (::pipe2(p, O_CLOEXEC) != 0) {
-    why = std::strerror(errno);
-    return false;
-  }
-  pid_t parent = ::getpid();
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    why = std::strerror(errno);
-    ::close(p[0]);
-    ::close(p[1]);
-    return false;
-  }
-  if (pid == 0) {
+  ForkedChild child;
+  bool forked = fork_child(ChildChannel::pipe_to_child, keep_fds_, [&](int fd, pid_t parent) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // the outbox survives a kill; an orphan sender would not be stopped
     if (::getppid() != parent) ::_exit(0);
     for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::signal(sig, SIG_IGN);  // the parent decides when it ends
@@ -249,22 +238,11 @@ bool SenderProcess::spawn(std::string& why) {
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    // nothing of the parent's stays open here but the pipe and what it asked for
-    std::vector<int> keep = keep_fds_;
-    keep.push_back(p[0]);
-    std::sort(keep.begin(), keep.end());
-    int from = 3;
-    for (int k : keep) {
-      if (k < from) continue;
-      if (k > from) ::close_range(static_cast<unsigned>(from), static_cast<unsigned>(k - 1), 0);
-      from = k + 1;
-    }
-    ::close_range(static_cast<unsigned>(from), ~0U >> 1, 0);
-    sender_main(p[0], config_, out_dir_, make_log_);
-  }
-  ::close(p[0]);
-  pid_ = pid;
-  fd_ = p[1];
+    sender_main(fd, config_, out_dir_, make_log_);
+  }, child, why);
+  if (!forked) return false;
+  pid_ = child.pid;
+  fd_ = child.fd;
   return true;
 }
 

@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/child_process.h"
+
 namespace p2p::watch {
 
 using nlohmann::json;
@@ -24,21 +26,6 @@ bool write_all(int fd, const std::string& s) {
     done += static_cast<size_t>(n);
   }
   return true;
-}
-
-void close_all_but(int a, int b) {
-  int lo = std::min(a, b), hi = std::max(a, b);
-  auto close_range_of = [](int from, int to) {
-    if (from <= to) ::close_range(static_cast<unsigned>(from), static_cast<unsigned>(to), 0);
-  };
-  if (lo < 0) {  // one descriptor to keep
-    close_range_of(3, hi - 1);
-    close_range_of(hi + 1, ~0U >> 1);
-    return;
-  }
-  close_range_of(3, lo - 1);
-  close_range_of(lo + 1, hi - 1);
-  close_range_of(hi + 1, ~0U >> 1);
 }
 
 std::string answer_for(const Serve& serve, const std::string& line) {
@@ -81,29 +68,15 @@ std::string answer_for(const Serve& serve, const std::string& line) {
 }  // namespace
 
 bool spawn_worker(Worker& w, const Serve& serve, int keep_fd, std::string& why) {
-  int sv[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-    why = std::strerror(errno);
-    return false;
-  }
-  pid_t parent = ::getpid();
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    why = std::strerror(errno);
-    ::close(sv[0]);
-    ::close(sv[1]);
-    return false;
-  }
-  if (pid == 0) {
-    // no other worker's socket may stay open here, or closing it would not
-    // stop that worker; nor the watcher's inotify, signalfd or log file
-    close_all_but(sv[1], keep_fd);
-    worker_main(sv[1], serve, parent);
-  }
-  ::close(sv[1]);
+  ForkedChild child;
+  // no other worker's socket stays open in it, or closing that one would
+  // not stop its worker; nor the watcher's inotify, signalfd or log file
+  bool forked = fork_child(ChildChannel::socket_pair, {keep_fd},
+                           [&](int fd, pid_t parent) { worker_main(fd, serve, parent); }, child, why);
+  if (!forked) return false;
   w = Worker{};
-  w.pid = pid;
-  w.fd = sv[0];
+  w.pid = child.pid;
+  w.fd = child.fd;
   w.spawned = std::chrono::steady_clock::now();
   return true;
 }
