@@ -88,18 +88,29 @@ void collect_drawn(const std::vector<Page>& pages, const FontSet& fonts, CodePoi
   }
 }
 
+template <class Pred>
+bool every(const CodePointSet& cps, Pred pred) {
+  bool all = true;
+  cps.for_each([&](char32_t cp) { all = all && pred(cp); });
+  return all;
+}
+
 bool covers(const FontFace& face, const CodePointSet& cps) {
-  bool complete = true;
-  cps.for_each([&](char32_t cp) { complete = complete && face.has_glyph(cp); });
-  return complete;
+  return every(cps, [&](char32_t cp) { return face.has_glyph(cp); });
 }
 
 // Whether the shared subset holds every code point of `cps` (it was made
 // from a union that included them, unless the caller passed other pages).
 bool holds(const FontSubset& subset, const CodePointSet& cps) {
-  bool all = true;
-  cps.for_each([&](char32_t cp) { all = all && subset.glyph_id(cp) != 0; });
-  return all;
+  return every(cps, [&](char32_t cp) { return subset.glyph_id(cp) != 0; });
+}
+
+// `face` subset for `cps`, its streams compressed: what embedding needs.
+Result<std::shared_ptr<const Type0FontParts>> subset_parts(const FontFace& face, const CodePointSet& cps) {
+  auto subset = subset_font(face, cps);
+  if (!subset.is_ok()) return Result<std::shared_ptr<const Type0FontParts>>::fail(subset.diagnostics());
+  return Result<std::shared_ptr<const Type0FontParts>>::ok(
+      std::make_shared<const Type0FontParts>(type0_font_parts(subset.take())));
 }
 
 // Subsets each face for exactly the code points the pages draw with it, or
@@ -127,9 +138,9 @@ Result<bool> prepare_fonts(const std::vector<Page>& pages, const FontSet& fonts,
     if (shared != nullptr && shared->face[f] && holds(shared->face[f]->subset, cps[f])) {
       used[f].parts = shared->face[f];
     } else {
-      auto subset = subset_font(fonts.face(f), cps[f]);
-      if (!subset.is_ok()) return Result<bool>::fail(subset.diagnostics());
-      used[f].parts = std::make_shared<const Type0FontParts>(type0_font_parts(subset.take()));
+      auto parts = subset_parts(fonts.face(f), cps[f]);
+      if (!parts.is_ok()) return Result<bool>::fail(parts.diagnostics());
+      used[f].parts = parts.take();
     }
     used[f].object = embed_type0_font(pdf, *used[f].parts);
   }
@@ -247,9 +258,9 @@ Result<SharedSubsets> share_subsets(const std::vector<const std::vector<Page>*>&
   for (const std::vector<Page>* pages : documents) collect_drawn(*pages, fonts, cps, ignored);
   for (int f = 0; f < 4; ++f) {
     if (cps[f].empty() || !covers(fonts.face(f), cps[f])) continue;
-    auto subset = subset_font(fonts.face(f), cps[f]);
-    if (!subset.is_ok()) return Result<SharedSubsets>::fail(subset.diagnostics());
-    shared.face[f] = std::make_shared<const Type0FontParts>(type0_font_parts(subset.take()));
+    auto parts = subset_parts(fonts.face(f), cps[f]);
+    if (!parts.is_ok()) return Result<SharedSubsets>::fail(parts.diagnostics());
+    shared.face[f] = parts.take();
   }
   return Result<SharedSubsets>::ok(std::move(shared));
 }

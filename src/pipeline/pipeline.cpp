@@ -166,11 +166,13 @@ std::optional<std::string> read_template(const Resources& res, const std::string
 bool template_exists(const Resources& res, const std::string& path) {
   return res.template_files ? res.template_files->exists(path) : file_exists(path);
 }
-// template_file, through the same reads.
-std::string template_path(const Resources& res, const std::string& rel) {
-  if (!res.site_templates_dir.empty() && template_exists(res, res.site_templates_dir + "/" + rel))
-    return res.site_templates_dir + "/" + rel;
-  return res.templates_dir + "/" + rel;
+
+// The template select/ picks for `doc` and this case among the files the
+// resources have: what generation uses and `explain` shows.
+Result<TemplateChoice> choose_template(const DocumentKind& doc, const Case& c, const Resources& res) {
+  return select_template(doc.kind, c.payer_id, c.denial_type, [&](const std::string& rel) {
+    return template_exists(res, template_file(res, rel));
+  }, doc.text ? ".txt" : ".md");
 }
 
 // A document laid out and not yet painted: the packet paints its documents
@@ -190,12 +192,9 @@ Result<LaidDocument> lay_out_document(const DocumentKind& doc_kind, const Case& 
                                       const Resources& res, const Env& env, const FilledValues* filled = nullptr) {
   using R = Result<LaidDocument>;
   const std::string& kind = doc_kind.kind;
-  std::string ext = doc_kind.text ? ".txt" : ".md";
-  auto choice = select_template(kind, c.payer_id, c.denial_type, [&](const std::string& rel) {
-    return template_exists(res, template_path(res, rel));
-  }, ext);
+  auto choice = choose_template(doc_kind, c, res);
   if (!choice.is_ok()) return R::fail(choice.diagnostics());
-  std::string file = template_path(res, choice.value().chosen);
+  std::string file = template_file(res, choice.value().chosen);
   // the manifest names a site's own file by its folder, a shipped one as templates/...
   if (!file.starts_with(res.templates_dir + "/")) choice.value().folder = res.site_templates_dir;
   std::string tpl_path = choice.value().folder + "/" + choice.value().chosen;
@@ -296,8 +295,11 @@ json load_json(const std::string& path, Diagnostics& errors) {
 struct TemplateFolders {
   std::string shipped, site;  // site: "" = no overlay
 
-  std::string path_of(const std::string& rel) const {
-    if (!site.empty() && file_exists(site + "/" + rel)) return site + "/" + rel;
+  // `exists`: how to ask whether the site has the file (the resources'
+  // template reads, once they are loaded)
+  template <class Exists = bool (*)(const std::string&)>
+  std::string path_of(const std::string& rel, Exists exists = file_exists) const {
+    if (!site.empty() && exists(site + "/" + rel)) return site + "/" + rel;
     return shipped + "/" + rel;
   }
   // The *.json names in `rel_dir` of either folder, sorted, each once.
@@ -399,7 +401,8 @@ void keep_templates_in_memory(Resources& res) {
 }
 
 std::string template_file(const Resources& res, const std::string& rel) {
-  return TemplateFolders{res.templates_dir, res.site_templates_dir}.path_of(rel);
+  return TemplateFolders{res.templates_dir, res.site_templates_dir}.path_of(
+      rel, [&](const std::string& path) { return template_exists(res, path); });
 }
 
 Result<std::shared_ptr<const std::string>> read_srgb_profile(const std::string& icc_path) {
@@ -696,9 +699,7 @@ std::string explain_case(const Case& c, const Resources& res, const TriageHistor
   for (const DocumentKind& doc : res.documents) {
     const std::string& kind = doc.kind;
     std::string ext = doc.text ? ".txt" : ".md";
-    auto choice = select_template(kind, c.payer_id, c.denial_type, [&](const std::string& rel) {
-      return file_exists(template_file(res, rel));
-    }, ext);
+    auto choice = choose_template(doc, c, res);
     out << doc.file << ":\n";
     for (const std::string& cand : template_candidates(kind, c.payer_id, c.denial_type, ext)) {
       bool chosen = choice.is_ok() && choice.value().chosen == cand;
