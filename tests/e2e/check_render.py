@@ -11,6 +11,7 @@ hands the commands that need them to p2pdoc-full, unchanged.
 usage: check_render.py P2PDOC_BINARY REPO_ROOT
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -112,6 +113,17 @@ with tempfile.TemporaryDirectory() as tmp:
         check(lib not in front_libs, f"the front p2pdoc loads {lib}")
     for lib in ["libpq.so", "libcurl", "libcpp-httplib", "libpodofo"]:
         check(lib in full_libs, f"p2pdoc-full does not load {lib}: is the test looking at the right binary?")
+
+    # linked static and position-independent (P2P_STATIC_FRONT, src/CMakeLists.txt): no
+    # dynamic loader to run (no PT_INTERP, no NEEDED), and still placed at a random
+    # address (an ET_DYN executable); a dynamic front has its loader
+    headers = run(["readelf", "-hldW", BIN]).stdout
+    if os.environ.get("P2P_STATIC_FRONT") == "1":
+        check("INTERP" not in headers and "(NEEDED)" not in headers,
+              "the static front names a dynamic loader or shared libraries")
+        check(re.search(r"Type:\s+DYN", headers), "the static front is not position-independent (not ET_DYN)")
+    elif os.environ.get("P2P_STATIC_FRONT") == "0":
+        check("INTERP" in headers, "the front built without P2P_STATIC_FRONT has no dynamic loader")
 
     # ... and hands over what needs it, arguments and exit code unchanged
     r = run([BIN, "serve", "--help"])
