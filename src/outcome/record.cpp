@@ -230,7 +230,7 @@ RecordResult record_call(const CallDraft& draft, const RecordRequest& req, Ledge
 
 RecordResult record_call_form(std::string_view pdf, const RecordRequest& req, Ledger* ledger, const Resources& res,
                               const Env& env) {
-  auto input = [](Diagnostics d) { return RecordResult{Result<RecordedCall>::fail(std::move(d)), false}; };
+  auto input = [](Diagnostics d) { return RecordResult{Result<RecordedCall>::fail(std::move(d)), false, ""}; };
   auto form = read_form(pdf);
   if (!form.is_ok()) return input(form.diagnostics());
   RecordRequest r = req;
